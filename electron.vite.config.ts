@@ -1,0 +1,42 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import vue from '@vitejs/plugin-vue'
+
+const shared = { '@shared': resolve(__dirname, 'src-main/shared') }
+
+export default defineConfig({
+  main: {
+    resolve: { alias: shared },
+    build: {
+      outDir: 'out/main',
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src-main/electron/main.ts'),
+          engine: resolve(__dirname, 'src-main/engine/worker.ts')
+        }
+      }
+    }
+  },
+  preload: {
+    resolve: { alias: shared },
+    build: {
+      outDir: 'out/preload',
+      // A sandboxed preload cannot require node_modules: bundle zod and the contract into it.
+      externalizeDeps: false,
+      rollupOptions: {
+        input: { index: resolve(__dirname, 'src-main/electron/preload.ts') }
+      }
+    }
+  },
+  renderer: {
+    root: resolve(__dirname, 'src-renderer'),
+    resolve: {
+      alias: { ...shared, '@renderer': resolve(__dirname, 'src-renderer/src') }
+    },
+    plugins: [vue()],
+    build: {
+      outDir: resolve(__dirname, 'out/renderer'),
+      rollupOptions: { input: resolve(__dirname, 'src-renderer/index.html') }
+    }
+  }
+})

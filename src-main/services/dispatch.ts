@@ -1,0 +1,55 @@
+import {
+  LAB_METHODS,
+  LabError,
+  isLabMethod,
+  parseInput,
+  type LabEvent,
+  type LabEventPayload,
+  type LabMethod,
+  type LabOutput,
+  type LabParsedInput,
+  type LabResponse
+} from '../shared/contract'
+
+/** One function per contract method, receiving an already-validated input. */
+export type LabHandlers = {
+  [M in LabMethod]: (input: LabParsedInput<M>) => Promise<LabOutput<M>>
+}
+
+export type LabEventListener = <E extends LabEvent>(event: E, payload: LabEventPayload<E>) => void
+
+/** Results above this size are refused rather than pushed through IPC or HTTP. */
+const MAX_RESULT_CHARS = 64 * 1024 * 1024
+
+/**
+ * The single entry point every transport uses: checks the method name, validates the payload,
+ * runs the handler and turns any failure into a structured error. It never throws, so a
+ * malformed call can never take the main process down.
+ */
+export async function dispatch(handlers: LabHandlers, name: unknown, payload: unknown): Promise<LabResponse<unknown>> {
+  try {
+    if (!isLabMethod(name)) {
+      throw new LabError('unknown-method', `Unknown method ${JSON.stringify(String(name)).slice(0, 120)}.`)
+    }
+    const input = parseInput(name, payload)
+    const handler = handlers[name] as (input: unknown) => Promise<unknown>
+    const result = await handler(input)
+    const checked = (LAB_METHODS[name].output as { safeParse(v: unknown): { success: boolean } }).safeParse(result)
+    if (!checked.success) throw new LabError('internal', `The ${name} handler returned data outside the contract.`)
+    if (JSON.stringify(result).length > MAX_RESULT_CHARS) {
+      throw new LabError('internal', `The result of ${name} is too large to send.`)
+    }
+    return { ok: true, result }
+  } catch (err) {
+    return { ok: false, error: toErrorInfo(err) }
+  }
+}
+
+export function toErrorInfo(err: unknown): Extract<LabResponse<never>, { ok: false }>['error'] {
+  if (err instanceof LabError) return { code: err.code, message: err.message, issues: err.issues }
+  if (err instanceof Error) {
+    const code = err.name === 'DataError' ? 'data' : err.name === 'EngineError' ? 'engine' : 'internal'
+    return { code, message: err.message }
+  }
+  return { code: 'internal', message: String(err) }
+}

@@ -1,0 +1,291 @@
+/**
+ * The Lab API: the one contract between the renderer and the main side. Every method's name,
+ * input schema and output schema, and every pushed event, is declared here and nowhere else.
+ * Electron IPC (preload -> ipcMain) and web mode (HTTP + server-sent events) both carry exactly
+ * these calls; the main side validates every input with these schemas before acting on it.
+ */
+import { z } from 'zod'
+import { ModelSpec } from './layers'
+import { DataSource, Split } from './dataset'
+
+const runId = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a run id is letters, digits, ".", "_" or "-"')
+
+export const BackendName = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+export type BackendName = z.infer<typeof BackendName>
+
+export const BackendReport = z.object({
+  chosen: BackendName,
+  candidates: z.array(
+    z.object({ name: BackendName, available: z.boolean(), reason: z.string().optional() })
+  )
+})
+export type BackendReport = z.infer<typeof BackendReport>
+
+export const TrainConfig = z.object({
+  optimizer: z.enum(['adam', 'sgd']).default('adam'),
+  learningRate: z.number().gt(0).max(10).default(1e-3),
+  batchSize: z.number().int().min(1).max(65536).default(32),
+  epochs: z.number().int().min(1).max(100000).default(5),
+  validationSplit: z.number().min(0).lt(1).default(0),
+  /** Use only the first N training images (and N/6 test images at most). */
+  limit: z.number().int().min(1).optional(),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  backend: BackendName.optional()
+})
+export type TrainConfig = z.infer<typeof TrainConfig>
+export type TrainConfigInput = z.input<typeof TrainConfig>
+
+export const EpochRecord = z.object({
+  epoch: z.number().int(),
+  loss: z.number(),
+  accuracy: z.number(),
+  valLoss: z.number().optional(),
+  valAccuracy: z.number().optional(),
+  seconds: z.number()
+})
+export type EpochRecord = z.infer<typeof EpochRecord>
+
+export const EvalMetrics = z.object({
+  count: z.number().int(),
+  loss: z.number(),
+  accuracy: z.number(),
+  /** confusion[actual][predicted] */
+  confusion: z.array(z.array(z.number().int()))
+})
+export type EvalMetrics = z.infer<typeof EvalMetrics>
+
+export const RunStatus = z.enum(['running', 'completed', 'cancelled', 'failed'])
+export type RunStatus = z.infer<typeof RunStatus>
+
+export const RunSummary = z.object({
+  id: runId,
+  name: z.string(),
+  modelName: z.string(),
+  data: DataSource,
+  createdAt: z.string(),
+  status: RunStatus,
+  epochsDone: z.number().int(),
+  backend: z.string().optional(),
+  testAccuracy: z.number().optional()
+})
+export type RunSummary = z.infer<typeof RunSummary>
+
+export const BatchRecord = z.object({
+  epoch: z.number().int(),
+  batch: z.number().int(),
+  loss: z.number(),
+  accuracy: z.number()
+})
+export type BatchRecord = z.infer<typeof BatchRecord>
+
+export const RunDetail = RunSummary.extend({
+  model: ModelSpec,
+  config: TrainConfig,
+  classNames: z.array(z.string()),
+  epochs: z.array(EpochRecord),
+  batches: z.array(BatchRecord),
+  test: EvalMetrics.optional(),
+  error: z.string().optional()
+})
+export type RunDetail = z.infer<typeof RunDetail>
+
+/** A grey image as the model sees it: values 0..1, row-major, height x width. */
+export const PixelImage = z
+  .object({
+    width: z.number().int().min(1).max(4096),
+    height: z.number().int().min(1).max(4096),
+    pixels: z.array(z.number().finite())
+  })
+  .refine((i) => i.pixels.length === i.width * i.height, {
+    message: 'pixels must hold width x height values'
+  })
+export type PixelImage = z.infer<typeof PixelImage>
+
+export const ImageRef = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('dataset'), split: Split.default('train'), index: z.number().int().min(0) }),
+  z.object({ kind: z.literal('pixels'), image: PixelImage })
+])
+export type ImageRef = z.infer<typeof ImageRef>
+
+export const ShiftRequest = z
+  .object({
+    runId,
+    image: ImageRef,
+    from: z.number().int().min(-64).max(64).default(-5),
+    to: z.number().int().min(-64).max(64).default(5),
+    axis: z.enum(['x', 'y']).default('x'),
+    mode: z.enum(['roll', 'zero']).default('roll')
+  })
+  .refine((r) => r.from <= r.to, { message: '"from" must not be greater than "to"' })
+export type ShiftRequest = z.infer<typeof ShiftRequest>
+
+export const ShiftResult = z.object({
+  shifts: z.array(z.number().int()),
+  classNames: z.array(z.string()),
+  /** One row per shift; each row sums to 1. */
+  probabilities: z.array(z.array(z.number())),
+  predicted: z.array(z.number().int()),
+  /** The shifted inputs, one per shift, as the model saw them. */
+  images: z.array(PixelImage),
+  label: z.number().int().optional()
+})
+export type ShiftResult = z.infer<typeof ShiftResult>
+
+export const PredictResult = z.object({
+  classNames: z.array(z.string()),
+  probabilities: z.array(z.array(z.number())),
+  predicted: z.array(z.number().int())
+})
+export type PredictResult = z.infer<typeof PredictResult>
+
+export const SummaryRow = z.object({
+  name: z.string(),
+  outputShape: z.array(z.number().int()),
+  params: z.number().int()
+})
+
+export const FashionMnistStatus = z.union([
+  z.object({ found: z.literal(true), dir: z.string() }),
+  z.object({ found: z.literal(false), searched: z.array(z.string()), help: z.string() })
+])
+export type FashionMnistStatus = z.infer<typeof FashionMnistStatus>
+
+const noInput = z.object({}).strict().default({})
+
+function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) {
+  return { input, output, doc }
+}
+
+export const LAB_METHODS = {
+  'app/info': method(
+    noInput,
+    z.object({ version: z.string(), dataDir: z.string(), runsDir: z.string(), platform: z.string() }),
+    'Version and where the app keeps its data and runs.'
+  ),
+  'backends/list': method(noInput, BackendReport, 'The TensorFlow.js backend in use and why better ones were skipped.'),
+  'model/presets': method(
+    noInput,
+    z.array(z.object({ name: z.string(), spec: ModelSpec })),
+    'The tutorial presets (seed-mlp, seed-cnn, seed-toy).'
+  ),
+  'model/summary': method(
+    z.object({ spec: z.unknown() }),
+    z.object({
+      text: z.string(),
+      rows: z.array(SummaryRow),
+      totalParams: z.number().int(),
+      error: z.object({ layerIndex: z.number().int(), message: z.string() }).optional()
+    }),
+    'The torchsummary-style table of a layer stack; an impossible stack keeps its rows up to the error.'
+  ),
+  'data/locate': method(
+    z.object({ dir: z.string().min(1).max(4096).optional() }).strict().default({}),
+    FashionMnistStatus,
+    'Where Fashion-MNIST was found, or how to get it.'
+  ),
+  'train/start': method(
+    z.object({ model: ModelSpec, data: DataSource, config: TrainConfig, name: z.string().max(200).optional() }),
+    z.object({ runId }),
+    'Starts training in the engine; progress arrives as train/* events.'
+  ),
+  'train/cancel': method(z.object({ runId }), z.object({ cancelled: z.boolean() }), 'Stops a training run within a second.'),
+  'runs/list': method(noInput, z.array(RunSummary), 'Past and current runs, newest first.'),
+  'runs/get': method(z.object({ runId }), RunDetail, 'One run with its model, config, history and test metrics.'),
+  'runs/rename': method(z.object({ runId, name: z.string().min(1).max(200) }), RunSummary, 'Renames a run.'),
+  'runs/delete': method(z.object({ runId }), z.object({ deleted: z.boolean() }), 'Deletes a run folder.'),
+  'runs/evaluate': method(
+    z.object({ runId, limit: z.number().int().min(1).optional() }),
+    EvalMetrics,
+    'Accuracy, loss and confusion matrix of a run on its test split.'
+  ),
+  'predict/images': method(
+    z.object({ runId, images: z.array(PixelImage).min(1).max(256) }),
+    PredictResult,
+    'Class probabilities for grey images already at the model input size.'
+  ),
+  'shift/heatmap': method(ShiftRequest, ShiftResult, 'Class probabilities of one image rolled or shifted by each offset.')
+} as const
+
+export type LabMethod = keyof typeof LAB_METHODS
+export type LabInput<M extends LabMethod> = z.input<(typeof LAB_METHODS)[M]['input']>
+export type LabParsedInput<M extends LabMethod> = z.output<(typeof LAB_METHODS)[M]['input']>
+export type LabOutput<M extends LabMethod> = z.output<(typeof LAB_METHODS)[M]['output']>
+export const LAB_METHOD_NAMES = Object.keys(LAB_METHODS) as LabMethod[]
+
+export const TrainProgressEvent = z.object({
+  runId,
+  epoch: z.number().int(),
+  epochs: z.number().int(),
+  batch: z.number().int(),
+  batchesPerEpoch: z.number().int(),
+  loss: z.number(),
+  accuracy: z.number(),
+  imagesPerSec: z.number(),
+  etaSeconds: z.number(),
+  elapsedSeconds: z.number()
+})
+
+export const LAB_EVENTS = {
+  'train/progress': TrainProgressEvent,
+  'train/epoch': EpochRecord.extend({ runId }),
+  'train/finished': z.object({
+    runId,
+    status: RunStatus,
+    error: z.string().optional(),
+    test: EvalMetrics.optional()
+  }),
+  'engine/notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() })
+} as const
+
+export type LabEvent = keyof typeof LAB_EVENTS
+export type LabEventPayload<E extends LabEvent> = z.infer<(typeof LAB_EVENTS)[E]>
+export const LAB_EVENT_NAMES = Object.keys(LAB_EVENTS) as LabEvent[]
+
+export interface LabErrorInfo {
+  code: 'invalid-payload' | 'unknown-method' | 'not-found' | 'busy' | 'data' | 'engine' | 'internal'
+  message: string
+  issues?: { path: string; message: string }[]
+}
+
+/** What every transport returns for a call: never a thrown exception across the boundary. */
+export type LabResponse<T> = { ok: true; result: T } | { ok: false; error: LabErrorInfo }
+
+export class LabError extends Error {
+  constructor(
+    readonly code: LabErrorInfo['code'],
+    message: string,
+    readonly issues?: LabErrorInfo['issues']
+  ) {
+    super(message)
+    this.name = 'LabError'
+  }
+}
+
+export function isLabMethod(name: unknown): name is LabMethod {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(LAB_METHODS, name)
+}
+
+/** Parses a call's input, turning schema failures into one readable LabError. */
+export function parseInput<M extends LabMethod>(name: M, payload: unknown): LabParsedInput<M> {
+  const result = LAB_METHODS[name].input.safeParse(payload)
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => ({ path: i.path.join('.') || '(payload)', message: i.message }))
+    const first = issues[0]
+    throw new LabError('invalid-payload', `Invalid payload for ${name}: ${first.path}: ${first.message}`, issues)
+  }
+  return result.data as LabParsedInput<M>
+}
+
+/** The channel names Electron IPC uses; derived so nobody spells them twice. */
+export const ipcChannel = (name: LabMethod): string => `lab:${name}`
+export const IPC_EVENT_CHANNEL = 'lab:event'
+
+/** What the renderer sees as `window.lab`, whichever transport carries it. */
+export interface LabApi {
+  call<M extends LabMethod>(name: M, input: LabInput<M>): Promise<LabResponse<LabOutput<M>>>
+  on<E extends LabEvent>(event: E, listener: (payload: LabEventPayload<E>) => void): () => void
+}
