@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, open, rename, rm } from 'node:fs/promises'
+import { dirname, join, basename } from 'node:path'
+
+/**
+ * Writes a file so that readers see either the old content or the whole new content, never a
+ * half-written file: write to a temporary sibling, fsync it, rename over the target, then fsync
+ * the directory so the rename itself survives a power cut.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const dir = dirname(path)
+  await mkdir(dir, { recursive: true })
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  try {
+    const handle = await open(tmp, 'w')
+    try {
+      await handle.writeFile(data)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(tmp, path)
+  } catch (err) {
+    await rm(tmp, { force: true })
+    throw err
+  }
+  await syncDir(dir)
+}
+
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n')
+}
+
+async function syncDir(dir: string): Promise<void> {
+  // Directory fsync is not supported on every platform (Windows); the rename is still atomic there.
+  try {
+    const handle = await open(dir, 'r')
+    try {
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  } catch {
+    return
+  }
+}
