@@ -1,0 +1,324 @@
+/**
+ * Web mode: the Lab API over HTTP for a browser on this machine, plus the built renderer.
+ *   POST /api/<method>   JSON body -> dispatch -> JSON LabResponse
+ *   GET  /api/events     server-sent events, one `event: <name>` per Lab event
+ *   GET  /*              files of out/renderer, index.html for anything route-like
+ * The server binds to loopback only, and because any web page the user opens can still reach
+ * loopback, it refuses foreign Host headers (DNS rebinding) and foreign Origins (cross-site POSTs).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { readFile, realpath, stat } from 'node:fs/promises'
+import { extname, resolve, sep } from 'node:path'
+import type { LabErrorInfo, LabEvent, LabEventPayload, LabResponse } from '../shared/contract'
+import { CONTENT_SECURITY_POLICY } from '../shared/csp'
+import { dispatch, type LabEventListener, type LabHandlers } from '../services/dispatch'
+
+export interface WebServerOptions {
+  service: {
+    handlers: LabHandlers
+    onEvent(listener: LabEventListener): () => void
+  }
+  /** 0 picks a free port. */
+  port: number
+  /** Loopback only; a LAN address would expose the lab (and the user's files) to the network. */
+  host?: '127.0.0.1'
+  /** The built renderer (out/renderer). */
+  staticDir: string
+  /** Request bodies above this are refused with 413; training inputs are at most a few MB. */
+  maxBodyBytes?: number
+  heartbeatMs?: number
+}
+
+export interface WebServer {
+  url: string
+  port: number
+  close(): Promise<void>
+}
+
+const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+const DEFAULT_HEARTBEAT_MS = 15_000
+const ALLOWED_HOSTNAMES = new Set(['127.0.0.1', 'localhost'])
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.wasm': 'application/wasm'
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin'
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: LabErrorInfo['code'],
+    message: string
+  ) {
+    super(message)
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Cache-Control': 'no-store', ...extra })
+  res.end(res.req.method === 'HEAD' ? undefined : body)
+}
+
+function sendJson(res: ServerResponse, status: number, body: LabResponse<unknown>, extra: Record<string, string> = {}): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(body), extra)
+}
+
+function sendError(res: ServerResponse, err: HttpError, extra: Record<string, string> = {}): void {
+  sendJson(res, err.status, { ok: false, error: { code: err.code, message: err.message } }, extra)
+}
+
+/** The hostname of a Host header, without port; IPv6 literals are not ours since we bind IPv4. */
+function hostnameOf(host: string | undefined): string | undefined {
+  if (!host) return undefined
+  const match = /^([^:[\]]+)(?::\d+)?$/.exec(host)
+  return match?.[1].toLowerCase()
+}
+
+function checkHost(req: IncomingMessage): void {
+  const hostname = hostnameOf(req.headers.host)
+  if (!hostname || !ALLOWED_HOSTNAMES.has(hostname)) {
+    throw new HttpError(403, 'invalid-payload', 'This server only answers requests addressed to 127.0.0.1 or localhost.')
+  }
+}
+
+/** Browsers send Origin with every POST; a page from another origin must not drive the lab. */
+function checkOrigin(req: IncomingMessage): void {
+  const origin = req.headers.origin
+  if (origin === undefined) return
+  let parsed: URL
+  try {
+    parsed = new URL(origin)
+  } catch {
+    throw new HttpError(403, 'invalid-payload', 'Cross-origin requests are refused.')
+  }
+  if (parsed.protocol !== 'http:' || parsed.host !== req.headers.host || !ALLOWED_HOSTNAMES.has(parsed.hostname)) {
+    throw new HttpError(403, 'invalid-payload', 'Cross-origin requests are refused.')
+  }
+}
+
+/** Reads the body up to `limit` bytes; a larger body is refused without buffering the rest. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'])
+  if (Number.isFinite(declared) && declared > limit) {
+    return Promise.reject(new HttpError(413, 'invalid-payload', `The request body is larger than ${limit} bytes.`))
+  }
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let refused = false
+    req.on('data', (chunk: Buffer) => {
+      if (refused) return
+      size += chunk.length
+      if (size > limit) {
+        refused = true
+        chunks.length = 0
+        reject(new HttpError(413, 'invalid-payload', `The request body is larger than ${limit} bytes.`))
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => {
+      if (!refused) resolveBody(Buffer.concat(chunks))
+    })
+    req.on('error', reject)
+  })
+}
+
+async function handleApiCall(
+  req: IncomingMessage,
+  res: ServerResponse,
+  name: string,
+  handlers: LabHandlers,
+  maxBodyBytes: number
+): Promise<void> {
+  checkOrigin(req)
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+  // A cross-site <form> can only send simple content types; requiring JSON closes that door too.
+  if (type !== 'application/json') {
+    throw new HttpError(415, 'invalid-payload', 'Send the call as Content-Type: application/json.')
+  }
+  const body = await readBody(req, maxBodyBytes)
+  let payload: unknown
+  if (body.length > 0) {
+    try {
+      payload = JSON.parse(body.toString('utf8'))
+    } catch (err) {
+      throw new HttpError(400, 'invalid-payload', `The request body is not valid JSON (${(err as Error).message}).`)
+    }
+  }
+  sendJson(res, 200, await dispatch(handlers, name, payload))
+}
+
+interface EventClient {
+  res: ServerResponse
+}
+
+function openEventStream(req: IncomingMessage, res: ServerResponse, clients: Set<EventClient>): void {
+  checkOrigin(req)
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Connection: 'keep-alive',
+    // Proxies and some stacks buffer streamed bodies; the browser must see each event at once.
+    'X-Accel-Buffering': 'no'
+  })
+  // A first line flushes the headers so EventSource reports "open" immediately.
+  res.write(': connected\n\n')
+  const client = { res }
+  clients.add(client)
+  req.on('close', () => clients.delete(client))
+}
+
+function formatEvent(event: LabEvent, payload: unknown): string {
+  // JSON.stringify never emits raw newlines, so one data line always holds the whole payload.
+  return `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`
+}
+
+async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string, root: string): Promise<void> {
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(pathname)
+  } catch {
+    throw new HttpError(400, 'invalid-payload', 'Malformed URL.')
+  }
+  if (decoded.includes('\0')) throw new HttpError(400, 'invalid-payload', 'Malformed URL.')
+  const target = resolve(root, `.${decoded}`)
+  if (target !== root && !target.startsWith(root + sep)) throw new HttpError(404, 'not-found', 'Not found.')
+
+  const file = await existingFile(target === root ? resolve(root, 'index.html') : target, root)
+  if (file) return sendFile(res, file)
+  // Client-side routes have no extension; a missing asset (with one) is a real 404.
+  if (extname(decoded) === '') {
+    const index = await existingFile(resolve(root, 'index.html'), root)
+    if (index) return sendFile(res, index)
+  }
+  throw new HttpError(404, 'not-found', `Not found: ${req.url ?? ''}`.slice(0, 300))
+}
+
+/** The file's real path if it is a regular file that really lives under root (symlinks included). */
+async function existingFile(path: string, root: string): Promise<string | undefined> {
+  try {
+    const [real, info] = await Promise.all([realpath(path), stat(path)])
+    if (!info.isFile() || !real.startsWith(root + sep)) return undefined
+    return real
+  } catch {
+    return undefined
+  }
+}
+
+async function sendFile(res: ServerResponse, file: string): Promise<void> {
+  const body = await readFile(file)
+  const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'
+  send(res, 200, type, body, { 'Cache-Control': 'no-cache' })
+}
+
+export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  const opts = { maxBodyBytes: DEFAULT_MAX_BODY_BYTES, heartbeatMs: DEFAULT_HEARTBEAT_MS, ...options }
+  const host = opts.host ?? '127.0.0.1'
+  // realpath so the containment checks compare like with like even if the path has symlinks.
+  const root = await realpath(resolve(opts.staticDir))
+  const clients = new Set<EventClient>()
+  const sockets = new Set<Socket>()
+
+  const unsubscribe = opts.service.onEvent(<E extends LabEvent>(event: E, payload: LabEventPayload<E>) => {
+    const frame = formatEvent(event, payload)
+    for (const client of clients) client.res.write(frame)
+  })
+  const heartbeat = setInterval(() => {
+    for (const client of clients) client.res.write(': ping\n\n')
+  }, opts.heartbeatMs)
+  heartbeat.unref()
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const httpErr =
+        err instanceof HttpError ? err : new HttpError(500, 'internal', err instanceof Error ? err.message : String(err))
+      if (res.headersSent) {
+        res.destroy()
+        return
+      }
+      // After a refused body the rest of the upload is not worth reading: close the connection.
+      const extra: Record<string, string> = httpErr.status === 413 ? { Connection: 'close' } : {}
+      sendError(res, httpErr, extra)
+      if (httpErr.status === 413) res.on('finish', () => req.socket.destroySoon())
+    })
+  })
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    checkHost(req)
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const method = req.method ?? 'GET'
+    if (url.pathname === '/api/events') {
+      if (method !== 'GET') throw new HttpError(405, 'invalid-payload', 'Use GET for /api/events.')
+      return openEventStream(req, res, clients)
+    }
+    if (url.pathname.startsWith('/api/')) {
+      if (method !== 'POST') throw new HttpError(405, 'invalid-payload', 'Lab API calls are POST requests.')
+      let name: string
+      try {
+        name = decodeURIComponent(url.pathname.slice('/api/'.length))
+      } catch {
+        throw new HttpError(400, 'invalid-payload', 'Malformed method name.')
+      }
+      return handleApiCall(req, res, name, opts.service.handlers, opts.maxBodyBytes)
+    }
+    if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'invalid-payload', 'Only GET and HEAD serve files.')
+    return serveStatic(req, res, url.pathname, root)
+  }
+
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port, host, () => {
+      server.off('error', reject)
+      resolveListen()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        unsubscribe()
+        clearInterval(heartbeat)
+        for (const client of clients) client.res.end()
+        clients.clear()
+        server.close(() => resolveClose())
+        // Keep-alive and event-stream sockets would otherwise hold close() open indefinitely.
+        for (const socket of sockets) socket.destroy()
+      })
+  }
+}

@@ -1,0 +1,3 @@
+export { useBackendStore } from './backend'
+export { useModelStore } from './model'
+export { useNoticeStore } from './notices'

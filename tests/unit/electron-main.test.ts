@@ -1,0 +1,83 @@
+import { EventEmitter } from 'node:events'
+import { describe, expect, it, vi } from 'vitest'
+
+// main.ts runs on import, so everything it touches is faked before it is loaded.
+const windows: FakeWindow[] = []
+class FakeWindow extends EventEmitter {
+  loaded: string[] = []
+  webContents = { mainFrame: { url: '', parent: null }, isDestroyed: () => false, send: vi.fn() }
+  constructor(readonly options: { webPreferences?: Record<string, unknown> }) {
+    super()
+    windows.push(this)
+  }
+  loadFile(path: string) {
+    this.loaded.push(`file:${path}`)
+    return Promise.resolve()
+  }
+  loadURL(url: string) {
+    this.loaded.push(url)
+    return Promise.resolve()
+  }
+  isDestroyed = () => false
+  show = vi.fn()
+}
+
+const app = Object.assign(new EventEmitter(), {
+  isPackaged: false,
+  requestSingleInstanceLock: vi.fn(() => true),
+  whenReady: vi.fn(() => Promise.resolve()),
+  getPath: vi.fn(() => '/home/u/.config/ConvLab'),
+  quit: vi.fn(),
+  exit: vi.fn()
+})
+const handled: string[] = []
+const session = {
+  defaultSession: {
+    webRequest: { onHeadersReceived: vi.fn() },
+    setPermissionRequestHandler: vi.fn(),
+    setPermissionCheckHandler: vi.fn()
+  }
+}
+
+vi.mock('electron', () => ({
+  app,
+  BrowserWindow: FakeWindow,
+  session,
+  dialog: { showErrorBox: vi.fn() },
+  ipcMain: { handle: (channel: string) => handled.push(channel), removeHandler: vi.fn() },
+  utilityProcess: { fork: vi.fn() }
+}))
+
+const createLabService = vi.fn(async (options: Record<string, unknown>) => {
+  const { fakeLabService } = await import('../fixtures/fake-lab-service')
+  return { ...fakeLabService(), options, dispose: vi.fn(async () => undefined) }
+})
+vi.mock('../../src-main/services/lab-service', () => ({ createLabService }))
+
+describe('Electron main process wiring', () => {
+  it('takes the single-instance lock, hardens, registers IPC and opens one locked-down window', async () => {
+    delete process.env.ELECTRON_RENDERER_URL
+    await import('../../src-main/electron/main')
+    await vi.waitFor(() => expect(windows).toHaveLength(1))
+
+    expect(app.requestSingleInstanceLock).toHaveBeenCalled()
+    expect(app.listenerCount('web-contents-created')).toBe(1)
+    expect(session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled()
+    expect(session.defaultSession.webRequest.onHeadersReceived).toHaveBeenCalled()
+
+    expect(createLabService).toHaveBeenCalledWith(
+      expect.objectContaining({ dataDir: '/home/u/.config/ConvLab', engineHost: expect.any(Function) })
+    )
+    const { LAB_METHOD_NAMES, ipcChannel } = await import('../../src-main/shared/contract')
+    expect(handled.sort()).toEqual(LAB_METHOD_NAMES.map(ipcChannel).sort())
+
+    const win = windows[0]
+    expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, devTools: false })
+    expect(String(win.options.webPreferences?.preload)).toMatch(/preload[/\\]index\.js$/)
+    expect(win.loaded).toHaveLength(1)
+    expect(win.loaded[0]).toMatch(/^file:.*renderer[/\\]index\.html$/)
+
+    // A second launch focuses this window instead of opening another.
+    expect(app.listenerCount('second-instance')).toBe(1)
+  })
+})
