@@ -1,0 +1,168 @@
+/**
+ * Finding and loading Fashion-MNIST (IDX files, raw or gzip) without ever downloading it: the app
+ * is offline, so when the files are absent the user is told exactly how to get them.
+ */
+import { stat } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { FASHION_MNIST_CLASSES, type Dataset, type Split } from '../shared/dataset'
+import { DataError } from './errors'
+import { readIdxFile, type IdxArray } from './idx'
+
+/** Where the Debian/Ubuntu package `dataset-fashion-mnist` installs the files. */
+export const SYSTEM_DATASET_DIRS: readonly string[] = ['/usr/share/datasets/fashion-mnist']
+
+export const FASHION_MNIST_URL = 'https://github.com/zalandoresearch/fashion-mnist/tree/master/data/fashion'
+
+const FILE_NAMES = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte'
+} as const
+
+export type FashionMnistFiles = Record<keyof typeof FILE_NAMES, string>
+
+export type FashionMnistLocation =
+  | { found: true; dir: string; files: FashionMnistFiles }
+  | { found: false; searched: string[]; help: string }
+
+const SIDE = 28
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile()
+  } catch {
+    return false
+  }
+}
+
+/** Raw files are preferred over .gz when both exist: they skip decompression. */
+async function findFiles(dir: string): Promise<{ files?: FashionMnistFiles; missing: string[] }> {
+  const files: Partial<FashionMnistFiles> = {}
+  const missing: string[] = []
+  for (const [key, name] of Object.entries(FILE_NAMES) as [keyof FashionMnistFiles, string][]) {
+    const raw = join(dir, name)
+    const gz = `${raw}.gz`
+    if (await isFile(raw)) files[key] = raw
+    else if (await isFile(gz)) files[key] = gz
+    else missing.push(name)
+  }
+  return missing.length === 0 ? { files: files as FashionMnistFiles, missing } : { missing }
+}
+
+function helpText(searched: string[], partial: string[], appDataDir: string | undefined): string {
+  const target = appDataDir ? join(appDataDir, 'fashion-mnist') : 'a folder'
+  const lines = [
+    `Fashion-MNIST was not found. Looked in: ${searched.join(', ')}.`,
+    ...partial,
+    'To get it:',
+    '- On Debian or Ubuntu: sudo apt install dataset-fashion-mnist',
+    `- Otherwise download ${Object.values(FILE_NAMES)
+      .map((n) => `${n}.gz`)
+      .join(', ')} from ${FASHION_MNIST_URL} into ${target}, or choose the folder that holds them.`
+  ]
+  return lines.join('\n')
+}
+
+/**
+ * Looks in the user's folder, then `<appDataDir>/fashion-mnist`, then the system dataset folders;
+ * the first holding all four files (each raw or .gz) wins.
+ */
+export async function locateFashionMnist(opts: {
+  dir?: string
+  appDataDir?: string
+  systemDirs?: readonly string[]
+}): Promise<FashionMnistLocation> {
+  const candidates = [
+    opts.dir,
+    opts.appDataDir === undefined ? undefined : join(opts.appDataDir, 'fashion-mnist'),
+    ...(opts.systemDirs ?? SYSTEM_DATASET_DIRS)
+  ].filter((d): d is string => d !== undefined)
+  const searched = [...new Set(candidates)]
+  const partial: string[] = []
+  for (const dir of searched) {
+    const { files, missing } = await findFiles(dir)
+    if (files) return { found: true, dir, files }
+    if (missing.length < Object.keys(FILE_NAMES).length) partial.push(`${dir} lacks ${missing.join(', ')}.`)
+  }
+  return { found: false, searched, help: helpText(searched, partial, opts.appDataDir) }
+}
+
+interface CacheEntry {
+  mtimeMs: number
+  size: number
+  array: Promise<IdxArray>
+}
+
+/** Parsed files by path; a handful of entries (one dataset's four files, plus a few switches). */
+const cache = new Map<string, CacheEntry>()
+const CACHE_ENTRIES = 8
+
+async function readCached(path: string): Promise<IdxArray> {
+  const info = await stat(path)
+  const hit = cache.get(path)
+  if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size) {
+    cache.delete(path)
+    cache.set(path, hit)
+    return hit.array
+  }
+  const array = readIdxFile(path)
+  cache.set(path, { mtimeMs: info.mtimeMs, size: info.size, array })
+  if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value as string)
+  array.catch(() => {
+    if (cache.get(path)?.array === array) cache.delete(path)
+  })
+  return array
+}
+
+const SCALE = Float32Array.from({ length: 256 }, (_, v) => v / 255)
+
+/** Loads one split as [1,28,28] images scaled to 0..1 and labels 0-9, checking the files agree. */
+export async function loadFashionMnist(dir: string, split: Split, opts: { limit?: number } = {}): Promise<Dataset> {
+  const { limit } = opts
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+    throw new DataError(`The sample limit must be a whole number of at least 1, not ${limit}.`)
+  }
+  const { files, missing } = await findFiles(dir)
+  if (!files) {
+    throw new DataError(`${dir} is not a Fashion-MNIST folder: it lacks ${missing.join(', ')}.`, { kind: 'not-found' })
+  }
+  const imagePath = split === 'train' ? files.trainImages : files.testImages
+  const labelPath = split === 'train' ? files.trainLabels : files.testLabels
+  const [images, labels] = await Promise.all([readCached(imagePath), readCached(labelPath)])
+
+  if (images.type !== 'u8' || images.dims.length !== 3 || images.dims[1] !== SIDE || images.dims[2] !== SIDE) {
+    throw new DataError(
+      `${basename(imagePath)} holds ${images.dims.join('x')} ${images.type} values, not Nx28x28 u8 images.`
+    )
+  }
+  if (labels.type !== 'u8' || labels.dims.length !== 1) {
+    throw new DataError(`${basename(labelPath)} holds ${labels.dims.join('x')} ${labels.type} values, not N u8 labels.`)
+  }
+  const count = images.dims[0]
+  if (labels.dims[0] !== count) {
+    throw new DataError(
+      `${basename(imagePath)} holds ${count} images but ${basename(labelPath)} holds ${labels.dims[0]} labels.`
+    )
+  }
+  const classes = FASHION_MNIST_CLASSES.length
+  const bad = labels.data.findIndex((l) => l >= classes)
+  if (bad >= 0) {
+    throw new DataError(
+      `${basename(labelPath)} has label ${labels.data[bad]} at index ${bad}; Fashion-MNIST labels are 0-${classes - 1}.`
+    )
+  }
+
+  const n = limit === undefined ? count : Math.min(limit, count)
+  const pixels = n * SIDE * SIDE
+  const scaled = new Float32Array(pixels)
+  const source = images.data
+  for (let i = 0; i < pixels; i++) scaled[i] = SCALE[source[i]]
+  return {
+    name: `Fashion-MNIST (${split}${n < count ? `, first ${n}` : ''})`,
+    shape: [1, SIDE, SIDE],
+    images: scaled,
+    labels: Int32Array.from(labels.data.subarray(0, n)),
+    classNames: [...FASHION_MNIST_CLASSES]
+  }
+}
