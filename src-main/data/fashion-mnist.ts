@@ -65,19 +65,21 @@ function helpText(searched: string[], partial: string[], appDataDir: string | un
 }
 
 /**
- * Looks in the user's folder, then `<appDataDir>/fashion-mnist`, then the system dataset folders;
- * the first holding all four files (each raw or .gz) wins.
+ * A folder the user chose is the only place looked at: silently using another copy would hide
+ * their mistake. Otherwise `<appDataDir>/fashion-mnist`, then the system dataset folders; the
+ * first holding all four files (each raw or .gz) wins.
  */
 export async function locateFashionMnist(opts: {
   dir?: string
   appDataDir?: string
   systemDirs?: readonly string[]
 }): Promise<FashionMnistLocation> {
-  const candidates = [
-    opts.dir,
-    opts.appDataDir === undefined ? undefined : join(opts.appDataDir, 'fashion-mnist'),
-    ...(opts.systemDirs ?? SYSTEM_DATASET_DIRS)
-  ].filter((d): d is string => d !== undefined)
+  const candidates = opts.dir
+    ? [opts.dir]
+    : [
+        ...(opts.appDataDir === undefined ? [] : [join(opts.appDataDir, 'fashion-mnist')]),
+        ...(opts.systemDirs ?? SYSTEM_DATASET_DIRS)
+      ]
   const searched = [...new Set(candidates)]
   const partial: string[] = []
   for (const dir of searched) {

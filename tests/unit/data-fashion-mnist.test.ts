@@ -20,7 +20,7 @@ async function loadError(dir: string): Promise<DataError> {
 }
 
 describe('locateFashionMnist', () => {
-  it('prefers the chosen folder over the app data folder and the system folder', async () => {
+  it('uses only the chosen folder when there is one, else the app data folder, then the system folder', async () => {
     const chosen = await writeFashionDir(tmp, 'order/chosen')
     const app = join(tmp.path, 'order/app')
     await writeFashionDir(tmp, 'order/app/fashion-mnist')
@@ -34,6 +34,10 @@ describe('locateFashionMnist', () => {
       dir: join(app, 'fashion-mnist')
     })
     expect(await locateFashionMnist({ dir: join(tmp.path, 'nowhere'), systemDirs: [system] })).toMatchObject({
+      found: false,
+      searched: [join(tmp.path, 'nowhere')]
+    })
+    expect(await locateFashionMnist({ appDataDir: join(tmp.path, 'nowhere'), systemDirs: [system] })).toMatchObject({
       found: true,
       dir: system
     })
@@ -69,8 +73,8 @@ describe('locateFashionMnist', () => {
 
   it('when nothing is found, lists the folders searched and says how to get the data', async () => {
     const app = join(tmp.path, 'empty-app')
-    const r = await locateFashionMnist({ dir: '/nonexistent/chosen', appDataDir: app, systemDirs: ['/nonexistent/sys'] })
-    expect(r).toMatchObject({ found: false, searched: ['/nonexistent/chosen', join(app, 'fashion-mnist'), '/nonexistent/sys'] })
+    const r = await locateFashionMnist({ appDataDir: app, systemDirs: ['/nonexistent/sys'] })
+    expect(r).toMatchObject({ found: false, searched: [join(app, 'fashion-mnist'), '/nonexistent/sys'] })
     if (r.found) return
     expect(r.help).toContain('sudo apt install dataset-fashion-mnist')
     expect(r.help).toContain('https://github.com/zalandoresearch/fashion-mnist/tree/master/data/fashion')
