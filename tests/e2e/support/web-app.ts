@@ -1,0 +1,104 @@
+/**
+ * What every browser test needs: ConvLab in web mode as a child process with its own data folder
+ * (`npm test` builds out/ first), and Debian's Chromium driven by playwright-core.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+
+export const CHROMIUM = '/usr/bin/chromium'
+export const ROOT = resolve(__dirname, '../../..')
+export const SCREENSHOTS = join(ROOT, 'test-results/screenshots')
+export const hasChromium = existsSync(CHROMIUM)
+export const FASHION_MNIST = '/usr/share/datasets/fashion-mnist'
+
+if (!hasChromium) {
+  console.warn(`Skipping browser tests: ${CHROMIUM} is missing (apt-get install chromium).`)
+}
+
+export interface WebMode {
+  child: ChildProcess
+  url: string
+  dataDir: string
+  output(): string
+  stop(): Promise<number | null>
+}
+
+/** Starts `src-main/web/main.ts` on a free port and resolves once it prints its URL. */
+export async function startWebMode(dataDir?: string): Promise<WebMode> {
+  const dir = dataDir ?? join(await mkdtemp(join(tmpdir(), 'convlab-e2e-')), 'data')
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/web/main.ts', '--port', '0', '--data-dir', dir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' }
+  })
+  let output = ''
+  const stop = async (): Promise<number | null> => {
+    if (child.exitCode !== null) return child.exitCode
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+    child.kill('SIGTERM')
+    return exited
+  }
+  return new Promise((resolveStart, reject) => {
+    const timer = setTimeout(() => reject(new Error(`web mode did not print its URL within 120 s:\n${output}`)), 120_000)
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString()
+      const match = /^ConvLab web mode: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        resolveStart({ child, url: match[1], dataDir: dir, output: () => output, stop })
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`web mode exited with ${code} before serving:\n${output}`))
+    })
+  })
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage'
+    ]
+  })
+}
+
+/** A page that records console errors and uncaught exceptions, so tests can assert none. */
+export async function openPage(browser: Browser, width = 1280, height = 860): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height } })
+  const errors: string[] = []
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url})`)
+  })
+  page.on('pageerror', (e) => errors.push(e.message))
+  return { page, errors }
+}
+
+/** Saves a full-page screenshot under test-results/screenshots, in light and optionally dark. */
+export async function screenshot(page: Page, name: string, opts: { dark?: boolean } = {}): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true })
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })
+  if (opts.dark) {
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-dark.png`), fullPage: true })
+    await page.emulateMedia({ colorScheme: 'light' })
+  }
+}
+
+export async function removeDir(dir: string | undefined): Promise<void> {
+  if (dir) await rm(dir, { recursive: true, force: true })
+}
