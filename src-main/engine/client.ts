@@ -1,0 +1,192 @@
+/**
+ * The parent's handle on the engine process: typed requests, pushed events, restart on death.
+ * Requests sent before the worker is ready are queued; when the worker dies every request in
+ * flight is rejected (the work is lost with the process), a new worker is started and an
+ * 'engine/restarted' notice says why.
+ */
+import type { EngineExit, EngineHost, EngineHostFactory } from './host'
+import {
+  EngineError,
+  isEngineEvent,
+  isEngineResponse,
+  type EngineEventName,
+  type EngineEvents,
+  type EngineMethod,
+  type EngineParams,
+  type EngineResult
+} from './protocol'
+
+export interface EngineRestartNotice {
+  reason: string
+  code: number | null
+  signal: string | null
+  restarts: number
+}
+
+export type ClientEvents = EngineEvents & { 'engine/restarted': EngineRestartNotice }
+export type ClientEventName = keyof ClientEvents
+
+export interface EngineClientOptions {
+  host: EngineHostFactory
+  /** Sent first to every new worker: backend choice, data folder. */
+  init?: EngineParams<'engine/init'>
+  /** Default per-request timeout; train/run never times out unless asked. */
+  timeoutMs?: number
+  /** Give up restarting after this many deaths within a minute (a worker that cannot start). */
+  maxRestartsPerMinute?: number
+}
+
+export interface RequestOptions {
+  /** 0 or Infinity: no timeout. */
+  timeoutMs?: number
+}
+
+export class EngineTimeoutError extends Error {
+  constructor(method: string, ms: number) {
+    super(`The engine did not answer ${method} within ${Math.round(ms / 1000)} s`)
+    this.name = 'EngineTimeoutError'
+  }
+}
+
+export class EngineExitedError extends Error {
+  constructor(method: string, reason: string) {
+    super(`The engine process ${reason} while handling ${method}; it is being restarted, try again`)
+    this.name = 'EngineExitedError'
+  }
+}
+
+interface Pending {
+  method: EngineMethod
+  resolve(value: unknown): void
+  reject(err: Error): void
+  timer?: NodeJS.Timeout
+}
+
+function describeExit(exit: EngineExit): string {
+  if (exit.signal) return `was killed by ${exit.signal}`
+  return `exited with code ${exit.code ?? 'unknown'}`
+}
+
+const NO_TIMEOUT_METHODS: ReadonlySet<EngineMethod> = new Set(['train/run'])
+
+export class EngineClient {
+  private host: EngineHost | null = null
+  private ready = false
+  private disposed = false
+  private seq = 0
+  private restarts = 0
+  private readonly deaths: number[] = []
+  private readonly queue: { id: number; method: EngineMethod; params: unknown }[] = []
+  private readonly pending = new Map<number, Pending>()
+  private readonly listeners = new Map<ClientEventName, Set<(payload: never) => void>>()
+
+  constructor(private readonly options: EngineClientOptions) {
+    this.start()
+  }
+
+  get pid(): number | undefined {
+    return this.host?.pid
+  }
+
+  request<M extends EngineMethod>(method: M, params: EngineParams<M>, opts: RequestOptions = {}): Promise<EngineResult<M>> {
+    if (this.disposed) return Promise.reject(new Error('The engine client has been disposed'))
+    const id = ++this.seq
+    const timeoutMs = opts.timeoutMs ?? (NO_TIMEOUT_METHODS.has(method) ? 0 : (this.options.timeoutMs ?? 120_000))
+    return new Promise<EngineResult<M>>((resolve, reject) => {
+      const entry: Pending = { method, resolve: resolve as (v: unknown) => void, reject }
+      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+        entry.timer = setTimeout(() => {
+          this.pending.delete(id)
+          reject(new EngineTimeoutError(method, timeoutMs))
+        }, timeoutMs)
+      }
+      this.pending.set(id, entry)
+      if (this.ready) this.host?.send({ id, method, params })
+      else this.queue.push({ id, method, params })
+    })
+  }
+
+  on<E extends ClientEventName>(event: E, listener: (payload: ClientEvents[E]) => void): () => void {
+    let set = this.listeners.get(event)
+    if (!set) this.listeners.set(event, (set = new Set()))
+    set.add(listener as (payload: never) => void)
+    return () => set.delete(listener as (payload: never) => void)
+  }
+
+  /** Stops the worker and rejects whatever is still pending. */
+  dispose(): void {
+    if (this.disposed) return
+    this.disposed = true
+    this.failPending(() => new Error('The engine client was disposed'))
+    this.host?.kill()
+    this.host = null
+  }
+
+  /** Kills the worker as a crash would; the client restarts it. For "stop now" and for tests. */
+  killWorker(): void {
+    this.host?.kill()
+  }
+
+  private emit<E extends ClientEventName>(event: E, payload: ClientEvents[E]): void {
+    for (const l of this.listeners.get(event) ?? []) (l as (p: ClientEvents[E]) => void)(payload)
+  }
+
+  private start(): void {
+    const host = this.options.host()
+    this.host = host
+    this.ready = false
+    host.onMessage((message) => {
+      if (this.host !== host) return
+      if (isEngineResponse(message)) {
+        const entry = this.pending.get(message.id)
+        if (!entry) return
+        this.pending.delete(message.id)
+        if (entry.timer) clearTimeout(entry.timer)
+        if (message.ok) entry.resolve(message.result)
+        else entry.reject(new EngineError(message.error))
+      } else if (isEngineEvent(message)) {
+        if (message.event === 'engine/ready') this.onReady(host)
+        this.emit(message.event, message.payload as never)
+      }
+    })
+    host.onExit((exit) => this.onExit(host, exit))
+  }
+
+  private onReady(host: EngineHost): void {
+    this.ready = true
+    if (this.options.init) {
+      const id = ++this.seq
+      host.send({ id, method: 'engine/init', params: this.options.init })
+    }
+    for (const q of this.queue.splice(0)) host.send(q)
+  }
+
+  private failPending(makeError: (method: EngineMethod) => Error): void {
+    this.queue.length = 0
+    for (const [id, entry] of this.pending) {
+      this.pending.delete(id)
+      if (entry.timer) clearTimeout(entry.timer)
+      entry.reject(makeError(entry.method))
+    }
+  }
+
+  private onExit(host: EngineHost, exit: EngineExit): void {
+    if (this.host !== host) return
+    this.host = null
+    this.ready = false
+    const reason = describeExit(exit)
+    this.failPending((method) => new EngineExitedError(method, reason))
+    if (this.disposed) return
+    const now = Date.now()
+    this.deaths.push(now)
+    while (this.deaths.length && now - this.deaths[0] > 60_000) this.deaths.shift()
+    if (this.deaths.length > (this.options.maxRestartsPerMinute ?? 5)) {
+      this.disposed = true
+      this.emit('engine/log', { level: 'error', message: `The engine process ${reason} and keeps dying: not restarting it` })
+      return
+    }
+    this.restarts++
+    this.emit('engine/restarted', { reason: `The engine process ${reason}; restarted`, code: exit.code, signal: exit.signal, restarts: this.restarts })
+    this.start()
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The engine's request handlers, independent of the transport: worker.ts feeds it messages from
+ * the parent, tests call it directly. Data is loaded here, inside the engine process, so 188 MB
+ * of pixels never cross IPC: requests only name a data source and split.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { BackendReport } from '../shared/contract'
+import type { Dataset, DataSource, Split } from '../shared/dataset'
+import { loadDataset } from '../data/load'
+import { activeBackend, backendReport, initBackend } from './backends'
+import { layerName } from './build-model'
+import { evaluateModel, predictImages, shiftHeatmap } from './inference'
+import { ModelCache, saveModel } from './model-io'
+import {
+  ENGINE_PARAMS,
+  type EngineEvent,
+  type EngineMethod,
+  type EngineParsedParams,
+  type EngineResult,
+  type LayerWeights,
+  type SampleValues
+} from './protocol'
+import { Trainer } from './train'
+
+export interface EngineOptions {
+  emit(event: EngineEvent): void
+  /** Backend forced for the whole process (otherwise CONVLAB_BACKEND, otherwise the best). */
+  backend?: string
+  appDataDir?: string
+}
+
+type Handlers = { [M in EngineMethod]: (params: EngineParsedParams<M>) => Promise<EngineResult<M>> }
+
+const toFloat32 = (v: SampleValues): Float32Array => (v instanceof Float32Array ? v : Float32Array.from(v))
+
+/** Test sets are capped at a sixth of the training limit, as the 60k/10k split is. */
+function testLimit(trainLimit?: number): number | undefined {
+  return trainLimit === undefined ? undefined : Math.max(1, Math.ceil(trainLimit / 6))
+}
+
+export class Engine {
+  private readonly trainer = new Trainer()
+  private readonly models = new ModelCache(3)
+  private readonly datasets = new Map<string, Promise<Dataset>>()
+  private backendReady: Promise<BackendReport> | null = null
+  private backendChoice: string | undefined
+  private appDataDir: string | undefined
+
+  constructor(private readonly options: EngineOptions) {
+    this.backendChoice = options.backend
+    this.appDataDir = options.appDataDir
+  }
+
+  /** Validates params against the protocol's schema, then dispatches. */
+  async handle(method: string, rawParams: unknown): Promise<unknown> {
+    if (!Object.prototype.hasOwnProperty.call(ENGINE_PARAMS, method)) {
+      throw new Error(`Unknown engine method "${method}"`)
+    }
+    const m = method as EngineMethod
+    const parsed = ENGINE_PARAMS[m].safeParse(rawParams ?? {})
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      const err = new Error(`Invalid params for ${m}: ${issue.path.join('.') || '(params)'}: ${issue.message}`)
+      err.name = 'InvalidParams'
+      throw err
+    }
+    if (m !== 'engine/init' && m !== 'engine/ping' && m !== 'train/cancel') await this.ensureBackend()
+    const handler = this.handlers[m] as (p: unknown) => Promise<unknown>
+    return handler(parsed.data)
+  }
+
+  private ensureBackend(): Promise<BackendReport> {
+    if (!this.backendReady) {
+      this.backendReady = initBackend({ force: this.backendChoice })
+      // A failed start can be retried by the next request (e.g. after a new engine/init).
+      this.backendReady.catch(() => (this.backendReady = null))
+    }
+    return this.backendReady
+  }
+
+  private async dataset(source: DataSource, split: Split, limit: number | undefined, shape?: [number, number, number]): Promise<Dataset> {
+    const key = JSON.stringify({ source, split, limit, shape })
+    const cached = this.datasets.get(key)
+    if (cached) {
+      this.datasets.delete(key)
+      this.datasets.set(key, cached)
+      return cached
+    }
+    const entry = loadDataset(source, split, { limit, appDataDir: this.appDataDir, shape })
+    entry.catch(() => this.datasets.delete(key))
+    this.datasets.set(key, entry)
+    // Two splits of Fashion-MNIST are ~220 MB as floats: keep only the most recent few.
+    while (this.datasets.size > 3) this.datasets.delete(this.datasets.keys().next().value as string)
+    return entry
+  }
+
+  private readonly handlers: Handlers = {
+    'engine/init': async (p) => {
+      if (p.appDataDir) this.appDataDir = p.appDataDir
+      if (p.backend !== undefined && p.backend !== this.backendChoice) {
+        if (this.backendReady) await this.backendReady.catch(() => undefined)
+        this.backendChoice = p.backend || undefined
+        this.backendReady = null
+      }
+      return this.ensureBackend()
+    },
+    'engine/ping': async () => ({
+      pid: process.pid,
+      backend: backendReport() ? activeBackend() : null,
+      training: this.trainer.running
+    }),
+    'backends/report': async () => this.ensureBackend(),
+    'train/run': async (p) => {
+      const imageShape = p.model.inputShape.length === 3 ? p.model.inputShape : undefined
+      const train = await this.dataset(p.data, 'train', p.config.limit, imageShape)
+      const test = await this.dataset(p.data, 'test', testLimit(p.config.limit), imageShape).catch((err: unknown) => {
+        this.options.emit({
+          event: 'engine/log',
+          payload: { level: 'warning', message: `No test split for ${train.name}: ${err instanceof Error ? err.message : String(err)}` }
+        })
+        return undefined
+      })
+      const { result, model } = await this.trainer.train(
+        { runId: p.runId, spec: p.model, config: p.config, train, test },
+        {
+          onProgress: (payload) => this.options.emit({ event: 'train/progress', payload }),
+          onEpoch: (payload) => this.options.emit({ event: 'train/epoch', payload })
+        }
+      )
+      if (!p.saveDir) {
+        model.model.dispose()
+        return result
+      }
+      try {
+        await saveModel(model.model, p.saveDir, model.meta)
+        await this.models.adopt(p.saveDir, model)
+      } catch (err) {
+        model.model.dispose()
+        throw err
+      }
+      return { ...result, saveDir: p.saveDir }
+    },
+    'train/cancel': async (p) => ({ cancelled: this.trainer.cancel(p.runId) }),
+    'model/evaluate': async (p) => {
+      const loaded = await this.models.get(p.model.dir)
+      const shape = loaded.meta.spec.inputShape
+      const data = await this.dataset(p.data, p.split, p.limit, shape.length === 3 ? shape : undefined)
+      return evaluateModel(loaded, data)
+    },
+    'model/predict': async (p) => predictImages(await this.models.get(p.model.dir), p.images.map(toFloat32)),
+    'model/shift': async (p) => {
+      const loaded = await this.models.get(p.model.dir)
+      const inputShape = loaded.meta.spec.inputShape
+      let values: Float32Array
+      let shape: [number, number, number]
+      let label: number | undefined
+      if (p.image.kind === 'dataset') {
+        const data = await this.dataset(p.image.data, p.image.split, undefined, inputShape.length === 3 ? inputShape : undefined)
+        const n = data.labels.length
+        if (p.image.index >= n) throw new RangeError(`Image index ${p.image.index} is out of range: ${data.name} has ${n} images`)
+        const per = data.shape[0] * data.shape[1] * data.shape[2]
+        values = data.images.slice(p.image.index * per, (p.image.index + 1) * per)
+        shape = data.shape
+        label = data.labels[p.image.index]
+      } else {
+        if (inputShape.length !== 3) throw new Error('Shifting needs a model with an image input [C, H, W]')
+        values = toFloat32(p.image.values)
+        shape = inputShape
+        label = p.image.label
+      }
+      return shiftHeatmap(loaded, values, shape, { from: p.from, to: p.to, axis: p.axis, mode: p.mode, label })
+    },
+    'model/weights': async (p) => {
+      const { model, meta } = await this.models.get(p.model.dir)
+      const layers: LayerWeights[] = []
+      for (const [index, layer] of meta.spec.layers.entries()) {
+        if (layer.type !== 'conv2d' && layer.type !== 'dense' && layer.type !== 'batchnorm') continue
+        const tfLayer = model.getLayer(layerName(index, layer.type))
+        const tensors = tfLayer.getWeights()
+        const names: LayerWeights['tensors'][number]['name'][] =
+          layer.type === 'batchnorm' ? ['weight', 'bias', 'running_mean', 'running_var'] : ['weight', 'bias']
+        const out: LayerWeights['tensors'] = []
+        for (const [i, t] of tensors.entries()) {
+          // tfjs keeps conv kernels as [kh, kw, in, out] and dense as [in, out]; PyTorch as
+          // [out, in, kh, kw] and [out, in].
+          const torch = tf.tidy(() =>
+            i === 0 && layer.type === 'conv2d' ? tf.transpose(t, [3, 2, 0, 1]) : i === 0 && layer.type === 'dense' ? tf.transpose(t) : t.clone()
+          )
+          out.push({ name: names[i], shape: torch.shape, values: (await torch.data()) as Float32Array })
+          torch.dispose()
+        }
+        layers.push({ index, type: layer.type, tensors: out })
+      }
+      return { spec: meta.spec, classNames: meta.classNames, layers }
+    }
+  }
+
+  dispose(): void {
+    this.trainer.cancel()
+    this.models.clear()
+    this.datasets.clear()
+  }
+}

@@ -1,0 +1,34 @@
+/** Seeded randomness for everything the engine shuffles or initialises: a run with a seed repeats. */
+
+/** mulberry32: tiny, fast, and good enough for shuffles and seeds (not for cryptography). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Fisher-Yates, in place. */
+export function shuffleInPlace(values: Int32Array, random: () => number): Int32Array {
+  for (let i = values.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    const t = values[i]
+    values[i] = values[j]
+    values[j] = t
+  }
+  return values
+}
+
+export function range(n: number): Int32Array {
+  const out = new Int32Array(n)
+  for (let i = 0; i < n; i++) out[i] = i
+  return out
+}
+
+export function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 31)
+}

@@ -1,0 +1,324 @@
+/**
+ * The training loop. A custom loop over optimizer.minimize rather than model.fit: batching,
+ * progress, cancel and the per-batch history are ours. The dataset is uploaded once; each batch
+ * is a gather by shuffled indices, so no pixels are copied in JS per batch.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { BackendName, BatchRecord, EpochRecord, EvalMetrics, LabEventPayload, TrainConfig } from '../shared/contract'
+import type { Dataset } from '../shared/dataset'
+import { ModelSpec } from '../shared/layers'
+import { activeBackend, backendReport, BACKEND_ORDER, tfjsBackendName, useBackend } from './backends'
+import { buildModel } from './build-model'
+import { headOf, lossOf, predictedOf, type ClassifierHead } from './head'
+import { checkDatasetFits, checkLabelsFit, evaluateModel } from './inference'
+import type { LoadedModel } from './model-io'
+import { mulberry32, randomSeed, range, shuffleInPlace } from './rng'
+import { missingGradientKernels } from './wasm-kernels'
+
+export type ProgressPayload = LabEventPayload<'train/progress'>
+export type EpochPayload = LabEventPayload<'train/epoch'>
+
+export interface TrainJob {
+  runId: string
+  spec: ModelSpec
+  config: TrainConfig
+  train: Dataset
+  /** Evaluated once training completes. */
+  test?: Dataset
+}
+
+export interface TrainCallbacks {
+  onProgress?(p: ProgressPayload): void
+  onEpoch?(e: EpochPayload): void
+}
+
+export interface TrainResult {
+  runId: string
+  status: 'completed' | 'cancelled'
+  seed: number
+  backend: BackendName
+  /** Why training ran on another backend than the one chosen at start-up. */
+  backendNote?: string
+  /** The dataset's class names, one per model output class. */
+  classNames: string[]
+  trainCount: number
+  valCount: number
+  epochs: EpochRecord[]
+  batches: BatchRecord[]
+  test?: EvalMetrics
+  seconds: number
+  imagesPerSec: number
+}
+
+/** At most ~5 progress events a second: more would only flood the IPC and the chart. */
+const PROGRESS_INTERVAL_MS = 200
+const VALIDATION_BATCH = 256
+
+export class BusyError extends Error {
+  constructor(runId: string) {
+    super(`A training run (${runId}) is already in progress: cancel it or wait for it to finish`)
+    this.name = 'BusyError'
+  }
+}
+
+/**
+ * Picks the backend that trains `spec`: the requested one, else the current one if it has
+ * every gradient kernel the layers need, else the next in preference order that does.
+ */
+export async function chooseTrainingBackend(
+  spec: ModelSpec,
+  requested?: BackendName
+): Promise<{ backend: BackendName; note?: string }> {
+  const types = new Set(spec.layers.map((l) => l.type))
+  const check = (name: BackendName): string[] => missingGradientKernels(tfjsBackendName(name), types)
+  if (requested) {
+    await useBackend(requested)
+    const missing = check(requested)
+    if (missing.length) throw new Error(`Backend ${requested} cannot train this model: it lacks ${missing.join(', ')}`)
+    return { backend: requested }
+  }
+  const current = activeBackend()
+  const missing = check(current)
+  if (!missing.length) return { backend: current }
+  const reasons: string[] = [`${current} lacks ${missing.join(', ')}`]
+  for (const name of BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(current) + 1)) {
+    try {
+      await useBackend(name)
+    } catch (err) {
+      reasons.push(err instanceof Error ? err.message : String(err))
+      continue
+    }
+    const lacking = check(name)
+    if (!lacking.length) return { backend: name, note: `Training on ${name}: ${reasons.join('; ')}` }
+    reasons.push(`${name} lacks ${lacking.join(', ')}`)
+  }
+  throw new Error(`No backend can train this model: ${reasons.join('; ')}`)
+}
+
+function makeOptimizer(config: TrainConfig): tf.Optimizer {
+  // PyTorch's Adam epsilon (1e-8), not Keras's 1e-7.
+  return config.optimizer === 'sgd' ? tf.train.sgd(config.learningRate) : tf.train.adam(config.learningRate, 0.9, 0.999, 1e-8)
+}
+
+/** Deterministic hold-out: the same seed always holds out the same samples. */
+export function splitIndices(n: number, validationSplit: number, seed: number): { train: Int32Array; val: Int32Array } {
+  const valCount = validationSplit > 0 ? Math.min(n - 1, Math.max(1, Math.floor(n * validationSplit))) : 0
+  const all = shuffleInPlace(range(n), mulberry32(seed ^ 0x5eed))
+  const val = all.slice(n - valCount).sort()
+  const train = all.slice(0, n - valCount).sort()
+  return { train, val }
+}
+
+const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+interface Active {
+  runId: string
+  cancelled: boolean
+}
+
+/** Runs one training at a time; a second request while one runs is refused. */
+export class Trainer {
+  private active: Active | null = null
+
+  get running(): string | null {
+    return this.active?.runId ?? null
+  }
+
+  cancel(runId?: string): boolean {
+    if (!this.active || (runId !== undefined && runId !== this.active.runId)) return false
+    this.active.cancelled = true
+    return true
+  }
+
+  /** The trained model is the caller's to save, cache or dispose. */
+  async train(job: TrainJob, callbacks: TrainCallbacks = {}): Promise<{ result: TrainResult; model: LoadedModel }> {
+    if (this.active) throw new BusyError(this.active.runId)
+    const active: Active = { runId: job.runId, cancelled: false }
+    this.active = active
+    const restoreTo = backendReport()?.chosen
+    try {
+      return await this.run(job, active, callbacks)
+    } finally {
+      this.active = null
+      if (restoreTo && restoreTo !== activeBackend()) await useBackend(restoreTo)
+    }
+  }
+
+  private async run(job: TrainJob, active: Active, cb: TrainCallbacks): Promise<{ result: TrainResult; model: LoadedModel }> {
+    const { spec, config, train: data } = job
+    const head = headOf(spec)
+    checkDatasetFits(spec.inputShape, data)
+    checkLabelsFit(head, data)
+    const n = data.labels.length
+    if (n < 1) throw new Error(`${data.name} has no images to train on`)
+    const seed = config.seed ?? randomSeed()
+    const { backend, note } = await chooseTrainingBackend(spec, config.backend)
+
+    const { train: trainIdx, val: valIdx } = splitIndices(n, config.validationSplit, seed)
+    const random = mulberry32(seed)
+    const batchSize = Math.min(config.batchSize, trainIdx.length)
+    const batchesPerEpoch = Math.ceil(trainIdx.length / batchSize)
+    const totalBatches = batchesPerEpoch * config.epochs
+
+    const model = buildModel(spec, { seed })
+    const optimizer = makeOptimizer(config)
+    const varList = model.trainableWeights.map((w) => w.read() as tf.Variable)
+    const xAll = tf.tensor(data.images, [n, ...spec.inputShape], 'float32')
+    const yAll = tf.tensor1d(data.labels, 'int32')
+
+    const epochs: EpochRecord[] = []
+    const batches: BatchRecord[] = []
+    const started = performance.now()
+    let trainMs = 0
+    let imagesDone = 0
+    let batchesDone = 0
+    let lastProgress = -Infinity
+    let status: TrainResult['status'] = 'completed'
+    let keepModel = false
+    try {
+      epochLoop: for (let epoch = 1; epoch <= config.epochs; epoch++) {
+        const epochStart = performance.now()
+        const order = shuffleInPlace(trainIdx.slice(), random)
+        let lossSum = 0
+        let correctSum = 0
+        let seen = 0
+        for (let b = 0; b < batchesPerEpoch; b++) {
+          if (active.cancelled) {
+            status = 'cancelled'
+            break epochLoop
+          }
+          const t0 = performance.now()
+          const ids = order.subarray(b * batchSize, Math.min(order.length, (b + 1) * batchSize))
+          const { loss, correct } = await trainStep(model, optimizer, varList, head, xAll, yAll, ids)
+          trainMs += performance.now() - t0
+          const size = ids.length
+          lossSum += loss * size
+          correctSum += correct
+          seen += size
+          imagesDone += size
+          batchesDone++
+          batches.push({ epoch, batch: b + 1, loss, accuracy: correct / size })
+          const now = performance.now()
+          if (now - lastProgress >= PROGRESS_INTERVAL_MS || b === batchesPerEpoch - 1) {
+            lastProgress = now
+            const perBatchMs = trainMs / batchesDone
+            cb.onProgress?.({
+              runId: job.runId,
+              epoch,
+              epochs: config.epochs,
+              batch: b + 1,
+              batchesPerEpoch,
+              loss: lossSum / seen,
+              accuracy: correctSum / seen,
+              imagesPerSec: imagesDone / (trainMs / 1000),
+              etaSeconds: ((totalBatches - batchesDone) * perBatchMs) / 1000,
+              elapsedSeconds: (now - started) / 1000
+            })
+          }
+          // Lets a cancel message (and anything else queued) through between batches.
+          await nextTick()
+        }
+        const record: EpochRecord = {
+          epoch,
+          loss: lossSum / seen,
+          accuracy: correctSum / seen,
+          seconds: 0
+        }
+        if (valIdx.length) {
+          const v = await validate(model, head, xAll, yAll, valIdx)
+          record.valLoss = v.loss
+          record.valAccuracy = v.accuracy
+        }
+        record.seconds = (performance.now() - epochStart) / 1000
+        epochs.push(record)
+        cb.onEpoch?.({ runId: job.runId, ...record })
+      }
+      const loaded: LoadedModel = { model, meta: { spec, classNames: data.classNames.slice(0, head.classes) } }
+      const test = status === 'completed' && job.test ? await evaluateModel(loaded, job.test) : undefined
+      keepModel = true
+      return {
+        model: loaded,
+        result: {
+          runId: job.runId,
+          status,
+          seed,
+          backend,
+          ...(note ? { backendNote: note } : {}),
+          classNames: loaded.meta.classNames,
+          trainCount: trainIdx.length,
+          valCount: valIdx.length,
+          epochs,
+          batches,
+          ...(test ? { test } : {}),
+          seconds: (performance.now() - started) / 1000,
+          imagesPerSec: trainMs > 0 ? imagesDone / (trainMs / 1000) : 0
+        }
+      }
+    } finally {
+      tf.dispose([xAll, yAll])
+      optimizer.dispose()
+      if (!keepModel) model.dispose()
+    }
+  }
+}
+
+async function trainStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  varList: tf.Variable[],
+  head: ClassifierHead,
+  xAll: tf.Tensor,
+  yAll: tf.Tensor1D,
+  ids: Int32Array
+): Promise<{ loss: number; correct: number }> {
+  const idx = tf.tensor1d(ids, 'int32')
+  const kept: { loss?: tf.Scalar | null; correct?: tf.Scalar } = {}
+  try {
+    kept.loss = optimizer.minimize(
+      () => {
+        const x = tf.gather(xAll, idx)
+        const y = tf.gather(yAll, idx)
+        const out = model.apply(x, { training: true }) as tf.Tensor
+        // Kept past minimize's tidy: accuracy of the same forward pass, at no extra cost.
+        kept.correct = tf.keep(tf.sum<tf.Scalar>(tf.equal(predictedOf(head, out), y).toInt()))
+        return lossOf(head, out, y)
+      },
+      true,
+      varList
+    )
+    if (!kept.loss || !kept.correct) throw new Error('optimizer returned no loss')
+    const [loss, correct] = await Promise.all([kept.loss.data(), kept.correct.data()])
+    if (!Number.isFinite(loss[0])) throw new Error(`The loss became ${loss[0]}: lower the learning rate`)
+    return { loss: loss[0], correct: correct[0] }
+  } finally {
+    tf.dispose(idx)
+    kept.loss?.dispose()
+    kept.correct?.dispose()
+  }
+}
+
+async function validate(
+  model: tf.LayersModel,
+  head: ClassifierHead,
+  xAll: tf.Tensor,
+  yAll: tf.Tensor1D,
+  valIdx: Int32Array
+): Promise<{ loss: number; accuracy: number }> {
+  let lossSum = 0
+  let correct = 0
+  for (let s = 0; s < valIdx.length; s += VALIDATION_BATCH) {
+    const ids = valIdx.subarray(s, Math.min(valIdx.length, s + VALIDATION_BATCH))
+    const [lossT, correctT] = tf.tidy(() => {
+      const idx = tf.tensor1d(ids, 'int32')
+      const y = tf.gather(yAll, idx)
+      const out = model.apply(tf.gather(xAll, idx), { training: false }) as tf.Tensor
+      return [tf.mul<tf.Scalar>(lossOf(head, out, y), ids.length), tf.sum<tf.Scalar>(tf.equal(predictedOf(head, out), y).toInt())]
+    })
+    const [l, c] = await Promise.all([lossT.data(), correctT.data()])
+    tf.dispose([lossT, correctT])
+    lossSum += l[0]
+    correct += c[0]
+    await nextTick()
+  }
+  return { loss: lossSum / valIdx.length, accuracy: correct / valIdx.length }
+}
