@@ -1,0 +1,87 @@
+import { stat } from 'node:fs/promises'
+import { basename, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { RUN_FILE } from '../../runs/run-store'
+import { resolveModel } from '../../services/models'
+import { startTraining } from '../../services/training'
+import { TrainConfig, type LabEvent, type LabEventPayload } from '../../shared/contract'
+import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption, required } from '../args'
+import { CliError } from '../cli-error'
+import type { CommandContext } from '../context'
+import { withEngine } from '../engine'
+import { formatConfusion, formatDuration, formatProgress, percent } from '../format'
+
+export async function trainCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      'data-dir': { type: 'string' },
+      epochs: { type: 'string' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      optimizer: { type: 'string' },
+      'val-split': { type: 'string' },
+      limit: { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean' }
+    }
+  })
+  const model = await resolveModel(required(values.model, 'model', 'a preset such as seed-mlp, or a model JSON file'))
+  const data = await parseDataOption(required(values.data, 'data', 'fashion-mnist, toy or a folder'), values['data-dir'])
+  const out = resolve(required(values.out, 'out', 'the folder the run is written to, e.g. runs/mlp'))
+  if (!values.force && (await stat(resolve(out, RUN_FILE)).catch(() => undefined))) {
+    throw new CliError(`${out} already holds a run; choose another --out or pass --force to replace it.`)
+  }
+  const backend = choiceOption(values.backend, 'backend', BACKEND_NAMES)
+  const config = TrainConfig.parse({
+    optimizer: choiceOption(values.optimizer, 'optimizer', ['adam', 'sgd'] as const),
+    learningRate: floatOption(values.lr, 'lr', 1e-9, 10),
+    batchSize: intOption(values.batch, 'batch', 1, 65536),
+    epochs: intOption(values.epochs, 'epochs', 1, 100000),
+    validationSplit: floatOption(values['val-split'], 'val-split', 0, 0.99),
+    limit: intOption(values.limit, 'limit', 1),
+    seed: intOption(values.seed, 'seed', 0, 2 ** 31 - 1),
+    backend
+  })
+
+  const emit = <E extends LabEvent>(event: E, payload: LabEventPayload<E>): void => report(ctx, event, payload)
+  const run = await withEngine(backend, async (engine) => {
+    const started = await startTraining({ engine, dir: out, id: basename(out), name: `${model.name} on ${data.kind}`, model, data, config, emit })
+    return started.finished
+  })
+  if (ctx.interactive) process.stderr.write('\n')
+  if (ctx.json) {
+    ctx.print(
+      JSON.stringify({ run: out, status: run.status, backend: run.backend, error: run.error, epochs: run.epochs.length, test: run.test })
+    )
+  } else {
+    ctx.print(`Run ${run.status}: ${out} (backend ${run.backend ?? 'unknown'})`)
+    if (run.error) ctx.print(`Error: ${run.error}`)
+    if (run.test) {
+      ctx.print(`Test accuracy: ${percent(run.test.accuracy)} on ${run.test.count} images, loss ${run.test.loss.toFixed(4)}`)
+      ctx.print(formatConfusion(run.classNames, run.test.confusion))
+    }
+  }
+  return run.status === 'failed' ? 1 : 0
+}
+
+function report<E extends LabEvent>(ctx: CommandContext, event: E, payload: LabEventPayload<E>): void {
+  if (event === 'train/progress') {
+    if (ctx.interactive) process.stderr.write(`\r${formatProgress(payload as LabEventPayload<'train/progress'>)}\x1b[K`)
+  } else if (event === 'train/epoch') {
+    const e = payload as LabEventPayload<'train/epoch'>
+    if (ctx.json) {
+      ctx.print(JSON.stringify({ event: 'epoch', ...e }))
+      return
+    }
+    const val = e.valAccuracy !== undefined ? ` val_loss ${e.valLoss?.toFixed(4)} val_acc ${percent(e.valAccuracy)}` : ''
+    const line = `epoch ${e.epoch}: loss ${e.loss.toFixed(4)} acc ${percent(e.accuracy)}${val} (${formatDuration(e.seconds)})`
+    if (ctx.interactive) process.stderr.write(`\r${line}\x1b[K\n`)
+    else ctx.status(line)
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * `npm run lab -- <command>`: ConvLab's services without a window. Every command takes --json
+ * for machine-readable output; errors are one line on stderr and a non-zero exit.
+ */
+import { CliError } from './cli-error'
+import type { CommandContext } from './context'
+import { backendsCommand } from './commands/backends'
+import { evaluateCommand } from './commands/evaluate'
+import { predictCommand } from './commands/predict'
+import { shiftCommand } from './commands/shift'
+import { summaryCommand } from './commands/summary'
+import { trainCommand } from './commands/train'
+
+type Command = (argv: string[], ctx: CommandContext) => Promise<number>
+
+const COMMANDS: Record<string, { run: Command; usage: string }> = {
+  backends: { run: backendsCommand, usage: 'backends [--backend NAME]' },
+  summary: { run: summaryCommand, usage: 'summary --model <preset|file.json>' },
+  train: {
+    run: trainCommand,
+    usage:
+      'train --model <preset|file.json> --data <fashion-mnist|toy|FOLDER> --out DIR [--epochs 5 --batch 32 --lr 0.001 --optimizer adam|sgd --val-split 0 --limit N --seed N --backend NAME --data-dir DIR --force]'
+  },
+  evaluate: { run: evaluateCommand, usage: 'evaluate --run DIR [--limit N]' },
+  predict: { run: predictCommand, usage: 'predict --run DIR IMAGE...' },
+  shift: {
+    run: shiftCommand,
+    usage: 'shift --run DIR (--index N [--split train|test] | --image FILE) [--from -5 --to 5 --axis x|y --mode roll|zero]'
+  }
+}
+
+function usage(): string {
+  return [
+    'Usage: npm run lab -- <command> [options] [--json]',
+    '',
+    'Commands:',
+    ...Object.values(COMMANDS).map((c) => `  ${c.usage}`),
+    '',
+    'Presets: seed-mlp, seed-cnn, seed-toy. Data: fashion-mnist, toy, or a folder with one sub-folder per class.'
+  ].join('\n')
+}
+
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json')
+  const args = argv.filter((a) => a !== '--json')
+  const [name, ...rest] = args
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(usage() + '\n')
+    return name ? 0 : 2
+  }
+  const command = COMMANDS[name]
+  if (!command) throw new CliError(`unknown command "${name}"; run \`npm run lab -- help\` for the list.`)
+  const ctx: CommandContext = {
+    json,
+    interactive: Boolean(process.stderr.isTTY) && !json,
+    print: (line) => process.stdout.write(line + '\n'),
+    status: (line) => process.stderr.write(line + '\n')
+  }
+  return command.run(rest, ctx)
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err)
+    process.stderr.write(`error: ${message.split('\n')[0]}\n`)
+    process.exitCode = err instanceof CliError || (err as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 2 : 1
+  }
+)

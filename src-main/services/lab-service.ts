@@ -1,0 +1,194 @@
+/**
+ * The Lab API's implementation: one handler per contract method, over the engine process, the
+ * data folders and the runs on disk. Electron IPC, web mode and tests all drive this same
+ * object through `dispatch`, so behaviour cannot drift between transports.
+ */
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { EngineClient } from '../engine/client'
+import type { EngineHostFactory } from '../engine/host'
+import { nodeEngineHostFactory } from '../engine/node-host'
+import { locateFashionMnist } from '../data/fashion-mnist'
+import {
+  MODEL_DIR,
+  deleteRun,
+  listRuns,
+  newRunId,
+  readRun,
+  runDir,
+  summaryOnly,
+  updateRunMeta
+} from '../runs/run-store'
+import { LabError, type LabEvent, type LabEventPayload, type RunDetail } from '../shared/contract'
+import { PRESET_NAMES, getPreset } from '../shared/presets'
+import { inferShapes } from '../shared/shapes'
+import { formatSummary, summarize } from '../shared/summary'
+import type { LabEventListener, LabHandlers } from './dispatch'
+import { parseModelSpec } from './models'
+import { startTraining } from './training'
+import packageJson from '../../package.json'
+
+export interface LabServiceOptions {
+  /** Where Fashion-MNIST may be kept (<dataDir>/fashion-mnist) and runs live (<dataDir>/runs). */
+  dataDir: string
+  runsDir?: string
+  engineHost?: EngineHostFactory
+  /** Force a TensorFlow.js backend instead of the automatic choice. */
+  backend?: string
+}
+
+export interface LabService {
+  handlers: LabHandlers
+  onEvent(listener: LabEventListener): () => void
+  /** The engine, for callers (the CLI) that need more than the contract offers. */
+  engine: EngineClient
+  dispose(): Promise<void>
+}
+
+/** ~/.convlab unless CONVLAB_HOME says otherwise; the Electron app passes its userData path. */
+export function defaultDataDir(): string {
+  return process.env.CONVLAB_HOME || join(homedir(), '.convlab')
+}
+
+export async function createLabService(options: LabServiceOptions): Promise<LabService> {
+  const dataDir = options.dataDir
+  const runsDir = options.runsDir ?? join(dataDir, 'runs')
+  const engine = new EngineClient({
+    host: options.engineHost ?? nodeEngineHostFactory(),
+    init: { appDataDir: dataDir, ...(options.backend ? { backend: options.backend } : {}) }
+  })
+  const listeners = new Set<LabEventListener>()
+  const emit = <E extends LabEvent>(event: E, payload: LabEventPayload<E>): void => {
+    for (const l of listeners) l(event, payload)
+  }
+  engine.on('engine/restarted', (n) => emit('engine/notice', { level: 'warning', message: n.reason }))
+  engine.on('engine/log', (l) => emit('engine/notice', { level: l.level, message: l.message }))
+
+  let active: { runId: string; finished: Promise<RunDetail> } | null = null
+  await markInterruptedRuns(runsDir)
+
+  const dirOf = (runId: string): string => runDir(runsDir, runId)
+  const modelOf = (runId: string) => ({ dir: join(dirOf(runId), MODEL_DIR) })
+  const finishedRun = async (runId: string): Promise<RunDetail> => {
+    const run = await readRunOrNotFound(dirOf(runId), runId)
+    if (run.status === 'running') throw new LabError('busy', `Run ${runId} is still training.`)
+    if (run.status === 'failed') throw new LabError('not-found', `Run ${runId} failed and has no trained model.`)
+    return run
+  }
+
+  const handlers: LabHandlers = {
+    async 'app/info'() {
+      return { version: packageJson.version, dataDir, runsDir, platform: `${process.platform}-${process.arch}` }
+    },
+    async 'backends/list'() {
+      return engine.request('backends/report', {})
+    },
+    async 'model/presets'() {
+      return PRESET_NAMES.map((name) => ({ name, spec: getPreset(name)! }))
+    },
+    async 'model/summary'({ spec }) {
+      const model = parseModelSpec(spec, 'The layer stack')
+      const report = inferShapes(model)
+      const summary = summarize(model, report)
+      return {
+        text: formatSummary(model, report),
+        rows: summary.rows,
+        totalParams: report.totals.params,
+        ...(report.error ? { error: report.error } : {})
+      }
+    },
+    async 'data/locate'({ dir }) {
+      const found = await locateFashionMnist({ dir, appDataDir: dataDir })
+      return found.found ? { found: true as const, dir: found.dir } : { found: false as const, searched: found.searched, help: found.help }
+    },
+    async 'train/start'({ model, data, config, name }) {
+      if (active) throw new LabError('busy', `Run ${active.runId} is still training: cancel it or wait for it to finish.`)
+      const id = newRunId(model.name)
+      const started = await startTraining({ engine, dir: dirOf(id), id, name: name ?? `${model.name} on ${data.kind}`, model, data, config, emit })
+      const current = { runId: id, finished: started.finished }
+      active = current
+      void started.finished.finally(() => {
+        if (active === current) active = null
+      })
+      return { runId: id }
+    },
+    async 'train/cancel'({ runId }) {
+      if (active?.runId !== runId) return { cancelled: false }
+      return engine.request('train/cancel', { runId })
+    },
+    async 'runs/list'() {
+      return (await listRuns(runsDir)).runs
+    },
+    async 'runs/get'({ runId }) {
+      return readRunOrNotFound(dirOf(runId), runId)
+    },
+    async 'runs/rename'({ runId, name }) {
+      await readRunOrNotFound(dirOf(runId), runId)
+      await updateRunMeta(dirOf(runId), { name })
+      return summaryOnly(await readRun(dirOf(runId)))
+    },
+    async 'runs/delete'({ runId }) {
+      if (active?.runId === runId) throw new LabError('busy', `Run ${runId} is training: cancel it before deleting it.`)
+      await readRunOrNotFound(dirOf(runId), runId)
+      await deleteRun(dirOf(runId))
+      return { deleted: true }
+    },
+    async 'runs/evaluate'({ runId, limit }) {
+      const run = await finishedRun(runId)
+      return engine.request('model/evaluate', { model: modelOf(runId), data: run.data, split: 'test', ...(limit ? { limit } : {}) })
+    },
+    async 'predict/images'({ runId, images }) {
+      const run = await finishedRun(runId)
+      const [c, h, w] = run.model.inputShape.length === 3 ? run.model.inputShape : [1, 0, 0]
+      const bad = images.findIndex((img) => c !== 1 || img.width !== w || img.height !== h)
+      if (bad >= 0) {
+        const img = images[bad]
+        throw new LabError(
+          'invalid-payload',
+          `Image ${bad + 1} is ${img.width}x${img.height} grey but run ${runId} expects ${run.model.inputShape.join('x')} input.`
+        )
+      }
+      return engine.request('model/predict', { model: modelOf(runId), images: images.map((i) => Float32Array.from(i.pixels)) })
+    },
+    async 'shift/heatmap'({ runId, image, from, to, axis, mode }) {
+      const run = await finishedRun(runId)
+      const ref =
+        image.kind === 'dataset'
+          ? { kind: 'dataset' as const, data: run.data, split: image.split, index: image.index }
+          : { kind: 'pixels' as const, values: Float32Array.from(image.image.pixels) }
+      return engine.request('model/shift', { model: modelOf(runId), image: ref, from, to, axis, mode })
+    }
+  }
+
+  return {
+    handlers,
+    engine,
+    onEvent(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    async dispose() {
+      if (active) await engine.request('train/cancel', { runId: active.runId }).catch(() => undefined)
+      engine.dispose()
+    }
+  }
+}
+
+async function readRunOrNotFound(dir: string, runId: string): Promise<RunDetail> {
+  try {
+    return await readRun(dir)
+  } catch (err) {
+    throw new LabError('not-found', `Run ${runId} cannot be opened: ${(err as Error).message}`)
+  }
+}
+
+/** A run still marked running at start-up was cut short by a crash or a kill. */
+async function markInterruptedRuns(runsDir: string): Promise<void> {
+  const { runs } = await listRuns(runsDir)
+  for (const run of runs.filter((r) => r.status === 'running')) {
+    await updateRunMeta(runDir(runsDir, run.id), {
+      status: 'failed',
+      error: 'Interrupted: the app stopped while this run was training.'
+    })
+  }
+}

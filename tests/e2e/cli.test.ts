@@ -1,0 +1,178 @@
+/**
+ * The CLI end to end, as a user runs it: real processes, the real engine process, and the real
+ * Fashion-MNIST from Debian's dataset-fashion-mnist package (installed by .ci/run).
+ */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { beforeAll, describe, expect, it } from 'vitest'
+
+const ROOT = resolve(__dirname, '../..')
+const FASHION = '/usr/share/datasets/fashion-mnist'
+const CLI = join(ROOT, 'src-main/cli/main.ts')
+const TSX = join(ROOT, 'node_modules/.bin/tsx')
+
+interface Result {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+let home: string
+
+function lab(args: string[], timeoutMs = 240_000): Promise<Result> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CONVLAB_HOME: home } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`lab ${args.join(' ')} timed out\n${stderr}`))
+    }, timeoutMs)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolvePromise({ code, stdout, stderr })
+    })
+  })
+}
+
+const jsonLines = (s: string): unknown[] =>
+  s
+    .split('\n')
+    .filter((l) => l.startsWith('{') || l.startsWith('['))
+    .map((l) => JSON.parse(l) as unknown)
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'convlab-cli-'))
+})
+
+describe('lab summary', () => {
+  it("prints the tutorial's 12-parameter table for seed-toy", async () => {
+    const r = await lab(['summary', '--model', 'seed-toy'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('            Conv2d-1              [-1, 1, 2, 2]              10')
+    expect(r.stdout).toContain('Total params: 12')
+  })
+
+  it('counts seed-cnn and seed-mlp as PyTorch does', async () => {
+    const cnn = await lab(['summary', '--model', 'seed-cnn', '--json'])
+    const mlp = await lab(['summary', '--model', 'seed-mlp', '--json'])
+    const cnnJson = jsonLines(cnn.stdout)[0] as { totals: { totalParams: number }; rows: { params: number }[] }
+    expect(cnnJson.totals.totalParams).toBe(896_522)
+    expect(cnnJson.rows.map((r) => r.params).filter((p) => p > 0)).toEqual([640, 73_856, 819_456, 2_570])
+    expect((jsonLines(mlp.stdout)[0] as { totals: { totalParams: number } }).totals.totalParams).toBe(795_010)
+  })
+
+  it('names the layer and the reason for an impossible stack, and exits non-zero', async () => {
+    const file = join(home, 'impossible.json')
+    await writeFile(
+      file,
+      JSON.stringify({
+        name: 'too deep',
+        inputShape: [1, 4, 4],
+        layers: [{ type: 'conv2d', filters: 1, kernel: 3 }, { type: 'conv2d', filters: 1, kernel: 3 }]
+      })
+    )
+    const r = await lab(['summary', '--model', file])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/Error: Layer 2 \(Conv2d\): kernel 3x3 is larger than its 2x2 input/)
+  })
+
+  it('rejects an unknown model with one line', async () => {
+    const r = await lab(['summary', '--model', 'no-such-preset'])
+    expect(r.code).not.toBe(0)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(/^error: no-such-preset is neither a preset/)
+  })
+})
+
+describe('lab backends', () => {
+  it('reports the chosen backend and why the native ones were skipped', async () => {
+    const r = await lab(['backends', '--json'])
+    expect(r.code).toBe(0)
+    const report = jsonLines(r.stdout)[0] as { chosen: string; candidates: { name: string; available: boolean; reason?: string }[] }
+    expect(report.candidates.map((c) => c.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+    for (const c of report.candidates.filter((c) => !c.available)) expect(c.reason).toBeTruthy()
+    expect(report.candidates.find((c) => c.name === report.chosen)?.available).toBe(true)
+  })
+})
+
+describe.skipIf(!existsSync(FASHION))('the tutorial experiment on real Fashion-MNIST', () => {
+  let run: string
+
+  it('trains seed-mlp on a subset and writes a complete run folder', async () => {
+    run = join(home, 'runs', 'mlp')
+    const r = await lab([
+      'train', '--model', 'seed-mlp', '--data', 'fashion-mnist', '--optimizer', 'sgd', '--lr', '0.01',
+      '--batch', '32', '--epochs', '2', '--limit', '3000', '--seed', '1', '--out', run, '--json'
+    ])
+    expect(r.stderr).not.toMatch(/^error/m)
+    expect(r.code).toBe(0)
+    const lines = jsonLines(r.stdout) as { event?: string; status?: string; test?: { accuracy: number; count: number } }[]
+    expect(lines.filter((l) => l.event === 'epoch')).toHaveLength(2)
+    const final = lines[lines.length - 1]
+    expect(final.status).toBe('completed')
+    expect(final.test!.count).toBe(500)
+    expect(final.test!.accuracy).toBeGreaterThan(0.6)
+    for (const f of ['run.json', 'history.json', 'metrics.json', 'model/model.json', 'model/weights.bin']) {
+      expect(existsSync(join(run, f)), f).toBe(true)
+    }
+    const history = JSON.parse(await readFile(join(run, 'history.json'), 'utf8')) as { batches: unknown[] }
+    expect(history.batches.length).toBe(2 * Math.ceil(3000 / 32))
+  })
+
+  it('refuses to overwrite a run without --force', async () => {
+    const r = await lab(['train', '--model', 'seed-mlp', '--data', 'toy', '--out', run])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/already holds a run/)
+  })
+
+  it('evaluates the run on the test split', async () => {
+    const r = await lab(['evaluate', '--run', run, '--limit', '1000', '--json'])
+    expect(r.code).toBe(0)
+    const m = jsonLines(r.stdout)[0] as { accuracy: number; count: number; confusion: number[][] }
+    expect(m.count).toBe(1000)
+    expect(m.confusion).toHaveLength(10)
+    expect(m.confusion.flat().reduce((a, b) => a + b, 0)).toBe(1000)
+  })
+
+  it("shifts the tutorial's image 24150 by -5..5 px: 11 rows of 10 probabilities summing to 1", async () => {
+    const r = await lab(['shift', '--run', run, '--index', '24150', '--json'])
+    expect(r.code).toBe(0)
+    const s = jsonLines(r.stdout)[0] as { shifts: number[]; probabilities: number[][]; classNames: string[]; label: number }
+    expect(s.shifts).toEqual([-5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5])
+    expect(s.classNames[2]).toBe('Pullover')
+    expect(s.probabilities).toHaveLength(11)
+    for (const row of s.probabilities) {
+      expect(row).toHaveLength(10)
+      expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
+    }
+    const text = await lab(['shift', '--run', run, '--index', '24150'])
+    expect(text.stdout).toMatch(/^-5 pixels/m)
+    expect(text.stdout).toMatch(/^5 pixels/m)
+  })
+
+  it('says which file is broken when the dataset is truncated or not gzip at all', async () => {
+    const broken = join(home, 'broken-fmnist')
+    await mkdir(broken, { recursive: true })
+    for (const f of ['train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) {
+      await copyFile(join(FASHION, f), join(broken, f))
+    }
+    const header = Buffer.from([0, 0, 8, 3, 0, 0, 0xea, 0x60, 0, 0, 0, 28, 0, 0, 0, 28])
+    await writeFile(join(broken, 'train-images-idx3-ubyte.gz'), gzipSync(Buffer.concat([header, Buffer.alloc(1000)])))
+    const truncated = await lab(['train', '--model', 'seed-mlp', '--data', 'fashion-mnist', '--data-dir', broken, '--limit', '10', '--out', join(home, 'runs', 't')])
+    expect(truncated.code).toBe(1)
+    expect(truncated.stdout + truncated.stderr).toMatch(/train-images-idx3-ubyte\.gz.*(truncated|short)/i)
+
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])
+    await writeFile(join(broken, 'train-images-idx3-ubyte.gz'), png)
+    const notGzip = await lab(['train', '--model', 'seed-mlp', '--data', 'fashion-mnist', '--data-dir', broken, '--limit', '10', '--out', join(home, 'runs', 'p')])
+    expect(notGzip.code).toBe(1)
+    expect(notGzip.stdout + notGzip.stderr).toMatch(/train-images-idx3-ubyte\.gz.*PNG/i)
+  })
+})
