@@ -99,11 +99,26 @@ export const InputShape = z.union([
 ])
 export type InputShape = z.infer<typeof InputShape>
 
+/**
+ * How the model's source trained it (the tutorial: SGD lr 1e-2 for the MLP, Adam lr 1e-2 with one
+ * sample per step for the toy net), used as the defaults when nothing else is asked for.
+ */
+export const TrainingDefaults = z
+  .object({
+    optimizer: z.enum(['adam', 'sgd']),
+    learningRate: z.number().gt(0).max(10),
+    batchSize: z.number().int().min(1).max(65536),
+    epochs: z.number().int().min(1).max(100000)
+  })
+  .partial()
+export type TrainingDefaults = z.infer<typeof TrainingDefaults>
+
 export const ModelSpec = z.object({
   name: z.string().min(1).max(200),
   description: z.string().max(2000).optional(),
   inputShape: InputShape,
-  layers: z.array(LayerSpec).max(200)
+  layers: z.array(LayerSpec).max(200),
+  training: TrainingDefaults.optional()
 })
 export type ModelSpec = z.infer<typeof ModelSpec>
 export type ModelSpecInput = z.input<typeof ModelSpec>

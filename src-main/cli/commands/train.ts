@@ -38,7 +38,7 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
     throw new CliError(`${out} already holds a run; choose another --out or pass --force to replace it.`)
   }
   const backend = choiceOption(values.backend, 'backend', BACKEND_NAMES)
-  const config = TrainConfig.parse({
+  const flags = {
     optimizer: choiceOption(values.optimizer, 'optimizer', ['adam', 'sgd'] as const),
     learningRate: floatOption(values.lr, 'lr', 1e-9, 10),
     batchSize: intOption(values.batch, 'batch', 1, 65536),
@@ -47,7 +47,9 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
     limit: intOption(values.limit, 'limit', 1),
     seed: intOption(values.seed, 'seed', 0, 2 ** 31 - 1),
     backend
-  })
+  }
+  // The model's own training recipe (the tutorial's, for presets) fills what the flags leave out.
+  const config = TrainConfig.parse({ ...model.training, ...definedOnly(flags) })
 
   const emit = <E extends LabEvent>(event: E, payload: LabEventPayload<E>): void => report(ctx, event, payload)
   const run = await withEngine(backend, async (engine) => {
@@ -68,6 +70,10 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
     }
   }
   return run.status === 'failed' ? 1 : 0
+}
+
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>
 }
 
 function report<E extends LabEvent>(ctx: CommandContext, event: E, payload: LabEventPayload<E>): void {
