@@ -8,6 +8,7 @@ import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import sharp from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
 
 const ROOT = resolve(__dirname, '../..')
@@ -155,6 +156,25 @@ describe.skipIf(!existsSync(FASHION))('the tutorial experiment on real Fashion-M
     const text = await lab(['shift', '--run', run, '--index', '24150'])
     expect(text.stdout).toMatch(/^-5 pixels/m)
     expect(text.stdout).toMatch(/^5 pixels/m)
+  })
+
+  it('predicts dropped-in image files and names a file that is not an image', async () => {
+    const png = join(home, 'shirt.png')
+    const pixels = Buffer.alloc(40 * 40, 255)
+    for (let y = 8; y < 32; y++) for (let x = 12; x < 28; x++) pixels[y * 40 + x] = 40
+    await sharp(pixels, { raw: { width: 40, height: 40, channels: 1 } }).png().toFile(png)
+    const r = await lab(['predict', '--run', run, png, '--json'])
+    expect(r.code).toBe(0)
+    const [result] = jsonLines(r.stdout)[0] as { probabilities: number[]; preprocessing: string[] }[]
+    expect(result.probabilities).toHaveLength(10)
+    expect(result.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
+    expect(result.preprocessing.join(' ')).toMatch(/invert/)
+
+    const text = join(home, 'notes.png')
+    await writeFile(text, 'these are my notes, not a picture')
+    const bad = await lab(['predict', '--run', run, text])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/^error: .*notes\.png/)
   })
 
   it('says which file is broken when the dataset is truncated or not gzip at all', async () => {
