@@ -8,6 +8,7 @@ import { basename, join } from 'node:path'
 import type { Dataset } from '../shared/dataset'
 import { DataError } from './errors'
 import { decodeImageToGrey } from './images'
+import { mulberry32, shuffleInPlace } from '../shared/rng'
 
 /** Beyond this the arrays outgrow what a desktop session should hold; `limit` loads a subset. */
 export const MAX_FOLDER_IMAGES = 100_000
@@ -32,26 +33,6 @@ export interface ImageFolderResult {
 interface Entry {
   file: string
   label: number
-}
-
-/** mulberry32: tiny, fast and the same everywhere, which is all a reproducible split needs. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-function shuffle<T>(items: T[], next: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1))
-    ;[items[i], items[j]] = [items[j], items[i]]
-  }
-  return items
 }
 
 /** Code-point order, as Python's sorted() and so ImageFolder: the same on every locale. */
@@ -158,19 +139,19 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Pr
   if (limit !== Infinity && !(Number.isInteger(limit) && limit >= 1)) {
     throw new DataError(`The sample limit must be a whole number of at least 1, not ${limit}.`)
   }
-  const next = random(opts.seed ?? 0)
+  const next = mulberry32(opts.seed ?? 0)
   const { classNames, files } = await listClasses(dir)
 
   const train: Entry[] = []
   const test: Entry[] = []
   for (const entries of files) {
-    const shuffled = shuffle([...entries], next)
+    const shuffled = shuffleInPlace([...entries], next)
     const testCount = Math.min(shuffled.length - 1, Math.round(shuffled.length * testFraction))
     test.push(...shuffled.slice(0, testCount))
     train.push(...shuffled.slice(testCount))
   }
-  shuffle(train, next)
-  shuffle(test, next)
+  shuffleInPlace(train, next)
+  shuffleInPlace(test, next)
 
   const skipped: ImageFolderResult['skipped'] = []
   const target = { width, height }

@@ -1,36 +1,62 @@
 /**
  * Training and inference throughput per model and backend, on synthetic data of the model's
  * input shape (the numbers depend on shapes, not pixel values). Used by `lab bench`.
+ * Training goes through the trainer's own step (a gather from an uploaded dataset, the
+ * preset's optimizer, loss and accuracy read back), so the figure is what a real run gets.
  */
 import * as tf from '@tensorflow/tfjs'
+import { availableParallelism } from 'node:os'
 import type { BackendName } from '../shared/contract'
 import { ModelSpec, type ModelSpecInput } from '../shared/layers'
 import { getPreset } from '../shared/presets'
 import { activeBackend, backendReport, initBackend, useBackend } from './backends'
 import { buildModel } from './build-model'
-import { headOf, lossOf } from './head'
-import { mulberry32 } from './rng'
+import { headOf } from './head'
+import { DataParallel } from './parallel'
+import { mulberry32, range, shuffleInPlace } from '../shared/rng'
+import { makeOptimizer, trainStep } from './train'
 
 export interface BenchmarkOptions {
   /** Preset names or specs. */
   models: (string | ModelSpecInput)[]
   backends: BackendName[]
+  /** Training batch (the tutorial's 32). */
   batch?: number
+  /** Inference batch. */
+  inferBatch?: number
   /** Time spent measuring each of training and inference, per model and backend. */
   seconds?: number
+  /** Also train CNNs on the pure-JS cpu backend (about a minute per step). */
+  slowCpu?: boolean
+  /** Entry of the helper thread that trains on the second core (see parallel.ts). */
+  peerEntry?: string
 }
 
 export interface BenchmarkRow {
   model: string
   backend: BackendName
   batch: number
+  inferBatch: number
+  optimizer: string
+  /** Threads training used (2: data-parallel with a helper thread). */
+  trainThreads?: number
   trainImagesPerSec?: number
   inferImagesPerSec?: number
   trainSteps?: number
   inferSteps?: number
+  /** Why training was not measured though the backend works. */
+  trainSkipped?: string
   /** Why this combination could not be measured. */
   error?: string
 }
+
+export interface BenchmarkReport {
+  cores: number
+  rows: BenchmarkRow[]
+}
+
+/** Synthetic training set size: enough that each step gathers fresh rows, as a real epoch does. */
+const DATASET_IMAGES = 2048
 
 function resolveSpec(m: string | ModelSpecInput): ModelSpec {
   if (typeof m !== 'string') return ModelSpec.parse(m)
@@ -51,44 +77,73 @@ async function timeSteps(seconds: number, step: () => Promise<void>): Promise<{ 
   return { steps, ms: performance.now() - start }
 }
 
-async function measure(spec: ModelSpec, batch: number, seconds: number): Promise<Omit<BenchmarkRow, 'model' | 'backend' | 'batch'>> {
+const hasConv = (spec: ModelSpec): boolean => spec.layers.some((l) => l.type === 'conv2d')
+
+async function measure(
+  spec: ModelSpec,
+  backend: BackendName,
+  o: Required<Omit<BenchmarkOptions, 'models' | 'backends' | 'peerEntry'>> & { peerEntry?: string }
+): Promise<Partial<BenchmarkRow>> {
   const head = headOf(spec)
   const random = mulberry32(1)
   const size = spec.inputShape.reduce((a, b) => a * b, 1)
-  const images = Float32Array.from({ length: batch * size }, () => random())
-  const labels = Int32Array.from({ length: batch }, () => Math.floor(random() * head.classes))
+  const n = Math.max(DATASET_IMAGES, o.batch, o.inferBatch)
+  const images = Float32Array.from({ length: n * size }, () => random())
+  const labels = Int32Array.from({ length: n }, () => Math.floor(random() * head.classes))
   const model = buildModel(spec, { seed: 1 })
-  const optimizer = tf.train.sgd(1e-3)
-  const x = tf.tensor(images, [batch, ...spec.inputShape])
-  const y = tf.tensor1d(labels, 'int32')
+  const recipe = { optimizer: spec.training?.optimizer ?? 'adam', learningRate: spec.training?.learningRate ?? 1e-3 }
+  const optimizer = makeOptimizer(recipe)
+  const xAll = tf.tensor(images, [n, ...spec.inputShape])
+  const yAll = tf.tensor1d(labels, 'int32')
+  const xInfer = tf.slice(xAll, 0, o.inferBatch)
   const varList = model.trainableWeights.map((w) => w.read() as tf.Variable)
+  const out: Partial<BenchmarkRow> = {}
+  let parallel: DataParallel | null = null
   try {
-    const train = await timeSteps(seconds, async () => {
-      const loss = optimizer.minimize(() => lossOf(head, model.apply(x, { training: true }) as tf.Tensor, y), true, varList)
-      await loss?.data()
-      loss?.dispose()
-    })
-    const infer = await timeSteps(seconds, async () => {
-      const out = model.predict(x) as tf.Tensor
-      await out.data()
-      out.dispose()
-    })
-    return {
-      trainImagesPerSec: (train.steps * batch) / (train.ms / 1000),
-      inferImagesPerSec: (infer.steps * batch) / (infer.ms / 1000),
-      trainSteps: train.steps,
-      inferSteps: infer.steps
+    if (backend === 'cpu' && hasConv(spec) && !o.slowCpu) {
+      out.trainSkipped = 'the cpu backend trains a CNN at about a minute per step: pass --slow-cpu to measure it'
+    } else {
+      parallel = await DataParallel.start({ entry: o.peerEntry, spec, optimizer: recipe, vars: varList, batchSize: o.batch })
+      const host = { images, labels }
+      let order = shuffleInPlace(range(n), random)
+      let at = 0
+      const train = await timeSteps(o.seconds, async () => {
+        if (at + o.batch > n) {
+          order = shuffleInPlace(order, random)
+          at = 0
+        }
+        const ids = order.subarray(at, at + o.batch)
+        await (parallel ? parallel.trainStep(model, optimizer, varList, head, xAll, yAll, host, ids) : trainStep(model, optimizer, varList, head, xAll, yAll, ids))
+        at += o.batch
+      })
+      out.trainImagesPerSec = (train.steps * o.batch) / (train.ms / 1000)
+      out.trainSteps = train.steps
+      out.trainThreads = parallel ? 2 : 1
     }
+    const infer = await timeSteps(o.seconds, async () => {
+      const y = model.predict(xInfer) as tf.Tensor
+      await y.data()
+      y.dispose()
+    })
+    out.inferImagesPerSec = (infer.steps * o.inferBatch) / (infer.ms / 1000)
+    out.inferSteps = infer.steps
+    return out
   } finally {
-    tf.dispose([x, y])
+    await parallel?.dispose()
+    tf.dispose([xAll, yAll, xInfer])
     optimizer.dispose()
     model.dispose()
   }
 }
 
-export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRow[]> {
-  const batch = options.batch ?? 32
-  const seconds = options.seconds ?? 5
+export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkReport> {
+  const o = {
+    batch: options.batch ?? 32,
+    inferBatch: options.inferBatch ?? 256,
+    seconds: options.seconds ?? 5,
+    slowCpu: options.slowCpu ?? false,
+    peerEntry: options.peerEntry
+  }
   if (!backendReport()) await initBackend()
   const restore = activeBackend()
   const rows: BenchmarkRow[] = []
@@ -96,10 +151,16 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRow
     for (const backend of options.backends) {
       for (const m of options.models) {
         const spec = resolveSpec(m)
-        const row: BenchmarkRow = { model: spec.name, backend, batch }
+        const row: BenchmarkRow = {
+          model: spec.name,
+          backend,
+          batch: o.batch,
+          inferBatch: o.inferBatch,
+          optimizer: spec.training?.optimizer ?? 'adam'
+        }
         try {
           await useBackend(backend)
-          Object.assign(row, await measure(spec, batch, seconds))
+          Object.assign(row, await measure(spec, backend, o))
         } catch (err) {
           row.error = err instanceof Error ? err.message : String(err)
         }
@@ -109,5 +170,5 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRow
   } finally {
     await useBackend(restore)
   }
-  return rows
+  return { cores: availableParallelism(), rows }
 }

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { DEFAULT_LEAKY_ALPHA, ModelSpec, pair, type ActivationName, type LayerSpec, type ModelSpecInput, type Padding } from '../shared/layers'
 import { inferShapes } from '../shared/shapes'
-import { mulberry32 } from './rng'
+import { mulberry32 } from '../shared/rng'
 
 /**
  * Pads H and W of an NHWC tensor with a constant. MaxPool2d pads with -inf in PyTorch (a padded

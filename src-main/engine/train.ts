@@ -12,7 +12,8 @@ import { buildModel } from './build-model'
 import { headOf, lossOf, predictedOf, type ClassifierHead } from './head'
 import { checkDatasetFits, checkLabelsFit, evaluateModel } from './inference'
 import type { LoadedModel } from './model-io'
-import { mulberry32, randomSeed, range, shuffleInPlace } from './rng'
+import { DataParallel } from './parallel'
+import { mulberry32, randomSeed, range, shuffleInPlace } from '../shared/rng'
 import { missingGradientKernels } from './wasm-kernels'
 
 export type ProgressPayload = LabEventPayload<'train/progress'>
@@ -30,6 +31,7 @@ export interface TrainJob {
 export interface TrainCallbacks {
   onProgress?(p: ProgressPayload): void
   onEpoch?(e: EpochPayload): void
+  onLog?(message: string): void
 }
 
 export interface TrainResult {
@@ -95,7 +97,7 @@ export async function chooseTrainingBackend(
   throw new Error(`No backend can train this model: ${reasons.join('; ')}`)
 }
 
-function makeOptimizer(config: TrainConfig): tf.Optimizer {
+export function makeOptimizer(config: Pick<TrainConfig, 'optimizer' | 'learningRate'>): tf.Optimizer {
   // PyTorch's Adam epsilon (1e-8), not Keras's 1e-7.
   return config.optimizer === 'sgd' ? tf.train.sgd(config.learningRate) : tf.train.adam(config.learningRate, 0.9, 0.999, 1e-8)
 }
@@ -119,6 +121,9 @@ interface Active {
 /** Runs one training at a time; a second request while one runs is refused. */
 export class Trainer {
   private active: Active | null = null
+
+  /** @param peerEntry where a helper thread for the second core starts (see parallel.ts) */
+  constructor(private readonly peerEntry?: string) {}
 
   get running(): string | null {
     return this.active?.runId ?? null
@@ -165,6 +170,10 @@ export class Trainer {
     const varList = model.trainableWeights.map((w) => w.read() as tf.Variable)
     const xAll = tf.tensor(data.images, [n, ...spec.inputShape], 'float32')
     const yAll = tf.tensor1d(data.labels, 'int32')
+    const parallel = await DataParallel.start({ entry: this.peerEntry, spec, optimizer: config, vars: varList, batchSize }).catch((err: unknown) => {
+      cb.onLog?.(`Training on one thread: ${err instanceof Error ? err.message : String(err)}`)
+      return null
+    })
 
     const epochs: EpochRecord[] = []
     const batches: BatchRecord[] = []
@@ -189,7 +198,9 @@ export class Trainer {
           }
           const t0 = performance.now()
           const ids = order.subarray(b * batchSize, Math.min(order.length, (b + 1) * batchSize))
-          const { loss, correct } = await trainStep(model, optimizer, varList, head, xAll, yAll, ids)
+          const { loss, correct } = parallel
+            ? await parallel.trainStep(model, optimizer, varList, head, xAll, yAll, data, ids)
+            : await trainStep(model, optimizer, varList, head, xAll, yAll, ids)
           trainMs += performance.now() - t0
           const size = ids.length
           lossSum += loss * size
@@ -256,13 +267,15 @@ export class Trainer {
       }
     } finally {
       tf.dispose([xAll, yAll])
+      await parallel?.dispose()
       optimizer.dispose()
       if (!keepModel) model.dispose()
     }
   }
 }
 
-async function trainStep(
+/** One optimizer step on the rows `ids` of the uploaded dataset: the hot loop, also timed by bench.ts. */
+export async function trainStep(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   varList: tf.Variable[],

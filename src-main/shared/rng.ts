@@ -1,4 +1,4 @@
-/** Seeded randomness for everything the engine shuffles or initialises: a run with a seed repeats. */
+/** Seeded randomness for everything that shuffles, splits or initialises: a run with a seed repeats. */
 
 /** mulberry32: tiny, fast, and good enough for shuffles and seeds (not for cryptography). */
 export function mulberry32(seed: number): () => number {
@@ -13,7 +13,7 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** Fisher-Yates, in place. */
-export function shuffleInPlace(values: Int32Array, random: () => number): Int32Array {
+export function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(values: T, random: () => number): T {
   for (let i = values.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1))
     const t = values[i]
