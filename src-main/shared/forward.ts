@@ -1,0 +1,544 @@
+/**
+ * The forward pass computed by hand: plain loops over plain arrays, no tfjs, as the tutorial
+ * checks its CNN (section 3). It takes the trained weights in PyTorch's layouts (what the
+ * engine's 'model/weights' returns) and gives every layer's output, so a student (and the
+ * `verify` command) can set each intermediate value beside the framework's.
+ *
+ * Everything is channels first ([C, H, W]) and computed in float64; the engine computes in
+ * float32, so agreement is to about 1e-6 relative, not bit for bit.
+ *
+ * Also here: the step-by-step pieces the Learn view animates (every window of a convolution or
+ * a pooling, the output-size formula), written with the same padding rules as the pass itself.
+ */
+import { DEFAULT_LEAKY_ALPHA, pair, type ActivationName, type LayerSpec, type ModelSpec, type Padding } from './layers'
+import { inferShapes } from './shapes'
+
+/** A tensor in row-major channels-first order; `shape` excludes the batch axis. */
+export interface HandTensor {
+  shape: number[]
+  values: Float64Array
+}
+
+export type WeightName = 'weight' | 'bias' | 'running_mean' | 'running_var'
+
+/** One layer's trained tensors, structurally the engine's `LayerWeights`. */
+export interface HandLayerWeights {
+  index: number
+  tensors: { name: WeightName; shape: number[]; values: ArrayLike<number> }[]
+}
+
+export interface HandLayerOutput {
+  /** 0-based position in `spec.layers`. */
+  index: number
+  type: LayerSpec['type']
+  /** torchsummary's label, e.g. `Conv2d-1`. */
+  name: string
+  output: HandTensor
+  /** For Conv2d/Linear with an activation of their own: the values before it. */
+  preActivation?: HandTensor
+}
+
+// ---------------------------------------------------------------------------------------------
+// Padding and output size.
+
+export interface Pads {
+  top: number
+  bottom: number
+  left: number
+  right: number
+}
+
+/**
+ * Padding along one axis. 'same' is TensorFlow's rule, which tfjs follows: output
+ * ceil(in / stride), and an odd total puts the extra row or column at the bottom or right.
+ */
+export function axisPadding(size: number, kernel: number, stride: number, padding: 'valid' | 'same' | number): [number, number] {
+  if (padding === 'valid') return [0, 0]
+  if (padding === 'same') {
+    const out = Math.ceil(size / stride)
+    const total = Math.max((out - 1) * stride + kernel - size, 0)
+    const before = Math.floor(total / 2)
+    return [before, total - before]
+  }
+  return [padding, padding]
+}
+
+export function padsOf(h: number, w: number, kernel: [number, number], stride: [number, number], padding: Padding): Pads {
+  const [ph, pw]: ['valid' | 'same' | number, 'valid' | 'same' | number] =
+    typeof padding === 'string' ? [padding, padding] : pair(padding)
+  const [top, bottom] = axisPadding(h, kernel[0], stride[0], ph)
+  const [left, right] = axisPadding(w, kernel[1], stride[1], pw)
+  return { top, bottom, left, right }
+}
+
+export interface OutputSize {
+  input: number
+  kernel: number
+  stride: number
+  padBefore: number
+  padAfter: number
+  output: number
+  /** The arithmetic with the numbers filled in, e.g. `floor((4 + 0 + 0 - 3) / 1) + 1 = 2`. */
+  formula: string
+}
+
+/** Output length along one axis, with the formula that gives it (PyTorch's floor rule). */
+export function outputSize(input: number, kernel: number, stride: number, padding: 'valid' | 'same' | number): OutputSize {
+  const [padBefore, padAfter] = axisPadding(input, kernel, stride, padding)
+  const span = input + padBefore + padAfter - kernel
+  const output = span < 0 ? 0 : Math.floor(span / stride) + 1
+  const formula = `floor((${input} + ${padBefore} + ${padAfter} - ${kernel}) / ${stride}) + 1 = ${output}`
+  return { input, kernel, stride, padBefore, padAfter, output, formula }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Element-wise functions.
+
+function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))
+}
+
+export type ElementwiseName = Exclude<ActivationName, 'softmax' | 'linear'> | 'linear'
+
+export function activate(name: ElementwiseName, x: number, alpha = DEFAULT_LEAKY_ALPHA): number {
+  switch (name) {
+    case 'linear':
+      return x
+    case 'relu':
+      return x > 0 ? x : 0
+    case 'leakyrelu':
+      return x > 0 ? x : alpha * x
+    case 'sigmoid':
+      return sigmoid(x)
+    case 'tanh':
+      return Math.tanh(x)
+  }
+}
+
+/** Softmax over channels of a [C, H, W] map (PyTorch's default dim for 4-D input), or over a vector. */
+function softmax(t: HandTensor): HandTensor {
+  const channels = t.shape[0]
+  const plane = t.values.length / channels
+  const out = new Float64Array(t.values.length)
+  for (let p = 0; p < plane; p++) {
+    let max = -Infinity
+    for (let c = 0; c < channels; c++) max = Math.max(max, t.values[c * plane + p])
+    let sum = 0
+    for (let c = 0; c < channels; c++) {
+      const e = Math.exp(t.values[c * plane + p] - max)
+      out[c * plane + p] = e
+      sum += e
+    }
+    for (let c = 0; c < channels; c++) out[c * plane + p] /= sum
+  }
+  return { shape: t.shape, values: out }
+}
+
+function applyActivation(t: HandTensor, name: ActivationName, alpha = DEFAULT_LEAKY_ALPHA): HandTensor {
+  if (name === 'softmax') return softmax(t)
+  return { shape: t.shape, values: t.values.map((x) => activate(name, x, alpha)) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layers.
+
+interface Tensors {
+  weight?: ArrayLike<number>
+  bias?: ArrayLike<number>
+  running_mean?: ArrayLike<number>
+  running_var?: ArrayLike<number>
+}
+
+function conv2d(x: HandTensor, layer: Extract<LayerSpec, { type: 'conv2d' }>, w: Tensors): HandTensor {
+  const [c, h, wd] = x.shape
+  const [kh, kw] = pair(layer.kernel)
+  const [sh, sw] = pair(layer.stride)
+  const pads = padsOf(h, wd, [kh, kw], [sh, sw], layer.padding)
+  const oh = Math.floor((h + pads.top + pads.bottom - kh) / sh) + 1
+  const ow = Math.floor((wd + pads.left + pads.right - kw) / sw) + 1
+  const f = layer.filters
+  const weight = need(w.weight, 'weight', f * c * kh * kw)
+  const bias = layer.useBias ? need(w.bias, 'bias', f) : undefined
+  const out = new Float64Array(f * oh * ow)
+  const xv = x.values
+  for (let o = 0; o < f; o++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        let sum = 0
+        for (let ci = 0; ci < c; ci++) {
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * sh + ky - pads.top
+            if (iy < 0 || iy >= h) continue
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ox * sw + kx - pads.left
+              if (ix < 0 || ix >= wd) continue
+              sum += xv[(ci * h + iy) * wd + ix] * weight[((o * c + ci) * kh + ky) * kw + kx]
+            }
+          }
+        }
+        // Bias last, as the tutorial writes it: sum(window * filter) + bias.
+        out[(o * oh + oy) * ow + ox] = bias ? sum + bias[o] : sum
+      }
+    }
+  }
+  return { shape: [f, oh, ow], values: out }
+}
+
+/**
+ * Max or average pooling. Explicit padding is PyTorch's: max pads with -inf (a padded cell
+ * never wins), average counts the padded zeros (count_include_pad=True). 'same' is tfjs's: the
+ * padded cells are left out of both the max and the average.
+ */
+function pool2d(x: HandTensor, layer: Extract<LayerSpec, { type: 'maxpool2d' | 'avgpool2d' }>): HandTensor {
+  const [c, h, w] = x.shape
+  const [kh, kw] = pair(layer.pool)
+  const [sh, sw] = pair(layer.stride ?? layer.pool)
+  const pads = padsOf(h, w, [kh, kw], [sh, sw], layer.padding)
+  const oh = Math.floor((h + pads.top + pads.bottom - kh) / sh) + 1
+  const ow = Math.floor((w + pads.left + pads.right - kw) / sw) + 1
+  const isMax = layer.type === 'maxpool2d'
+  const countPadding = layer.padding !== 'same'
+  const out = new Float64Array(c * oh * ow)
+  for (let ci = 0; ci < c; ci++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        let acc = isMax ? -Infinity : 0
+        let count = 0
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh + ky - pads.top
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw + kx - pads.left
+            const inside = iy >= 0 && iy < h && ix >= 0 && ix < w
+            if (!inside) {
+              if (!isMax && countPadding) count++
+              continue
+            }
+            const v = x.values[(ci * h + iy) * w + ix]
+            if (isMax) acc = Math.max(acc, v)
+            else acc += v
+            count++
+          }
+        }
+        out[(ci * oh + oy) * ow + ox] = isMax ? acc : acc / count
+      }
+    }
+  }
+  return { shape: [c, oh, ow], values: out }
+}
+
+function dense(x: HandTensor, layer: Extract<LayerSpec, { type: 'dense' }>, w: Tensors): HandTensor {
+  const n = x.values.length
+  const u = layer.units
+  const weight = need(w.weight, 'weight', u * n)
+  const bias = layer.useBias ? need(w.bias, 'bias', u) : undefined
+  const out = new Float64Array(u)
+  for (let o = 0; o < u; o++) {
+    let sum = 0
+    const row = o * n
+    for (let i = 0; i < n; i++) sum += weight[row + i] * x.values[i]
+    out[o] = bias ? sum + bias[o] : sum
+  }
+  return { shape: [u], values: out }
+}
+
+/** Inference: each channel (or feature) normalised with the running statistics. */
+function batchnorm(x: HandTensor, layer: Extract<LayerSpec, { type: 'batchnorm' }>, w: Tensors): HandTensor {
+  const c = x.shape[0]
+  const gamma = need(w.weight, 'weight', c)
+  const beta = need(w.bias, 'bias', c)
+  const mean = need(w.running_mean, 'running_mean', c)
+  const variance = need(w.running_var, 'running_var', c)
+  const plane = x.values.length / c
+  const out = new Float64Array(x.values.length)
+  for (let ci = 0; ci < c; ci++) {
+    const scale = gamma[ci] / Math.sqrt(variance[ci] + layer.epsilon)
+    for (let p = 0; p < plane; p++) out[ci * plane + p] = (x.values[ci * plane + p] - mean[ci]) * scale + beta[ci]
+  }
+  return { shape: x.shape, values: out }
+}
+
+function need(values: ArrayLike<number> | undefined, name: string, length: number): ArrayLike<number> {
+  if (!values) throw new Error(`missing ${name}`)
+  if (values.length !== length) throw new Error(`${name} has ${values.length} values, expected ${length}`)
+  return values
+}
+
+function tensorsOf(weights: readonly HandLayerWeights[], index: number): Tensors {
+  const layer = weights.find((l) => l.index === index)
+  const out: Tensors = {}
+  for (const t of layer?.tensors ?? []) out[t.name] = t.values
+  return out
+}
+
+/**
+ * Runs one sample through the stack.
+ * @param input channels-first values of one sample, `spec.inputShape` of them
+ * @returns one entry per spec layer, in order
+ */
+export function forwardPass(spec: ModelSpec, weights: readonly HandLayerWeights[], input: ArrayLike<number>): HandLayerOutput[] {
+  const report = inferShapes(spec)
+  if (report.error) throw new Error(report.error.message)
+  const size = spec.inputShape.reduce((a, b) => a * b, 1)
+  if (input.length !== size) throw new Error(`The input has ${input.length} values; the model expects ${size} (${spec.inputShape.join('x')}).`)
+  let x: HandTensor = { shape: [...spec.inputShape], values: Float64Array.from(input) }
+  const outputs: HandLayerOutput[] = []
+  for (const [index, layer] of spec.layers.entries()) {
+    const name = report.rows[index].name
+    const w = tensorsOf(weights, index)
+    let pre: HandTensor | undefined
+    try {
+      switch (layer.type) {
+        case 'conv2d':
+        case 'dense': {
+          const raw = layer.type === 'conv2d' ? conv2d(x, layer, w) : dense(x, layer, w)
+          if (layer.activation === 'linear') x = raw
+          else {
+            pre = raw
+            x = applyActivation(raw, layer.activation)
+          }
+          break
+        }
+        case 'maxpool2d':
+        case 'avgpool2d':
+          x = pool2d(x, layer)
+          break
+        case 'relu':
+        case 'sigmoid':
+        case 'tanh':
+        case 'softmax':
+          x = applyActivation(x, layer.type)
+          break
+        case 'leakyrelu':
+          x = applyActivation(x, 'leakyrelu', layer.alpha)
+          break
+        case 'flatten':
+          // Channels-first values are already in PyTorch's flatten order.
+          x = { shape: [x.values.length], values: x.values }
+          break
+        case 'dropout':
+          break
+        case 'batchnorm':
+          x = batchnorm(x, layer, w)
+          break
+      }
+    } catch (err) {
+      throw new Error(`${name}: ${err instanceof Error ? err.message : String(err)}`)
+    }
+    outputs.push({ index, type: layer.type, name, output: x, ...(pre ? { preActivation: pre } : {}) })
+  }
+  return outputs
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparing the hand-computed pass with the engine's.
+
+export interface LayerComparison {
+  index: number
+  name: string
+  shape: number[]
+  /** Largest |engine - hand| over the layer's values. */
+  maxDiff: number
+  /** Where it happens, as a flat channels-first offset. */
+  at: number
+}
+
+export function compareLayer(hand: HandLayerOutput, engine: ArrayLike<number>): LayerComparison {
+  const h = hand.output.values
+  if (engine.length !== h.length) {
+    throw new Error(`${hand.name}: the engine gives ${engine.length} values, the hand pass ${h.length}`)
+  }
+  let maxDiff = 0
+  let at = 0
+  for (let i = 0; i < h.length; i++) {
+    const d = Math.abs(engine[i] - h[i])
+    // NaN must not pass as agreement.
+    if (!(d <= maxDiff)) {
+      maxDiff = Number.isNaN(d) ? Infinity : d
+      at = i
+    }
+  }
+  return { index: hand.index, name: hand.name, shape: hand.output.shape, maxDiff, at }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The explainer's steps.
+
+/** [C][H][W] */
+export type Volume = number[][][]
+
+export interface ConvProduct {
+  channel: number
+  /** Position in the filter. */
+  ky: number
+  kx: number
+  /** Position in the unpadded input; outside it for a padded cell. */
+  y: number
+  x: number
+  padded: boolean
+  input: number
+  weight: number
+  product: number
+}
+
+export interface ConvStep {
+  filter: number
+  outY: number
+  outX: number
+  /** Top-left corner of the window in padded coordinates. */
+  top: number
+  left: number
+  products: ConvProduct[]
+  sum: number
+  bias: number
+  output: number
+}
+
+export interface ConvolutionSteps {
+  pads: Pads
+  outH: number
+  outW: number
+  /** [filters][outH][outW] */
+  output: Volume
+  /** Filter by filter, then row by row: the order the explainer walks. */
+  steps: ConvStep[]
+}
+
+/**
+ * Every window of a convolution with its products, as the explainer shows them.
+ * @param input [C][H][W]
+ * @param filters [N][C][kh][kw], PyTorch's layout
+ * @param bias N values
+ */
+export function convolutionSteps(
+  input: Volume,
+  filters: number[][][][],
+  bias: number[],
+  stride: number | [number, number],
+  padding: Padding
+): ConvolutionSteps {
+  const c = input.length
+  const h = input[0]?.length ?? 0
+  const w = input[0]?.[0]?.length ?? 0
+  const kh = filters[0]?.[0]?.length ?? 0
+  const kw = filters[0]?.[0]?.[0]?.length ?? 0
+  if (filters.some((f) => f.length !== c)) throw new Error(`every filter needs ${c} channels, one per input channel`)
+  const [sh, sw] = pair(stride)
+  const pads = padsOf(h, w, [kh, kw], [sh, sw], padding)
+  const outH = Math.max(0, Math.floor((h + pads.top + pads.bottom - kh) / sh) + 1)
+  const outW = Math.max(0, Math.floor((w + pads.left + pads.right - kw) / sw) + 1)
+  const steps: ConvStep[] = []
+  const output: Volume = filters.map(() => Array.from({ length: outH }, () => new Array<number>(outW).fill(0)))
+  filters.forEach((filter, f) => {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        const products: ConvProduct[] = []
+        let sum = 0
+        for (let ci = 0; ci < c; ci++) {
+          for (let ky = 0; ky < kh; ky++) {
+            for (let kx = 0; kx < kw; kx++) {
+              const y = oy * sh + ky - pads.top
+              const x = ox * sw + kx - pads.left
+              const padded = y < 0 || y >= h || x < 0 || x >= w
+              const value = padded ? 0 : input[ci][y][x]
+              const weight = filter[ci][ky][kx]
+              const product = value * weight
+              sum += product
+              products.push({ channel: ci, ky, kx, y, x, padded, input: value, weight, product })
+            }
+          }
+        }
+        const b = bias[f] ?? 0
+        const out = sum + b
+        output[f][oy][ox] = out
+        steps.push({ filter: f, outY: oy, outX: ox, top: oy * sh, left: ox * sw, products, sum, bias: b, output: out })
+      }
+    }
+  })
+  return { pads, outH, outW, output, steps }
+}
+
+export interface PoolCell {
+  y: number
+  x: number
+  padded: boolean
+  value: number
+}
+
+export interface PoolStep {
+  outY: number
+  outX: number
+  top: number
+  left: number
+  cells: PoolCell[]
+  /** Max pooling: index in `cells` of the value kept. */
+  kept?: number
+  output: number
+}
+
+export interface PoolingSteps {
+  pads: Pads
+  outH: number
+  outW: number
+  output: number[][]
+  steps: PoolStep[]
+}
+
+/** Every block of a pooling over one channel, with PyTorch's padding rules for explicit padding. */
+export function poolSteps(
+  input: number[][],
+  kind: 'max' | 'avg',
+  pool: number | [number, number],
+  stride?: number | [number, number],
+  padding: Padding = 'valid'
+): PoolingSteps {
+  const h = input.length
+  const w = input[0]?.length ?? 0
+  const [kh, kw] = pair(pool)
+  const [sh, sw] = pair(stride ?? pool)
+  const pads = padsOf(h, w, [kh, kw], [sh, sw], padding)
+  const outH = Math.max(0, Math.floor((h + pads.top + pads.bottom - kh) / sh) + 1)
+  const outW = Math.max(0, Math.floor((w + pads.left + pads.right - kw) / sw) + 1)
+  const countPadding = padding !== 'same'
+  const output = Array.from({ length: outH }, () => new Array<number>(outW).fill(0))
+  const steps: PoolStep[] = []
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      const cells: PoolCell[] = []
+      for (let ky = 0; ky < kh; ky++) {
+        for (let kx = 0; kx < kw; kx++) {
+          const y = oy * sh + ky - pads.top
+          const x = ox * sw + kx - pads.left
+          const padded = y < 0 || y >= h || x < 0 || x >= w
+          cells.push({ y, x, padded, value: padded ? (kind === 'max' ? -Infinity : 0) : input[y][x] })
+        }
+      }
+      let kept: number | undefined
+      let value: number
+      if (kind === 'max') {
+        kept = 0
+        cells.forEach((cell, i) => {
+          if (cell.value > cells[kept!].value) kept = i
+        })
+        value = cells[kept].value
+      } else {
+        const counted = countPadding ? cells : cells.filter((cell) => !cell.padded)
+        value = counted.reduce((s, cell) => s + cell.value, 0) / counted.length
+      }
+      output[oy][ox] = value
+      steps.push({ outY: oy, outX: ox, top: oy * sh, left: ox * sw, cells, ...(kept !== undefined ? { kept } : {}), output: value })
+    }
+  }
+  return { pads, outH, outW, output, steps }
+}
+
+/** Weights of a Linear layer on a flattened C x H x W input, and of a conv layer doing the same job. */
+export function parameterComparison(
+  input: [number, number, number],
+  units: number,
+  conv: { filters: number; kernel: number }
+): { dense: number; conv: number; ratio: number } {
+  const [c, h, w] = input
+  const denseParams = c * h * w * units + units
+  const convParams = conv.filters * c * conv.kernel * conv.kernel + conv.filters
+  return { dense: denseParams, conv: convParams, ratio: denseParams / convParams }
+}

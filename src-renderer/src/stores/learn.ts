@@ -1,0 +1,259 @@
+import { acceptHMRUpdate, defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import type { LabOutput, RunSummary } from '@shared/contract'
+import { forwardPass, type HandLayerOutput } from '@shared/forward'
+import type { ModelSpec } from '@shared/layers'
+import { describeError, lab, request } from '@renderer/api/client'
+import { loadTrainedRuns } from './trained-runs'
+
+type Weights = LabOutput<'runs/weights'>
+type Activations = LabOutput<'runs/activations'>
+
+/** The tutorial's two samples (section 3), before dividing by 8. */
+export const TUTORIAL_SAMPLES: number[][][] = [
+  [
+    [1, 2, 3, 4],
+    [2, 3, 4, 5],
+    [5, 6, 7, 8],
+    [1, 3, 4, 5]
+  ],
+  [
+    [-1, 2, 3, -4],
+    [2, -3, 4, 5],
+    [-5, 6, -7, 8],
+    [-1, -3, -4, -5]
+  ]
+]
+export const TUTORIAL_LABELS = [0, 1]
+export const TOY_DIVISOR = 8
+/**
+ * About half of the toy net's random starts leave its ReLU dead for both samples (nothing then
+ * reaches the filter) and stop at 0.5: this start trains, as `lab verify --model seed-toy` uses.
+ */
+export const TOY_SEED = 1
+/** The check the tutorial makes, within float32 rounding. */
+export const TOY_TOLERANCE = 1e-5
+
+export interface CheckedSample {
+  label: number
+  input: number[]
+  engine: Activations
+  hand: HandLayerOutput[]
+  maxDiff: number
+}
+
+/** Feature maps of one image through a trained CNN, and its first layer's filters. */
+export interface Inside {
+  runId: string
+  spec: ModelSpec
+  activations: Activations
+  filters?: Weights['layers'][number]
+}
+
+function maxDiff(hand: HandLayerOutput[], engine: Activations): number {
+  let worst = 0
+  hand.forEach((layer, i) => {
+    const e = engine.layers[i].values
+    layer.output.values.forEach((v, j) => {
+      const d = Math.abs(v - e[j])
+      worst = Number.isNaN(d) ? Infinity : Math.max(worst, d)
+    })
+  })
+  return worst
+}
+
+/**
+ * The Learn view's calls: training the toy net and checking it by hand (the forward pass runs
+ * here, in the renderer, from shared/forward.ts), and a trained CNN's feature maps.
+ */
+export const useLearnStore = defineStore('learn', () => {
+  // --- The toy CNN -------------------------------------------------------------------------
+  const samples = ref<number[][][]>(structuredClone(TUTORIAL_SAMPLES))
+  const labels = ref<number[]>([...TUTORIAL_LABELS])
+  const seed = ref(TOY_SEED)
+  const toyRunId = ref<string | null>(null)
+  const toyStatus = ref<'idle' | 'training' | 'checking' | 'done' | 'failed'>('idle')
+  const toyError = ref<string | null>(null)
+  const toyEpochs = ref(2000)
+  const losses = ref<{ epoch: number; loss: number }[]>([])
+  const toyWeights = shallowRef<Weights | null>(null)
+  const checked = shallowRef<CheckedSample[]>([])
+  let unsubscribe: (() => void)[] = []
+
+  const toyMaxDiff = computed(() => (checked.value.length ? Math.max(...checked.value.map((c) => c.maxDiff)) : null))
+
+  function stopListening(): void {
+    for (const off of unsubscribe) off()
+    unsubscribe = []
+  }
+
+  function resetSamples(): void {
+    samples.value = structuredClone(TUTORIAL_SAMPLES)
+    labels.value = [...TUTORIAL_LABELS]
+  }
+
+  async function trainToy(): Promise<void> {
+    stopListening()
+    toyError.value = null
+    losses.value = []
+    checked.value = []
+    toyWeights.value = null
+    toyStatus.value = 'training'
+    try {
+      const presets = await request('model/presets', {})
+      const toy = presets.find((p) => p.name === 'seed-toy')
+      if (!toy) throw new Error('The seed-toy preset is missing.')
+      const training = toy.spec.training ?? {}
+      const epochs = training.epochs ?? 2000
+      toyEpochs.value = epochs
+      // Events can arrive before train/start answers with the run id: keep them until then.
+      const early: { epoch: number; loss: number; runId: string }[] = []
+      unsubscribe = [
+        lab.on('train/epoch', (e) => {
+          if (toyRunId.value === e.runId) losses.value.push({ epoch: e.epoch, loss: e.loss })
+          else if (toyStatus.value === 'training') early.push({ epoch: e.epoch, loss: e.loss, runId: e.runId })
+        }),
+        lab.on('train/finished', (f) => {
+          if (f.runId !== toyRunId.value) return
+          stopListening()
+          if (f.status === 'completed') void checkToy(f.runId)
+          else {
+            toyStatus.value = 'failed'
+            toyError.value = f.error ?? `Training ${f.status}.`
+          }
+        })
+      ]
+      const { runId } = await request('train/start', {
+        model: toy.spec,
+        name: 'Learn: the toy CNN',
+        data: { kind: 'toy', images: samples.value, labels: labels.value, divisor: TOY_DIVISOR },
+        config: { ...training, epochs, seed: seed.value }
+      })
+      toyRunId.value = runId
+      losses.value.push(...early.filter((e) => e.runId === runId).map(({ epoch, loss }) => ({ epoch, loss })))
+    } catch (err) {
+      stopListening()
+      toyStatus.value = 'failed'
+      toyError.value = describeError(err)
+    }
+  }
+
+  async function cancelToy(): Promise<void> {
+    if (toyRunId.value && toyStatus.value === 'training') await request('train/cancel', { runId: toyRunId.value }).catch(() => undefined)
+  }
+
+  /** Weights and both samples' layer outputs from the engine, then the same pass by hand. */
+  async function checkToy(runId: string): Promise<void> {
+    toyStatus.value = 'checking'
+    try {
+      const [weights, detail] = await Promise.all([request('runs/weights', { runId }), request('runs/get', { runId })])
+      if (losses.value.length === 0) losses.value = detail.epochs.map((e) => ({ epoch: e.epoch, loss: e.loss }))
+      const n = detail.data.kind === 'toy' && detail.data.images ? detail.data.images.length : TUTORIAL_SAMPLES.length
+      const results: CheckedSample[] = []
+      for (let index = 0; index < n; index++) {
+        const engine = await request('runs/activations', { runId, image: { kind: 'dataset', split: 'train', index } })
+        const hand = forwardPass(weights.spec, weights.layers, engine.input)
+        results.push({ label: engine.label ?? 0, input: engine.input, engine, hand, maxDiff: maxDiff(hand, engine) })
+      }
+      toyRunId.value = runId
+      toyWeights.value = weights
+      checked.value = results
+      toyStatus.value = 'done'
+    } catch (err) {
+      toyStatus.value = 'failed'
+      toyError.value = describeError(err)
+    }
+  }
+
+  /** Shows the newest toy run already trained, so the check is there without training again. */
+  async function loadLatestToy(): Promise<void> {
+    if (toyStatus.value !== 'idle') return
+    try {
+      const latest = (await loadTrainedRuns()).find((r) => r.modelName === 'seed-toy' && r.status === 'completed')
+      if (latest && toyStatus.value === 'idle') {
+        const detail = await request('runs/get', { runId: latest.id })
+        if (detail.data.kind === 'toy' && detail.data.images) samples.value = detail.data.images
+        if (detail.data.kind === 'toy' && detail.data.labels) labels.value = detail.data.labels
+        await checkToy(latest.id)
+      }
+    } catch {
+      // Nothing trained yet is the normal first visit; the Train button is there.
+    }
+  }
+
+  // --- Inside a trained CNN -------------------------------------------------------------------
+  const runs = ref<RunSummary[]>([])
+  const runsLoaded = ref(false)
+  const insideRunId = ref<string | null>(null)
+  const imageIndex = ref(0)
+  const inside = shallowRef<Inside | null>(null)
+  const insideLoading = ref(false)
+  const insideError = ref<string | null>(null)
+  let insideTicket = 0
+
+  async function loadRuns(): Promise<void> {
+    try {
+      const all = await loadTrainedRuns()
+      // Feature maps need an image model with at least one convolution.
+      runs.value = all.filter((r) => r.modelName !== 'seed-mlp' && r.data.kind !== 'toy')
+      runsLoaded.value = true
+      if (!runs.value.some((r) => r.id === insideRunId.value)) {
+        insideRunId.value = runs.value.find((r) => r.modelName === 'seed-cnn')?.id ?? runs.value[0]?.id ?? null
+      }
+    } catch (err) {
+      insideError.value = describeError(err)
+    }
+  }
+
+  async function showInside(): Promise<void> {
+    const runId = insideRunId.value
+    if (!runId) return
+    const ticket = ++insideTicket
+    insideLoading.value = true
+    insideError.value = null
+    try {
+      const detail = await request('runs/get', { runId })
+      const firstConv = detail.model.layers.findIndex((l) => l.type === 'conv2d')
+      if (firstConv < 0) throw new Error(`${detail.name} has no convolution: pick a CNN run.`)
+      const [activations, weights] = await Promise.all([
+        request('runs/activations', { runId, image: { kind: 'dataset', split: 'test', index: imageIndex.value } }),
+        request('runs/weights', { runId, layers: [firstConv] })
+      ])
+      if (ticket !== insideTicket) return
+      inside.value = { runId, spec: detail.model, activations, filters: weights.layers[0] }
+    } catch (err) {
+      if (ticket === insideTicket) insideError.value = describeError(err)
+    } finally {
+      if (ticket === insideTicket) insideLoading.value = false
+    }
+  }
+
+  return {
+    samples,
+    labels,
+    seed,
+    toyRunId,
+    toyStatus,
+    toyError,
+    toyEpochs,
+    losses,
+    toyWeights,
+    checked,
+    toyMaxDiff,
+    resetSamples,
+    trainToy,
+    cancelToy,
+    loadLatestToy,
+    runs,
+    runsLoaded,
+    insideRunId,
+    imageIndex,
+    inside,
+    insideLoading,
+    insideError,
+    loadRuns,
+    showInside
+  }
+})
+
+if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useLearnStore, import.meta.hot))
