@@ -1,7 +1,10 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
 
-const alias = { '@shared': resolve(__dirname, 'src-main/shared') }
+const alias = {
+  '@shared': resolve(__dirname, 'src-main/shared'),
+  '@renderer': resolve(__dirname, 'src-renderer/src')
+}
 
 export default defineConfig({
   test: {

@@ -5,16 +5,22 @@
 import { CliError } from './cli-error'
 import type { CommandContext } from './context'
 import { backendsCommand } from './commands/backends'
+import { benchCommand } from './commands/bench'
 import { evaluateCommand } from './commands/evaluate'
 import { predictCommand } from './commands/predict'
 import { shiftCommand } from './commands/shift'
 import { summaryCommand } from './commands/summary'
 import { trainCommand } from './commands/train'
+import { verifyCommand } from './commands/verify'
 
 type Command = (argv: string[], ctx: CommandContext) => Promise<number>
 
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   backends: { run: backendsCommand, usage: 'backends [--backend NAME]' },
+  bench: {
+    run: benchCommand,
+    usage: 'bench [--seconds 5 --rounds 1 --batch 32 --infer-batch 256 --models seed-mlp,seed-cnn --backends wasm,cpu --slow-cpu --no-torch]'
+  },
   summary: { run: summaryCommand, usage: 'summary --model <preset|file.json>' },
   train: {
     run: trainCommand,
@@ -22,6 +28,10 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
       'train --model <preset|file.json> --data <fashion-mnist|toy|FOLDER> --out DIR [--epochs 5 --batch 32 --lr 0.001 --optimizer adam|sgd --val-split 0 --limit N --seed N --backend NAME --data-dir DIR --force]'
   },
   evaluate: { run: evaluateCommand, usage: 'evaluate --run DIR [--limit N]' },
+  verify: {
+    run: verifyCommand,
+    usage: 'verify (--run DIR | --model <preset|file.json> [--data toy --epochs N --seed 1 --out DIR]) [--index 0 --count K --split train|test --tolerance 1e-4]'
+  },
   predict: { run: predictCommand, usage: 'predict --run DIR IMAGE...' },
   shift: {
     run: shiftCommand,

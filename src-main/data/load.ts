@@ -8,7 +8,7 @@ import type { Dataset, DataSource, Split } from '../shared/dataset'
 import { DataError } from './errors'
 import { loadFashionMnist, locateFashionMnist } from './fashion-mnist'
 import { loadImageFolder, type ImageFolderResult } from './image-folder'
-import { loadToy } from './toy'
+import { loadToy, toyFromMatrices } from './toy'
 
 export interface LoadOptions {
   /** At most this many samples (Fashion-MNIST: the first N; a folder: N chosen by its seeded split). */
@@ -62,7 +62,9 @@ async function loadFolder(dir: string, split: Split, opts: LoadOptions): Promise
 export async function loadDataset(source: DataSource, split: Split, opts: LoadOptions = {}): Promise<Dataset> {
   switch (source.kind) {
     case 'toy': {
-      const toy = loadToy()
+      const toy = source.images
+        ? toyFromMatrices(source.images, source.labels ?? [], { divisor: source.divisor ?? 1, name: 'Toy (edited)' })
+        : loadToy()
       const n = Math.min(opts.limit ?? toy.labels.length, toy.labels.length)
       const size = toy.shape[0] * toy.shape[1] * toy.shape[2]
       // The tutorial trains and checks on the same two images, so both splits are the whole set.

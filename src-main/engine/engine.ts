@@ -9,7 +9,8 @@ import type { Dataset, DataSource, Split } from '../shared/dataset'
 import { loadDataset } from '../data/load'
 import { activeBackend, backendReport, initBackend } from './backends'
 import { layerName } from './build-model'
-import { evaluateModel, predictImages, shiftHeatmap } from './inference'
+import { layerActivations } from './activations'
+import { checkDatasetFits, evaluateModel, predictImages, shiftHeatmap } from './inference'
 import { ModelCache, saveModel } from './model-io'
 import {
   ENGINE_PARAMS,
@@ -20,13 +21,16 @@ import {
   type LayerWeights,
   type SampleValues
 } from './protocol'
-import { Trainer } from './train'
+import { benchmark } from './bench'
+import { BusyError, Trainer } from './train'
 
 export interface EngineOptions {
   emit(event: EngineEvent): void
   /** Backend forced for the whole process (otherwise CONVLAB_BACKEND, otherwise the best). */
   backend?: string
   appDataDir?: string
+  /** The file a training helper thread starts from; without it training uses one thread. */
+  peerEntry?: string
 }
 
 type Handlers = { [M in EngineMethod]: (params: EngineParsedParams<M>) => Promise<EngineResult<M>> }
@@ -39,7 +43,7 @@ function testLimit(trainLimit?: number): number | undefined {
 }
 
 export class Engine {
-  private readonly trainer = new Trainer()
+  private readonly trainer: Trainer
   private readonly models = new ModelCache(3)
   private readonly datasets = new Map<string, Promise<Dataset>>()
   private backendReady: Promise<BackendReport> | null = null
@@ -49,6 +53,7 @@ export class Engine {
   constructor(private readonly options: EngineOptions) {
     this.backendChoice = options.backend
     this.appDataDir = options.appDataDir
+    this.trainer = new Trainer(options.peerEntry)
   }
 
   /** Validates params against the protocol's schema, then dispatches. */
@@ -124,7 +129,8 @@ export class Engine {
         { runId: p.runId, spec: p.model, config: p.config, train, test },
         {
           onProgress: (payload) => this.options.emit({ event: 'train/progress', payload }),
-          onEpoch: (payload) => this.options.emit({ event: 'train/epoch', payload })
+          onEpoch: (payload) => this.options.emit({ event: 'train/epoch', payload }),
+          onLog: (message) => this.options.emit({ event: 'engine/log', payload: { level: 'warning', message } })
         }
       )
       if (!p.saveDir) {
@@ -192,6 +198,34 @@ export class Engine {
         layers.push({ index, type: layer.type, tensors: out })
       }
       return { spec: meta.spec, classNames: meta.classNames, layers }
+    },
+    'model/activations': async (p) => {
+      const loaded = await this.models.get(p.model.dir)
+      const inputShape = loaded.meta.spec.inputShape
+      const per = inputShape.reduce((a, b) => a * b, 1)
+      const inputs = new Float32Array(per * (p.images.kind === 'pixels' ? p.images.values.length : p.images.indices.length))
+      let labels: number[] | undefined
+      if (p.images.kind === 'pixels') {
+        p.images.values.forEach((v, i) => {
+          if (v.length !== per) throw new Error(`Image ${i + 1} has ${v.length} values; the model expects ${per} (${inputShape.join('x')})`)
+          inputs.set(toFloat32(v), i * per)
+        })
+      } else {
+        const data = await this.dataset(p.images.data, p.images.split, undefined, inputShape.length === 3 ? inputShape : undefined)
+        checkDatasetFits(inputShape, data)
+        const n = data.labels.length
+        labels = p.images.indices.map((index, i) => {
+          if (index >= n) throw new RangeError(`Image index ${index} is out of range: ${data.name} has ${n} images`)
+          inputs.set(data.images.subarray(index * per, (index + 1) * per), i * per)
+          return data.labels[index]
+        })
+      }
+      const layers = await layerActivations(loaded, inputs, inputs.length / per)
+      return { inputShape: [...inputShape], inputs, ...(labels ? { labels } : {}), layers }
+    },
+    'bench/run': async (p) => {
+      if (this.trainer.running) throw new BusyError(this.trainer.running)
+      return benchmark({ ...p, peerEntry: this.options.peerEntry })
     }
   }
 

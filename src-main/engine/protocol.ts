@@ -6,9 +6,11 @@
  * host uses `serialization: 'advanced'`, Electron's utilityProcess structured-clones).
  */
 import { z } from 'zod'
-import { BackendReport, EvalMetrics, LabEventPayload, PredictResult, ShiftResult, TrainConfig } from '../shared/contract'
+import { BackendName, BackendReport, EvalMetrics, LabEventPayload, PredictResult, ShiftResult, TrainConfig } from '../shared/contract'
 import { DataSource, Split } from '../shared/dataset'
 import { ModelSpec } from '../shared/layers'
+import type { BenchmarkReport } from './bench'
+import type { LayerActivation } from './activations'
 import type { TrainResult } from './train'
 
 /** A trained model on disk (model.json + weights.bin), as saved by `train/run`. */
@@ -24,6 +26,16 @@ const limit = z.number().int().min(1).optional()
 export const ShiftImageRef = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('dataset'), data: DataSource, split: Split.default('train'), index: z.number().int().min(0) }),
   z.object({ kind: z.literal('pixels'), values: SampleValues, label: z.number().int().min(0).optional() })
+])
+
+export const ActivationImages = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('pixels'), values: z.array(SampleValues).min(1).max(256) }),
+  z.object({
+    kind: z.literal('dataset'),
+    data: DataSource,
+    split: Split.default('test'),
+    indices: z.array(z.number().int().min(0)).min(1).max(256)
+  })
 ])
 
 export const ENGINE_PARAMS = {
@@ -54,7 +66,18 @@ export const ENGINE_PARAMS = {
     })
     .refine((r) => r.from <= r.to, { message: '"from" must not be greater than "to"' }),
   /** Trained weights in PyTorch's layouts, for the hand-computed forward pass. */
-  'model/weights': z.object({ model: ModelRef })
+  'model/weights': z.object({ model: ModelRef }),
+  /** Every spec layer's output for some images, channels first (the hand-computed pass's check). */
+  'model/activations': z.object({ model: ModelRef, images: ActivationImages }),
+  /** Images/s per model and backend on synthetic data (`lab bench`). */
+  'bench/run': z.object({
+    models: z.array(z.string().min(1).max(200)).min(1).max(20).default(['seed-mlp', 'seed-cnn']),
+    backends: z.array(BackendName).min(1).max(4),
+    batch: z.number().int().min(1).max(4096).default(32),
+    inferBatch: z.number().int().min(1).max(4096).default(256),
+    seconds: z.number().gt(0).max(600).default(5),
+    slowCpu: z.boolean().default(false)
+  })
 } as const
 
 export type EngineMethod = keyof typeof ENGINE_PARAMS
@@ -80,6 +103,8 @@ export interface EngineResults {
   'model/predict': PredictResult
   'model/shift': ShiftResult
   'model/weights': { spec: ModelSpec; classNames: string[]; layers: LayerWeights[] }
+  'model/activations': { inputShape: number[]; inputs: Float32Array; labels?: number[]; layers: LayerActivation[] }
+  'bench/run': BenchmarkReport
 }
 export type EngineResult<M extends EngineMethod> = EngineResults[M]
 

@@ -3,7 +3,9 @@
  * and under Electron's utilityProcess (process.parentPort, messages wrapped in `{data}`).
  * Every message gets an answer: a malformed one gets an error response, never a crash.
  */
+import { isMainThread, workerData } from 'node:worker_threads'
 import { Engine } from './engine'
+import { PEER_ROLE, runTrainPeer } from './parallel'
 import { errorInfo, type EngineResponse, type WorkerMessage } from './protocol'
 
 interface ParentPort {
@@ -44,6 +46,8 @@ function start(): void {
   const transport = detectTransport()
   const engine = new Engine({
     emit: (event) => transport.send(event),
+    // This file is also the training helper thread's entry (a bundle has no other file to start).
+    peerEntry: typeof __filename === 'string' ? __filename : new URL(import.meta.url).pathname,
     backend: process.env.CONVLAB_BACKEND || undefined,
     appDataDir: process.env.CONVLAB_APP_DATA_DIR || undefined
   })
@@ -74,4 +78,8 @@ function start(): void {
   transport.send({ event: 'engine/ready', payload: { pid: process.pid } })
 }
 
-start()
+if (!isMainThread && (workerData as { role?: unknown } | null)?.role === PEER_ROLE) {
+  void runTrainPeer(workerData as Parameters<typeof runTrainPeer>[0])
+} else {
+  start()
+}

@@ -26,6 +26,10 @@ import { formatSummary, summarize } from '../shared/summary'
 import type { LabEventListener, LabHandlers } from './dispatch'
 import { parseModelSpec } from './models'
 import { startTraining } from './training'
+import { createStackHandlers } from './stack-handlers'
+import { createImageHandlers } from './image-handlers'
+import { createLearnHandlers } from './learn-handlers'
+import { createDataHandlers } from './data-handlers'
 import packageJson from '../../package.json'
 
 export interface LabServiceOptions {
@@ -86,6 +90,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     async 'model/presets'() {
       return PRESET_NAMES.map((name) => ({ name, spec: getPreset(name)! }))
     },
+    ...createStackHandlers(join(dataDir, 'stacks'), (message) => emit('engine/notice', { level: 'warning', message })),
     async 'model/summary'({ spec }) {
       const model = parseModelSpec(spec, 'The layer stack')
       const report = inferShapes(model)
@@ -150,6 +155,9 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       }
       return engine.request('model/predict', { model: modelOf(runId), images: images.map((i) => Float32Array.from(i.pixels)) })
     },
+    ...createImageHandlers(),
+    ...createDataHandlers(dataDir),
+    ...createLearnHandlers({ engine, finishedRun, modelOf }),
     async 'shift/heatmap'({ runId, image, from, to, axis, mode }) {
       const run = await finishedRun(runId)
       const ref =

@@ -154,6 +154,54 @@ export const FashionMnistStatus = z.union([
 ])
 export type FashionMnistStatus = z.infer<typeof FashionMnistStatus>
 
+/** The largest image file the lab decodes; 50 MB as bytes, before base64. */
+export const MAX_IMAGE_FILE_BYTES = 50_000_000
+
+/** A dropped or picked file, as the renderer read it; base64 because JSON carries no bytes. */
+export const ImageFile = z.object({
+  name: z.string().min(1).max(1000),
+  base64: z.string().max(Math.ceil(MAX_IMAGE_FILE_BYTES / 3) * 4)
+})
+export type ImageFile = z.infer<typeof ImageFile>
+
+/** One file's outcome: a bad file is reported beside the good ones, never failing the batch. */
+export const DecodedImage = z.discriminatedUnion('ok', [
+  z.object({
+    name: z.string(),
+    ok: z.literal(true),
+    image: PixelImage,
+    /** What was done to the file, in words and in order, e.g. "resize 300x200 → 28x19". */
+    preprocessing: z.array(z.string()),
+    original: z.object({ width: z.number().int(), height: z.number().int(), format: z.string() })
+  }),
+  z.object({ name: z.string(), ok: z.literal(false), error: z.string() })
+])
+export type DecodedImage = z.infer<typeof DecodedImage>
+
+/** A layer stack the user saved under its model name. */
+export const SavedStack = z.object({ name: z.string(), spec: ModelSpec, savedAt: z.string() })
+export type SavedStack = z.infer<typeof SavedStack>
+
+/** Trained tensors of one layer in PyTorch's layouts ([out, in, kh, kw], [out, in]), as plain numbers. */
+export const LayerTensors = z.object({
+  index: z.number().int(),
+  type: z.string(),
+  tensors: z.array(
+    z.object({ name: z.enum(['weight', 'bias', 'running_mean', 'running_var']), shape: z.array(z.number().int()), values: z.array(z.number()) })
+  )
+})
+export type LayerTensors = z.infer<typeof LayerTensors>
+
+/** Every layer's output for one image, channels first, as the engine computed it. */
+export const LayerActivations = z.object({
+  classNames: z.array(z.string()),
+  inputShape: z.array(z.number().int()),
+  input: z.array(z.number()),
+  label: z.number().int().optional(),
+  layers: z.array(z.object({ index: z.number().int(), type: z.string(), shape: z.array(z.number().int()), values: z.array(z.number()) }))
+})
+export type LayerActivations = z.infer<typeof LayerActivations>
+
 const noInput = z.object({}).strict().default({})
 
 function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) {
@@ -182,10 +230,32 @@ export const LAB_METHODS = {
     }),
     'The torchsummary-style table of a layer stack; an impossible stack keeps its rows up to the error.'
   ),
+  'stacks/list': method(noInput, z.array(SavedStack), 'The layer stacks the user saved, newest first; unreadable files are skipped with a notice.'),
+  'stacks/save': method(z.object({ spec: ModelSpec }), SavedStack, 'Saves a layer stack under its model name, replacing one of the same name.'),
+  'stacks/delete': method(z.object({ name: z.string().min(1).max(200) }), z.object({ deleted: z.boolean() }), 'Deletes a saved layer stack.'),
   'data/locate': method(
     z.object({ dir: z.string().min(1).max(4096).optional() }).strict().default({}),
     FashionMnistStatus,
     'Where Fashion-MNIST was found, or how to get it.'
+  ),
+  'data/samples': method(
+    z.object({
+      source: DataSource,
+      split: Split.default('train'),
+      offset: z.number().int().min(0).default(0),
+      count: z.number().int().min(1).max(200).default(48)
+    }),
+    z.object({
+      name: z.string(),
+      total: z.number().int(),
+      shape: z.array(z.number().int()),
+      classNames: z.array(z.string()),
+      /** Images per class over the whole split, for the class balance. */
+      classCounts: z.array(z.number().int()),
+      labels: z.array(z.number().int()),
+      images: z.array(PixelImage)
+    }),
+    'A page of samples of one split with their labels, and the class balance of the whole split.'
   ),
   'train/start': method(
     z.object({ model: ModelSpec, data: DataSource, config: TrainConfig, name: z.string().max(200).optional() }),
@@ -207,7 +277,26 @@ export const LAB_METHODS = {
     PredictResult,
     'Class probabilities for grey images already at the model input size.'
   ),
-  'shift/heatmap': method(ShiftRequest, ShiftResult, 'Class probabilities of one image rolled or shifted by each offset.')
+  'images/decode': method(
+    z.object({
+      files: z.array(ImageFile).min(1).max(64),
+      width: z.number().int().min(1).max(4096),
+      height: z.number().int().min(1).max(4096)
+    }),
+    z.array(DecodedImage),
+    'Decodes image files to grey at a model input size, as the CLI does; one result per file, in order.'
+  ),
+  'shift/heatmap': method(ShiftRequest, ShiftResult, 'Class probabilities of one image rolled or shifted by each offset.'),
+  'runs/weights': method(
+    z.object({ runId, layers: z.array(z.number().int().min(0)).max(200).optional() }),
+    z.object({ spec: ModelSpec, classNames: z.array(z.string()), layers: z.array(LayerTensors) }),
+    "A run's trained weights in PyTorch's layouts, for the forward pass by hand; only the listed layer indices when given."
+  ),
+  'runs/activations': method(
+    z.object({ runId, image: ImageRef }),
+    LayerActivations,
+    "Every layer's output for one image (a dataset index or pixels), channels first: feature maps and the engine's side of the check by hand."
+  )
 } as const
 
 export type LabMethod = keyof typeof LAB_METHODS

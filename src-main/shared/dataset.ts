@@ -39,7 +39,13 @@ export const DataSource = z.discriminatedUnion('kind', [
     /** A folder the user chose; otherwise the usual places are searched. */
     dir: z.string().min(1).max(4096).optional()
   }),
-  z.object({ kind: z.literal('toy') }),
+  z.object({
+    kind: z.literal('toy'),
+    /** The tutorial's matrices as the user edited them (before the divisor); the shipped set when absent. */
+    images: z.array(z.array(z.array(z.number().finite()).min(1).max(64)).min(1).max(64)).min(1).max(64).optional(),
+    labels: z.array(z.number().int().min(0).max(64)).max(64).optional(),
+    divisor: z.number().finite().optional()
+  }),
   z.object({ kind: z.literal('folder'), dir: z.string().min(1).max(4096) })
 ])
 export type DataSource = z.infer<typeof DataSource>

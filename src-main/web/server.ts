@@ -36,7 +36,8 @@ export interface WebServer {
   close(): Promise<void>
 }
 
-const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+// A 50 MB image (the decoder's cap) is about 67 MB once base64-encoded for images/decode.
+const DEFAULT_MAX_BODY_BYTES = 72 * 1024 * 1024
 const DEFAULT_HEARTBEAT_MS = 15_000
 const ALLOWED_HOSTNAMES = new Set(['127.0.0.1', 'localhost'])
 

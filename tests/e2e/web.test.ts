@@ -5,30 +5,32 @@
 import { dirname } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
+import { BuildPage } from './support/build-page'
 import { hasChromium, launchChromium, openPage, removeDir, screenshot, startWebMode, type WebMode } from './support/web-app'
 
-/** The home page as the test sees it, so a layout change is fixed in one place. */
-class HomePage {
+/** The shell around every view: navigation, status bar, notices. */
+class Shell {
   constructor(readonly page: Page) {}
-  backendLine = () => this.page.getByTestId('backend-line')
-  presetPicker = () => this.page.getByTestId('preset-picker')
-  totalParams = () => this.page.getByTestId('total-params')
-  summaryText = () => this.page.getByTestId('summary-text')
+  backendStatus = () => this.page.getByTestId('backend-status')
+  datasetStatus = () => this.page.getByTestId('dataset-status')
+  navLink = (view: string) => this.page.getByTestId(`nav-${view}`)
   notices = () => this.page.getByTestId('notices')
 }
 
 describe.skipIf(!hasChromium)('web mode in Chromium', () => {
   let web: WebMode
   let browser: Browser
-  let home: HomePage
+  let shell: Shell
+  let build: BuildPage
   let consoleErrors: string[]
 
   beforeAll(async () => {
     web = await startWebMode()
     browser = await launchChromium()
-    const opened = await openPage(browser, 1100, 900)
+    const opened = await openPage(browser)
     consoleErrors = opened.errors
-    home = new HomePage(opened.page)
+    shell = new Shell(opened.page)
+    build = new BuildPage(opened.page)
   })
 
   afterAll(async () => {
@@ -37,23 +39,43 @@ describe.skipIf(!hasChromium)('web mode in Chromium', () => {
     await removeDir(web && dirname(web.dataDir))
   })
 
-  it('shows the backend, and each preset with its total parameter count', async () => {
-    await home.page.goto(web.url)
-    await expect.poll(() => home.backendLine().textContent(), { timeout: 120_000 }).toMatch(/Backend: \S+/)
+  it('shows the backend and dataset status, and each preset with its total parameter count', async () => {
+    await shell.page.goto(web.url)
+    await expect.poll(() => shell.page.url()).toMatch(/#\/build$/)
+    await expect.poll(() => shell.backendStatus().textContent(), { timeout: 120_000 }).toMatch(/Backend: \S+/)
+    await expect.poll(() => shell.datasetStatus().textContent()).toMatch(/Fashion-MNIST(: \/| not found)/)
 
-    await home.presetPicker().selectOption('seed-cnn')
-    await expect.poll(() => home.totalParams().textContent(), { timeout: 30_000 }).toBe('Total params: 896,522')
-    expect(await home.summaryText().textContent()).toContain('Conv2d-1')
+    await build.presetPicker().selectOption('seed-cnn')
+    await expect.poll(() => build.totalParams().textContent(), { timeout: 30_000 }).toBe('896,522')
+    expect(await build.summaryText().textContent()).toContain('Conv2d-1')
 
-    await home.presetPicker().selectOption('seed-toy')
-    await expect.poll(() => home.totalParams().textContent(), { timeout: 30_000 }).toBe('Total params: 12')
+    await build.presetPicker().selectOption('seed-toy')
+    await expect.poll(() => build.totalParams().textContent(), { timeout: 30_000 }).toBe('12')
 
-    await home.presetPicker().selectOption('seed-cnn')
-    await expect.poll(() => home.totalParams().textContent()).toBe('Total params: 896,522')
-    expect(await home.notices().count()).toBe(0)
+    await build.presetPicker().selectOption('seed-cnn')
+    await expect.poll(() => build.totalParams().textContent()).toBe('896,522')
+    expect(await shell.notices().count()).toBe(0)
     expect(consoleErrors).toEqual([])
+  })
 
-    await screenshot(home.page, 'web-home', { dark: true })
+  it('navigates between the views with links, keeping the status bar', async () => {
+    for (const view of ['data', 'train', 'runs', 'shift', 'predict', 'build']) {
+      await shell.navLink(view).click()
+      await expect.poll(() => shell.page.url()).toMatch(new RegExp(`#/${view}$`))
+      expect(await shell.navLink(view).getAttribute('aria-current')).toBe('page')
+      expect(await shell.backendStatus().isVisible()).toBe(true)
+    }
+    // Keyboard from a fresh page: skip link, brand, then the views in order.
+    await shell.page.reload()
+    await build.palette('conv2d').waitFor()
+    const focused = async () => (await shell.page.locator(':focus').textContent())?.trim()
+    await shell.page.keyboard.press('Tab')
+    expect(await focused()).toBe('Skip to the view')
+    await shell.page.keyboard.press('Tab')
+    await shell.page.keyboard.press('Tab')
+    expect(await shell.page.locator(':focus').getAttribute('data-testid')).toBe('nav-build')
+    await screenshot(shell.page, 'web-home', { dark: true })
+    expect(consoleErrors).toEqual([])
   })
 
   it('stops cleanly on SIGTERM', async () => {

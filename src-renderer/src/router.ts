@@ -1,0 +1,37 @@
+import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
+import BuildView from './views/BuildView.vue'
+import DataView from './views/DataView.vue'
+import TrainView from './views/TrainView.vue'
+import RunsView from './views/RunsView.vue'
+import ShiftView from './views/ShiftView.vue'
+import PredictView from './views/PredictView.vue'
+import LearnView from './views/LearnView.vue'
+
+/** The lab's views in the order a student works through them; the nav bar lists these. */
+export const LAB_ROUTES = [
+  { path: '/build', name: 'build', component: BuildView, meta: { title: 'Build', hint: 'Stack layers and see their shapes' } },
+  { path: '/data', name: 'data', component: DataView, meta: { title: 'Data', hint: 'Choose and browse a dataset' } },
+  { path: '/train', name: 'train', component: TrainView, meta: { title: 'Train', hint: 'Train the current stack and watch it learn' } },
+  { path: '/runs', name: 'runs', component: RunsView, meta: { title: 'Runs', hint: 'Open and compare past runs' } },
+  { path: '/shift', name: 'shift', component: ShiftView, meta: { title: 'Shift', hint: 'How predictions change when the image moves' } },
+  { path: '/predict', name: 'predict', component: PredictView, meta: { title: 'Predict', hint: 'Drop an image, get a prediction' } },
+  { path: '/learn', name: 'learn', component: LearnView, meta: { title: 'Learn', hint: 'Convolution step by step, and a CNN checked by hand' } }
+] satisfies RouteRecordRaw[]
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    title?: string
+    hint?: string
+  }
+}
+
+// Hash history: Electron loads the renderer from file://, where path URLs have no server to
+// resolve them, and web mode then behaves the same.
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [{ path: '/', redirect: '/build' }, ...LAB_ROUTES, { path: '/:unknown(.*)*', redirect: '/build' }]
+})
+
+router.afterEach((to) => {
+  document.title = to.meta.title ? `${to.meta.title} · ConvLab` : 'ConvLab'
+})

@@ -1,0 +1,326 @@
+import { acceptHMRUpdate, defineStore } from 'pinia'
+import { computed, ref, watch } from 'vue'
+import type { LabOutput, SavedStack } from '@shared/contract'
+import { ModelSpec, type InputShape, type LayerSpec, type LayerType, type TrainingDefaults } from '@shared/layers'
+import { describeHead, inferShapes } from '@shared/shapes'
+import { summarize } from '@shared/summary'
+import { describeError, request } from '@renderer/api/client'
+import { toPlain } from '@renderer/api/plain'
+import { layerLabel, starterLayer } from '@renderer/components/build/layer-info'
+import { useNoticeStore } from './notices'
+
+export type Preset = LabOutput<'model/presets'>[number]
+
+/** A layer in the editor: the spec plus an id that survives reordering (list keys, focus). */
+export interface StackEntry {
+  id: string
+  layer: LayerSpec
+}
+
+interface Snapshot {
+  name: string
+  description?: string
+  training?: TrainingDefaults
+  inputShape: InputShape
+  entries: StackEntry[]
+  selectedId: string | null
+}
+
+export const STORAGE_KEY = 'convlab.build.current'
+/** ModelSpec's own limit on `layers`. */
+export const MAX_LAYERS = 200
+const DEFAULT_NAME = 'my-model'
+
+/**
+ * The layer stack being edited. Other views train `spec`; `specError` says, in one sentence,
+ * why it cannot be trained yet. The summary is computed here from the pure shape inference, so
+ * it follows every keystroke without a round trip.
+ */
+export const useBuildStore = defineStore('build', () => {
+  const notices = useNoticeStore()
+  let nextId = 1
+  const entryOf = (layer: LayerSpec): StackEntry => ({ id: `layer-${nextId++}`, layer })
+
+  const name = ref(DEFAULT_NAME)
+  const description = ref<string>()
+  const training = ref<TrainingDefaults>()
+  const inputShape = ref<InputShape>([1, 28, 28])
+  const entries = ref<StackEntry[]>([])
+  const selectedId = ref<string | null>(null)
+  /** One step of undo for whatever last threw layers away: a removal, a preset, a new stack. */
+  const undoable = ref<{ label: string; snapshot: Snapshot } | null>(null)
+
+  const presets = ref<Preset[]>([])
+  const saved = ref<SavedStack[]>([])
+  const savedError = ref<string | null>(null)
+  const saving = ref(false)
+  const lastDeleted = ref<SavedStack | null>(null)
+
+  const spec = computed<ModelSpec>(() => ({
+    name: name.value.trim() || DEFAULT_NAME,
+    ...(description.value ? { description: description.value } : {}),
+    inputShape: inputShape.value,
+    layers: entries.value.map((e) => e.layer),
+    ...(training.value ? { training: training.value } : {})
+  }))
+  const report = computed(() => inferShapes(spec.value))
+  const summary = computed(() => summarize(spec.value, report.value))
+  const head = computed(() => describeHead(spec.value))
+  /** Why the stack cannot be trained, or null when it can. */
+  const specError = computed(() => report.value.error?.message ?? (head.value.ok ? null : head.value.error))
+  const errorLayerId = computed(() => {
+    const index = report.value.error?.layerIndex
+    return index === undefined ? null : (entries.value[index]?.id ?? null)
+  })
+  const selectedIndex = computed(() => entries.value.findIndex((e) => e.id === selectedId.value))
+  const full = computed(() => entries.value.length >= MAX_LAYERS)
+
+  function snapshot(): Snapshot {
+    return {
+      name: name.value,
+      description: description.value,
+      training: training.value,
+      inputShape: inputShape.value,
+      entries: entries.value.slice(),
+      selectedId: selectedId.value
+    }
+  }
+
+  function restore(s: Snapshot): void {
+    name.value = s.name
+    description.value = s.description
+    training.value = s.training
+    inputShape.value = s.inputShape
+    entries.value = s.entries
+    selectedId.value = s.selectedId
+  }
+
+  function remember(label: string): void {
+    undoable.value = { label, snapshot: snapshot() }
+  }
+
+  function indexOf(id: string): number {
+    return entries.value.findIndex((e) => e.id === id)
+  }
+
+  /** Inserts after the selected layer (or at `at`), so repeated adds build the stack in order. */
+  function add(type: LayerType, at?: number): string | null {
+    if (full.value) {
+      notices.push('warning', `A stack holds at most ${MAX_LAYERS} layers.`)
+      return null
+    }
+    const position = at ?? (selectedIndex.value >= 0 ? selectedIndex.value + 1 : entries.value.length)
+    const entry = entryOf(starterLayer(type))
+    entries.value.splice(Math.max(0, Math.min(position, entries.value.length)), 0, entry)
+    selectedId.value = entry.id
+    return entry.id
+  }
+
+  function remove(id: string): void {
+    const index = indexOf(id)
+    if (index < 0) return
+    remember(`Removed ${layerLabel(entries.value[index].layer.type)} (layer ${index + 1})`)
+    entries.value.splice(index, 1)
+    if (selectedId.value === id) selectedId.value = entries.value[Math.min(index, entries.value.length - 1)]?.id ?? null
+  }
+
+  function duplicate(id: string): string | null {
+    const index = indexOf(id)
+    if (index < 0 || full.value) return null
+    const copy = entryOf(toPlain(entries.value[index].layer))
+    entries.value.splice(index + 1, 0, copy)
+    selectedId.value = copy.id
+    return copy.id
+  }
+
+  /** Moves a layer to `to` (clamped); returns whether it moved. */
+  function moveTo(id: string, to: number): boolean {
+    const from = indexOf(id)
+    const target = Math.max(0, Math.min(to, entries.value.length - 1))
+    if (from < 0 || from === target) return false
+    const [entry] = entries.value.splice(from, 1)
+    entries.value.splice(target, 0, entry)
+    return true
+  }
+
+  function move(id: string, delta: number): boolean {
+    return moveTo(id, indexOf(id) + delta)
+  }
+
+  function update(id: string, layer: LayerSpec): void {
+    const index = indexOf(id)
+    if (index >= 0) entries.value[index] = { id, layer }
+  }
+
+  function select(id: string | null): void {
+    selectedId.value = id
+  }
+
+  function setName(value: string): void {
+    name.value = value
+  }
+
+  function setInputShape(shape: InputShape): void {
+    inputShape.value = shape
+  }
+
+  function undo(): void {
+    if (!undoable.value) return
+    restore(undoable.value.snapshot)
+    undoable.value = null
+  }
+
+  function replaceWith(model: ModelSpec): void {
+    name.value = model.name
+    description.value = model.description
+    training.value = model.training
+    inputShape.value = model.inputShape
+    entries.value = model.layers.map(entryOf)
+    selectedId.value = null
+  }
+
+  function load(model: ModelSpec, label: string): void {
+    if (entries.value.length) remember(label)
+    // A copy: presets and saved stacks stay as they were while the copy is edited.
+    replaceWith(toPlain(model))
+  }
+
+  function clear(): void {
+    load({ name: DEFAULT_NAME, inputShape: [1, 28, 28], layers: [] }, 'Started a new stack')
+  }
+
+  async function loadPresets(): Promise<void> {
+    try {
+      presets.value = await request('model/presets', {})
+    } catch (err) {
+      notices.push('error', `The presets could not be loaded: ${describeError(err)}`)
+    }
+  }
+
+  function loadPreset(presetName: string): void {
+    const preset = presets.value.find((p) => p.name === presetName)
+    if (preset) load(preset.spec, `Loaded preset ${presetName}`)
+  }
+
+  async function loadSaved(): Promise<void> {
+    try {
+      saved.value = await request('stacks/list', {})
+      savedError.value = null
+    } catch (err) {
+      savedError.value = describeError(err)
+    }
+  }
+
+  async function save(): Promise<SavedStack | null> {
+    saving.value = true
+    try {
+      const entry = await request('stacks/save', { spec: spec.value })
+      saved.value = [entry, ...saved.value.filter((s) => s.name !== entry.name)]
+      return entry
+    } catch (err) {
+      notices.push('error', `The stack could not be saved: ${describeError(err)}`)
+      return null
+    } finally {
+      saving.value = false
+    }
+  }
+
+  function openSaved(stackName: string): void {
+    const entry = saved.value.find((s) => s.name === stackName)
+    if (entry) load(entry.spec, `Opened ${stackName}`)
+  }
+
+  async function deleteSaved(stackName: string): Promise<void> {
+    const entry = saved.value.find((s) => s.name === stackName)
+    try {
+      await request('stacks/delete', { name: stackName })
+      saved.value = saved.value.filter((s) => s.name !== stackName)
+      lastDeleted.value = entry ?? null
+    } catch (err) {
+      notices.push('error', `${stackName} could not be deleted: ${describeError(err)}`)
+    }
+  }
+
+  async function undoDelete(): Promise<void> {
+    const entry = lastDeleted.value
+    if (!entry) return
+    try {
+      const again = await request('stacks/save', { spec: entry.spec })
+      saved.value = [again, ...saved.value.filter((s) => s.name !== again.name)]
+      lastDeleted.value = null
+    } catch (err) {
+      notices.push('error', `${entry.name} could not be restored: ${describeError(err)}`)
+    }
+  }
+
+  // The stack survives a reload: a student's half-built model is not lost to F5.
+  const persisted = readPersisted()
+  if (persisted === 'corrupt') notices.push('warning', 'The stack from your last visit could not be read, so a new one was started.')
+  else if (persisted) replaceWith(persisted)
+  watch(spec, (value) => writePersisted(value))
+
+  return {
+    name,
+    inputShape,
+    entries,
+    selectedId,
+    selectedIndex,
+    undoable,
+    presets,
+    saved,
+    savedError,
+    saving,
+    lastDeleted,
+    spec,
+    report,
+    summary,
+    head,
+    specError,
+    errorLayerId,
+    full,
+    add,
+    remove,
+    duplicate,
+    move,
+    moveTo,
+    update,
+    select,
+    setName,
+    setInputShape,
+    undo,
+    clear,
+    loadPresets,
+    loadPreset,
+    loadSaved,
+    save,
+    openSaved,
+    deleteSaved,
+    undoDelete
+  }
+})
+
+function readPersisted(): ModelSpec | 'corrupt' | null {
+  let text: string | null
+  try {
+    text = localStorage.getItem(STORAGE_KEY)
+  } catch {
+    return null
+  }
+  if (text === null) return null
+  try {
+    const parsed = ModelSpec.safeParse(JSON.parse(text))
+    return parsed.success ? parsed.data : 'corrupt'
+  } catch {
+    return 'corrupt'
+  }
+}
+
+function writePersisted(spec: ModelSpec): void {
+  try {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(spec))
+  } catch {
+    // Storage full or disabled (private windows): the stack still works, it just won't survive a reload.
+  }
+}
+
+if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useBuildStore, import.meta.hot))

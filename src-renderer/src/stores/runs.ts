@@ -1,0 +1,104 @@
+import { acceptHMRUpdate, defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import type { RunDetail, RunSummary } from '@shared/contract'
+import { describeError, request } from '@renderer/api/client'
+
+/** Past runs on disk: the list, the one opened, and the ones overlaid for comparison. */
+export const useRunsStore = defineStore('runs', () => {
+  const runs = ref<RunSummary[]>([])
+  const loaded = ref(false)
+  const error = ref<string | null>(null)
+  const openId = ref<string | null>(null)
+  const selected = ref<string[]>([])
+  // Run details hold every batch; they are drawn, never edited, so they stay out of deep reactivity.
+  const details = shallowRef<Record<string, RunDetail>>({})
+  const detailError = ref<string | null>(null)
+
+  const opened = computed(() => (openId.value ? (details.value[openId.value] ?? null) : null))
+  const compared = computed(() => selected.value.flatMap((id) => (details.value[id] ? [details.value[id]] : [])))
+
+  async function load(): Promise<void> {
+    try {
+      runs.value = await request('runs/list', {})
+      loaded.value = true
+      error.value = null
+      const known = new Set(runs.value.map((r) => r.id))
+      selected.value = selected.value.filter((id) => known.has(id))
+      if (openId.value && !known.has(openId.value)) openId.value = null
+      // A run that was still training when last fetched has more history now.
+      const stale = Object.keys(details.value).filter((id) => details.value[id].status === 'running' || !known.has(id))
+      if (stale.length) {
+        const next = { ...details.value }
+        for (const id of stale) delete next[id]
+        details.value = next
+      }
+    } catch (err) {
+      error.value = describeError(err)
+    }
+  }
+
+  async function fetchDetail(id: string): Promise<RunDetail | null> {
+    if (details.value[id]) return details.value[id]
+    try {
+      const run = await request('runs/get', { runId: id })
+      details.value = { ...details.value, [id]: run }
+      detailError.value = null
+      return run
+    } catch (err) {
+      detailError.value = describeError(err)
+      return null
+    }
+  }
+
+  async function open(id: string | null): Promise<void> {
+    openId.value = id
+    if (id) await fetchDetail(id)
+  }
+
+  async function toggleSelected(id: string): Promise<void> {
+    if (selected.value.includes(id)) {
+      selected.value = selected.value.filter((s) => s !== id)
+      return
+    }
+    selected.value = [...selected.value, id]
+    await fetchDetail(id)
+  }
+
+  async function rename(id: string, name: string): Promise<boolean> {
+    const trimmed = name.trim()
+    if (!trimmed) return false
+    try {
+      const summary = await request('runs/rename', { runId: id, name: trimmed })
+      runs.value = runs.value.map((r) => (r.id === id ? summary : r))
+      const detail = details.value[id]
+      if (detail) details.value = { ...details.value, [id]: { ...detail, name: summary.name } }
+      error.value = null
+      return true
+    } catch (err) {
+      error.value = describeError(err)
+      return false
+    }
+  }
+
+  /** Deleting removes the run's folder for good; the view asks first. */
+  async function remove(id: string): Promise<boolean> {
+    try {
+      await request('runs/delete', { runId: id })
+      runs.value = runs.value.filter((r) => r.id !== id)
+      selected.value = selected.value.filter((s) => s !== id)
+      if (openId.value === id) openId.value = null
+      const next = { ...details.value }
+      delete next[id]
+      details.value = next
+      error.value = null
+      return true
+    } catch (err) {
+      error.value = describeError(err)
+      return false
+    }
+  }
+
+  return { runs, loaded, error, openId, selected, details, detailError, opened, compared, load, open, toggleSelected, rename, remove }
+})
+
+if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useRunsStore, import.meta.hot))

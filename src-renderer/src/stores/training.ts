@@ -1,0 +1,244 @@
+import { acceptHMRUpdate, defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import type { EpochRecord, EvalMetrics, LabEventPayload, LabOutput, RunStatus, TrainConfigInput } from '@shared/contract'
+import type { DataSource } from '@shared/dataset'
+import type { ModelSpec, TrainingDefaults } from '@shared/layers'
+import { describeError, lab, request } from '@renderer/api/client'
+import { toPlain } from '@renderer/api/plain'
+import { batchPoints, batchX, type Point } from '@renderer/charts/series'
+
+export type Preset = LabOutput<'model/presets'>[number]
+export type TrainPhase = 'idle' | 'starting' | RunStatus
+type Progress = LabEventPayload<'train/progress'>
+
+export interface TrainForm {
+  optimizer: 'adam' | 'sgd'
+  learningRate: number
+  batchSize: number
+  epochs: number
+  validationSplit: number
+  /** Empty means a random seed, recorded in the run. */
+  seed: number | null
+  /** "Use first N images"; empty means all. */
+  limit: number | null
+}
+
+/** "build" trains the Build view's stack; any other value names a preset. */
+export const FROM_BUILD = 'build'
+
+/**
+ * The one training run the lab watches. The store, not a component, holds the event
+ * subscription, so the run keeps reporting while the user is in another view.
+ */
+export const useTrainingStore = defineStore('training', () => {
+  const presets = ref<Preset[]>([])
+  const modelChoice = ref<string>(FROM_BUILD)
+  const form = ref<TrainForm>({ optimizer: 'adam', learningRate: 0.001, batchSize: 32, epochs: 5, validationSplit: 0.1, seed: null, limit: null })
+
+  const runId = ref<string | null>(null)
+  const runName = ref('')
+  const phase = ref<TrainPhase>('idle')
+  const progress = ref<Progress | null>(null)
+  const error = ref<string | null>(null)
+  const cancelling = ref(false)
+  // Up to one point per batch, so 100k+ entries: kept shallow, never proxied point by point.
+  const batchLoss = shallowRef<Point[]>([])
+  const batchAccuracy = shallowRef<Point[]>([])
+  const epochs = ref<EpochRecord[]>([])
+  const test = ref<EvalMetrics | null>(null)
+  const classNames = ref<string[]>([])
+  const backend = ref<string | null>(null)
+  const modelName = ref('')
+
+  const active = computed(() => phase.value === 'starting' || phase.value === 'running')
+  /** 0..1 of all batches of all epochs. */
+  const fraction = computed(() => {
+    const p = progress.value
+    if (!p) return 0
+    return Math.min(1, ((p.epoch - 1) * p.batchesPerEpoch + p.batch) / Math.max(1, p.epochs * p.batchesPerEpoch))
+  })
+
+  // Kept for the app's lifetime: a run outlives every view that shows it.
+  let subscribed = false
+
+  function listen(): void {
+    if (subscribed) return
+    subscribed = true
+    lab.on('train/progress', onProgress)
+    lab.on('train/epoch', onEpoch)
+    lab.on('train/finished', onFinished)
+  }
+
+  /** Events can beat the train/start reply; the first one of a run we are starting names it. */
+  function ours(id: string): boolean {
+    if (phase.value === 'starting' && runId.value === null) runId.value = id
+    return id === runId.value
+  }
+
+  function onProgress(p: Progress): void {
+    if (!ours(p.runId)) return
+    if (phase.value === 'starting') phase.value = 'running'
+    progress.value = p
+    const x = batchX(p.epoch, p.batch, p.batchesPerEpoch)
+    // New arrays, not pushes: a component given the same array as a prop would not see it grow.
+    batchLoss.value = batchLoss.value.concat({ x, y: p.loss })
+    batchAccuracy.value = batchAccuracy.value.concat({ x, y: p.accuracy })
+  }
+
+  function onEpoch(e: LabEventPayload<'train/epoch'>): void {
+    if (!ours(e.runId)) return
+    const { runId: _id, ...record } = e
+    epochs.value.push(record)
+  }
+
+  function onFinished(f: LabEventPayload<'train/finished'>): void {
+    if (!ours(f.runId)) return
+    phase.value = f.status
+    cancelling.value = false
+    error.value = f.error ?? null
+    test.value = f.test ?? null
+    void loadDetail(f.runId)
+  }
+
+  /** The run as saved: every batch rather than the live samples, the class names, the backend used. */
+  async function loadDetail(id: string): Promise<void> {
+    try {
+      const run = await request('runs/get', { runId: id })
+      if (id !== runId.value) return
+      runName.value = run.name
+      modelName.value = run.modelName
+      classNames.value = run.classNames
+      backend.value = run.backend ?? null
+      epochs.value = run.epochs
+      if (run.test) test.value = run.test
+      if (run.error) error.value = run.error
+      if (run.batches.length) {
+        batchLoss.value = batchPoints(run.batches, 'loss')
+        batchAccuracy.value = batchPoints(run.batches, 'accuracy')
+      }
+      if (run.status !== 'running') phase.value = run.status
+    } catch (err) {
+      error.value = describeError(err)
+    }
+  }
+
+  function reset(): void {
+    runId.value = null
+    progress.value = null
+    error.value = null
+    cancelling.value = false
+    batchLoss.value = []
+    batchAccuracy.value = []
+    epochs.value = []
+    test.value = null
+    classNames.value = []
+    backend.value = null
+  }
+
+  async function loadPresets(): Promise<void> {
+    if (presets.value.length) return
+    try {
+      presets.value = await request('model/presets', {})
+    } catch (err) {
+      error.value = describeError(err)
+    }
+  }
+
+  /** A preset's recipe (the tutorial's optimizer, rate, batch size, epochs) fills the form. */
+  function applyDefaults(training: TrainingDefaults | undefined): void {
+    if (!training) return
+    form.value = { ...form.value, ...training }
+  }
+
+  function chooseModel(choice: string): void {
+    modelChoice.value = choice
+    applyDefaults(presets.value.find((p) => p.name === choice)?.spec.training)
+  }
+
+  function config(): TrainConfigInput {
+    const f = form.value
+    return {
+      optimizer: f.optimizer,
+      learningRate: f.learningRate,
+      batchSize: f.batchSize,
+      epochs: f.epochs,
+      validationSplit: f.validationSplit,
+      ...(f.seed !== null ? { seed: f.seed } : {}),
+      ...(f.limit !== null ? { limit: f.limit } : {})
+    }
+  }
+
+  async function start(model: ModelSpec, data: DataSource, dataLabel: string): Promise<void> {
+    if (active.value) return
+    listen()
+    reset()
+    phase.value = 'starting'
+    modelName.value = model.name
+    runName.value = `${model.name} on ${dataLabel}`
+    try {
+      const { runId: id } = await request('train/start', { model: toPlain(model), data: toPlain(data), config: config(), name: runName.value })
+      runId.value = id
+      if (phase.value === 'starting') phase.value = 'running'
+    } catch (err) {
+      phase.value = 'failed'
+      error.value = describeError(err)
+    }
+  }
+
+  async function cancel(): Promise<void> {
+    if (!runId.value || !active.value) return
+    cancelling.value = true
+    try {
+      await request('train/cancel', { runId: runId.value })
+    } catch (err) {
+      cancelling.value = false
+      error.value = describeError(err)
+    }
+  }
+
+  /** A run still training when the page (re)loads is picked up where it is. */
+  async function resume(): Promise<void> {
+    listen()
+    if (phase.value !== 'idle') return
+    try {
+      const running = (await request('runs/list', {})).find((r) => r.status === 'running')
+      if (!running || phase.value !== 'idle') return
+      reset()
+      runId.value = running.id
+      runName.value = running.name
+      phase.value = 'running'
+      await loadDetail(running.id)
+    } catch (err) {
+      error.value = describeError(err)
+    }
+  }
+
+  return {
+    presets,
+    modelChoice,
+    form,
+    runId,
+    runName,
+    phase,
+    progress,
+    error,
+    cancelling,
+    batchLoss,
+    batchAccuracy,
+    epochs,
+    test,
+    classNames,
+    backend,
+    modelName,
+    active,
+    fraction,
+    listen,
+    loadPresets,
+    chooseModel,
+    start,
+    cancel,
+    resume
+  }
+})
+
+if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useTrainingStore, import.meta.hot))

@@ -1,0 +1,115 @@
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import type { LabMethod, RunDetail, RunSummary } from '../../../src-main/shared/contract'
+import { getPreset } from '../../../src-main/shared/presets'
+
+const answers = new Map<LabMethod, (input: unknown) => unknown>()
+const calls: { name: LabMethod; input: unknown }[] = []
+vi.mock('@renderer/api/client', () => ({
+  request: async (name: LabMethod, input: unknown) => {
+    calls.push({ name, input })
+    const answer = answers.get(name)
+    if (!answer) throw new Error(`${name} is not faked`)
+    return answer(input)
+  },
+  describeError: (err: unknown) => (err instanceof Error ? err.message : String(err))
+}))
+
+const { useRunsStore } = await import('../../../src-renderer/src/stores/runs')
+
+const summary = (id: string, status: RunSummary['status'] = 'completed'): RunSummary => ({
+  id,
+  name: `run ${id}`,
+  modelName: 'seed-mlp',
+  data: { kind: 'fashion-mnist' },
+  createdAt: '2025-01-01T00:00:00Z',
+  status,
+  epochsDone: 2
+})
+const detail = (id: string): RunDetail => ({
+  ...summary(id),
+  model: getPreset('seed-mlp')!,
+  config: { optimizer: 'adam', learningRate: 0.001, batchSize: 32, epochs: 2, validationSplit: 0 },
+  classNames: [],
+  epochs: [],
+  batches: []
+})
+
+beforeEach(() => {
+  setActivePinia(createPinia())
+  answers.clear()
+  calls.length = 0
+  answers.set('runs/list', () => [summary('a'), summary('b')])
+  answers.set('runs/get', (input) => detail((input as { runId: string }).runId))
+})
+
+describe('runs store', () => {
+  it('lists runs and opens one, fetching its detail once', async () => {
+    const store = useRunsStore()
+    await store.load()
+    expect(store.runs.map((r) => r.id)).toEqual(['a', 'b'])
+    await store.open('a')
+    await store.open(null)
+    await store.open('a')
+    expect(store.opened?.id).toBe('a')
+    expect(calls.filter((c) => c.name === 'runs/get')).toHaveLength(1)
+  })
+
+  it('overlays the selected runs in the order they were ticked', async () => {
+    const store = useRunsStore()
+    await store.load()
+    await store.toggleSelected('b')
+    await store.toggleSelected('a')
+    expect(store.compared.map((r) => r.id)).toEqual(['b', 'a'])
+    await store.toggleSelected('b')
+    expect(store.compared.map((r) => r.id)).toEqual(['a'])
+  })
+
+  it('renames a run in the list and in its open detail', async () => {
+    answers.set('runs/rename', (input) => ({ ...summary('a'), name: (input as { name: string }).name }))
+    const store = useRunsStore()
+    await store.load()
+    await store.open('a')
+    expect(await store.rename('a', '  Best MLP ')).toBe(true)
+    expect(calls.at(-1)).toEqual({ name: 'runs/rename', input: { runId: 'a', name: 'Best MLP' } })
+    expect(store.runs[0].name).toBe('Best MLP')
+    expect(store.opened?.name).toBe('Best MLP')
+    expect(await store.rename('a', '   ')).toBe(false)
+  })
+
+  it('deletes a run everywhere it is shown', async () => {
+    answers.set('runs/delete', () => ({ deleted: true }))
+    const store = useRunsStore()
+    await store.load()
+    await store.open('a')
+    await store.toggleSelected('a')
+    expect(await store.remove('a')).toBe(true)
+    expect(store.runs.map((r) => r.id)).toEqual(['b'])
+    expect(store.opened).toBeNull()
+    expect(store.selected).toEqual([])
+  })
+
+  it('keeps the run and says why when deleting fails', async () => {
+    answers.set('runs/delete', () => {
+      throw new Error('Run a is training: cancel it before deleting it.')
+    })
+    const store = useRunsStore()
+    await store.load()
+    expect(await store.remove('a')).toBe(false)
+    expect(store.runs).toHaveLength(2)
+    expect(store.error).toMatch(/cancel it before deleting/)
+  })
+
+  it('forgets a cached detail of a run that was still training', async () => {
+    answers.set('runs/list', () => [summary('a', 'running')])
+    answers.set('runs/get', () => ({ ...detail('a'), status: 'running' }))
+    const store = useRunsStore()
+    await store.load()
+    await store.open('a')
+    answers.set('runs/list', () => [summary('a')])
+    answers.set('runs/get', () => detail('a'))
+    await store.load()
+    await store.open('a')
+    expect(store.opened?.status).toBe('completed')
+  })
+})

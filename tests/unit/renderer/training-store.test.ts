@@ -1,0 +1,159 @@
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import type { LabEvent, LabEventPayload, LabMethod, RunDetail } from '../../../src-main/shared/contract'
+import { getPreset } from '../../../src-main/shared/presets'
+
+const answers = new Map<LabMethod, (input: unknown) => unknown>()
+const calls: { name: LabMethod; input: unknown }[] = []
+const listeners = new Map<LabEvent, Set<(payload: unknown) => void>>()
+
+vi.mock('@renderer/api/client', () => ({
+  request: async (name: LabMethod, input: unknown) => {
+    calls.push({ name, input })
+    const answer = answers.get(name)
+    if (!answer) throw new Error(`${name} is not faked`)
+    return answer(input)
+  },
+  lab: {
+    on: (event: LabEvent, listener: (payload: unknown) => void) => {
+      const set = listeners.get(event) ?? new Set()
+      listeners.set(event, set)
+      set.add(listener)
+      return () => set.delete(listener)
+    }
+  },
+  describeError: (err: unknown) => (err instanceof Error ? err.message : String(err))
+}))
+
+const { useTrainingStore } = await import('../../../src-renderer/src/stores/training')
+
+function emit<E extends LabEvent>(event: E, payload: LabEventPayload<E>): void {
+  for (const l of listeners.get(event) ?? []) l(payload)
+}
+
+const model = getPreset('seed-mlp')!
+const CLASSES = ['a', 'b']
+
+const progress = (runId: string, epoch: number, batch: number): LabEventPayload<'train/progress'> => ({
+  runId,
+  epoch,
+  epochs: 2,
+  batch,
+  batchesPerEpoch: 10,
+  loss: 1 / (epoch * 10 + batch),
+  accuracy: 0.5,
+  imagesPerSec: 900,
+  etaSeconds: 3,
+  elapsedSeconds: 1
+})
+
+const detail = (runId: string, status: RunDetail['status']): RunDetail => ({
+  id: runId,
+  name: 'seed-mlp on Fashion-MNIST',
+  modelName: 'seed-mlp',
+  data: { kind: 'fashion-mnist' },
+  createdAt: '2025-01-01T00:00:00Z',
+  status,
+  epochsDone: 1,
+  backend: 'wasm',
+  model,
+  config: { optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 2, validationSplit: 0 },
+  classNames: CLASSES,
+  epochs: [{ epoch: 1, loss: 0.5, accuracy: 0.8, seconds: 1 }],
+  batches: Array.from({ length: 20 }, (_, i) => ({ epoch: 1 + Math.floor(i / 10), batch: (i % 10) + 1, loss: 1, accuracy: 0.5 })),
+  ...(status === 'completed' ? { test: { count: 4, loss: 0.4, accuracy: 0.75, confusion: [[2, 0], [1, 1]] } } : {})
+})
+
+beforeEach(() => {
+  setActivePinia(createPinia())
+  answers.clear()
+  calls.length = 0
+  listeners.clear()
+})
+
+describe('training store', () => {
+  it('starts a run with the form as config and follows its progress, epochs and end', async () => {
+    answers.set('train/start', () => ({ runId: 'r1' }))
+    answers.set('runs/get', () => detail('r1', 'completed'))
+    const store = useTrainingStore()
+    store.form = { ...store.form, optimizer: 'sgd', learningRate: 0.01, epochs: 2, limit: 2000, seed: null }
+    await store.start(model, { kind: 'fashion-mnist' }, 'Fashion-MNIST')
+
+    const start = calls.find((c) => c.name === 'train/start')!.input as { config: Record<string, unknown>; name: string }
+    expect(start.config).toMatchObject({ optimizer: 'sgd', learningRate: 0.01, epochs: 2, limit: 2000 })
+    expect(start.config).not.toHaveProperty('seed')
+    expect(start.name).toBe('seed-mlp on Fashion-MNIST')
+    expect(store.phase).toBe('running')
+
+    emit('train/progress', progress('r1', 1, 5))
+    emit('train/progress', progress('other-run', 1, 6))
+    emit('train/progress', progress('r1', 2, 5))
+    expect(store.batchLoss.map((p) => p.x)).toEqual([0.5, 1.5])
+    expect(store.fraction).toBeCloseTo(15 / 20)
+
+    emit('train/epoch', { runId: 'r1', epoch: 1, loss: 0.5, accuracy: 0.8, seconds: 1 })
+    expect(store.epochs).toHaveLength(1)
+
+    emit('train/finished', { runId: 'r1', status: 'completed', test: { count: 4, loss: 0.4, accuracy: 0.75, confusion: [[2, 0], [1, 1]] } })
+    expect(store.phase).toBe('completed')
+    expect(store.test?.accuracy).toBe(0.75)
+    // The saved run replaces the live samples with every batch.
+    await vi.waitFor(() => expect(store.batchLoss).toHaveLength(20))
+    expect(store.classNames).toEqual(CLASSES)
+    expect(store.backend).toBe('wasm')
+  })
+
+  it('keeps events that arrive before the train/start reply', async () => {
+    let reply: (v: { runId: string }) => void = () => undefined
+    answers.set('train/start', () => new Promise((r) => (reply = r)))
+    const store = useTrainingStore()
+    const started = store.start(model, { kind: 'toy' }, 'the toy set')
+    await Promise.resolve()
+    emit('train/progress', progress('r2', 1, 1))
+    reply({ runId: 'r2' })
+    await started
+    expect(store.runId).toBe('r2')
+    expect(store.batchLoss).toHaveLength(1)
+  })
+
+  it('shows a refused start as a failure with the reason', async () => {
+    answers.set('train/start', () => {
+      throw new Error('Run x is still training: cancel it or wait for it to finish.')
+    })
+    const store = useTrainingStore()
+    await store.start(model, { kind: 'toy' }, 'the toy set')
+    expect(store.phase).toBe('failed')
+    expect(store.error).toMatch(/still training/)
+    expect(store.active).toBe(false)
+  })
+
+  it('cancels the active run', async () => {
+    answers.set('train/start', () => ({ runId: 'r3' }))
+    answers.set('train/cancel', () => ({ cancelled: true }))
+    const store = useTrainingStore()
+    await store.start(model, { kind: 'toy' }, 'the toy set')
+    await store.cancel()
+    expect(calls.at(-1)).toEqual({ name: 'train/cancel', input: { runId: 'r3' } })
+    expect(store.cancelling).toBe(true)
+  })
+
+  it('picks up a run that is still training when the page loads', async () => {
+    answers.set('runs/list', () => [{ ...detail('r4', 'running'), status: 'running' }, detail('old', 'completed')])
+    answers.set('runs/get', () => ({ ...detail('r4', 'running'), test: undefined }))
+    const store = useTrainingStore()
+    await store.resume()
+    expect(store.runId).toBe('r4')
+    expect(store.phase).toBe('running')
+    expect(store.batchLoss).toHaveLength(20)
+    emit('train/progress', progress('r4', 2, 10))
+    expect(store.batchLoss).toHaveLength(21)
+  })
+
+  it('fills the form with a preset recipe when the preset is chosen', async () => {
+    answers.set('model/presets', () => [{ name: 'seed-mlp', spec: model }])
+    const store = useTrainingStore()
+    await store.loadPresets()
+    store.chooseModel('seed-mlp')
+    expect(store.form).toMatchObject({ optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 5 })
+  })
+})
