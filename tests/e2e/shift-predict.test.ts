@@ -206,8 +206,9 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('shift heatmap and p
 
   it('takes images dropped on any other view to Predict', async () => {
     const predict = new PredictPage(page)
-    await new ShiftPage(page).open(web.url)
+    await predict.open(web.url)
     const before = await predict.cards().count()
+    await new ShiftPage(page).open(web.url)
     await predict.drop('h1', [{ name: 'second.png', type: 'image/png', bytes: await pulloverPng() }])
     await expect.poll(() => page.url()).toMatch(/#\/predict$/)
     await expect.poll(() => predict.card('second.png').getAttribute('data-status'), { timeout: 60_000 }).toBe('done')
