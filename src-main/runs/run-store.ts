@@ -6,7 +6,7 @@
  *   model/        the trained model in tfjs's own format (model.json + weights.bin)
  * Every file is written atomically, so a crash leaves the previous complete version.
  */
-import { readFile, readdir, rm, stat } from 'node:fs/promises'
+import { readFile, readdir, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import { BatchRecord, EpochRecord, EvalMetrics, RunDetail, RunStatus, TrainConfig, type RunSummary } from '../shared/contract'
@@ -126,11 +126,6 @@ export async function listRuns(root: string): Promise<ListedRuns> {
 export function summaryOnly(detail: RunDetail): RunSummary {
   const { id, name, modelName, data, createdAt, status, epochsDone, backend, testAccuracy } = detail
   return { id, name, modelName, data, createdAt, status, epochsDone, backend, testAccuracy }
-}
-
-export async function deleteRun(dir: string): Promise<void> {
-  await readRunMeta(dir)
-  await rm(dir, { recursive: true, force: true })
 }
 
 /** A run id safe as a folder name: time first so names sort by age, then the model's name. */

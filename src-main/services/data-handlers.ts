@@ -3,6 +3,8 @@
  * the whole split. The dataset is loaded in the main process by the same loader training uses,
  * so what the user browses is exactly what the model will see.
  */
+import { stat } from 'node:fs/promises'
+import { locateFashionMnist } from '../data/fashion-mnist'
 import { loadDataset } from '../data/load'
 import { DataError } from '../data/errors'
 import { LabError, type PixelImage } from '../shared/contract'
@@ -30,8 +32,17 @@ export function createDataHandlers(appDataDir: string): DataHandlers {
   // full Fashion-MNIST train split is ~190 MB of floats and a second would double that.
   let cached: { key: string; loaded: Promise<Loaded> } | undefined
 
-  function load(source: DataSource, split: Split): Promise<Loaded> {
-    const key = JSON.stringify([source, split])
+  /** Which files Fashion-MNIST comes from and when they changed: an IDX import may replace them. */
+  async function keyOf(source: DataSource, split: Split): Promise<string> {
+    if (source.kind !== 'fashion-mnist') return JSON.stringify([source, split])
+    const found = await locateFashionMnist({ dir: source.dir, appDataDir })
+    const files = found.found ? Object.values(found.files) : []
+    const stamps = await Promise.all(files.map(async (f) => `${f}@${(await stat(f).catch(() => null))?.mtimeMs}`))
+    return JSON.stringify([source, split, stamps])
+  }
+
+  async function load(source: DataSource, split: Split): Promise<Loaded> {
+    const key = await keyOf(source, split)
     if (cached?.key !== key) {
       const loaded = loadDataset(source, split, { appDataDir }).then((dataset) => ({ dataset, classCounts: countClasses(dataset) }))
       const entry = { key, loaded }

@@ -169,11 +169,23 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('Data, Train and Run
     await screenshot(page, 'runs-compare', { dark: true })
   })
 
-  it('deletes a run only after confirmation', async () => {
+  it('deletes a run only after confirmation, and undoes the delete', async () => {
     const runs = new RunsPage(page)
     await runs.row('My first MLP').getByTestId('run-delete').click()
     await runs.dialog().getByRole('button', { name: 'Keep it' }).click()
     expect(await runs.row('My first MLP').count()).toBe(1)
+    await runs.row('My first MLP').getByTestId('run-delete').click()
+    await runs.dialog().getByTestId('confirm').click()
+    await expect.poll(() => runs.row('My first MLP').count()).toBe(0)
+    expect(await runs.undoToast().textContent()).toContain('My first MLP')
+    await screenshot(page, 'runs-undo')
+    await runs.undoToast().getByTestId('undo').click()
+    await runs.row('My first MLP').waitFor()
+    expect(await runs.undoToast().count()).toBe(0)
+    // Restored on disk, not only in the page: a reload reads the folder again.
+    await page.reload()
+    await runs.row('My first MLP').waitFor()
+
     await runs.row('My first MLP').getByTestId('run-delete').click()
     await runs.dialog().getByTestId('confirm').click()
     await expect.poll(() => runs.row('My first MLP').count()).toBe(0)

@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import {
   createRun,
-  deleteRun,
   listRuns,
   newRunId,
   readRun,
@@ -75,16 +74,6 @@ describe('run store', () => {
 
   it('says when a folder is not a run', async () => {
     await expect(readRun(join(root, 'missing'))).rejects.toThrow(/is not a ConvLab run: .*does not exist/)
-  })
-
-  it('deletes only folders that are runs', async () => {
-    const dir = join(root, 'x')
-    await createRun(dir, meta('x', '2026-01-01T00:00:00.000Z'))
-    await deleteRun(dir)
-    expect(await readdir(root)).toEqual([])
-    await mkdir(join(root, 'plain'))
-    await expect(deleteRun(join(root, 'plain'))).rejects.toThrow(/not a ConvLab run/)
-    expect(await readdir(root)).toEqual(['plain'])
   })
 
   it('refuses run ids that escape the runs folder', () => {

@@ -1,14 +1,18 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { LabOutput } from '@shared/contract'
+import { MAX_IDX_FILE_BYTES, type IdxImportResult, type LabOutput } from '@shared/contract'
 import type { DataSource, Split } from '@shared/dataset'
 import { describeError, request } from '@renderer/api/client'
 import { useDatasetStatusStore } from './dataset-status'
+import { fileToBase64 } from './image-files'
 
 export type DataKind = DataSource['kind']
 export type SamplesPage = LabOutput<'data/samples'>
 
 export const PAGE_SIZE = 60
+
+/** The names Fashion-MNIST's files go by: gzip, .idx, or the original "...-idx3-ubyte". */
+export const IDX_FILE_NAME = /\.(gz|idx)$|ubyte$/i
 
 /**
  * The dataset the lab trains on and the page of it being browsed. The Train view reads
@@ -27,6 +31,9 @@ export const useDataStore = defineStore('data', () => {
   const samples = shallowRef<SamplesPage | null>(null)
   const loading = ref(false)
   const error = ref<string | null>(null)
+  /** The outcome of the last IDX import, one entry per file, in the order they were given. */
+  const imports = ref<IdxImportResult[]>([])
+  const importing = ref(false)
   let ticket = 0
 
   const source = computed<DataSource | null>(() => {
@@ -89,12 +96,66 @@ export const useDataStore = defineStore('data', () => {
     await loadPage(0)
   }
 
+  /**
+   * Copies dropped or picked IDX files into the app's Fashion-MNIST folder, one call per file so
+   * a 47 MB file stays under web mode's request limit, then looks for the dataset again.
+   */
+  async function importIdx(files: File[]): Promise<void> {
+    if (!files.length || importing.value) return
+    importing.value = true
+    imports.value = []
+    const results: IdxImportResult[] = []
+    for (const file of files) {
+      let result: IdxImportResult
+      if (!IDX_FILE_NAME.test(file.name)) {
+        result = { name: file.name, ok: false, error: `${file.name} is not a Fashion-MNIST file: expected a name ending in .gz, .idx or -ubyte.` }
+      } else if (file.size > MAX_IDX_FILE_BYTES) {
+        result = { name: file.name, ok: false, error: `${file.name} is too large: ${(file.size / 1e6).toFixed(1)} MB is over the ${MAX_IDX_FILE_BYTES / 1e6} MB limit for IDX files.` }
+      } else {
+        try {
+          ;[result] = await request('data/import-idx', { files: [{ name: file.name, base64: await fileToBase64(file) }] })
+        } catch (err) {
+          result = { name: file.name, ok: false, error: `${file.name}: ${describeError(err)}` }
+        }
+      }
+      results.push(result)
+      imports.value = [...results]
+    }
+    importing.value = false
+    if (!results.some((r) => r.ok)) return
+    // The imported copy lives in the app folder, which only the automatic search looks in.
+    fashionDir.value = ''
+    kind.value = 'fashion-mnist'
+    const found = await status.locate()
+    if (found?.found) await loadPage(0)
+  }
+
   async function setSplit(next: Split): Promise<void> {
     split.value = next
     await loadPage(0)
   }
 
-  return { kind, fashionDir, folderDir, split, page, samples, loading, error, source, pageCount, label, loadPage, choose, useFashionDir, useFolder, setSplit }
+  return {
+    kind,
+    fashionDir,
+    folderDir,
+    split,
+    page,
+    samples,
+    loading,
+    error,
+    imports,
+    importing,
+    source,
+    pageCount,
+    label,
+    loadPage,
+    choose,
+    useFashionDir,
+    useFolder,
+    importIdx,
+    setSplit
+  }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useDataStore, import.meta.hot))

@@ -5,7 +5,8 @@
 import { MAX_IMAGE_FILE_BYTES, type DecodedImage } from '@shared/contract'
 import { describeError, request } from '@renderer/api/client'
 
-// The web server refuses bodies over 32 MB; base64 grows files by a third.
+// Several small requests rather than one huge one: the web server caps a request at 72 MB and
+// base64 grows files by a third.
 const MAX_BATCH_BASE64_CHARS = 16 * 1024 * 1024
 const MAX_BATCH_FILES = 64
 

@@ -13,6 +13,8 @@ export const useRunsStore = defineStore('runs', () => {
   // Run details hold every batch; they are drawn, never edited, so they stay out of deep reactivity.
   const details = shallowRef<Record<string, RunDetail>>({})
   const detailError = ref<string | null>(null)
+  /** The last run deleted, while the view still offers to undo it. */
+  const deleted = ref<RunSummary | null>(null)
 
   const opened = computed(() => (openId.value ? (details.value[openId.value] ?? null) : null))
   const compared = computed(() => selected.value.flatMap((id) => (details.value[id] ? [details.value[id]] : [])))
@@ -80,10 +82,11 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  /** Deleting removes the run's folder for good; the view asks first. */
+  /** Deleting moves the run to the trash, so `undoDelete` can bring it back. */
   async function remove(id: string): Promise<boolean> {
     try {
       await request('runs/delete', { runId: id })
+      deleted.value = runs.value.find((r) => r.id === id) ?? null
       runs.value = runs.value.filter((r) => r.id !== id)
       selected.value = selected.value.filter((s) => s !== id)
       if (openId.value === id) openId.value = null
@@ -98,7 +101,44 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  return { runs, loaded, error, openId, selected, details, detailError, opened, compared, load, open, toggleSelected, rename, remove }
+  async function undoDelete(): Promise<boolean> {
+    const run = deleted.value
+    if (!run) return false
+    deleted.value = null
+    try {
+      const restored = await request('runs/restore', { runId: run.id })
+      runs.value = [...runs.value.filter((r) => r.id !== run.id), restored].sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+      error.value = null
+      return true
+    } catch (err) {
+      error.value = describeError(err)
+      return false
+    }
+  }
+
+  function forgetDeleted(): void {
+    deleted.value = null
+  }
+
+  return {
+    runs,
+    loaded,
+    error,
+    openId,
+    selected,
+    details,
+    detailError,
+    deleted,
+    opened,
+    compared,
+    load,
+    open,
+    toggleSelected,
+    rename,
+    remove,
+    undoDelete,
+    forgetDeleted
+  }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useRunsStore, import.meta.hot))

@@ -17,6 +17,26 @@ export class DataPage {
   balance = (): Locator => this.page.getByTestId('class-balance')
   range = (): Locator => this.page.getByTestId('sample-range')
   next = (): Locator => this.page.getByTestId('page-next')
+  fashionDrop = (): Locator => this.page.getByTestId('fashion-drop')
+  importResults = (): Locator => this.page.getByTestId('idx-result')
+
+  /** Drops files the way a file manager does: a DataTransfer built in the page, then `drop`. */
+  async drop(selector: string, files: { name: string; bytes: Uint8Array }[]): Promise<void> {
+    const payload = files.map((f) => ({ name: f.name, base64: Buffer.from(f.bytes).toString('base64') }))
+    await this.page.evaluate(
+      ({ selector, payload }) => {
+        const transfer = new DataTransfer()
+        for (const f of payload) {
+          const bytes = Uint8Array.from(atob(f.base64), (ch) => ch.charCodeAt(0))
+          transfer.items.add(new File([bytes], f.name, { type: 'application/gzip' }))
+        }
+        const target = document.querySelector(selector)!
+        target.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: transfer }))
+        target.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: transfer }))
+      },
+      { selector, payload }
+    )
+  }
 }
 
 export interface TrainSettings {
@@ -79,6 +99,7 @@ export class RunsPage {
   detail = (): Locator => this.page.getByTestId('run-detail')
   summary = (): Locator => this.page.getByTestId('run-summary')
   dialog = (): Locator => this.page.getByTestId('confirm-dialog')
+  undoToast = (): Locator => this.page.getByTestId('undo-toast')
   compare = (): Locator => this.page.getByTestId('runs-compare')
 
   async openRun(name: string): Promise<void> {

@@ -89,6 +89,20 @@ describe('runs store', () => {
     expect(store.selected).toEqual([])
   })
 
+  it('offers the deleted run back and puts it where it was', async () => {
+    answers.set('runs/delete', () => ({ deleted: true }))
+    answers.set('runs/restore', (input) => summary((input as { runId: string }).runId))
+    const store = useRunsStore()
+    await store.load()
+    await store.remove('a')
+    expect(store.deleted?.id).toBe('a')
+    expect(await store.undoDelete()).toBe(true)
+    expect(calls.at(-1)).toEqual({ name: 'runs/restore', input: { runId: 'a' } })
+    expect(store.runs.map((r) => r.id).sort()).toEqual(['a', 'b'])
+    expect(store.deleted).toBeNull()
+    expect(await store.undoDelete()).toBe(false)
+  })
+
   it('keeps the run and says why when deleting fails', async () => {
     answers.set('runs/delete', () => {
       throw new Error('Run a is training: cancel it before deleting it.')

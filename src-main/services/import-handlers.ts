@@ -1,0 +1,117 @@
+/**
+ * IDX files the user dropped or picked in the Data view, checked with the same reader training
+ * uses and copied under their standard names into <dataDir>/fashion-mnist, the first folder
+ * locateFashionMnist searches. A bad file is refused with its name and fault and writes nothing.
+ */
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { gunzip } from 'node:zlib'
+import { DataError } from '../data/errors'
+import { IDX_MAX_BYTES, parseIdx } from '../data/idx'
+import { writeFileAtomic } from '../runs/atomic-write'
+import { MAX_IDX_FILE_BYTES, type IdxImportResult, type IdxRole } from '../shared/contract'
+import type { LabHandlers } from './dispatch'
+
+export type ImportHandlers = Pick<LabHandlers, 'data/import-idx'>
+
+const gunzipAsync = promisify(gunzip)
+
+/** The names locateFashionMnist looks for, without the optional .gz. */
+export const STANDARD_NAMES: Record<IdxRole, string> = {
+  'train-images': 'train-images-idx3-ubyte',
+  'train-labels': 'train-labels-idx1-ubyte',
+  'test-images': 't10k-images-idx3-ubyte',
+  'test-labels': 't10k-labels-idx1-ubyte'
+}
+
+const SPLIT_SIZES: Record<number, 'train' | 'test'> = { 60_000: 'train', 10_000: 'test' }
+const CLASS_COUNT = 10
+
+interface Checked {
+  role: IdxRole
+  count: number
+  gzipped: boolean
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+async function unpack(bytes: Buffer, name: string): Promise<{ raw: Uint8Array; gzipped: boolean }> {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return { raw: bytes, gzipped: false }
+  try {
+    return { raw: await gunzipAsync(bytes, { maxOutputLength: IDX_MAX_BYTES }), gzipped: true }
+  } catch (err) {
+    throw new DataError(`${name} is not a valid gzip file: ${messageOf(err)}.`)
+  }
+}
+
+/** The header decides images from labels; the count, or failing that the name, decides the split. */
+function roleOf(name: string, type: string, dims: number[]): { role: IdxRole; count: number } {
+  const shape = `${dims.join('x')} ${type}`
+  let kind: 'images' | 'labels'
+  if (type === 'u8' && dims.length === 3 && dims[1] === 28 && dims[2] === 28) kind = 'images'
+  else if (type === 'u8' && dims.length === 1) kind = 'labels'
+  else throw new DataError(`${name} holds a ${shape} array; Fashion-MNIST needs N x 28 x 28 u8 images or N u8 labels.`)
+  const count = dims[0]
+  if (count === 0) throw new DataError(`${name} holds no ${kind}.`)
+  const lower = name.toLowerCase()
+  const split = SPLIT_SIZES[count] ?? (/t10k|test/.test(lower) ? 'test' : /train/.test(lower) ? 'train' : undefined)
+  if (!split) {
+    throw new DataError(
+      `${name} holds ${count.toLocaleString('en-US')} ${kind}, which is neither the 60,000 of the train split nor the 10,000 of the test split; name it like ${STANDARD_NAMES[`train-${kind}`]} or ${STANDARD_NAMES[`test-${kind}`]}.`
+    )
+  }
+  return { role: `${split}-${kind}`, count }
+}
+
+async function check(name: string, bytes: Buffer): Promise<Checked> {
+  if (bytes.length > MAX_IDX_FILE_BYTES) {
+    throw new DataError(`${name} is too large: ${(bytes.length / 1e6).toFixed(1)} MB is over the ${MAX_IDX_FILE_BYTES / 1e6} MB limit for IDX files.`)
+  }
+  const { raw, gzipped } = await unpack(bytes, name)
+  const array = parseIdx(raw, name)
+  const { role, count } = roleOf(name, array.type, array.dims)
+  if (role.endsWith('labels')) {
+    const bad = array.data.findIndex((v) => v >= CLASS_COUNT)
+    if (bad >= 0) throw new DataError(`${name} has label ${array.data[bad]} at position ${bad}; Fashion-MNIST labels are 0 to 9.`)
+  }
+  return { role, count, gzipped }
+}
+
+export function createImportHandlers(dataDir: string): ImportHandlers {
+  const target = join(dataDir, 'fashion-mnist')
+  return {
+    async 'data/import-idx'({ files }) {
+      const checked: (Checked | Error)[] = []
+      for (const { name, base64 } of files) {
+        checked.push(await check(name, Buffer.from(base64, 'base64')).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))))
+      }
+      const results: IdxImportResult[] = []
+      for (const [i, { name, base64 }] of files.entries()) {
+        const c = checked[i]
+        if (c instanceof Error) {
+          results.push({ name, ok: false, error: c.message })
+          continue
+        }
+        const twin = checked.findIndex((o, j) => j < i && !(o instanceof Error) && o.role === c.role)
+        if (twin >= 0) {
+          results.push({ name, ok: false, error: `${name} and ${files[twin].name} are both the ${c.role.replace('-', ' ')}; only the first was kept.` })
+          continue
+        }
+        const standard = join(target, STANDARD_NAMES[c.role])
+        const path = c.gzipped ? `${standard}.gz` : standard
+        try {
+          await writeFileAtomic(path, Buffer.from(base64, 'base64'))
+          // locateFashionMnist prefers the raw file, so an older copy in the other form would win.
+          await rm(c.gzipped ? standard : `${standard}.gz`, { force: true })
+          results.push({ name, ok: true, role: c.role, count: c.count })
+        } catch (err) {
+          results.push({ name, ok: false, error: `${name} could not be saved in ${target}: ${messageOf(err)}` })
+        }
+      }
+      return results
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { readdir, utimes } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { EngineHost } from '../../src-main/engine/host'
+import { createRun } from '../../src-main/runs/run-store'
+import { dispatch } from '../../src-main/services/dispatch'
+import { createLabService, type LabService } from '../../src-main/services/lab-service'
+import type { LabMethod, LabOutput } from '../../src-main/shared/contract'
+import { getPreset } from '../../src-main/shared/presets'
+import { tempDir, type TempDir } from '../fixtures/data/builders'
+
+// Deleting and restoring touch only the disk, so the engine is a process that never answers.
+const silentEngine = (): EngineHost => ({ send() {}, onMessage() {}, onExit() {}, kill() {} })
+
+let tmp: TempDir
+let service: LabService
+const runsDir = (): string => join(tmp.path, 'runs')
+
+async function makeRun(id: string, name: string): Promise<void> {
+  await createRun(join(runsDir(), id), {
+    id,
+    name,
+    createdAt: new Date().toISOString(),
+    status: 'completed',
+    model: getPreset('seed-mlp')!,
+    data: { kind: 'toy' },
+    config: { optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 1, validationSplit: 0.1 },
+    classNames: ['a', 'b']
+  })
+}
+
+async function call<M extends LabMethod>(name: M, payload: unknown): Promise<LabOutput<M>> {
+  const response = await dispatch(service.handlers, name, payload)
+  if (!response.ok) throw new Error(response.error.message)
+  return response.result as LabOutput<M>
+}
+
+beforeEach(async () => {
+  tmp = await tempDir('convlab-service-')
+  await makeRun('run-a', 'First')
+  await makeRun('run-b', 'Second')
+  service = await createLabService({ dataDir: tmp.path, engineHost: silentEngine })
+})
+afterEach(async () => {
+  await service.dispose()
+  await tmp.remove()
+})
+
+describe('runs/delete and runs/restore', () => {
+  it('moves a deleted run into the trash, out of the list, and restores it whole', async () => {
+    expect(await call('runs/delete', { runId: 'run-a' })).toEqual({ deleted: true })
+    expect((await call('runs/list', {})).map((r) => r.id)).toEqual(['run-b'])
+    expect(await readdir(join(runsDir(), '.trash'))).toEqual(['run-a'])
+
+    expect(await call('runs/restore', { runId: 'run-a' })).toMatchObject({ id: 'run-a', name: 'First', status: 'completed' })
+    expect((await call('runs/list', {})).map((r) => r.id).sort()).toEqual(['run-a', 'run-b'])
+    expect(await call('runs/get', { runId: 'run-a' })).toMatchObject({ name: 'First' })
+    expect(await readdir(join(runsDir(), '.trash'))).toEqual([])
+  })
+
+  it('says so when the run to restore is not in the trash', async () => {
+    await expect(call('runs/restore', { runId: 'run-a' })).rejects.toThrow(/run-a is not in the trash/)
+    await expect(call('runs/restore', { runId: '../run-a' })).rejects.toThrow()
+  })
+
+  it('keeps the newest copy when a run is deleted twice', async () => {
+    await call('runs/delete', { runId: 'run-a' })
+    await call('runs/restore', { runId: 'run-a' })
+    await call('runs/rename', { runId: 'run-a', name: 'Renamed' })
+    await call('runs/delete', { runId: 'run-a' })
+    expect(await call('runs/restore', { runId: 'run-a' })).toMatchObject({ name: 'Renamed' })
+  })
+
+  it('empties runs deleted more than a day ago when the service starts', async () => {
+    await call('runs/delete', { runId: 'run-a' })
+    await call('runs/delete', { runId: 'run-b' })
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000)
+    await utimes(join(runsDir(), '.trash', 'run-a'), twoDaysAgo, twoDaysAgo)
+    await service.dispose()
+    service = await createLabService({ dataDir: tmp.path, engineHost: silentEngine })
+    expect(await readdir(join(runsDir(), '.trash'))).toEqual(['run-b'])
+    await expect(call('runs/restore', { runId: 'run-a' })).rejects.toThrow(/not in the trash/)
+    expect(await call('runs/restore', { runId: 'run-b' })).toMatchObject({ id: 'run-b' })
+  })
+})
