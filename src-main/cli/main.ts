@@ -9,6 +9,7 @@ import { benchCommand } from './commands/bench'
 import { evaluateCommand } from './commands/evaluate'
 import { predictCommand } from './commands/predict'
 import { shiftCommand } from './commands/shift'
+import { shiftStudyCommand } from './commands/shift-study'
 import { summaryCommand } from './commands/summary'
 import { trainCommand } from './commands/train'
 import { verifyCommand } from './commands/verify'
@@ -25,7 +26,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   train: {
     run: trainCommand,
     usage:
-      'train --model <preset|file.json> --data <fashion-mnist|toy|FOLDER> --out DIR [--epochs 5 --batch 32 --lr 0.001 --optimizer adam|sgd --val-split 0 --limit N --seed N --backend NAME --data-dir DIR --force]'
+      'train --model <preset|file.json> --data <fashion-mnist|toy|FOLDER> --out DIR [--epochs 5 --batch 32 --lr 0.001 --optimizer adam|sgd --val-split 0 --limit N --seed N --backend NAME --data-dir DIR --force --augment-shift K --augment-axes x|y|xy --augment-mode roll|zero]'
   },
   evaluate: { run: evaluateCommand, usage: 'evaluate --run DIR [--limit N]' },
   verify: {
@@ -36,7 +37,8 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   shift: {
     run: shiftCommand,
     usage: 'shift --run DIR (--index N [--split train|test] | --image FILE) [--from -5 --to 5 --axis x|y --mode roll|zero]'
-  }
+  },
+  'shift-study': { run: shiftStudyCommand, usage: 'shift-study --runs DIR,DIR,... [--max 5 --limit N --mode roll|zero --grid]' }
 }
 
 function usage(): string {

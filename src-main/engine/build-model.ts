@@ -7,7 +7,7 @@
  * +1/sqrt(fan_in)).
  */
 import * as tf from '@tensorflow/tfjs'
-import { DEFAULT_LEAKY_ALPHA, ModelSpec, pair, type ActivationName, type LayerSpec, type ModelSpecInput, type Padding } from '../shared/layers'
+import { DEFAULT_LEAKY_ALPHA, ModelSpec, binomialTaps, blurPads, pair, type BlurSize, type ActivationName, type LayerSpec, type ModelSpecInput, type Padding } from '../shared/layers'
 import { inferShapes } from '../shared/shapes'
 import { mulberry32 } from '../shared/rng'
 
@@ -44,6 +44,68 @@ export class ConstantPadding2D extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(ConstantPadding2D)
+
+/** Reflection padding of an NHWC tensor along `axis` (1: H, 2: W), edge not repeated. */
+function reflectPad(x: tf.Tensor4D, axis: 1 | 2, before: number, after: number): tf.Tensor4D {
+  if (!before && !after) return x
+  const n = x.shape[axis]
+  const along = (start: number, size: number): tf.Tensor4D => {
+    const begin: [number, number, number, number] = [0, 0, 0, 0]
+    const sizes: [number, number, number, number] = [-1, -1, -1, -1]
+    begin[axis] = start
+    sizes[axis] = size
+    return tf.reverse(tf.slice(x, begin, sizes), axis)
+  }
+  const parts = [...(before ? [along(1, before)] : []), x, ...(after ? [along(n - 1 - after, after)] : [])]
+  return tf.concat(parts, axis)
+}
+
+/**
+ * BlurPool2d (Zhang 2019) on NHWC: max pooling at stride 1, reflection padding, then the fixed
+ * binomial blur applied with the stride. Built from ops every backend can differentiate: tfjs's
+ * MirrorPad gradient ignores the reflected cells and wasm has no depthwise-conv gradient, so the
+ * padding is slices and the blur is an ordinary one-channel conv over channels folded into the batch.
+ */
+export class BlurPool2D extends tf.layers.Layer {
+  static readonly className = 'ConvLabBlurPool2D'
+  private readonly pool: number
+  private readonly blur: BlurSize
+  private readonly stride: number
+
+  constructor(args: { pool: number; blur: BlurSize; stride: number; name?: string }) {
+    super({ name: args.name })
+    this.pool = args.pool
+    this.blur = args.blur
+    this.stride = args.stride
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const s = inputShape as tf.Shape
+    const out = (d: number | null): number | null => (d == null ? null : Math.ceil((d - this.pool + 1) / this.stride))
+    return [s[0], out(s[1]), out(s[2]), s[3]]
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D
+      const [before, after] = blurPads(this.blur)
+      const maxed = tf.maxPool(x, this.pool, 1, 'valid')
+      const padded = reflectPad(reflectPad(maxed, 1, before, after), 2, before, after)
+      const [n, h, w, c] = padded.shape
+      const taps = binomialTaps(this.blur)
+      const kernel = tf.tensor4d(taps.flatMap((a) => taps.map((b) => a * b)), [taps.length, taps.length, 1, 1])
+      const planes = tf.reshape<tf.Rank.R4>(tf.transpose(padded, [0, 3, 1, 2]), [n * c, h, w, 1])
+      const blurred = tf.conv2d(planes, kernel, this.stride, 'valid')
+      const [, oh, ow] = blurred.shape
+      return tf.transpose(tf.reshape(blurred, [n, c, oh, ow]), [0, 2, 3, 1])
+    })
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), pool: this.pool, blur: this.blur, stride: this.stride }
+  }
+}
+tf.serialization.registerClass(BlurPool2D)
 
 /** The tfjs layer name of spec layer `index`: how saved weights map back to the spec. */
 export function layerName(index: number, type: string): string {
@@ -141,6 +203,9 @@ export function buildModel(specInput: ModelSpecInput | ModelSpec, options: Build
         apply(layer.type === 'maxpool2d' ? tf.layers.maxPooling2d(args) : tf.layers.averagePooling2d(args))
         break
       }
+      case 'blurpool':
+        apply(new BlurPool2D({ pool: layer.pool, blur: layer.blur, stride: layer.stride, name }))
+        break
       case 'relu':
         apply(tf.layers.reLU({ name }))
         break

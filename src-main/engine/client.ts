@@ -67,7 +67,7 @@ function describeExit(exit: EngineExit): string {
   return `exited with code ${exit.code ?? 'unknown'}`
 }
 
-const NO_TIMEOUT_METHODS: ReadonlySet<EngineMethod> = new Set(['train/run'])
+const NO_TIMEOUT_METHODS: ReadonlySet<EngineMethod> = new Set(['train/run', 'model/robustness'])
 
 export class EngineClient {
   private host: EngineHost | null = null

@@ -22,6 +22,7 @@ import {
   type SampleValues
 } from './protocol'
 import { benchmark } from './bench'
+import { shiftRobustness } from './robustness'
 import { BusyError, Trainer } from './train'
 
 export interface EngineOptions {
@@ -46,6 +47,8 @@ export class Engine {
   private readonly trainer: Trainer
   private readonly models = new ModelCache(3)
   private readonly datasets = new Map<string, Promise<Dataset>>()
+  /** Robustness studies in progress, by job id: true once cancelled. */
+  private readonly studies = new Map<string, { cancelled: boolean }>()
   private backendReady: Promise<BackendReport> | null = null
   private backendChoice: string | undefined
   private appDataDir: string | undefined
@@ -69,7 +72,7 @@ export class Engine {
       err.name = 'InvalidParams'
       throw err
     }
-    if (m !== 'engine/init' && m !== 'engine/ping' && m !== 'train/cancel') await this.ensureBackend()
+    if (m !== 'engine/init' && m !== 'engine/ping' && m !== 'train/cancel' && m !== 'robustness/cancel') await this.ensureBackend()
     const handler = this.handlers[m] as (p: unknown) => Promise<unknown>
     return handler(parsed.data)
   }
@@ -223,6 +226,32 @@ export class Engine {
       const layers = await layerActivations(loaded, inputs, inputs.length / per)
       return { inputShape: [...inputShape], inputs, ...(labels ? { labels } : {}), layers }
     },
+    'model/robustness': async (p) => {
+      if (this.studies.has(p.jobId)) throw new Error(`A robustness study named ${p.jobId} is already running`)
+      const loaded = await this.models.get(p.model.dir)
+      const shape = loaded.meta.spec.inputShape
+      const data = await this.dataset(p.data, p.split, p.limit, shape.length === 3 ? shape : undefined)
+      const job = { cancelled: false }
+      this.studies.set(p.jobId, job)
+      try {
+        return await shiftRobustness(
+          loaded,
+          data,
+          { max: p.max, mode: p.mode, grid: p.grid, limit: p.limit },
+          {
+            cancelled: () => job.cancelled,
+            onProgress: (done, total) => this.options.emit({ event: 'robustness/progress', payload: { jobId: p.jobId, done, total } })
+          }
+        )
+      } finally {
+        this.studies.delete(p.jobId)
+      }
+    },
+    'robustness/cancel': async (p) => {
+      const job = this.studies.get(p.jobId)
+      if (job) job.cancelled = true
+      return { cancelled: Boolean(job) }
+    },
     'bench/run': async (p) => {
       if (this.trainer.running) throw new BusyError(this.trainer.running)
       return benchmark({ ...p, peerEntry: this.options.peerEntry })
@@ -231,6 +260,7 @@ export class Engine {
 
   dispose(): void {
     this.trainer.cancel()
+    for (const job of this.studies.values()) job.cancelled = true
     this.models.clear()
     this.datasets.clear()
   }

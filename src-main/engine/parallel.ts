@@ -18,6 +18,8 @@ import { inferShapes } from '../shared/shapes'
 import { initBackend } from './backends'
 import { buildModel } from './build-model'
 import { headOf, lossOf, predictedOf, type ClassifierHead } from './head'
+import { batchShiftIndex, type ShiftMode } from './shift'
+import { gatherShifted } from './augment'
 
 const nodeRequire = createRequire(typeof __filename === 'string' ? __filename : import.meta.url)
 
@@ -213,7 +215,9 @@ export class DataParallel {
 
   /**
    * One optimizer step over the rows `ids`: the engine thread takes the first half from the
-   * uploaded dataset, the helper the rest, copied from the host arrays.
+   * uploaded dataset, the helper the rest, copied from the host arrays. Augmentation shifts
+   * both halves with the one set of shifts drawn for the whole batch: the engine's half by a
+   * shifted gather, the helper's while it is copied, so the helper never needs to know.
    */
   async trainStep(
     model: tf.LayersModel,
@@ -223,17 +227,24 @@ export class DataParallel {
     xAll: tf.Tensor,
     yAll: tf.Tensor1D,
     host: { images: Float32Array; labels: ArrayLike<number> },
-    ids: Int32Array
+    ids: Int32Array,
+    shifts?: { dx: Int32Array; dy: Int32Array; mode: ShiftMode; shape: [number, number, number] }
   ): Promise<{ loss: number; correct: number }> {
     const n = ids.length
     const mine = ids.subarray(0, mainShare(n))
     const theirs = ids.subarray(mine.length)
     const size = this.sampleSize
+    if (shifts) {
+      const m = mine.length
+      const { index, mask } = batchShiftIndex(theirs, shifts.shape, shifts.dx.subarray(m), shifts.dy.subarray(m), shifts.mode)
+      for (let i = 0; i < index.length; i++) this.images[i] = mask && mask[i] === 0 ? 0 : host.images[index[i]]
+    }
     for (let r = 0; r < theirs.length; r++) {
       const k = theirs[r]
-      this.images.set(host.images.subarray(k * size, (k + 1) * size), r * size)
+      if (!shifts) this.images.set(host.images.subarray(k * size, (k + 1) * size), r * size)
       this.labels[r] = host.labels[k]
     }
+    const myShifts = shifts && batchShiftIndex(mine, shifts.shape, shifts.dx, shifts.dy, shifts.mode)
     const step = ++this.step
     Atomics.store(this.ctrl, PEER_COUNT, theirs.length)
     Atomics.store(this.ctrl, TOTAL, n)
@@ -244,7 +255,7 @@ export class DataParallel {
     const idx = tf.tensor1d(mine, 'int32')
     let half: ReturnType<typeof halfGradients> | undefined
     try {
-      half = halfGradients(model, optimizer, vars, head, () => ({ x: tf.gather(xAll, idx), y: tf.gather(yAll, idx) }))
+      half = halfGradients(model, optimizer, vars, head, () => ({ x: myShifts ? gatherShifted(xAll, myShifts) : tf.gather(xAll, idx), y: tf.gather(yAll, idx) }))
       let offset = 0
       for (const g of half.grads) {
         writeScaled(g, mine.length / n, views.main, offset)

@@ -12,6 +12,7 @@ import { ModelSpec } from '../shared/layers'
 import type { BenchmarkReport } from './bench'
 import type { LayerActivation } from './activations'
 import type { TrainResult } from './train'
+import type { RobustnessResult } from './robustness'
 
 /** A trained model on disk (model.json + weights.bin), as saved by `train/run`. */
 export const ModelRef = z.object({ dir: z.string().min(1).max(4096) })
@@ -69,6 +70,19 @@ export const ENGINE_PARAMS = {
   'model/weights': z.object({ model: ModelRef }),
   /** Every spec layer's output for some images, channels first (the hand-computed pass's check). */
   'model/activations': z.object({ model: ModelRef, images: ActivationImages }),
+  /** Accuracy and consistency per shift over a split (Zhang 2019); progress as robustness/progress. */
+  'model/robustness': z.object({
+    model: ModelRef,
+    data: DataSource,
+    split: Split.default('test'),
+    limit,
+    max: z.number().int().min(0).max(8).default(5),
+    mode: z.enum(['roll', 'zero']).default('roll'),
+    grid: z.boolean().default(false),
+    /** Names the study for robustness/cancel and in its progress events. */
+    jobId: z.string().min(1).max(200).default('robustness')
+  }),
+  'robustness/cancel': z.object({ jobId: z.string().min(1).max(200) }),
   /** Images/s per model and backend on synthetic data (`lab bench`). */
   'bench/run': z.object({
     models: z.array(z.string().min(1).max(200)).min(1).max(20).default(['seed-mlp', 'seed-cnn']),
@@ -104,6 +118,8 @@ export interface EngineResults {
   'model/shift': ShiftResult
   'model/weights': { spec: ModelSpec; classNames: string[]; layers: LayerWeights[] }
   'model/activations': { inputShape: number[]; inputs: Float32Array; labels?: number[]; layers: LayerActivation[] }
+  'model/robustness': RobustnessResult
+  'robustness/cancel': { cancelled: boolean }
   'bench/run': BenchmarkReport
 }
 export type EngineResult<M extends EngineMethod> = EngineResults[M]
@@ -123,6 +139,7 @@ export type EngineResponse =
 export interface EngineEvents {
   'train/progress': LabEventPayload<'train/progress'>
   'train/epoch': LabEventPayload<'train/epoch'>
+  'robustness/progress': { jobId: string; done: number; total: number }
   /** Sent once the worker listens; the client waits for it before sending. */
   'engine/ready': { pid: number }
   'engine/log': { level: 'info' | 'warning' | 'error'; message: string }

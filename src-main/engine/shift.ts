@@ -63,3 +63,67 @@ export function shiftBatch(
   shifts.forEach((px, i) => out.set(shiftImage(image, shape, px, axis, mode), i * size))
   return out
 }
+
+export interface BatchShifts {
+  /** For each value of the shifted batch, its flat index in the whole dataset. */
+  index: Int32Array
+  /** 1 where a value is kept, 0 where zero fill empties it; null when nothing is emptied. */
+  mask: Float32Array | null
+}
+
+/**
+ * Where each value of a batch of shifted images comes from: sample `ids[i]` moved by
+ * (dx[i], dy[i]) px, with `shiftImage`'s conventions. One gather with this index reads the
+ * shifted batch straight out of the dataset tensor, so no image is copied to shift it.
+ */
+export function batchShiftIndex(
+  ids: ArrayLike<number>,
+  shape: readonly [number, number, number],
+  dx: ArrayLike<number>,
+  dy: ArrayLike<number>,
+  mode: ShiftMode
+): BatchShifts {
+  const [c, h, w] = shape
+  const per = c * h * w
+  const index = new Int32Array(ids.length * per)
+  const mask = mode === 'zero' ? new Float32Array(ids.length * per) : null
+  for (let i = 0; i < ids.length; i++) {
+    const base = ids[i] * per
+    const out = i * per
+    for (let ch = 0; ch < c; ch++) {
+      for (let y = 0; y < h; y++) {
+        const sy = y - dy[i]
+        const rowOut = out + (ch * h + y) * w
+        for (let x = 0; x < w; x++) {
+          const sx = x - dx[i]
+          if (mask) {
+            const inside = sy >= 0 && sy < h && sx >= 0 && sx < w
+            mask[rowOut + x] = inside ? 1 : 0
+            // An emptied cell still needs a valid index; its mask makes it 0.
+            index[rowOut + x] = inside ? base + (ch * h + sy) * w + sx : base
+          } else {
+            index[rowOut + x] = base + (ch * h + (((sy % h) + h) % h)) * w + (((sx % w) + w) % w)
+          }
+        }
+      }
+    }
+  }
+  return { index, mask }
+}
+
+/** Per-image shifts for one batch, uniform in -max..max on each axis asked for. */
+export function drawShifts(
+  count: number,
+  maxShift: number,
+  axes: 'x' | 'y' | 'xy',
+  random: () => number
+): { dx: Int32Array; dy: Int32Array } {
+  const dx = new Int32Array(count)
+  const dy = new Int32Array(count)
+  const draw = (): number => Math.floor(random() * (2 * maxShift + 1)) - maxShift
+  for (let i = 0; i < count; i++) {
+    if (axes !== 'y') dx[i] = draw()
+    if (axes !== 'x') dy[i] = draw()
+  }
+  return { dx, dy }
+}

@@ -15,6 +15,8 @@ import type { LoadedModel } from './model-io'
 import { DataParallel } from './parallel'
 import { mulberry32, randomSeed, range, shuffleInPlace } from '../shared/rng'
 import { missingGradientKernels } from './wasm-kernels'
+import { augmentPlan, gatherShifted } from './augment'
+import { batchShiftIndex, drawShifts, type BatchShifts } from './shift'
 
 export type ProgressPayload = LabEventPayload<'train/progress'>
 export type EpochPayload = LabEventPayload<'train/epoch'>
@@ -161,6 +163,9 @@ export class Trainer {
 
     const { train: trainIdx, val: valIdx } = splitIndices(n, config.validationSplit, seed)
     const random = mulberry32(seed)
+    const augment = augmentPlan(spec, config)
+    // A stream of its own, so turning augmentation on leaves the batch order unchanged.
+    const shiftRandom = mulberry32(seed ^ 0x5a1f7)
     const batchSize = Math.min(config.batchSize, trainIdx.length)
     const batchesPerEpoch = Math.ceil(trainIdx.length / batchSize)
     const totalBatches = batchesPerEpoch * config.epochs
@@ -198,9 +203,10 @@ export class Trainer {
           }
           const t0 = performance.now()
           const ids = order.subarray(b * batchSize, Math.min(order.length, (b + 1) * batchSize))
+          const shifts = augment ? { ...drawShifts(ids.length, augment.maxShift, augment.axes, shiftRandom), mode: augment.mode, shape: augment.shape } : undefined
           const { loss, correct } = parallel
-            ? await parallel.trainStep(model, optimizer, varList, head, xAll, yAll, data, ids)
-            : await trainStep(model, optimizer, varList, head, xAll, yAll, ids)
+            ? await parallel.trainStep(model, optimizer, varList, head, xAll, yAll, data, ids, shifts)
+            : await trainStep(model, optimizer, varList, head, xAll, yAll, ids, shifts && batchShiftIndex(ids, shifts.shape, shifts.dx, shifts.dy, shifts.mode))
           trainMs += performance.now() - t0
           const size = ids.length
           lossSum += loss * size
@@ -274,7 +280,10 @@ export class Trainer {
   }
 }
 
-/** One optimizer step on the rows `ids` of the uploaded dataset: the hot loop, also timed by bench.ts. */
+/**
+ * One optimizer step on the rows `ids` of the uploaded dataset: the hot loop, also timed by
+ * bench.ts. With `shifts`, the rows are read shifted, as augmentation asks.
+ */
 export async function trainStep(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
@@ -282,14 +291,15 @@ export async function trainStep(
   head: ClassifierHead,
   xAll: tf.Tensor,
   yAll: tf.Tensor1D,
-  ids: Int32Array
+  ids: Int32Array,
+  shifts?: BatchShifts
 ): Promise<{ loss: number; correct: number }> {
   const idx = tf.tensor1d(ids, 'int32')
   const kept: { loss?: tf.Scalar | null; correct?: tf.Scalar } = {}
   try {
     kept.loss = optimizer.minimize(
       () => {
-        const x = tf.gather(xAll, idx)
+        const x = shifts ? gatherShifted(xAll, shifts) : tf.gather(xAll, idx)
         const y = tf.gather(yAll, idx)
         const out = model.apply(x, { training: true }) as tf.Tensor
         // Kept past minimize's tidy: accuracy of the same forward pass, at no extra cost.

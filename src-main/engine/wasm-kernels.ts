@@ -11,7 +11,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 export const GRADIENT_KERNELS_BY_LAYER: Readonly<Record<string, readonly string[]>> = {
   conv2d: ['Conv2DBackpropFilter', 'Conv2DBackpropInput'],
   maxpool2d: ['MaxPoolGrad'],
-  avgpool2d: ['AvgPoolGrad']
+  avgpool2d: ['AvgPoolGrad'],
+  blurpool: ['MaxPoolGrad', 'Conv2DBackpropInput']
 }
 
 interface BackpropFilterAttrs {

@@ -11,7 +11,6 @@ import { nodeEngineHostFactory } from '../engine/node-host'
 import { locateFashionMnist } from '../data/fashion-mnist'
 import {
   MODEL_DIR,
-  deleteRun,
   listRuns,
   newRunId,
   readRun,
@@ -19,6 +18,7 @@ import {
   summaryOnly,
   updateRunMeta
 } from '../runs/run-store'
+import { emptyTrash, restoreRun, trashRun } from '../runs/run-trash'
 import { LabError, type LabEvent, type LabEventPayload, type RunDetail } from '../shared/contract'
 import { PRESET_NAMES, getPreset } from '../shared/presets'
 import { inferShapes } from '../shared/shapes'
@@ -29,7 +29,9 @@ import { startTraining } from './training'
 import { createStackHandlers } from './stack-handlers'
 import { createImageHandlers } from './image-handlers'
 import { createLearnHandlers } from './learn-handlers'
+import { createRobustnessHandlers } from './robustness-handlers'
 import { createDataHandlers } from './data-handlers'
+import { createImportHandlers } from './import-handlers'
 import packageJson from '../../package.json'
 
 export interface LabServiceOptions {
@@ -70,6 +72,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
 
   let active: { runId: string; finished: Promise<RunDetail> } | null = null
   await markInterruptedRuns(runsDir)
+  await emptyTrash(runsDir)
 
   const dirOf = (runId: string): string => runDir(runsDir, runId)
   const modelOf = (runId: string) => ({ dir: join(dirOf(runId), MODEL_DIR) })
@@ -135,8 +138,16 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     async 'runs/delete'({ runId }) {
       if (active?.runId === runId) throw new LabError('busy', `Run ${runId} is training: cancel it before deleting it.`)
       await readRunOrNotFound(dirOf(runId), runId)
-      await deleteRun(dirOf(runId))
+      await trashRun(runsDir, runId)
       return { deleted: true }
+    },
+    async 'runs/restore'({ runId }) {
+      try {
+        await restoreRun(runsDir, runId)
+      } catch (err) {
+        throw new LabError('not-found', (err as Error).message)
+      }
+      return summaryOnly(await readRunOrNotFound(dirOf(runId), runId))
     },
     async 'runs/evaluate'({ runId, limit }) {
       const run = await finishedRun(runId)
@@ -157,7 +168,9 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     },
     ...createImageHandlers(),
     ...createDataHandlers(dataDir),
+    ...createImportHandlers(dataDir),
     ...createLearnHandlers({ engine, finishedRun, modelOf }),
+    ...createRobustnessHandlers({ engine, finishedRun, modelOf, emit }),
     async 'shift/heatmap'({ runId, image, from, to, axis, mode }) {
       const run = await finishedRun(runId)
       const ref =

@@ -25,6 +25,18 @@ export const BackendReport = z.object({
 })
 export type BackendReport = z.infer<typeof BackendReport>
 
+/**
+ * Random translations of every training image, drawn afresh for each image of each batch from
+ * the run's seed: up to `maxShift` px each way on the chosen axes, wrapped round ('roll') or
+ * filled with 0 ('zero'). Validation and test images are never shifted.
+ */
+export const AugmentConfig = z.object({
+  maxShift: z.number().int().min(0).max(8),
+  axes: z.enum(['x', 'y', 'xy']).default('xy'),
+  mode: z.enum(['roll', 'zero']).default('roll')
+})
+export type AugmentConfig = z.infer<typeof AugmentConfig>
+
 export const TrainConfig = z.object({
   optimizer: z.enum(['adam', 'sgd']).default('adam'),
   learningRate: z.number().gt(0).max(10).default(1e-3),
@@ -34,7 +46,8 @@ export const TrainConfig = z.object({
   /** Use only the first N training images (and N/6 test images at most). */
   limit: z.number().int().min(1).optional(),
   seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
-  backend: BackendName.optional()
+  backend: BackendName.optional(),
+  augment: AugmentConfig.optional()
 })
 export type TrainConfig = z.infer<typeof TrainConfig>
 export type TrainConfigInput = z.input<typeof TrainConfig>
@@ -178,6 +191,25 @@ export const DecodedImage = z.discriminatedUnion('ok', [
 ])
 export type DecodedImage = z.infer<typeof DecodedImage>
 
+/**
+ * The largest IDX file the lab imports, before base64: Fashion-MNIST's biggest file is 47 MB
+ * uncompressed, and one such file per call stays under web mode's 72 MB request limit.
+ */
+export const MAX_IDX_FILE_BYTES = 50_000_000
+
+export const IdxRole = z.enum(['train-images', 'train-labels', 'test-images', 'test-labels'])
+export type IdxRole = z.infer<typeof IdxRole>
+
+export const IdxImportResult = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  role: IdxRole.optional(),
+  /** Images or labels in the file. */
+  count: z.number().int().optional(),
+  error: z.string().optional()
+})
+export type IdxImportResult = z.infer<typeof IdxImportResult>
+
 /** A layer stack the user saved under its model name. */
 export const SavedStack = z.object({ name: z.string(), spec: ModelSpec, savedAt: z.string() })
 export type SavedStack = z.infer<typeof SavedStack>
@@ -201,6 +233,27 @@ export const LayerActivations = z.object({
   layers: z.array(z.object({ index: z.number().int(), type: z.string(), shape: z.array(z.number().int()), values: z.array(z.number()) }))
 })
 export type LayerActivations = z.infer<typeof LayerActivations>
+
+const ShiftPoint = z.object({ dx: z.number().int(), dy: z.number().int(), accuracy: z.number(), consistency: z.number() })
+
+/** Accuracy and consistency of one run under shifts of its test images (shared/robustness.ts). */
+export const RobustnessReport = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('completed'),
+    count: z.number().int(),
+    max: z.number().int(),
+    mode: z.enum(['roll', 'zero']),
+    classNames: z.array(z.string()),
+    x: z.array(ShiftPoint),
+    y: z.array(ShiftPoint),
+    grid: z.array(ShiftPoint).optional(),
+    summary: z.object({ accuracyAt0: z.number(), worstAccuracy: z.number(), meanConsistency: z.number() })
+  }),
+  z.object({ status: z.literal('cancelled'), count: z.number().int(), max: z.number().int(), mode: z.enum(['roll', 'zero']), classNames: z.array(z.string()) })
+])
+export type RobustnessReport = z.infer<typeof RobustnessReport>
+
+const jobId = z.string().min(1).max(200)
 
 const noInput = z.object({}).strict().default({})
 
@@ -266,7 +319,12 @@ export const LAB_METHODS = {
   'runs/list': method(noInput, z.array(RunSummary), 'Past and current runs, newest first.'),
   'runs/get': method(z.object({ runId }), RunDetail, 'One run with its model, config, history and test metrics.'),
   'runs/rename': method(z.object({ runId, name: z.string().min(1).max(200) }), RunSummary, 'Renames a run.'),
-  'runs/delete': method(z.object({ runId }), z.object({ deleted: z.boolean() }), 'Deletes a run folder.'),
+  'runs/delete': method(
+    z.object({ runId }),
+    z.object({ deleted: z.boolean() }),
+    'Moves a run folder to the trash, where runs/restore finds it until it is a day old.'
+  ),
+  'runs/restore': method(z.object({ runId }), RunSummary, 'Brings a deleted run back from the trash.'),
   'runs/evaluate': method(
     z.object({ runId, limit: z.number().int().min(1).optional() }),
     EvalMetrics,
@@ -286,12 +344,35 @@ export const LAB_METHODS = {
     z.array(DecodedImage),
     'Decodes image files to grey at a model input size, as the CLI does; one result per file, in order.'
   ),
+  'data/import-idx': method(
+    z.object({
+      files: z
+        .array(z.object({ name: z.string().min(1).max(1000), base64: z.string().max(Math.ceil(MAX_IDX_FILE_BYTES / 3) * 4) }))
+        .min(1)
+        .max(4)
+    }),
+    z.array(IdxImportResult),
+    "Checks Fashion-MNIST IDX files (raw or gzip), recognises each one's role and copies the good ones into the app's fashion-mnist folder; one result per file, in order."
+  ),
   'shift/heatmap': method(ShiftRequest, ShiftResult, 'Class probabilities of one image rolled or shifted by each offset.'),
   'runs/weights': method(
     z.object({ runId, layers: z.array(z.number().int().min(0)).max(200).optional() }),
     z.object({ spec: ModelSpec, classNames: z.array(z.string()), layers: z.array(LayerTensors) }),
     "A run's trained weights in PyTorch's layouts, for the forward pass by hand; only the listed layer indices when given."
   ),
+  'runs/robustness': method(
+    z.object({
+      runId,
+      max: z.number().int().min(0).max(8).default(5),
+      limit: z.number().int().min(1).optional(),
+      mode: z.enum(['roll', 'zero']).default('roll'),
+      grid: z.boolean().default(true),
+      jobId
+    }),
+    RobustnessReport,
+    "Accuracy and consistency (same class as unshifted) of a run's model for its test images shifted by -max..max px along x, y and, with grid, both; progress as robustness/progress, stopped by runs/robustness-cancel."
+  ),
+  'runs/robustness-cancel': method(z.object({ jobId }), z.object({ cancelled: z.boolean() }), 'Stops a robustness study within a chunk of images.'),
   'runs/activations': method(
     z.object({ runId, image: ImageRef }),
     LayerActivations,
@@ -327,7 +408,9 @@ export const LAB_EVENTS = {
     error: z.string().optional(),
     test: EvalMetrics.optional()
   }),
-  'engine/notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() })
+  'engine/notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
+  /** Shifts done of a robustness study. */
+  'robustness/progress': z.object({ jobId, done: z.number().int(), total: z.number().int() })
 } as const
 
 export type LabEvent = keyof typeof LAB_EVENTS

@@ -10,7 +10,7 @@
  * Also here: the step-by-step pieces the Learn view animates (every window of a convolution or
  * a pooling, the output-size formula), written with the same padding rules as the pass itself.
  */
-import { DEFAULT_LEAKY_ALPHA, pair, type ActivationName, type LayerSpec, type ModelSpec, type Padding } from './layers'
+import { DEFAULT_LEAKY_ALPHA, binomialTaps, blurPads, pair, type ActivationName, type LayerSpec, type ModelSpec, type Padding } from './layers'
 import { inferShapes } from './shapes'
 
 /** A tensor in row-major channels-first order; `shape` excludes the batch axis. */
@@ -226,6 +226,40 @@ function pool2d(x: HandTensor, layer: Extract<LayerSpec, { type: 'maxpool2d' | '
   return { shape: [c, oh, ow], values: out }
 }
 
+/** Index `i` of a padded axis of length `n`, reflected back inside (edge not repeated). */
+function reflect(i: number, n: number): number {
+  if (i < 0) return -i
+  if (i >= n) return 2 * (n - 1) - i
+  return i
+}
+
+/** Max pooling at stride 1, then the binomial blur (reflection padded), kept every `stride` pixels. */
+function blurpool(x: HandTensor, layer: Extract<LayerSpec, { type: 'blurpool' }>): HandTensor {
+  const maxed = pool2d(x, { type: 'maxpool2d', pool: layer.pool, stride: 1, padding: 'valid' })
+  const [c, h, w] = maxed.shape
+  const taps = binomialTaps(layer.blur)
+  const [before] = blurPads(layer.blur)
+  const s = layer.stride
+  const [oh, ow] = [Math.ceil(h / s), Math.ceil(w / s)]
+  const out = new Float64Array(c * oh * ow)
+  for (let ci = 0; ci < c; ci++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        let sum = 0
+        for (let ky = 0; ky < taps.length; ky++) {
+          const iy = reflect(oy * s + ky - before, h)
+          for (let kx = 0; kx < taps.length; kx++) {
+            const ix = reflect(ox * s + kx - before, w)
+            sum += taps[ky] * taps[kx] * maxed.values[(ci * h + iy) * w + ix]
+          }
+        }
+        out[(ci * oh + oy) * ow + ox] = sum
+      }
+    }
+  }
+  return { shape: [c, oh, ow], values: out }
+}
+
 function dense(x: HandTensor, layer: Extract<LayerSpec, { type: 'dense' }>, w: Tensors): HandTensor {
   const n = x.values.length
   const u = layer.units
@@ -301,6 +335,9 @@ export function forwardPass(spec: ModelSpec, weights: readonly HandLayerWeights[
         case 'maxpool2d':
         case 'avgpool2d':
           x = pool2d(x, layer)
+          break
+        case 'blurpool':
+          x = blurpool(x, layer)
           break
         case 'relu':
         case 'sigmoid':

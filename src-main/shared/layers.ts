@@ -47,6 +47,31 @@ const poolFields = {
 export const MaxPool2DSpec = z.object({ type: z.literal('maxpool2d'), ...poolFields })
 export const AvgPool2DSpec = z.object({ type: z.literal('avgpool2d'), ...poolFields })
 
+/**
+ * Zhang 2019's anti-aliased max pooling ("MaxBlurPool"): max over a `pool` window at stride 1,
+ * then a fixed binomial blur of `blur` taps per axis, sampled every `stride` pixels. The blur
+ * pads by reflection, as Zhang's code does by default, so borders are not darkened.
+ */
+export const BlurPoolSpec = z.object({
+  type: z.literal('blurpool'),
+  pool: positiveInt.max(64).default(2),
+  blur: z.union([z.literal(2), z.literal(3), z.literal(5)]).default(3),
+  stride: positiveInt.max(64).default(2)
+})
+export type BlurSize = z.infer<typeof BlurPoolSpec>['blur']
+
+/** The normalised 1-D binomial filter; the 2-D blur is its outer product with itself. */
+export function binomialTaps(size: BlurSize): number[] {
+  const row = size === 2 ? [1, 1] : size === 3 ? [1, 2, 1] : [1, 4, 6, 4, 1]
+  const sum = row.reduce((a, b) => a + b, 0)
+  return row.map((v) => v / sum)
+}
+
+/** Reflection padding before and after along each axis: Zhang's [floor, ceil] of (size - 1) / 2. */
+export function blurPads(size: BlurSize): [number, number] {
+  return [Math.floor((size - 1) / 2), Math.ceil((size - 1) / 2)]
+}
+
 export const ReLUSpec = z.object({ type: z.literal('relu') })
 export const LeakyReLUSpec = z.object({
   type: z.literal('leakyrelu'),
@@ -73,6 +98,7 @@ export const LayerSpec = z.discriminatedUnion('type', [
   Conv2DSpec,
   MaxPool2DSpec,
   AvgPool2DSpec,
+  BlurPoolSpec,
   ReLUSpec,
   LeakyReLUSpec,
   SigmoidSpec,
@@ -128,6 +154,7 @@ export const TORCH_LAYER_NAMES: Record<LayerType, string> = {
   conv2d: 'Conv2d',
   maxpool2d: 'MaxPool2d',
   avgpool2d: 'AvgPool2d',
+  blurpool: 'BlurPool2d',
   relu: 'ReLU',
   leakyrelu: 'LeakyReLU',
   sigmoid: 'Sigmoid',

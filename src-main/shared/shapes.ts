@@ -5,6 +5,7 @@
  */
 import {
   TORCH_LAYER_NAMES,
+  blurPads,
   pair,
   type ActivationName,
   type InputShape,
@@ -172,6 +173,25 @@ function step(layer: LayerSpec, input: number[], rf: ReceptiveField, position: n
       }
       const [oh, ow] = windowedSizes(image, pool, stride, layer.padding, 'pool')
       return { output: [image[0], oh, ow], params: 0, macs: 0, receptiveField: grow(rf, pool, stride) }
+    }
+    case 'blurpool': {
+      const [c, h, w] = asImage(input)
+      if (layer.pool > h || layer.pool > w) {
+        throw new LayerProblem(`pool ${hw(layer.pool, layer.pool)} is larger than its ${hw(h, w)} input.`)
+      }
+      const [mh, mw] = [h - layer.pool + 1, w - layer.pool + 1]
+      const pad = Math.max(...blurPads(layer.blur))
+      // Reflection cannot reach further than the map is wide.
+      if (pad >= Math.min(mh, mw)) {
+        throw new LayerProblem(`blur ${layer.blur} reflects ${pad} pixels, more than its ${hw(mh, mw)} max-pooled map allows.`)
+      }
+      // The blur keeps the size (padding blur - 1 in all), so only the stride shrinks it.
+      return {
+        output: [c, Math.ceil(mh / layer.stride), Math.ceil(mw / layer.stride)],
+        params: 0,
+        macs: 0,
+        receptiveField: grow(grow(rf, [layer.pool, layer.pool], [1, 1]), [layer.blur, layer.blur], [layer.stride, layer.stride])
+      }
     }
     case 'flatten':
       return { output: [input.reduce((a, b) => a * b, 1)], params: 0, macs: 0, receptiveField: rf }

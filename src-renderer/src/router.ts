@@ -6,6 +6,7 @@ import RunsView from './views/RunsView.vue'
 import ShiftView from './views/ShiftView.vue'
 import PredictView from './views/PredictView.vue'
 import LearnView from './views/LearnView.vue'
+import StudyView from './views/StudyView.vue'
 
 /** The lab's views in the order a student works through them; the nav bar lists these. */
 export const LAB_ROUTES = [
@@ -14,6 +15,7 @@ export const LAB_ROUTES = [
   { path: '/train', name: 'train', component: TrainView, meta: { title: 'Train', hint: 'Train the current stack and watch it learn' } },
   { path: '/runs', name: 'runs', component: RunsView, meta: { title: 'Runs', hint: 'Open and compare past runs' } },
   { path: '/shift', name: 'shift', component: ShiftView, meta: { title: 'Shift', hint: 'How predictions change when the image moves' } },
+  { path: '/study', name: 'study', component: StudyView, meta: { title: 'Study', hint: 'Shift robustness over the test set, run against run' } },
   { path: '/predict', name: 'predict', component: PredictView, meta: { title: 'Predict', hint: 'Drop an image, get a prediction' } },
   { path: '/learn', name: 'learn', component: LearnView, meta: { title: 'Learn', hint: 'Convolution step by step, and a CNN checked by hand' } }
 ] satisfies RouteRecordRaw[]

@@ -158,6 +158,34 @@ describe.skipIf(!existsSync(FASHION))('the tutorial experiment on real Fashion-M
     expect(text.stdout).toMatch(/^5 pixels/m)
   })
 
+  it('shift-study: accuracy and consistency per shift of the run and of an augmented one, table and JSON', async () => {
+    const augmented = join(home, 'runs', 'mlp-aug')
+    const t = await lab([
+      'train', '--model', 'seed-mlp', '--data', 'fashion-mnist', '--epochs', '1', '--limit', '600', '--seed', '1',
+      '--augment-shift', '2', '--augment-axes', 'x', '--out', augmented, '--json'
+    ])
+    expect(t.code).toBe(0)
+    const saved = JSON.parse(await readFile(join(augmented, 'run.json'), 'utf8')) as { config: { augment?: unknown } }
+    expect(saved.config.augment).toEqual({ maxShift: 2, axes: 'x', mode: 'roll' })
+    const r = await lab(['shift-study', '--runs', `${run},${augmented}`, '--max', '2', '--limit', '200', '--json'])
+    expect(r.code).toBe(0)
+    type Point = { dx: number; dy: number; accuracy: number; consistency: number }
+    const study = jsonLines(r.stdout)[0] as { runs: { count: number; x: Point[]; y: Point[]; summary: { accuracyAt0: number; meanConsistency: number } }[] }
+    expect(study.runs).toHaveLength(2)
+    for (const one of study.runs) {
+      expect(one.count).toBe(200)
+      expect(one.x.map((p) => p.dx)).toEqual([-2, -1, 0, 1, 2])
+      expect(one.x[2].consistency).toBe(1)
+      expect(one.summary.meanConsistency).toBeLessThanOrEqual(1)
+    }
+    const text = await lab(['shift-study', '--runs', run, '--max', '1', '--limit', '100'])
+    expect(text.stdout).toMatch(/mean consistency/)
+    expect(text.stdout).toMatch(/Consistency by shift along y/)
+    const bad = await lab(['train', '--model', 'seed-mlp', '--data', 'toy', '--augment-mode', 'zero', '--out', join(home, 'x')])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/need --augment-shift/)
+  })
+
   it('predicts dropped-in image files and names a file that is not an image', async () => {
     const png = join(home, 'shirt.png')
     const pixels = Buffer.alloc(40 * 40, 255)

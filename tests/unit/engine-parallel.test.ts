@@ -7,6 +7,7 @@ import { headOf } from '../../src-main/engine/head'
 import { DataParallel, worthSplitting } from '../../src-main/engine/parallel'
 import { mulberry32 } from '../../src-main/shared/rng'
 import { makeOptimizer, trainStep } from '../../src-main/engine/train'
+import { batchShiftIndex, drawShifts, type ShiftMode } from '../../src-main/engine/shift'
 import { ModelSpec } from '../../src-main/shared/layers'
 import { getPreset } from '../../src-main/shared/presets'
 
@@ -119,10 +120,13 @@ describe('data-parallel training on two threads', () => {
     expect(dp).not.toBeNull()
     const before = tf.memory().numTensors
     try {
-      for (const start of [0, 31, 5]) {
+      // Augmented steps too: both halves must see the shifts drawn for the whole batch.
+      const steps: [number, ShiftMode | null][] = [[0, null], [31, 'roll'], [5, 'zero']]
+      for (const [start, mode] of steps) {
         const ids = Int32Array.from({ length: 31 }, (_, i) => (start + i * 7) % n)
-        const a = await trainStep(single, singleOpt, singleVars, head, xAll, yAll, ids)
-        const b = await dp!.trainStep(split, splitOpt, splitVars, head, xAll, yAll, { images, labels }, ids)
+        const shifts = mode && { ...drawShifts(31, 3, 'xy', random), mode, shape: [1, 28, 28] as [number, number, number] }
+        const a = await trainStep(single, singleOpt, singleVars, head, xAll, yAll, ids, shifts ? batchShiftIndex(ids, shifts.shape, shifts.dx, shifts.dy, shifts.mode) : undefined)
+        const b = await dp!.trainStep(split, splitOpt, splitVars, head, xAll, yAll, { images, labels }, ids, shifts || undefined)
         expect(b.correct).toBe(a.correct)
         expect(b.loss).toBeCloseTo(a.loss, 4)
       }

@@ -63,6 +63,31 @@ describe('training the tutorial toy net', () => {
   })
 })
 
+describe('training with shift augmentation', () => {
+  it('repeats with the seed and changes what the model sees; a shift of 0 changes nothing', async () => {
+    const toy = loadToy()
+    const trainer = new Trainer()
+    const run = async (augment?: TrainConfigInput['augment']) => {
+      const { result, model } = await trainer.train({
+        runId: 'aug',
+        spec: preset('seed-toy'),
+        config: config({ optimizer: 'sgd', learningRate: 1e-2, batchSize: 1, epochs: 30, seed: 2, augment }),
+        train: toy
+      })
+      model.model.dispose()
+      return result.batches.map((b) => b.loss)
+    }
+    const before = tf.memory().numTensors
+    const plain = await run()
+    const shifted = await run({ maxShift: 2, axes: 'xy', mode: 'zero' })
+    expect(await run({ maxShift: 2, axes: 'xy', mode: 'zero' })).toEqual(shifted)
+    expect(shifted).not.toEqual(plain)
+    // maxShift 0 is no augmentation at all: the same run, bit for bit.
+    expect(await run({ maxShift: 0, axes: 'x', mode: 'roll' })).toEqual(plain)
+    expect(tf.memory().numTensors).toBe(before)
+  })
+})
+
 describe.skipIf(!hasFashion)('training on Fashion-MNIST', () => {
   let train: Dataset
   let test: Dataset

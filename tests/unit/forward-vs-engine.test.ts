@@ -76,6 +76,18 @@ const STACKS: ModelSpecInput[] = [
     ]
   },
   {
+    name: 'blurpools',
+    inputShape: [3, 13, 12],
+    layers: [
+      { type: 'conv2d', filters: 4, kernel: 3, activation: 'relu' },
+      { type: 'blurpool', pool: 2, blur: 5, stride: 2 },
+      { type: 'blurpool', pool: 3, blur: 2, stride: 1 },
+      { type: 'blurpool' },
+      { type: 'flatten' },
+      { type: 'dense', units: 3 }
+    ]
+  },
+  {
     name: 'vector',
     inputShape: [12],
     layers: [

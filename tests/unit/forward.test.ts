@@ -244,6 +244,30 @@ describe('forwardPass', () => {
     expect(flat(out[0].output.values)).toEqual([...poolSteps(ch(0), 'avg', 3, 1, 1).output.flat(), ...poolSteps(ch(1), 'avg', 3, 1, 1).output.flat()])
   })
 
+  it('blurpool: max at stride 1, then the binomial blur with reflection, subsampled', () => {
+    const s = spec({ name: 'b', inputShape: [1, 4, 4], layers: [{ type: 'blurpool', pool: 2, blur: 2, stride: 2 }] })
+    // Max 2x2 at stride 1 gives [[3,4,5],[6,7,8],[6,7,8]]; the [1/2, 1/2] blur pads one reflected
+    // row and column after (row 3 -> row 1, column 3 -> column 1) and is read every 2 pixels.
+    const out = forwardPass(s, [], TOY.flat())
+    expect(out[0].name).toBe('BlurPool2d-1')
+    expect(out[0].output.shape).toEqual([1, 2, 2])
+    expect(flat(out[0].output.values)).toEqual([(3 + 4 + 6 + 7) / 4, (5 + 4 + 8 + 7) / 4, (6 + 7 + 6 + 7) / 4, (8 + 7 + 8 + 7) / 4])
+  })
+
+  it('blurpool: a blur of 3 spreads a point as [1,2,1] x [1,2,1] / 16, reflecting at the border', () => {
+    const blur = (size: number, b: 3 | 5) => spec({ name: 'b', inputShape: [1, size, size], layers: [{ type: 'blurpool', pool: 1, blur: b, stride: 1 }] })
+    const point = forwardPass(blur(5, 3), [], [...Array(12).fill(0), 16, ...Array(12).fill(0)])
+    expect(flat(point[0].output.values)).toEqual([0, 0, 0, 0, 0, 0, 1, 2, 1, 0, 0, 2, 4, 2, 0, 0, 1, 2, 1, 0, 0, 0, 0, 0, 0])
+    // On a 3x3 map every window reflects row/column -1 to 1 and 3 to 1, so every one sees the
+    // centre at weight 1/4 (zero padding would give the corners 1/16).
+    expect(flat(forwardPass(blur(3, 3), [], [0, 0, 0, 0, 16, 0, 0, 0, 0])[0].output.values)).toEqual(Array(9).fill(4))
+    const corner = forwardPass(blur(3, 3), [], [16, 0, 0, 0, 0, 0, 0, 0, 0])
+    expect(flat(corner[0].output.values)).toEqual([4, 2, 0, 2, 1, 0, 0, 0, 0])
+    const five = forwardPass(blur(5, 5), [], [...Array(12).fill(0), 256, ...Array(12).fill(0)])
+    // [1,4,6,4,1] / 16 along the middle row; the edge columns also see the point reflected.
+    expect(flat(five[0].output.values).slice(10, 15)).toEqual([6 + 6, 24, 36, 24, 6 + 6])
+  })
+
   it('names the layer whose weights are missing or the wrong size', () => {
     const s = spec({ name: 'm', inputShape: [4], layers: [{ type: 'dense', units: 2 }] })
     expect(() => forwardPass(s, [], [1, 2, 3, 4])).toThrow(/Linear-1: missing weight/)

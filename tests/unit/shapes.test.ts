@@ -158,6 +158,24 @@ describe('pooling', () => {
   })
 })
 
+describe('blurpool', () => {
+  test('max pool at stride 1 (in - pool + 1), then ceil(/ stride): 28 -> 14 like MaxPool2d(2)', () => {
+    expect(outShape([1, 28, 28], { type: 'blurpool' })).toEqual([1, 14, 14])
+    expect(outShape([64, 26, 26], { type: 'blurpool', pool: 2, blur: 5, stride: 2 })).toEqual([64, 13, 13])
+    expect(outShape([2, 9, 7], { type: 'blurpool', pool: 3, blur: 2, stride: 3 })).toEqual([2, 3, 2])
+    const r = shapes([8, 12, 12], [{ type: 'blurpool' }])
+    expect(r.rows[0]).toMatchObject({ name: 'BlurPool2d-1', params: 0, trainableParams: 0, macs: 0 })
+    // Max 2 at stride 1, then blur 3 at stride 2: 2 + (3 - 1) = 4 pixels, 2 apart.
+    expect(r.rows[0].receptiveField).toEqual({ size: [4, 4], jump: [2, 2] })
+  })
+
+  test('refuses a map too small to pool or to reflect the blur in', () => {
+    expect(failure([1, 1, 1], [{ type: 'blurpool' }]).message).toMatch(/BlurPool2d\): pool 2x2 is larger than its 1x1 input/)
+    expect(failure([1, 3, 3], [{ type: 'blurpool', blur: 5 }]).message).toMatch(/blur 5 reflects 2 pixels/)
+    expect(failure([4], [{ type: 'blurpool' }]).message).toMatch(/needs a \[C, H, W\] image/)
+  })
+})
+
 describe('shape-preserving layers', () => {
   const elementwise: [LayerSpecInput, string][] = [
     [{ type: 'relu' }, 'ReLU'],

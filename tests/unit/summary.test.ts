@@ -174,6 +174,12 @@ describe('seed-mlp', () => {
 })
 
 describe('other stacks', () => {
+  test('BlurPool2d has a row of its own and no parameters', () => {
+    const lines = formatSummary(model([1, 28, 28], [{ type: 'conv2d', filters: 8, kernel: 3 }, { type: 'blurpool' }, { type: 'flatten' }, { type: 'dense', units: 10 }])).split('\n')
+    expect(lines[4]).toBe('        BlurPool2d-2            [-1, 8, 13, 13]               0')
+    expect(lines).toContain('Total params: 13,610')
+  })
+
   test('an empty stack: no rows, only the input counts', () => {
     // 3*256*256 = 196,608 values * 4 B = 0.75 MB exactly.
     expect(formatSummary(model([3, 256, 256], []))).toBe(

@@ -28,7 +28,10 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
       seed: { type: 'string' },
       backend: { type: 'string' },
       out: { type: 'string' },
-      force: { type: 'boolean' }
+      force: { type: 'boolean' },
+      'augment-shift': { type: 'string' },
+      'augment-axes': { type: 'string' },
+      'augment-mode': { type: 'string' }
     }
   })
   const model = await resolveModel(required(values.model, 'model', 'a preset such as seed-mlp, or a model JSON file'))
@@ -38,6 +41,10 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
     throw new CliError(`${out} already holds a run; choose another --out or pass --force to replace it.`)
   }
   const backend = choiceOption(values.backend, 'backend', BACKEND_NAMES)
+  const maxShift = intOption(values['augment-shift'], 'augment-shift', 0, 8)
+  const axes = choiceOption(values['augment-axes'], 'augment-axes', ['x', 'y', 'xy'] as const)
+  const mode = choiceOption(values['augment-mode'], 'augment-mode', ['roll', 'zero'] as const)
+  if (maxShift === undefined && (axes || mode)) throw new CliError('--augment-axes and --augment-mode need --augment-shift K.')
   const flags = {
     optimizer: choiceOption(values.optimizer, 'optimizer', ['adam', 'sgd'] as const),
     learningRate: floatOption(values.lr, 'lr', 1e-9, 10),
@@ -46,14 +53,15 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
     validationSplit: floatOption(values['val-split'], 'val-split', 0, 0.99),
     limit: intOption(values.limit, 'limit', 1),
     seed: intOption(values.seed, 'seed', 0, 2 ** 31 - 1),
-    backend
+    backend,
+    augment: maxShift ? { maxShift, axes: axes ?? 'xy', mode: mode ?? 'roll' } : undefined
   }
   // The model's own training recipe (the tutorial's, for presets) fills what the flags leave out.
   const config = TrainConfig.parse({ ...model.training, ...definedOnly(flags) })
 
   const emit = <E extends LabEvent>(event: E, payload: LabEventPayload<E>): void => report(ctx, event, payload)
   const run = await withEngine(backend, async (engine) => {
-    const started = await startTraining({ engine, dir: out, id: basename(out), name: `${model.name} on ${data.kind}`, model, data, config, emit })
+    const started = await startTraining({ engine, dir: out, id: basename(out), name: runName(model.name, data.kind, config), model, data, config, emit })
     return started.finished
   })
   if (ctx.interactive) process.stderr.write('\n')
@@ -70,6 +78,12 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
     }
   }
   return run.status === 'failed' ? 1 : 0
+}
+
+/** e.g. "seed-cnn on fashion-mnist, shifts ±3 px xy": runs that differ only in augmentation stay apart. */
+function runName(model: string, data: string, config: TrainConfig): string {
+  const a = config.augment
+  return `${model} on ${data}${a && a.maxShift > 0 ? `, shifts ±${a.maxShift} px ${a.axes}${a.mode === 'zero' ? ' zero-filled' : ''}` : ''}`
 }
 
 function definedOnly<T extends object>(values: T): Partial<T> {

@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import {
   BatchNormSpec,
+  BlurPoolSpec,
   Conv2DSpec,
   DenseSpec,
   DropoutSpec,
@@ -29,7 +30,8 @@ export const PALETTE: { group: string; types: { type: LayerType; hint: string }[
     types: [
       { type: 'conv2d', hint: 'Learned filters' },
       { type: 'maxpool2d', hint: 'Max of each window' },
-      { type: 'avgpool2d', hint: 'Mean of each window' }
+      { type: 'avgpool2d', hint: 'Mean of each window' },
+      { type: 'blurpool', hint: 'Anti-aliased max pool' }
     ]
   },
   {
@@ -67,6 +69,7 @@ const STARTERS: Record<LayerType, LayerSpecInput> = {
   conv2d: { type: 'conv2d', filters: 32, kernel: 3 },
   maxpool2d: { type: 'maxpool2d', pool: 2 },
   avgpool2d: { type: 'avgpool2d', pool: 2 },
+  blurpool: { type: 'blurpool' },
   relu: { type: 'relu' },
   leakyrelu: { type: 'leakyrelu' },
   sigmoid: { type: 'sigmoid' },
@@ -107,6 +110,8 @@ export function layerDetails(layer: LayerSpec): string {
       if (layer.padding !== 'valid') parts.push(fmtPadding(layer.padding))
       return parts.join(' · ')
     }
+    case 'blurpool':
+      return `max ${layer.pool}×${layer.pool} · blur ${layer.blur} · stride ${layer.stride}`
     case 'dense':
       return [`${layer.units} units`, ...(layer.activation !== 'linear' ? [layer.activation] : [])].join(' · ')
     case 'dropout':
@@ -152,6 +157,11 @@ export const FIELDS: Record<LayerType, FieldDef[]> = {
   ],
   maxpool2d: POOL_FIELDS,
   avgpool2d: POOL_FIELDS,
+  blurpool: [
+    { key: 'pool', kind: 'int', label: 'Max pool', ...bounds(BlurPoolSpec.shape.pool), help: 'Window of the stride-1 max' },
+    { key: 'blur', kind: 'int', label: 'Blur taps', min: 2, max: 5, help: 'Binomial filter: 2, 3 or 5' },
+    { key: 'stride', kind: 'int', label: 'Stride', ...bounds(BlurPoolSpec.shape.stride), help: 'Keeps every n-th pixel after the blur' }
+  ],
   relu: [],
   leakyrelu: [{ key: 'alpha', kind: 'number', label: 'Negative slope', step: 0.01, ...bounds(LeakyReLUSpec.shape.alpha), help: 'Slope for x < 0' }],
   sigmoid: [],

@@ -1,0 +1,78 @@
+/**
+ * Robustness over a dataset: every image predicted at every offset, one batched pass per
+ * offset (in chunks, so seed-cnn's feature maps for 10,000 images never sit in memory at once).
+ * The dataset is uploaded once and each shifted chunk is one gather from it (see augment.ts).
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { Dataset } from '../shared/dataset'
+import { robustnessCurves, shiftOffsets, type RobustnessCurves } from '../shared/robustness'
+import { gatherShifted } from './augment'
+import { headOf, predictedOf } from './head'
+import { checkDatasetFits, checkLabelsFit, sampleSize } from './inference'
+import type { LoadedModel } from './model-io'
+import { batchShiftIndex, type ShiftMode } from './shift'
+
+const CHUNK = 500
+
+export interface RobustnessOptions {
+  max: number
+  mode: ShiftMode
+  grid: boolean
+  /** The first N images; all when absent. */
+  limit?: number
+}
+
+export interface RobustnessHooks {
+  /** After each offset: offsets done of the total. */
+  onProgress?(done: number, total: number): void
+  /** Polled between chunks; true stops the study. */
+  cancelled?(): boolean
+}
+
+export type RobustnessResult =
+  | ({ status: 'completed'; count: number; max: number; mode: ShiftMode; classNames: string[] } & RobustnessCurves)
+  | { status: 'cancelled'; count: number; max: number; mode: ShiftMode; classNames: string[] }
+
+const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+export async function shiftRobustness(
+  loaded: LoadedModel,
+  data: Dataset,
+  options: RobustnessOptions,
+  hooks: RobustnessHooks = {}
+): Promise<RobustnessResult> {
+  const { spec, classNames } = loaded.meta
+  if (spec.inputShape.length !== 3) throw new Error('Shifting needs a model with an image input [C, H, W]')
+  const shape = spec.inputShape
+  const head = headOf(spec)
+  checkDatasetFits(shape, data)
+  checkLabelsFit(head, data)
+  const n = Math.min(options.limit ?? data.labels.length, data.labels.length)
+  if (n < 1) throw new Error(`${data.name} has no images`)
+  const per = sampleSize(shape)
+  const labels = data.labels.subarray(0, n)
+  const offsets = shiftOffsets(options.max, options.grid)
+  const base = { count: n, max: options.max, mode: options.mode, classNames }
+  const xAll = tf.tensor(data.images.subarray(0, n * per), [n, ...shape], 'float32')
+  try {
+    const predictions: Int32Array[] = []
+    for (const [k, { dx, dy }] of offsets.entries()) {
+      const predicted = new Int32Array(n)
+      for (let start = 0; start < n; start += CHUNK) {
+        if (hooks.cancelled?.()) return { status: 'cancelled', ...base }
+        const ids = Int32Array.from({ length: Math.min(CHUNK, n - start) }, (_, i) => start + i)
+        const shifts = batchShiftIndex(ids, shape, new Int32Array(ids.length).fill(dx), new Int32Array(ids.length).fill(dy), options.mode)
+        const classes = tf.tidy(() => predictedOf(head, loaded.model.predict(gatherShifted(xAll, shifts)) as tf.Tensor))
+        predicted.set(await classes.data(), start)
+        classes.dispose()
+        // Lets a cancel message through.
+        await nextTick()
+      }
+      predictions.push(predicted)
+      hooks.onProgress?.(k + 1, offsets.length)
+    }
+    return { status: 'completed', ...base, ...robustnessCurves(offsets, predictions, labels, options.max, options.grid) }
+  } finally {
+    xAll.dispose()
+  }
+}

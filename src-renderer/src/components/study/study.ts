@@ -1,0 +1,83 @@
+/**
+ * The Study view's pure pieces: chart series, the CSV export and the recipe's four models, kept
+ * apart from Vue so they can be tested and so the screen, the file and the CLI agree.
+ */
+import type { RobustnessReport } from '@shared/contract'
+import { LayerSpec, type ModelSpec } from '@shared/layers'
+import type { Series } from '@renderer/charts/series'
+
+export type StudyResult = Extract<RobustnessReport, { status: 'completed' }>
+
+export interface StudyRow {
+  runId: string
+  name: string
+  result: StudyResult
+}
+
+const COLORS = ['#4e79a7', '#e15759', '#59a14f', '#f28e2b', '#b07aa1', '#76b7b2', '#edc948', '#9c755f']
+export const studyColor = (i: number): string => COLORS[i % COLORS.length]
+
+/** One line per run and axis: y solid, x dashed, so four runs stay legible on one chart. */
+export function studySeries(rows: StudyRow[], metric: 'accuracy' | 'consistency'): Series[] {
+  return rows.flatMap((row, i) => [
+    { label: `${row.name} (x)`, color: studyColor(i), markers: true, points: row.result.x.map((p) => ({ x: p.dx, y: p[metric] })) },
+    { label: `${row.name} (y)`, color: studyColor(i), markers: true, dashed: true, points: row.result.y.map((p) => ({ x: p.dy, y: p[metric] })) }
+  ])
+}
+
+function csvField(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
+}
+
+/** Every measured point of every run, one row each: the 1-D curves and the grid when present. */
+export function studyCsv(rows: StudyRow[]): string {
+  const lines = ['run,name,images,curve,dx,dy,accuracy,consistency']
+  for (const { runId, name, result } of rows) {
+    const curves: [string, StudyResult['x']][] = [['x', result.x], ['y', result.y], ...(result.grid ? [['grid', result.grid] as [string, StudyResult['x']]] : [])]
+    for (const [curve, points] of curves) {
+      for (const p of points) lines.push([csvField(runId), csvField(name), result.count, curve, p.dx, p.dy, p.accuracy, p.consistency].join(','))
+    }
+  }
+  return lines.join('\n') + '\n'
+}
+
+/** The grid as rows (dy from -max down to +max), each cell's consistency; empty without a grid. */
+export function gridRows(result: StudyResult): { dy: number; cells: { dx: number; consistency: number; accuracy: number }[] }[] {
+  if (!result.grid) return []
+  const side = 2 * result.max + 1
+  return Array.from({ length: side }, (_, r) => ({
+    dy: r - result.max,
+    cells: result.grid!.slice(r * side, (r + 1) * side).map((p) => ({ dx: p.dx, consistency: p.consistency, accuracy: p.accuracy }))
+  }))
+}
+
+/** 1 is white, 0 black, as the Shift view's heatmap reads probabilities. */
+export function consistencyFill(c: number): string {
+  const v = Math.round(Math.min(1, Math.max(0, c)) * 255)
+  return `rgb(${v}, ${v}, ${v})`
+}
+
+/** seed-cnn with every MaxPool2d replaced by Zhang's BlurPool2d of the same stride. */
+export function withBlurPool(spec: ModelSpec): ModelSpec {
+  return {
+    ...spec,
+    name: `${spec.name}-blurpool`,
+    layers: spec.layers.map((l) => (l.type === 'maxpool2d' ? LayerSpec.parse({ type: 'blurpool', pool: 2, blur: 3, stride: typeof l.pool === 'number' ? l.pool : l.pool[0] }) : l))
+  }
+}
+
+export interface RecipeRun {
+  label: string
+  model: ModelSpec
+  augment?: { maxShift: number; axes: 'xy'; mode: 'roll' }
+}
+
+/** The issue's four runs: the MLP, the CNN, the CNN with shifted training images, the CNN with BlurPool. */
+export function shiftRecipe(mlp: ModelSpec, cnn: ModelSpec, maxShift = 3): RecipeRun[] {
+  return [
+    { label: 'seed-mlp', model: mlp },
+    { label: 'seed-cnn', model: cnn },
+    { label: `seed-cnn + shifts ±${maxShift}`, model: cnn, augment: { maxShift, axes: 'xy', mode: 'roll' } },
+    { label: 'seed-cnn + BlurPool', model: withBlurPool(cnn) }
+  ]
+}

@@ -1,0 +1,137 @@
+import { acceptHMRUpdate, defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { LabEventPayload, RunSummary } from '@shared/contract'
+import { describeError, lab, request } from '@renderer/api/client'
+import { shiftRecipe, type StudyRow } from '@renderer/components/study/study'
+import { loadTrainedRuns } from './trained-runs'
+
+let jobCounter = 0
+
+/** The shift study: several runs, the same shifts of the same test images, curves and a table. */
+export const useStudyStore = defineStore('study', () => {
+  const runs = ref<RunSummary[]>([])
+  const selected = ref<string[]>([])
+  const max = ref(5)
+  const limit = ref<number | null>(1000)
+  const mode = ref<'roll' | 'zero'>('roll')
+  const rows = ref<StudyRow[]>([])
+  const busy = ref(false)
+  const status = ref('')
+  const error = ref<string | null>(null)
+  const progress = ref<{ run: string; done: number; total: number } | null>(null)
+  let currentJob: string | null = null
+  let cancelled = false
+
+  const canRun = computed(() => !busy.value && selected.value.length > 0)
+
+  /** The run's name, with its id when another selected run has the same name. */
+  function labelOf(runId: string): string {
+    const name = runs.value.find((r) => r.id === runId)?.name ?? runId
+    const twins = selected.value.filter((id) => runs.value.find((r) => r.id === id)?.name === name)
+    return twins.length > 1 ? `${name} (${runId})` : name
+  }
+
+  async function loadRuns(): Promise<void> {
+    try {
+      runs.value = await loadTrainedRuns()
+      const known = new Set(runs.value.map((r) => r.id))
+      selected.value = selected.value.filter((id) => known.has(id))
+    } catch (err) {
+      error.value = describeError(err)
+    }
+  }
+
+  function onProgress(p: LabEventPayload<'robustness/progress'>): void {
+    if (p.jobId === currentJob && progress.value) progress.value = { ...progress.value, done: p.done, total: p.total }
+  }
+  lab.on('robustness/progress', onProgress)
+
+  /** Measures every selected run in turn; the table fills as each one finishes. */
+  async function study(): Promise<void> {
+    if (!canRun.value) return
+    busy.value = true
+    cancelled = false
+    error.value = null
+    rows.value = []
+    try {
+      for (const runId of selected.value) {
+        if (cancelled) break
+        const name = labelOf(runId)
+        currentJob = `study-${++jobCounter}`
+        progress.value = { run: name, done: 0, total: 0 }
+        const result = await request('runs/robustness', {
+          runId,
+          max: max.value,
+          mode: mode.value,
+          grid: true,
+          jobId: currentJob,
+          ...(limit.value ? { limit: limit.value } : {})
+        })
+        if (result.status === 'cancelled') break
+        rows.value = [...rows.value, { runId, name, result }]
+      }
+      status.value = cancelled ? 'Cancelled.' : `Measured ${rows.value.length} run(s).`
+    } catch (err) {
+      error.value = describeError(err)
+    } finally {
+      busy.value = false
+      progress.value = null
+      currentJob = null
+    }
+  }
+
+  async function cancel(): Promise<void> {
+    cancelled = true
+    if (currentJob) await request('runs/robustness-cancel', { jobId: currentJob }).catch(() => undefined)
+  }
+
+  /**
+   * The issue's recipe: trains seed-mlp, seed-cnn, seed-cnn with shifted images and seed-cnn
+   * with BlurPool on Fashion-MNIST with one seed and one number of epochs, then studies them.
+   */
+  async function recipe(options: { epochs: number; seed: number; trainLimit?: number }): Promise<void> {
+    if (busy.value) return
+    busy.value = true
+    cancelled = false
+    error.value = null
+    const finished = new Map<string, LabEventPayload<'train/finished'>>()
+    const off = lab.on('train/finished', (f) => finished.set(f.runId, f))
+    const trained: string[] = []
+    try {
+      const presets = await request('model/presets', {})
+      const mlp = presets.find((p) => p.name === 'seed-mlp')?.spec
+      const cnn = presets.find((p) => p.name === 'seed-cnn')?.spec
+      if (!mlp || !cnn) throw new Error('The seed-mlp and seed-cnn presets are missing')
+      for (const step of shiftRecipe(mlp, cnn)) {
+        if (cancelled) break
+        status.value = `Training ${step.label}…`
+        const config = {
+          ...step.model.training,
+          epochs: options.epochs,
+          seed: options.seed,
+          ...(options.trainLimit ? { limit: options.trainLimit } : {}),
+          ...(step.augment ? { augment: step.augment } : {})
+        }
+        const { runId } = await request('train/start', { model: step.model, data: { kind: 'fashion-mnist' }, config, name: step.label })
+        while (!finished.has(runId)) await new Promise((resolve) => setTimeout(resolve, 250))
+        const end = finished.get(runId)!
+        if (end.status !== 'completed') throw new Error(`${step.label} ${end.status}${end.error ? `: ${end.error}` : ''}`)
+        trained.push(runId)
+      }
+    } catch (err) {
+      error.value = describeError(err)
+    } finally {
+      off()
+      busy.value = false
+    }
+    await loadRuns()
+    if (trained.length === 4) {
+      selected.value = trained
+      await study()
+    }
+  }
+
+  return { runs, selected, max, limit, mode, rows, busy, status, error, progress, canRun, loadRuns, study, cancel, recipe }
+})
+
+if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useStudyStore, import.meta.hot))

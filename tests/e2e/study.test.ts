@@ -1,0 +1,74 @@
+/**
+ * The Study view in a real browser: two runs trained beforehand with the CLI (one with shift
+ * augmentation), measured over test images; the table, the curves, the grids and the CSV.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { FASHION_MNIST, ROOT, hasChromium, launchChromium, openPage, removeDir, screenshot, startWebMode, type WebMode } from './support/web-app'
+
+function train(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src-main/cli/main.ts', 'train', ...args], { cwd: ROOT })
+    let output = ''
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`lab train ${args.join(' ')} exited ${code}:\n${output}`))))
+  })
+}
+
+describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('the shift study in Chromium', () => {
+  let web: WebMode
+  let browser: Browser
+  let page: Page
+  let consoleErrors: string[]
+
+  beforeAll(async () => {
+    const dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-study-')), 'data')
+    const common = ['--data', 'fashion-mnist', '--seed', '1', '--limit', '2000', '--epochs', '1']
+    await train(['--model', 'seed-mlp', ...common, '--out', join(dataDir, 'runs', 'mlp-study')])
+    await train(['--model', 'seed-mlp', ...common, '--augment-shift', '2', '--out', join(dataDir, 'runs', 'mlp-aug-study')])
+    web = await startWebMode(dataDir)
+    browser = await launchChromium()
+    const opened = await openPage(browser, 1280, 1000)
+    page = opened.page
+    consoleErrors = opened.errors
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await web?.stop()
+    await removeDir(web && dirname(web.dataDir))
+  })
+
+  it('measures two runs: a table row, two curves and a grid each, and a CSV of every point', async () => {
+    await page.goto(`${web.url}/#/study`)
+    await page.getByTestId('study-run-mlp-study').check()
+    await page.getByTestId('study-run-mlp-aug-study').check()
+    await page.getByTestId('study-max').fill('2')
+    await page.getByTestId('study-limit').fill('300')
+    await page.getByTestId('study-run').click()
+    const rows = page.getByTestId('study-table').locator('tbody tr')
+    await expect.poll(() => rows.count(), { timeout: 120_000 }).toBe(2)
+    const cells = await rows.first().locator('td').allTextContents()
+    expect(cells[1]).toBe('300')
+    for (const c of cells.slice(2)) expect(c).toMatch(/^\d+\.\d%$/)
+    expect(await page.getByTestId('study-grid-mlp-study').locator('.cell').count()).toBe(25)
+    expect(await page.locator('canvas').count()).toBeGreaterThanOrEqual(2)
+    await screenshot(page, 'study', { dark: true })
+
+    const download = page.waitForEvent('download')
+    await page.getByTestId('study-csv').click()
+    const csv = await readFile((await (await download).path())!, 'utf8')
+    const lines = csv.trim().split('\n')
+    expect(lines[0]).toBe('run,name,images,curve,dx,dy,accuracy,consistency')
+    // Per run: 5 x points, 5 y points, 25 grid points.
+    expect(lines).toHaveLength(1 + 2 * (5 + 5 + 25))
+    expect(lines.filter((l) => l.startsWith('mlp-study,') && l.includes(',x,0,0,'))[0]).toMatch(/,1$/)
+    expect(consoleErrors).toEqual([])
+  })
+})
