@@ -2,44 +2,22 @@
  * The CLI end to end, as a user runs it: real processes, the real engine process, and the real
  * Fashion-MNIST from Debian's dataset-fashion-mnist package (installed by .ci/run).
  */
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import sharp from 'sharp'
+import { runLab, type CliResult } from './support/cli'
 import { beforeAll, describe, expect, it } from 'vitest'
 
-const ROOT = resolve(__dirname, '../..')
 const FASHION = '/usr/share/datasets/fashion-mnist'
-const CLI = join(ROOT, 'src-main/cli/main.ts')
-const TSX = join(ROOT, 'node_modules/.bin/tsx')
 
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-}
 
 let home: string
 
-function lab(args: string[], timeoutMs = 240_000): Promise<Result> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CONVLAB_HOME: home } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`lab ${args.join(' ')} timed out\n${stderr}`))
-    }, timeoutMs)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolvePromise({ code, stdout, stderr })
-    })
-  })
+function lab(args: string[], timeoutMs = 240_000): Promise<CliResult> {
+  return runLab(home, args, timeoutMs)
 }
 
 const jsonLines = (s: string): unknown[] =>

@@ -2,23 +2,15 @@
  * `lab verify` end to end: the tutorial's toy net trained and checked by hand, and a seed-cnn
  * run on the real Fashion-MNIST checked on 100 test images.
  */
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
+import { runLab, type CliResult } from './support/cli'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-const ROOT = resolve(__dirname, '../..')
 const FASHION = '/usr/share/datasets/fashion-mnist'
-const CLI = join(ROOT, 'src-main/cli/main.ts')
-const TSX = join(ROOT, 'node_modules/.bin/tsx')
 
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-}
 
 interface VerifyJson {
   passed: boolean
@@ -38,22 +30,8 @@ interface VerifyJson {
 
 let home: string
 
-function lab(args: string[], timeoutMs = 280_000): Promise<Result> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CONVLAB_HOME: home } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`lab ${args.join(' ')} timed out\n${stderr}`))
-    }, timeoutMs)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolvePromise({ code, stdout, stderr })
-    })
-  })
+function lab(args: string[], timeoutMs = 280_000): Promise<CliResult> {
+  return runLab(home, args, timeoutMs)
 }
 
 beforeAll(async () => {
