@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs'
 import { DEFAULT_LEAKY_ALPHA, ModelSpec, binomialTaps, blurPads, pair, type BlurSize, type ActivationName, type LayerSpec, type ModelSpecInput, type Padding } from '../shared/layers'
 import { inferShapes } from '../shared/shapes'
 import { mulberry32 } from '../shared/rng'
+import { skipInputGradient } from './input-layer'
 
 /**
  * Pads H and W of an NHWC tensor with a constant. MaxPool2d pads with -inf in PyTorch (a padded
@@ -160,6 +161,8 @@ export function buildModel(specInput: ModelSpecInput | ModelSpec, options: Build
     }
   }
 
+  // Until a layer with weights, every tensor is derived from data alone.
+  let dataOnly = true
   spec.layers.forEach((layer: LayerSpec, index: number) => {
     const name = layerName(index, layer.type)
     const inShape = report.rows[index].inputShape
@@ -169,20 +172,24 @@ export function buildModel(specInput: ModelSpecInput | ModelSpec, options: Build
         if (pads) apply(tf.layers.zeroPadding2d({ padding: pads, name: `${name}_pad` }))
         const [kh, kw] = pair(layer.kernel)
         const fanIn = inShape[0] * kh * kw
-        apply(
-          tf.layers.conv2d({
-            name,
-            filters: layer.filters,
-            kernelSize: [kh, kw],
-            strides: pair(layer.stride),
-            padding: layer.padding === 'same' ? 'same' : 'valid',
-            dataFormat: 'channelsLast',
-            activation: layer.activation === 'leakyrelu' ? 'linear' : TFJS_ACTIVATION[layer.activation],
-            useBias: layer.useBias,
-            kernelInitializer: uniform(fanIn),
-            biasInitializer: uniform(fanIn)
-          })
-        )
+        const strides = pair(layer.stride)
+        const padding = layer.padding === 'same' ? 'same' : 'valid'
+        const activation = layer.activation === 'leakyrelu' ? 'linear' : TFJS_ACTIVATION[layer.activation]
+        const conv = tf.layers.conv2d({
+          name,
+          filters: layer.filters,
+          kernelSize: [kh, kw],
+          strides,
+          padding,
+          dataFormat: 'channelsLast',
+          activation,
+          useBias: layer.useBias,
+          kernelInitializer: uniform(fanIn),
+          biasInitializer: uniform(fanIn)
+        })
+        if (dataOnly) skipInputGradient(conv, { kind: 'conv2d', strides, padding }, activation)
+        dataOnly = false
+        apply(conv)
         addActivation(layer.activation, index)
         break
       }
@@ -224,16 +231,18 @@ export function buildModel(specInput: ModelSpecInput | ModelSpec, options: Build
         break
       case 'dense': {
         const fanIn = inShape[0]
-        apply(
-          tf.layers.dense({
-            name,
-            units: layer.units,
-            activation: layer.activation === 'leakyrelu' ? 'linear' : TFJS_ACTIVATION[layer.activation],
-            useBias: layer.useBias,
-            kernelInitializer: uniform(fanIn),
-            biasInitializer: uniform(fanIn)
-          })
-        )
+        const activation = layer.activation === 'leakyrelu' ? 'linear' : TFJS_ACTIVATION[layer.activation]
+        const dense = tf.layers.dense({
+          name,
+          units: layer.units,
+          activation,
+          useBias: layer.useBias,
+          kernelInitializer: uniform(fanIn),
+          biasInitializer: uniform(fanIn)
+        })
+        if (dataOnly) skipInputGradient(dense, { kind: 'dense' }, activation)
+        dataOnly = false
+        apply(dense)
         addActivation(layer.activation, index)
         break
       }
@@ -243,6 +252,7 @@ export function buildModel(specInput: ModelSpecInput | ModelSpec, options: Build
       case 'batchnorm':
         // PyTorch's momentum weighs the new batch; Keras's weighs the running average.
         apply(tf.layers.batchNormalization({ axis: -1, momentum: 1 - layer.momentum, epsilon: layer.epsilon, name }))
+        dataOnly = false
         break
     }
   })

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { nativeBatchMatMul, nativeConv2dFilterGradient, nativeConv2dInputGradient, nativeFusedMatMul, nativeGather, nativeMaxPoolGrad } from './wasm/gemm-kernels'
 
 /** Kernels a layer type's backward pass needs beyond what every backend has. */
 export const GRADIENT_KERNELS_BY_LAYER: Readonly<Record<string, readonly string[]>> = {
@@ -79,13 +80,15 @@ export function conv2dFilterGradient(
   })
 }
 
-const conv2DBackpropFilterWasm: tf.KernelFunc = ({ inputs, attrs }) => {
+/** ConvLab's im2col + GEMM where its wasm kernels load, else the forward-convolution form above. */
+const conv2DBackpropFilterWasm: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const { x, dy } = inputs as { x: tf.Tensor4D; dy: tf.Tensor4D }
   const a = attrs as unknown as BackpropFilterAttrs
   if (a.dataFormat === 'NCHW') {
     throw new Error('Conv2DBackpropFilter on wasm supports NHWC only')
   }
-  return conv2dFilterGradient(x, dy, a.filterShape, a.strides, a.pad, a.dimRoundingMode)
+  const info = tf.backend_util.computeConv2DInfo(x.shape, a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast')
+  return nativeConv2dFilterGradient(backend as BackendWasm, x, dy, info) ?? conv2dFilterGradient(x, dy, a.filterShape, a.strides, a.pad, a.dimRoundingMode)
 }
 
 /**
@@ -130,11 +133,13 @@ export function conv2dInputGradient(
   })
 }
 
-const conv2DBackpropInputWasm: tf.KernelFunc = ({ inputs, attrs }) => {
+/** ConvLab's GEMM + col2im where its wasm kernels load, else the convolution form above. */
+const conv2DBackpropInputWasm: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D }
   const a = attrs as unknown as Omit<BackpropFilterAttrs, 'filterShape'> & { inputShape: [number, number, number, number] }
   if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropInput on wasm supports NHWC only')
-  return conv2dInputGradient(a.inputShape, dy, filter, a.strides, a.pad, a.dimRoundingMode)
+  const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast')
+  return nativeConv2dInputGradient(backend as BackendWasm, dy, filter, info) ?? conv2dInputGradient(a.inputShape, dy, filter, a.strides, a.pad, a.dimRoundingMode)
 }
 
 /**
@@ -180,6 +185,8 @@ const maxPoolGradWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const a = attrs as unknown as MaxPoolGradAttrs
   const wasm = backend as BackendWasm
   const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode)
+  const native = nativeMaxPoolGrad(wasm, dy, input, info)
+  if (native) return native
   const [n, h, w, c] = input.shape
   const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info
   const { top, left } = info.padInfo
@@ -239,7 +246,17 @@ export function registerWasmGradientKernels(): void {
   const matMul = tf.getKernel('BatchMatMul', 'wasm')
   if (matMul) {
     tf.unregisterKernel('BatchMatMul', 'wasm')
-    tf.registerKernel({ ...matMul, kernelFunc: fastTransposedMatMul(matMul.kernelFunc) })
+    tf.registerKernel({ ...matMul, kernelFunc: nativeBatchMatMul(fastTransposedMatMul(matMul.kernelFunc)) })
+  }
+  const gather = tf.getKernel('GatherV2', 'wasm')
+  if (gather) {
+    tf.unregisterKernel('GatherV2', 'wasm')
+    tf.registerKernel({ ...gather, kernelFunc: nativeGather(gather.kernelFunc) })
+  }
+  const fusedMatMul = tf.getKernel('_FusedMatMul', 'wasm')
+  if (fusedMatMul) {
+    tf.unregisterKernel('_FusedMatMul', 'wasm')
+    tf.registerKernel({ ...fusedMatMul, kernelFunc: nativeFusedMatMul(fusedMatMul.kernelFunc) })
   }
   registered = true
 }

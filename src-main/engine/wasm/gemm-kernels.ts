@@ -1,0 +1,211 @@
+/**
+ * tfjs kernels on the wasm backend that run on ConvLab's GEMM (kernels.c) instead of XNNPACK:
+ * matrix products whose operands change every training step (XNNPACK repacks them on every call,
+ * and its transposed path is a scalar loop) and the convolution filter gradient. Each falls back
+ * to the kernel it replaces for cases it does not cover (other dtypes, broadcasting it does not
+ * handle, fused activations other than ReLU).
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { heapOffset, nativeKernels } from './native-kernels'
+
+export interface MatMulPlan {
+  batch: number
+  m: number
+  n: number
+  k: number
+  /** Floats between consecutive batch matrices; 0 when one matrix serves the whole batch. */
+  strideA: number
+  strideB: number
+  lda: number
+  ldb: number
+  outShape: number[]
+}
+
+const product = (dims: number[]): number => dims.reduce((p, d) => p * d, 1)
+
+/**
+ * How a (batched) matrix product maps onto GEMM calls, or null when the batch dimensions
+ * broadcast in a way other than "equal" or "one side is a single matrix".
+ */
+export function planMatMul(aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean): MatMulPlan | null {
+  if (aShape.length < 2 || bShape.length < 2) return null
+  const [ar, ac] = aShape.slice(-2)
+  const [br, bc] = bShape.slice(-2)
+  const [m, k] = transposeA ? [ac, ar] : [ar, ac]
+  const [kb, n] = transposeB ? [bc, br] : [br, bc]
+  if (k !== kb) return null
+  const aBatch = aShape.slice(0, -2)
+  const bBatch = bShape.slice(0, -2)
+  let batchDims: number[]
+  let strideA = m * k
+  let strideB = k * n
+  if (aBatch.length === bBatch.length && aBatch.every((d, i) => d === bBatch[i])) {
+    batchDims = aBatch
+  } else if (product(aBatch) === 1 && aBatch.length <= bBatch.length) {
+    batchDims = bBatch
+    strideA = 0
+  } else if (product(bBatch) === 1 && bBatch.length <= aBatch.length) {
+    batchDims = aBatch
+    strideB = 0
+  } else {
+    return null
+  }
+  return { batch: product(batchDims), m, n, k, strideA, strideB, lda: ac, ldb: bc, outShape: [...batchDims, m, n] }
+}
+
+interface MatMulAttrs {
+  transposeA: boolean
+  transposeB: boolean
+}
+
+interface FusedAttrs extends MatMulAttrs {
+  activation?: string
+}
+
+/** Runs the plan's GEMMs into a new output; null when the native kernels are unavailable. */
+function runMatMul(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo, plan: MatMulPlan, attrs: MatMulAttrs): tf.TensorInfo | null {
+  const native = nativeKernels(backend)
+  if (!native) return null
+  const out = backend.makeOutput(plan.outShape, 'float32')
+  if (plan.batch * plan.m * plan.n === 0) return out
+  const [pa, pb, pc] = [heapOffset(backend, a), heapOffset(backend, b), heapOffset(backend, out)]
+  for (let i = 0; i < plan.batch; i++) {
+    native.sgemm(attrs.transposeA, attrs.transposeB, plan.m, plan.n, plan.k, pa + 4 * i * plan.strideA, plan.lda, pb + 4 * i * plan.strideB, plan.ldb, pc + 4 * i * plan.m * plan.n, plan.n, false)
+  }
+  return out
+}
+
+export function nativeBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo }
+    const attrs = args.attrs as unknown as MatMulAttrs
+    const plan = a.dtype === 'float32' && b.dtype === 'float32' ? planMatMul(a.shape, b.shape, attrs.transposeA, attrs.transposeB) : null
+    return (plan && runMatMul(args.backend as BackendWasm, a, b, plan, attrs)) ?? original(args)
+  }
+}
+
+/** Dense layers' forward pass: GEMM, then bias and (only) ReLU in one sweep. */
+export function nativeFusedMatMul(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>
+    const attrs = args.attrs as unknown as FusedAttrs
+    const activation = attrs.activation ?? 'linear'
+    if (!a || !b || preluActivationWeights || (activation !== 'linear' && activation !== 'relu')) return original(args)
+    const plan = a.dtype === 'float32' && b.dtype === 'float32' ? planMatMul(a.shape, b.shape, attrs.transposeA, attrs.transposeB) : null
+    if (!plan || (bias && (bias.dtype !== 'float32' || product(bias.shape) !== plan.n || bias.shape[bias.shape.length - 1] !== plan.n))) return original(args)
+    const backend = args.backend as BackendWasm
+    const out = runMatMul(backend, a, b, plan, attrs)
+    if (!out) return original(args)
+    if ((bias || activation === 'relu') && plan.batch * plan.m * plan.n > 0) {
+      nativeKernels(backend)!.biasRelu(heapOffset(backend, out), plan.batch * plan.m, plan.n, bias ? heapOffset(backend, bias) : 0, activation === 'relu')
+    }
+    return out
+  }
+}
+
+/**
+ * dW = im2col(x)^T dy: one GEMM over every output position of the batch. The patch matrix is
+ * built in a temporary heap buffer freed before returning. Null when the kernels are unavailable.
+ */
+export function nativeConv2dFilterGradient(
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo
+): tf.TensorInfo | null {
+  const native = nativeKernels(backend)
+  if (!native || x.dtype !== 'float32' || dy.dtype !== 'float32' || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw } = info
+  const out = backend.makeOutput([kh, kw, c, co], 'float32')
+  const rows = n * oh * ow
+  const cols = kh * kw * c
+  if (cols * co === 0) return out
+  const col = native.malloc(Math.max(4, rows * cols * 4))
+  if (!col) {
+    backend.disposeData(out.dataId)
+    return null
+  }
+  try {
+    native.im2col(heapOffset(backend, x), [n, h, w, c], [kh, kw], [info.strideHeight, info.strideWidth], [info.padInfo.top, info.padInfo.left], [oh, ow], col)
+    native.sgemm(true, false, cols, co, rows, col, cols, heapOffset(backend, dy), co, heapOffset(backend, out), co, false)
+  } finally {
+    native.free(col)
+  }
+  return out
+}
+
+/**
+ * dx = col2im(dy W^T): one GEMM gives every patch's gradient, which is added back where the
+ * patch was read. Replaces a convolution of the dilated, padded dy with the rotated filter,
+ * whose multiply-adds on padding zeros were 40% of its work for seed-cnn's second layer.
+ */
+export function nativeConv2dInputGradient(
+  backend: BackendWasm,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo
+): tf.TensorInfo | null {
+  const native = nativeKernels(backend)
+  if (!native || dy.dtype !== 'float32' || filter.dtype !== 'float32' || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw } = info
+  const out = backend.makeOutput([n, h, w, c], 'float32')
+  const rows = n * oh * ow
+  const cols = kh * kw * c
+  const col = native.malloc(Math.max(4, rows * cols * 4))
+  if (!col) {
+    backend.disposeData(out.dataId)
+    return null
+  }
+  try {
+    native.sgemm(false, true, rows, cols, co, heapOffset(backend, dy), co, heapOffset(backend, filter), co, col, cols, false)
+    native.col2im(col, [n, h, w, c], [kh, kw], [info.strideHeight, info.strideWidth], [info.padInfo.top, info.padInfo.left], [oh, ow], heapOffset(backend, out))
+  } finally {
+    native.free(col)
+  }
+  return out
+}
+
+/** Max pooling's gradient on NHWC, or null when the kernels are unavailable. */
+export function nativeMaxPoolGrad(backend: BackendWasm, dy: tf.TensorInfo, input: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo | null {
+  const native = nativeKernels(backend)
+  if (!native || dy.dtype !== 'float32' || input.dtype !== 'float32') return null
+  const [n, h, w, c] = input.shape
+  const out = backend.makeOutput(input.shape, 'float32')
+  if (n * h * w * c === 0) return out
+  native.maxPoolGrad(
+    heapOffset(backend, input),
+    heapOffset(backend, dy),
+    heapOffset(backend, out),
+    [n, h, w, c],
+    [info.filterHeight, info.filterWidth],
+    [info.strideHeight, info.strideWidth],
+    [info.padInfo.top, info.padInfo.left],
+    [info.outHeight, info.outWidth]
+  )
+  return out
+}
+
+/**
+ * Gathering whole rows (axis 0), as every training batch does from the uploaded dataset: one
+ * memory copy per row instead of tfjs's per-element loop. Other gathers keep the original.
+ */
+export function nativeGather(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo }
+    const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims: number }
+    const backend = args.backend as BackendWasm
+    const native = nativeKernels(backend)
+    const fourBytes = x.dtype === 'float32' || x.dtype === 'int32'
+    if (!native || !fourBytes || indices.dtype !== 'int32' || batchDims !== 0 || (axis !== 0 && axis !== -x.shape.length) || x.shape.length < 1) return original(args)
+    const rows = x.shape[0]
+    const ids = backend.typedArrayFromHeap(indices) as Int32Array
+    for (const id of ids) {
+      if (id < 0 || id >= rows) throw new Error(`GatherV2: index ${id} is not in [0, ${rows - 1}]`)
+    }
+    const row = product(x.shape.slice(1))
+    const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype)
+    if (ids.length * row > 0) native.gatherRows(heapOffset(backend, x), heapOffset(backend, indices), ids.length, row, heapOffset(backend, out))
+    return out
+  }
+}

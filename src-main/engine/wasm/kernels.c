@@ -1,0 +1,292 @@
+/*
+ * ConvLab's own wasm SIMD kernels, linked against the tfjs wasm backend's memory so they read
+ * and write its tensors in place. tfjs's wasm matrix products repack the weight matrix into
+ * XNNPACK's layout on every call (the weights change every training step), which kept them near
+ * 7 GFLOP/s on a training step; this GEMM packs per cache block, as BLIS does, and handles
+ * transposed operands while packing, so no transpose is materialised.
+ *
+ * Built by scripts/build-wasm-kernels.mjs (clang --target=wasm32 -msimd128). The code must not
+ * use the shadow stack or static data: the memory is the tfjs backend's, and its layout is not
+ * ours. All scratch space is passed in by the caller, which allocates it with tfjs's malloc.
+ */
+#include <wasm_simd128.h>
+
+#define MR 6
+#define NR 8
+#define KC 512
+#define MC 96
+#define NC 1024
+
+/** Floats of scratch `sgemm` needs. */
+int sgemm_scratch_floats(void) { return MC * KC + KC * NC + MR * NR; }
+
+static inline int min_int(int a, int b) { return a < b ? a : b; }
+
+/* A is M x K: element (i, k) is A[i * lda + k], or A[k * lda + i] when transposed. Packed in
+ * MR-row micro-panels, k-major inside each, zero-filled past the last row. */
+static void pack_a(int trans, const float *A, int lda, int i0, int mc, int k0, int kc, float *dst) {
+  for (int ip = 0; ip < mc; ip += MR) {
+    int mr = min_int(MR, mc - ip);
+    if (trans && mr == MR) {
+      for (int k = 0; k < kc; k++) {
+        const float *src = A + (k0 + k) * lda + i0 + ip;
+        for (int r = 0; r < MR; r++) dst[r] = src[r];
+        dst += MR;
+      }
+    } else {
+      for (int k = 0; k < kc; k++) {
+        for (int r = 0; r < MR; r++) {
+          int i = i0 + ip + r;
+          dst[r] = r < mr ? (trans ? A[(k0 + k) * lda + i] : A[i * lda + k0 + k]) : 0.0f;
+        }
+        dst += MR;
+      }
+    }
+  }
+}
+
+/* B is K x N: element (k, j) is B[k * ldb + j], or B[j * ldb + k] when transposed. Packed in
+ * NR-column micro-panels, k-major inside each, zero-filled past the last column. */
+static void pack_b(int trans, const float *B, int ldb, int k0, int kc, int j0, int nc, float *dst) {
+  for (int jp = 0; jp < nc; jp += NR) {
+    int nr = min_int(NR, nc - jp);
+    if (!trans && nr == NR) {
+      const float *src = B + k0 * ldb + j0 + jp;
+      for (int k = 0; k < kc; k++) {
+        wasm_v128_store(dst, wasm_v128_load(src));
+        wasm_v128_store(dst + 4, wasm_v128_load(src + 4));
+        src += ldb;
+        dst += NR;
+      }
+    } else if (trans && nr == NR) {
+      for (int k = 0; k < kc; k++) {
+        const float *src = B + (j0 + jp) * ldb + k0 + k;
+        for (int c = 0; c < NR; c++) dst[c] = src[c * ldb];
+        dst += NR;
+      }
+    } else {
+      for (int k = 0; k < kc; k++) {
+        for (int c = 0; c < NR; c++) {
+          int j = j0 + jp + c;
+          dst[c] = c < nr ? (trans ? B[j * ldb + k0 + k] : B[(k0 + k) * ldb + j]) : 0.0f;
+        }
+        dst += NR;
+      }
+    }
+  }
+}
+
+#define ROW(r)                                                   \
+  {                                                              \
+    v128_t a = wasm_f32x4_splat(pa[r]);                          \
+    c##r##0 = wasm_f32x4_add(c##r##0, wasm_f32x4_mul(a, b0));    \
+    c##r##1 = wasm_f32x4_add(c##r##1, wasm_f32x4_mul(a, b1));    \
+  }
+
+#define STORE(r)                                                                    \
+  if (r < mr) {                                                                     \
+    float *row = out + r * ldo;                                                     \
+    if (acc) {                                                                      \
+      c##r##0 = wasm_f32x4_add(c##r##0, wasm_v128_load(row));                       \
+      c##r##1 = wasm_f32x4_add(c##r##1, wasm_v128_load(row + 4));                   \
+    }                                                                               \
+    wasm_v128_store(row, c##r##0);                                                  \
+    wasm_v128_store(row + 4, c##r##1);                                              \
+  }
+
+/* C[0:mr, 0:nr] (+)= packed A panel x packed B panel. A partial tile goes through `edge` so the
+ * full-width vector stores never touch memory past the tile. */
+static void micro_kernel(int kc, const float *pa, const float *pb, float *C, int ldc, int acc, int mr, int nr, float *edge) {
+  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  v128_t c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  for (int k = 0; k < kc; k++) {
+    v128_t b0 = wasm_v128_load(pb);
+    v128_t b1 = wasm_v128_load(pb + 4);
+    ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5)
+    pa += MR;
+    pb += NR;
+  }
+  int full = nr == NR;
+  float *out = full ? C : edge;
+  int ldo = full ? ldc : NR;
+  if (!full) {
+    for (int r = 0; r < mr; r++)
+      for (int c = 0; c < NR; c++) edge[r * NR + c] = acc && c < nr ? C[r * ldc + c] : 0.0f;
+  }
+  STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5)
+  if (!full) {
+    for (int r = 0; r < mr; r++)
+      for (int c = 0; c < nr; c++) C[r * ldc + c] = edge[r * NR + c];
+  }
+}
+
+/**
+ * C (M x N, row stride ldc) = op(A) op(B), or C += op(A) op(B) when `accumulate` is set;
+ * op transposes when trans_a / trans_b is set. `scratch` holds sgemm_scratch_floats() floats.
+ */
+void sgemm(int trans_a, int trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc,
+           int accumulate, float *scratch) {
+  float *pa = scratch;
+  float *pb = scratch + MC * KC;
+  float *edge = pb + KC * NC;
+  if (K == 0) {
+    if (!accumulate)
+      for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) C[i * ldc + j] = 0.0f;
+    return;
+  }
+  for (int jc = 0; jc < N; jc += NC) {
+    int nc = min_int(NC, N - jc);
+    for (int pc = 0; pc < K; pc += KC) {
+      int kc = min_int(KC, K - pc);
+      int acc = accumulate || pc > 0;
+      pack_b(trans_b, B, ldb, pc, kc, jc, nc, pb);
+      for (int ic = 0; ic < M; ic += MC) {
+        int mc = min_int(MC, M - ic);
+        pack_a(trans_a, A, lda, ic, mc, pc, kc, pa);
+        for (int jr = 0; jr < nc; jr += NR) {
+          for (int ir = 0; ir < mc; ir += MR) {
+            micro_kernel(kc, pa + ir * kc, pb + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc, acc, min_int(MR, mc - ir), min_int(NR, nc - jr),
+                         edge);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Adds `bias` (N floats; 0 for none) to every row of C (M x N), then ReLU when `relu` is set. */
+void bias_relu(float *C, int M, int N, const float *bias, int relu) {
+  v128_t zero = wasm_f32x4_splat(0);
+  for (int i = 0; i < M; i++) {
+    float *row = C + i * N;
+    int j = 0;
+    for (; j + 4 <= N; j += 4) {
+      v128_t v = wasm_v128_load(row + j);
+      if (bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + j));
+      if (relu) v = wasm_f32x4_max(v, zero);
+      wasm_v128_store(row + j, v);
+    }
+    for (; j < N; j++) {
+      float v = row[j] + (bias ? bias[j] : 0.0f);
+      row[j] = relu && v < 0.0f ? 0.0f : v;
+    }
+  }
+}
+
+/**
+ * The patches a convolution reads, one row per output position (n, oh, ow) and one column per
+ * (kh, kw, c), from NHWC `x`; cells in the padding read 0. With this matrix a filter gradient is
+ * one GEMM: dW[(kh, kw, c), co] = sum over rows of col^T dy.
+ */
+void im2col(const float *x, int n, int h, int w, int c, int kh, int kw, int sh, int sw, int pad_top, int pad_left, int oh, int ow,
+            float *col) {
+  int row = kh * kw * c;
+  for (int b = 0; b < n; b++) {
+    const float *xb = x + b * h * w * c;
+    for (int r = 0; r < oh; r++) {
+      for (int q = 0; q < ow; q++) {
+        float *dst = col + ((b * oh + r) * ow + q) * row;
+        for (int i = 0; i < kh; i++) {
+          int y = r * sh - pad_top + i;
+          for (int j = 0; j < kw; j++) {
+            int xx = q * sw - pad_left + j;
+            float *d = dst + (i * kw + j) * c;
+            if (y < 0 || y >= h || xx < 0 || xx >= w) {
+              for (int ch = 0; ch < c; ch++) d[ch] = 0.0f;
+            } else {
+              const float *s = xb + (y * w + xx) * c;
+              for (int ch = 0; ch < c; ch++) d[ch] = s[ch];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: dx (NHWC, overwritten) = every patch row of `col` added back where it was read. */
+void col2im(const float *col, int n, int h, int w, int c, int kh, int kw, int sh, int sw, int pad_top, int pad_left, int oh, int ow,
+            float *dx) {
+  int row = kh * kw * c;
+  __builtin_memset(dx, 0, (unsigned long)n * h * w * c * sizeof(float));
+  for (int b = 0; b < n; b++) {
+    float *xb = dx + b * h * w * c;
+    for (int r = 0; r < oh; r++) {
+      for (int q = 0; q < ow; q++) {
+        const float *src = col + ((b * oh + r) * ow + q) * row;
+        for (int i = 0; i < kh; i++) {
+          int y = r * sh - pad_top + i;
+          if (y < 0 || y >= h) continue;
+          for (int j = 0; j < kw; j++) {
+            int xx = q * sw - pad_left + j;
+            if (xx < 0 || xx >= w) continue;
+            float *d = xb + (y * w + xx) * c;
+            const float *s = src + (i * kw + j) * c;
+            for (int ch = 0; ch < c; ch++) d[ch] += s[ch];
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Max pooling's gradient on NHWC: each output's gradient goes to the first maximum of its
+ * window in row-major order (the cpu backend's tie rule), four channels at a time. Padded
+ * cells are outside [0, h) x [0, w) and never win. dx is overwritten.
+ */
+void maxpool_grad(const float *x, const float *dy, float *dx, int n, int h, int w, int c, int fh, int fw, int sh, int sw, int pad_top,
+                  int pad_left, int oh, int ow) {
+  __builtin_memset(dx, 0, (unsigned long)n * h * w * c * sizeof(float));
+  for (int b = 0; b < n; b++) {
+    for (int r = 0; r < oh; r++) {
+      int r0 = r * sh - pad_top;
+      int i0 = r0 < 0 ? 0 : r0, i1 = r0 + fh > h ? h : r0 + fh;
+      for (int q = 0; q < ow; q++) {
+        int q0 = q * sw - pad_left;
+        int j0 = q0 < 0 ? 0 : q0, j1 = q0 + fw > w ? w : q0 + fw;
+        if (i0 >= i1 || j0 >= j1) continue;
+        const float *g = dy + ((b * oh + r) * ow + q) * c;
+        int first = ((b * h + i0) * w + j0) * c;
+        int ch = 0;
+        for (; ch + 4 <= c; ch += 4) {
+          v128_t best = wasm_v128_load(x + first + ch);
+          v128_t at = wasm_i32x4_splat(first);
+          for (int i = i0; i < i1; i++) {
+            for (int j = (i == i0 ? j0 + 1 : j0); j < j1; j++) {
+              int off = ((b * h + i) * w + j) * c;
+              v128_t v = wasm_v128_load(x + off + ch);
+              v128_t more = wasm_f32x4_gt(v, best);
+              best = wasm_v128_bitselect(v, best, more);
+              at = wasm_v128_bitselect(wasm_i32x4_splat(off), at, more);
+            }
+          }
+          dx[wasm_i32x4_extract_lane(at, 0) + ch] += g[ch];
+          dx[wasm_i32x4_extract_lane(at, 1) + ch + 1] += g[ch + 1];
+          dx[wasm_i32x4_extract_lane(at, 2) + ch + 2] += g[ch + 2];
+          dx[wasm_i32x4_extract_lane(at, 3) + ch + 3] += g[ch + 3];
+        }
+        for (; ch < c; ch++) {
+          float best = x[first + ch];
+          int at = first;
+          for (int i = i0; i < i1; i++) {
+            for (int j = (i == i0 ? j0 + 1 : j0); j < j1; j++) {
+              int off = ((b * h + i) * w + j) * c;
+              if (x[off + ch] > best) {
+                best = x[off + ch];
+                at = off;
+              }
+            }
+          }
+          dx[at + ch] += g[ch];
+        }
+      }
+    }
+  }
+}
+
+/** out[r] = x[rows[r]] for rows of `row` floats: a batch gathered from a dataset. */
+void gather_rows(const float *x, const int *rows, int count, int row, float *out) {
+  for (int r = 0; r < count; r++) __builtin_memcpy(out + r * row, x + rows[r] * row, (unsigned long)row * sizeof(float));
+}

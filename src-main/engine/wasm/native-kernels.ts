@@ -1,0 +1,88 @@
+/**
+ * Loads ConvLab's wasm SIMD kernels (kernels.c) into the tfjs wasm backend's own memory, so they
+ * read and write its tensors where they lie. Loaded once per backend instance; when the backend's
+ * memory cannot be shared (a threaded build's shared memory, a changed tfjs build), the kernels
+ * are unavailable and callers fall back to tfjs's own.
+ */
+import type * as tf from '@tensorflow/tfjs'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { KERNELS_WASM_BASE64 } from './kernels-binary'
+
+export interface NativeKernels {
+  /** C = op(A) op(B) (or C += with `accumulate`); addresses are byte offsets into the heap. */
+  sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: boolean): void
+  /** Adds bias (0: none) to each row of C (m x n), then ReLU when asked. */
+  biasRelu(c: number, m: number, n: number, bias: number, relu: boolean): void
+  /** NHWC x -> [n*oh*ow, kh*kw*c] patches; see kernels.c. */
+  im2col(x: number, shape: [number, number, number, number], kernel: [number, number], strides: [number, number], pads: [number, number], out: [number, number], col: number): void
+  /** The adjoint of im2col, into dx (overwritten). */
+  col2im(col: number, shape: [number, number, number, number], kernel: [number, number], strides: [number, number], pads: [number, number], out: [number, number], dx: number): void
+  /** Max pooling's gradient on NHWC x into dx (overwritten). */
+  maxPoolGrad(x: number, dy: number, dx: number, shape: [number, number, number, number], window: [number, number], strides: [number, number], pads: [number, number], out: [number, number]): void
+  /** out[r] = x[rows[r]], rows of `row` 4-byte values; `rows` is a heap address of int32s. */
+  gatherRows(x: number, rows: number, count: number, row: number, out: number): void
+  malloc(bytes: number): number
+  free(ptr: number): void
+}
+
+interface Exports {
+  sgemm(...args: number[]): void
+  sgemm_scratch_floats(): number
+  bias_relu(...args: number[]): void
+  im2col(...args: number[]): void
+  col2im(...args: number[]): void
+  maxpool_grad(...args: number[]): void
+  gather_rows(...args: number[]): void
+}
+
+interface EmscriptenModule {
+  asm?: { memory?: unknown }
+  _malloc(bytes: number): number
+  _free(ptr: number): void
+}
+
+const loaded = new WeakMap<object, NativeKernels | null>()
+let compiled: WebAssembly.Module | null = null
+let lastError: string | null = null
+
+/** Why the kernels are not in use, or null when they are (or were never asked for). */
+export function nativeKernelsError(): string | null {
+  return lastError
+}
+
+export function nativeKernels(backend: BackendWasm): NativeKernels | null {
+  if (loaded.has(backend)) return loaded.get(backend) ?? null
+  let kernels: NativeKernels | null = null
+  try {
+    kernels = instantiate(backend.wasm as unknown as EmscriptenModule)
+    lastError = null
+  } catch (err) {
+    lastError = err instanceof Error ? err.message : String(err)
+  }
+  loaded.set(backend, kernels)
+  return kernels
+}
+
+function instantiate(module: EmscriptenModule): NativeKernels {
+  const memory = module.asm?.memory
+  if (!(memory instanceof WebAssembly.Memory)) throw new Error('the tfjs wasm backend does not expose its memory')
+  compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'))
+  const x = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Exports
+  const scratch = module._malloc(x.sgemm_scratch_floats() * 4)
+  if (!scratch) throw new Error('no memory for the GEMM scratch space')
+  return {
+    sgemm: (ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc) => x.sgemm(+ta, +tb, m, n, k, a, lda, b, ldb, c, ldc, +acc, scratch),
+    biasRelu: (c, m, n, bias, relu) => x.bias_relu(c, m, n, bias, +relu),
+    im2col: (ptr, [n, h, w, c], [kh, kw], [sh, sw], [top, left], [oh, ow], col) => x.im2col(ptr, n, h, w, c, kh, kw, sh, sw, top, left, oh, ow, col),
+    col2im: (col, [n, h, w, c], [kh, kw], [sh, sw], [top, left], [oh, ow], dx) => x.col2im(col, n, h, w, c, kh, kw, sh, sw, top, left, oh, ow, dx),
+    maxPoolGrad: (ptr, dy, dx, [n, h, w, c], [fh, fw], [sh, sw], [top, left], [oh, ow]) => x.maxpool_grad(ptr, dy, dx, n, h, w, c, fh, fw, sh, sw, top, left, oh, ow),
+    gatherRows: (ptr, rows, count, row, out) => x.gather_rows(ptr, rows, count, row, out),
+    malloc: (bytes) => module._malloc(bytes) >>> 0,
+    free: (ptr) => module._free(ptr)
+  }
+}
+
+/** Byte offset of a tensor's data in the backend's heap. */
+export function heapOffset(backend: BackendWasm, t: tf.TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId).memoryOffset
+}

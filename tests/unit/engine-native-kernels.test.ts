@@ -1,0 +1,227 @@
+import * as tf from '@tensorflow/tfjs'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { initBackend, useBackend } from '../../src-main/engine/backends'
+import { buildModel } from '../../src-main/engine/build-model'
+import { planMatMul } from '../../src-main/engine/wasm/gemm-kernels'
+import { nativeKernels, nativeKernelsError } from '../../src-main/engine/wasm/native-kernels'
+import { ModelSpec } from '../../src-main/shared/layers'
+
+const root = resolve(__dirname, '../..')
+
+/** Runs `make` on cpu and on wasm and returns both results as plain arrays. */
+async function onBoth(make: () => tf.Tensor): Promise<{ cpu: Float32Array; wasm: Float32Array; shape: number[] }> {
+  const run = async (backend: 'cpu' | 'wasm'): Promise<{ values: Float32Array; shape: number[] }> => {
+    await useBackend(backend)
+    const t = tf.tidy(make)
+    const values = Float32Array.from(await t.data())
+    const shape = t.shape
+    t.dispose()
+    return { values, shape }
+  }
+  const cpu = await run('cpu')
+  const wasm = await run('wasm')
+  expect(wasm.shape).toEqual(cpu.shape)
+  return { cpu: cpu.values, wasm: wasm.values, shape: cpu.shape }
+}
+
+function expectClose(actual: Float32Array, expected: Float32Array, relative = 1e-4): void {
+  expect(actual.length).toBe(expected.length)
+  const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 1)
+  let worst = 0
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]))
+  expect(worst / scale).toBeLessThan(relative)
+}
+
+const normal = (shape: number[], seed: number): tf.Tensor => tf.randomNormal(shape, 0, 1, 'float32', seed)
+
+beforeAll(async () => {
+  await initBackend({ force: 'wasm' })
+})
+
+describe('the native kernels module', () => {
+  it('loads into the wasm backend it serves', () => {
+    expect(nativeKernels(tf.backend() as BackendWasm)).not.toBeNull()
+    expect(nativeKernelsError()).toBeNull()
+  })
+
+  it('is the build of kernels.c that is committed (when this machine has the same clang)', (ctx) => {
+    let version: string
+    try {
+      version = execFileSync('clang', ['--version'], { encoding: 'utf8' }).split('\n')[0].trim()
+    } catch {
+      ctx.skip()
+      return
+    }
+    const committed = readFileSync(resolve(root, 'src-main/engine/wasm/kernels-binary.ts'), 'utf8')
+    if (!committed.includes(JSON.stringify(version))) ctx.skip()
+    const out = execFileSync(process.execPath, [resolve(root, 'scripts/build-wasm-kernels.mjs'), '--check'], { encoding: 'utf8' })
+    expect(out).toMatch(/matches/)
+  })
+})
+
+describe('planMatMul', () => {
+  it('reads plain and transposed operands', () => {
+    expect(planMatMul([3, 4], [4, 5], false, false)).toMatchObject({ batch: 1, m: 3, k: 4, n: 5, lda: 4, ldb: 5, outShape: [3, 5] })
+    expect(planMatMul([4, 3], [5, 4], true, true)).toMatchObject({ batch: 1, m: 3, k: 4, n: 5, lda: 3, ldb: 4, outShape: [3, 5] })
+  })
+
+  it('maps equal batch dimensions to strided matrices and broadcasts a single matrix', () => {
+    expect(planMatMul([2, 3, 3, 4], [2, 3, 4, 5], false, false)).toMatchObject({ batch: 6, strideA: 12, strideB: 20, outShape: [2, 3, 3, 5] })
+    expect(planMatMul([1, 3, 4], [6, 4, 5], false, false)).toMatchObject({ batch: 6, strideA: 0, strideB: 20, outShape: [6, 3, 5] })
+    expect(planMatMul([6, 3, 4], [4, 5], false, false)).toMatchObject({ batch: 6, strideA: 12, strideB: 0, outShape: [6, 3, 5] })
+  })
+
+  it('declines what it does not cover, so tfjs handles it', () => {
+    expect(planMatMul([2, 1, 3, 4], [1, 5, 4, 5], false, false)).toBeNull()
+    expect(planMatMul([3, 4], [5, 6], false, false)).toBeNull()
+    expect(planMatMul([4], [4, 5], false, false)).toBeNull()
+  })
+})
+
+describe('GEMM on wasm against the cpu backend', () => {
+  // Sizes cross every blocking edge in kernels.c: MR 6, NR 8, KC 512, MC 96, NC 1024.
+  const sizes: [number, number, number][] = [
+    [1, 1, 1],
+    [7, 5, 3],
+    [32, 784, 100],
+    [97, 33, 17],
+    [13, 600, 1030],
+    [6, 8, 16]
+  ]
+  const cases = sizes.flatMap(([m, k, n]) =>
+    [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true]
+    ].map(([ta, tb]) => [`${m}x${k}x${n}${ta ? ' A^T' : ''}${tb ? ' B^T' : ''}`, m, k, n, ta, tb] as const)
+  )
+
+  it.each(cases)('%s', async (_, m, k, n, ta, tb) => {
+    const { cpu, wasm } = await onBoth(() => tf.matMul(normal(ta ? [k, m] : [m, k], 1), normal(tb ? [n, k] : [k, n], 2), ta, tb))
+    expectClose(wasm, cpu)
+  })
+
+  it('batched and broadcast products', async () => {
+    const same = await onBoth(() => tf.matMul(normal([2, 3, 5, 4], 3), normal([2, 3, 4, 7], 4), false, false))
+    expectClose(same.wasm, same.cpu)
+    const shared = await onBoth(() => tf.matMul(normal([4, 5], 5), normal([3, 6, 4], 6), true, true))
+    expectClose(shared.wasm, shared.cpu)
+    const unusual = await onBoth(() => tf.matMul(normal([2, 1, 3, 4], 7), normal([1, 3, 4, 2], 8)))
+    expectClose(unusual.wasm, unusual.cpu)
+  })
+
+  it('zero-sized products give zeros of the right shape', async () => {
+    const { cpu, wasm, shape } = await onBoth(() => tf.matMul(tf.zeros([3, 0]), tf.zeros([0, 4])))
+    expect(shape).toEqual([3, 4])
+    expect(Array.from(wasm)).toEqual(Array.from(cpu))
+  })
+
+  it('fused products with bias and ReLU, and with activations it leaves to tfjs', async () => {
+    for (const activation of ['linear', 'relu', 'elu'] as const) {
+      const { cpu, wasm } = await onBoth(() => tf.fused.matMul({ a: normal([9, 20], 9), b: normal([20, 11], 10), bias: normal([11], 11), activation }))
+      expectClose(wasm, cpu)
+    }
+    const noBias = await onBoth(() => tf.fused.matMul({ a: normal([20, 9], 12), b: normal([11, 20], 13), transposeA: true, transposeB: true, activation: 'relu' }))
+    expectClose(noBias.wasm, noBias.cpu)
+  })
+
+  it('leaves no tensors behind', async () => {
+    await useBackend('wasm')
+    const before = tf.memory().numTensors
+    tf.tidy(() => tf.matMul(normal([40, 30], 1), normal([20, 30], 2), false, true)).dispose()
+    tf.tidy(() => tf.fused.matMul({ a: normal([4, 3], 1), b: normal([3, 2], 2), bias: normal([2], 3), activation: 'relu' })).dispose()
+    expect(tf.memory().numTensors).toBe(before)
+  })
+})
+
+describe('row gathers on wasm', () => {
+  it('gather rows of images and of int32 labels as the cpu backend does', async () => {
+    const images = await onBoth(() => tf.gather(normal([10, 1, 3, 3], 1), tf.tensor1d([9, 0, 4, 4], 'int32')))
+    expect(Array.from(images.wasm)).toEqual(Array.from(images.cpu))
+    const labels = await onBoth(() => tf.gather(tf.tensor1d([5, 6, 7, 8], 'int32'), tf.tensor2d([[3, 0], [1, 1]], [2, 2], 'int32')).toFloat())
+    expect(Array.from(labels.wasm)).toEqual([8, 5, 6, 6])
+    const otherAxis = await onBoth(() => tf.gather(normal([3, 4], 2), tf.tensor1d([3, 1], 'int32'), 1))
+    expect(Array.from(otherAxis.wasm)).toEqual(Array.from(otherAxis.cpu))
+  })
+
+  it('names an index out of range instead of reading past the data', async () => {
+    await useBackend('wasm')
+    const x = tf.zeros([4, 2])
+    const idx = tf.tensor1d([1, 4], 'int32')
+    expect(() => tf.gather(x, idx)).toThrow(/index 4 is not in \[0, 3\]/)
+    tf.dispose([x, idx])
+  })
+})
+
+describe('Conv2D filter and input gradients through im2col and GEMM', () => {
+  it('match the cpu backend on shapes with partial tiles', async () => {
+    const grads = (): tf.Tensor => {
+      const x = normal([3, 12, 11, 7], 1) as tf.Tensor4D
+      const f = normal([3, 3, 7, 13], 2) as tf.Tensor4D
+      const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, [2, 1], 'same'))))([x, f])
+      return tf.concat([tf.reshape(dx, [-1]), tf.reshape(df, [-1])])
+    }
+    const { cpu, wasm } = await onBoth(grads)
+    expectClose(wasm, cpu)
+  })
+})
+
+describe('the first layer skips its input gradient', () => {
+  const convFirst = ModelSpec.parse({
+    name: 'first',
+    inputShape: [2, 6, 6],
+    layers: [
+      { type: 'conv2d', filters: 3, kernel: 3, padding: 1, activation: 'relu' },
+      { type: 'conv2d', filters: 4, kernel: 3, stride: 2 },
+      { type: 'flatten' },
+      { type: 'dense', units: 5 },
+      { type: 'dense', units: 3, activation: 'sigmoid' }
+    ]
+  })
+
+  const lossOf = (model: tf.LayersModel, x: tf.Tensor): tf.Scalar => tf.sum(tf.square(model.apply(x, { training: true }) as tf.Tensor))
+
+  it('runs one Conv2DBackpropInput for two conv layers', async () => {
+    await useBackend('wasm')
+    const model = buildModel(convFirst, { seed: 3 })
+    const x = normal([2, 2, 6, 6], 4)
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
+    const profile = await tf.profile(() => {
+      const { value, grads } = tf.variableGrads(() => lossOf(model, x), vars)
+      tf.dispose([value, ...Object.values(grads)])
+    })
+    expect(profile.kernels.filter((k) => k.name === 'Conv2DBackpropInput')).toHaveLength(1)
+    expect(profile.kernels.filter((k) => k.name === 'Conv2DBackpropFilter')).toHaveLength(2)
+    tf.dispose(x)
+    model.dispose()
+  })
+
+  it('gives the same outputs and weight gradients as the same model loaded back from its saved form', async () => {
+    await useBackend('wasm')
+    for (const spec of [convFirst, ModelSpec.parse({ name: 'mlp', inputShape: [4], layers: [{ type: 'dense', units: 6, activation: 'tanh' }, { type: 'dense', units: 2 }] })]) {
+      const patched = buildModel(spec, { seed: 5 })
+      const artifacts = await new Promise<tf.io.ModelArtifacts>((done) => {
+        void patched.save(tf.io.withSaveHandler(async (a) => (done(a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })))
+      })
+      const plain = await tf.loadLayersModel(tf.io.fromMemory(artifacts))
+      const x = normal([3, ...spec.inputShape], 6)
+      const gradsOf = (model: tf.LayersModel): Float32Array => {
+        const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
+        const { value, grads } = tf.variableGrads(() => lossOf(model, x), vars)
+        const flat = tf.concat([tf.reshape(value, [1]), ...vars.map((v) => tf.reshape(grads[v.name], [-1]))])
+        const out = flat.dataSync() as Float32Array
+        tf.dispose([value, flat, ...Object.values(grads)])
+        return out
+      }
+      expectClose(gradsOf(patched), gradsOf(plain), 1e-5)
+      tf.dispose(x)
+      patched.dispose()
+      plain.dispose()
+    }
+  })
+})
