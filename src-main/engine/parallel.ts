@@ -9,6 +9,7 @@
  * samples independently (no batch norm).
  */
 import * as tf from '@tensorflow/tfjs'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
@@ -84,11 +85,6 @@ export function worthSplitting(spec: ModelSpec, batchSize: number): boolean {
 /** How many rows the engine's own thread takes of a batch of n. */
 const mainShare = (n: number): number => Math.ceil(n / 2)
 
-/** sums[i] = mine[i] + theirs[i], in an order both threads share so both get the same bits. */
-function addHalves(a: Float32Array, b: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i]
-}
-
 function gradientViews(grads: SharedArrayBuffer, total: number, step: number): { main: Float32Array; peer: Float32Array } {
   const base = (step % 2) * 2 * total
   return {
@@ -97,42 +93,58 @@ function gradientViews(grads: SharedArrayBuffer, total: number, step: number): {
   }
 }
 
-/** Copies a gradient tensor, scaled, into `into` at `offset`. */
-function writeScaled(g: tf.Tensor, scale: number, into: Float32Array, offset: number): void {
-  const v = g.dataSync() as Float32Array
-  for (let i = 0; i < v.length; i++) into[offset + i] = v[i] * scale
+/** Copies gradient tensors, back to back, into `into`: straight from the wasm heap, no staging copy. */
+function writeGradients(grads: tf.Tensor[], into: Float32Array): void {
+  const backend = tf.backend() as BackendWasm
+  let offset = 0
+  for (const g of grads) {
+    into.set(backend.typedArrayFromHeap(g) as Float32Array, offset)
+    offset += g.size
+  }
 }
 
-/** Applies the summed gradient; both threads call it with identical inputs. */
-function applySum(optimizer: tf.Optimizer, vars: tf.Variable[], views: { main: Float32Array; peer: Float32Array }, sum: Float32Array): void {
-  addHalves(views.main, views.peer, sum)
+/**
+ * Applies mine + theirs. Both threads call it, each with its own half as `mine`: float addition
+ * is commutative, so both get the same bits and the two copies of the weights stay identical.
+ */
+function applySum(optimizer: tf.Optimizer, vars: tf.Variable[], mine: tf.Tensor[], theirs: Float32Array): void {
   const named: tf.NamedTensorMap = {}
   let offset = 0
-  for (const v of vars) {
-    named[v.name] = tf.tensor(sum.subarray(offset, offset + v.size), v.shape)
-    offset += v.size
-  }
+  tf.tidy(() => {
+    vars.forEach((v, i) => {
+      named[v.name] = tf.keep(tf.add(mine[i], tf.tensor(theirs.subarray(offset, offset + v.size), v.shape)))
+      offset += v.size
+    })
+  })
   optimizer.applyGradients(named)
   tf.dispose(Object.values(named))
 }
 
-/** The training step of a batch half: loss, correct count and gradients (caller disposes). */
+/**
+ * The training step of a batch half: its loss and correct count, and the gradient of its loss
+ * scaled by its share of the batch, so the two halves add up to the whole batch's mean gradient.
+ * The caller disposes.
+ */
 function halfGradients(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   vars: tf.Variable[],
   head: ClassifierHead,
+  share: number,
   makeBatch: () => { x: tf.Tensor; y: tf.Tensor1D }
 ): { loss: tf.Scalar; correct: tf.Scalar; grads: tf.Tensor[] } {
   let correct: tf.Scalar | undefined
+  let loss: tf.Scalar | undefined
   const { value, grads } = optimizer.computeGradients(() => {
     const { x, y } = makeBatch()
     const out = model.apply(x, { training: true }) as tf.Tensor
     correct = tf.keep(tf.sum<tf.Scalar>(tf.equal(predictedOf(head, out), y).toInt()))
-    return lossOf(head, out, y)
+    loss = tf.keep(lossOf(head, out, y))
+    return tf.mul(loss, share)
   }, vars)
-  if (!correct) throw new Error('no accuracy from the forward pass')
-  return { loss: value, correct, grads: vars.map((v) => grads[v.name]) }
+  value.dispose()
+  if (!correct || !loss) throw new Error('no loss or accuracy from the forward pass')
+  return { loss, correct, grads: vars.map((v) => grads[v.name]) }
 }
 
 /** The engine thread's side: owns the helper thread for one training run. */
@@ -141,7 +153,6 @@ export class DataParallel {
   private readonly peerLoss: Float64Array
   private readonly images: Float32Array
   private readonly labels: Int32Array
-  private readonly sum: Float32Array
   private step = 0
   private readonly total: number
 
@@ -157,7 +168,6 @@ export class DataParallel {
     this.images = new Float32Array(init.images)
     this.labels = new Int32Array(init.labels)
     this.total = init.weights.reduce((a, w) => a + w.length, 0)
-    this.sum = new Float32Array(this.total)
   }
 
   /**
@@ -255,17 +265,13 @@ export class DataParallel {
     const idx = tf.tensor1d(mine, 'int32')
     let half: ReturnType<typeof halfGradients> | undefined
     try {
-      half = halfGradients(model, optimizer, vars, head, () => ({ x: myShifts ? gatherShifted(xAll, myShifts) : tf.gather(xAll, idx), y: tf.gather(yAll, idx) }))
-      let offset = 0
-      for (const g of half.grads) {
-        writeScaled(g, mine.length / n, views.main, offset)
-        offset += g.size
-      }
-      const [loss, correct] = [half.loss.dataSync()[0], half.correct.dataSync()[0]]
+      half = halfGradients(model, optimizer, vars, head, mine.length / n, () => ({ x: myShifts ? gatherShifted(xAll, myShifts) : tf.gather(xAll, idx), y: tf.gather(yAll, idx) }))
+      writeGradients(half.grads, views.main)
       Atomics.store(this.ctrl, MAIN_DONE, step)
       Atomics.notify(this.ctrl, MAIN_DONE)
+      const [loss, correct] = [half.loss.dataSync()[0], half.correct.dataSync()[0]]
       await Promise.race([waitChange(this.ctrl, PEER_DONE, step - 1, 120_000), this.failed])
-      applySum(optimizer, vars, views, this.sum)
+      applySum(optimizer, vars, half.grads, views.peer)
       const total = (loss * mine.length + this.peerLoss[0]) / n
       if (!Number.isFinite(total)) throw new Error(`The loss became ${total}: lower the learning rate`)
       return { loss: total, correct: correct + Atomics.load(this.ctrl, PEER_CORRECT) }
@@ -297,7 +303,6 @@ export async function runTrainPeer(init: PeerInit): Promise<void> {
     const labels = new Int32Array(init.labels)
     const peerLoss = new Float64Array(init.peerLoss)
     const total = init.weights.reduce((a, w) => a + w.length, 0)
-    const sum = new Float32Array(total)
     const sampleShape = spec.inputShape
     const sampleSize = sampleShape.reduce((a, b) => a * b, 1)
     Atomics.store(ctrl, READY, 1)
@@ -311,25 +316,21 @@ export async function runTrainPeer(init: PeerInit): Promise<void> {
       const rows = Atomics.load(ctrl, PEER_COUNT)
       const n = Atomics.load(ctrl, TOTAL)
       const views = gradientViews(init.grads, total, step)
-      const half = halfGradients(model, optimizer, vars, head, () => ({
+      const half = halfGradients(model, optimizer, vars, head, rows / n, () => ({
         x: tf.tensor(images.subarray(0, rows * sampleSize), [rows, ...sampleShape]),
         y: tf.tensor1d(labels.subarray(0, rows), 'int32')
       }))
-      let offset = 0
-      for (const g of half.grads) {
-        writeScaled(g, rows / n, views.peer, offset)
-        offset += g.size
-      }
+      writeGradients(half.grads, views.peer)
       peerLoss[0] = half.loss.dataSync()[0] * rows
       Atomics.store(ctrl, PEER_CORRECT, half.correct.dataSync()[0])
-      tf.dispose([half.loss, half.correct, ...half.grads])
       Atomics.store(ctrl, PEER_DONE, step)
       Atomics.notify(ctrl, PEER_DONE)
       while (Atomics.load(ctrl, MAIN_DONE) !== step) {
         if (Atomics.load(ctrl, STEP) === 0) return
         Atomics.wait(ctrl, MAIN_DONE, Atomics.load(ctrl, MAIN_DONE), 1000)
       }
-      applySum(optimizer, vars, views, sum)
+      applySum(optimizer, vars, half.grads, views.main)
+      tf.dispose([half.loss, half.correct, ...half.grads])
     }
   } catch (err) {
     Atomics.store(ctrl, READY, -1)

@@ -225,3 +225,39 @@ describe('the first layer skips its input gradient', () => {
     }
   })
 })
+
+describe('Identity on wasm', () => {
+  it('shares the data instead of copying it, and the clone outlives the original', async () => {
+    await useBackend('wasm')
+    const x = tf.tensor2d([[1, 2], [3, 4]])
+    const y = tf.clone(x)
+    expect(y.dataId).toBe(x.dataId)
+    x.dispose()
+    expect(Array.from(await y.data())).toEqual([1, 2, 3, 4])
+    y.dispose()
+  })
+
+  it('keeps a training step from copying the dataset it gathers from', async () => {
+    await useBackend('wasm')
+    const heap = (tf.backend() as BackendWasm).wasm as unknown as { _malloc(bytes: number): number }
+    const malloc = heap._malloc
+    let allocated = 0
+    heap._malloc = (bytes: number) => {
+      allocated += bytes
+      return malloc(bytes)
+    }
+    const data = tf.zeros([4096, 64])
+    const w = tf.variable(tf.ones([64, 2]))
+    try {
+      allocated = 0
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.matMul(tf.gather(data, tf.tensor1d([1, 2, 3], 'int32')), w)), [w])
+      tf.dispose([value, ...Object.values(grads)])
+      // A copy of `data` would be 1 MB; the batch, its products and gradients are a few hundred bytes.
+      expect(allocated).toBeGreaterThan(0)
+      expect(allocated).toBeLessThan(16 * 1024)
+    } finally {
+      heap._malloc = malloc
+      tf.dispose([data, w])
+    }
+  })
+})
