@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { nativeBatchMatMul, nativeConv2dFilterGradient, nativeConv2dInputGradient, nativeFusedMatMul, nativeGather, nativeMaxPoolGrad } from './wasm/gemm-kernels'
+import { nativeBatchMatMul, nativeConv2dFilterGradient, nativeConv2dInputGradient, nativeFusedMatMul, nativeGather, nativeMaxPoolGrad, nativeSum } from './wasm/gemm-kernels'
 
 /** Kernels a layer type's backward pass needs beyond what every backend has. */
 export const GRADIENT_KERNELS_BY_LAYER: Readonly<Record<string, readonly string[]>> = {
@@ -264,6 +264,11 @@ export function registerWasmGradientKernels(): void {
   }
   if (tf.getKernel('Identity', 'wasm')) tf.unregisterKernel('Identity', 'wasm')
   tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identityWasm })
+  const sum = tf.getKernel('Sum', 'wasm')
+  if (sum) {
+    tf.unregisterKernel('Sum', 'wasm')
+    tf.registerKernel({ ...sum, kernelFunc: nativeSum(sum.kernelFunc) })
+  }
   const gather = tf.getKernel('GatherV2', 'wasm')
   if (gather) {
     tf.unregisterKernel('GatherV2', 'wasm')

@@ -261,3 +261,26 @@ describe('Identity on wasm', () => {
     }
   })
 })
+
+describe('Sum over leading axes on wasm', () => {
+  it('matches the cpu backend for bias-gradient reductions, keepDims and negative axes', async () => {
+    const cases: [number[], number | number[], boolean][] = [
+      [[4, 5, 6, 7], [0, 1, 2], false],
+      [[4, 5, 6, 7], [0, 1, 2], true],
+      [[3, 9], 0, false],
+      [[3, 4, 5], [-3, -2], false],
+      [[2, 3, 5], [1, 0], false]
+    ]
+    for (const [shape, axis, keepDims] of cases) {
+      const { cpu, wasm } = await onBoth(() => tf.sum(normal(shape, 3), axis, keepDims))
+      expectClose(wasm, cpu, 1e-5)
+    }
+  })
+
+  it('leaves other reductions to tfjs, with the same answers', async () => {
+    for (const axis of [[1, 2], [2], [0, 1, 2], -1]) {
+      const { cpu, wasm } = await onBoth(() => tf.sum(normal([3, 4, 5], 4), axis))
+      expectClose(wasm, cpu, 1e-5)
+    }
+  })
+})

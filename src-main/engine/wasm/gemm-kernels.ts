@@ -209,3 +209,26 @@ export function nativeGather(original: tf.KernelFunc): tf.KernelFunc {
     return out
   }
 }
+
+/**
+ * Sums over leading axes (what every bias gradient asks for: all axes but channels) straight
+ * down the rows; tfjs's wasm Sum transposes the reduced axes innermost first, a full copy of a
+ * conv layer's output per step. Other reductions keep the original.
+ */
+export function nativeSum(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo }
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean }
+    const backend = args.backend as BackendWasm
+    const native = nativeKernels(backend)
+    const rank = x.shape.length
+    const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b)
+    const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i)
+    if (!native || x.dtype !== 'float32' || !leading) return original(args)
+    const kept = x.shape.slice(axes.length)
+    const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32')
+    const cols = product(kept)
+    if (cols > 0) native.sumRows(heapOffset(backend, x), product(x.shape.slice(0, axes.length)), cols, heapOffset(backend, out))
+    return out
+  }
+}

@@ -290,3 +290,14 @@ void maxpool_grad(const float *x, const float *dy, float *dx, int n, int h, int 
 void gather_rows(const float *x, const int *rows, int count, int row, float *out) {
   for (int r = 0; r < count; r++) __builtin_memcpy(out + r * row, x + rows[r] * row, (unsigned long)row * sizeof(float));
 }
+
+/** out[j] = sum over i of x[i * cols + j]: a reduction over leading axes (a bias gradient) with no transpose. */
+void sum_rows(const float *x, int rows, int cols, float *out) {
+  __builtin_memset(out, 0, (unsigned long)cols * sizeof(float));
+  for (int i = 0; i < rows; i++) {
+    const float *row = x + i * cols;
+    int j = 0;
+    for (; j + 4 <= cols; j += 4) wasm_v128_store(out + j, wasm_f32x4_add(wasm_v128_load(out + j), wasm_v128_load(row + j)));
+    for (; j < cols; j++) out[j] += row[j];
+  }
+}

@@ -21,6 +21,8 @@ export interface NativeKernels {
   maxPoolGrad(x: number, dy: number, dx: number, shape: [number, number, number, number], window: [number, number], strides: [number, number], pads: [number, number], out: [number, number]): void
   /** out[r] = x[rows[r]], rows of `row` 4-byte values; `rows` is a heap address of int32s. */
   gatherRows(x: number, rows: number, count: number, row: number, out: number): void
+  /** out[j] = sum over i of x[i, j], for a rows x cols matrix. */
+  sumRows(x: number, rows: number, cols: number, out: number): void
   malloc(bytes: number): number
   free(ptr: number): void
 }
@@ -33,6 +35,7 @@ interface Exports {
   col2im(...args: number[]): void
   maxpool_grad(...args: number[]): void
   gather_rows(...args: number[]): void
+  sum_rows(...args: number[]): void
 }
 
 interface EmscriptenModule {
@@ -77,6 +80,7 @@ function instantiate(module: EmscriptenModule): NativeKernels {
     col2im: (col, [n, h, w, c], [kh, kw], [sh, sw], [top, left], [oh, ow], dx) => x.col2im(col, n, h, w, c, kh, kw, sh, sw, top, left, oh, ow, dx),
     maxPoolGrad: (ptr, dy, dx, [n, h, w, c], [fh, fw], [sh, sw], [top, left], [oh, ow]) => x.maxpool_grad(ptr, dy, dx, n, h, w, c, fh, fw, sh, sw, top, left, oh, ow),
     gatherRows: (ptr, rows, count, row, out) => x.gather_rows(ptr, rows, count, row, out),
+    sumRows: (ptr, rows, cols, out) => x.sum_rows(ptr, rows, cols, out),
     malloc: (bytes) => module._malloc(bytes) >>> 0,
     free: (ptr) => module._free(ptr)
   }
