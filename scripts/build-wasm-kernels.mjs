@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const source = join(root, 'src-main/engine/wasm/kernels.c')
 const target = join(root, 'src-main/engine/wasm/kernels-binary.ts')
-const EXPORTS = ['sgemm', 'sgemm_scratch_floats', 'bias_relu', 'im2col', 'col2im', 'maxpool_grad', 'gather_rows', 'sum_rows']
+const EXPORTS = ['sgemm', 'sgemm_scratch_floats', 'bias_relu', 'im2col', 'col2im', 'maxpool_grad', 'gather_rows', 'sum_rows', 'adam_step']
 
 export function clangVersion() {
   return execFileSync('clang', ['--version'], { encoding: 'utf8' }).split('\n')[0].trim()
@@ -25,7 +25,7 @@ export function compileKernels() {
   try {
     const out = join(dir, 'kernels.wasm')
     execFileSync('clang', [
-      '--target=wasm32', '-O3', '-msimd128', '-mbulk-memory', '-nostdlib', '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--strip-all',
+      '--target=wasm32', '-O3', '-msimd128', '-mbulk-memory', '-nostdlib', '-ffp-contract=off', '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--strip-all',
       ...EXPORTS.map((e) => `-Wl,--export=${e}`), '-o', out, source
     ], { stdio: ['ignore', 'inherit', 'inherit'] })
     const bytes = readFileSync(out)

@@ -14,7 +14,8 @@ import { buildModel } from './build-model'
 import { headOf } from './head'
 import { DataParallel } from './parallel'
 import { mulberry32, range, shuffleInPlace } from '../shared/rng'
-import { makeOptimizer, trainStep } from './train'
+import { makeOptimizer } from './optimizer'
+import { trainStep } from './train'
 
 export interface BenchmarkOptions {
   /** Preset names or specs. */

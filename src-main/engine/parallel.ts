@@ -21,6 +21,7 @@ import { buildModel } from './build-model'
 import { headOf, lossOf, predictedOf, type ClassifierHead } from './head'
 import { batchShiftIndex, type ShiftMode } from './shift'
 import { gatherShifted } from './augment'
+import { makeOptimizer } from './optimizer'
 
 const nodeRequire = createRequire(typeof __filename === 'string' ? __filename : import.meta.url)
 
@@ -298,7 +299,7 @@ export async function runTrainPeer(init: PeerInit): Promise<void> {
     const model = buildModel(spec)
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
     vars.forEach((v, i) => v.assign(tf.tensor(init.weights[i], v.shape)))
-    const optimizer = init.optimizer.optimizer === 'sgd' ? tf.train.sgd(init.optimizer.learningRate) : tf.train.adam(init.optimizer.learningRate, 0.9, 0.999, 1e-8)
+    const optimizer = makeOptimizer(init.optimizer)
     const images = new Float32Array(init.images)
     const labels = new Int32Array(init.labels)
     const peerLoss = new Float64Array(init.peerLoss)

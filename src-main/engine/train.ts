@@ -13,6 +13,7 @@ import { headOf, lossOf, predictedOf, type ClassifierHead } from './head'
 import { checkDatasetFits, checkLabelsFit, evaluateModel } from './inference'
 import type { LoadedModel } from './model-io'
 import { DataParallel } from './parallel'
+import { makeOptimizer } from './optimizer'
 import { mulberry32, randomSeed, range, shuffleInPlace } from '../shared/rng'
 import { missingGradientKernels } from './wasm-kernels'
 import { augmentPlan, gatherShifted } from './augment'
@@ -97,11 +98,6 @@ export async function chooseTrainingBackend(
     reasons.push(`${name} lacks ${lacking.join(', ')}`)
   }
   throw new Error(`No backend can train this model: ${reasons.join('; ')}`)
-}
-
-export function makeOptimizer(config: Pick<TrainConfig, 'optimizer' | 'learningRate'>): tf.Optimizer {
-  // PyTorch's Adam epsilon (1e-8), not Keras's 1e-7.
-  return config.optimizer === 'sgd' ? tf.train.sgd(config.learningRate) : tf.train.adam(config.learningRate, 0.9, 0.999, 1e-8)
 }
 
 /** Deterministic hold-out: the same seed always holds out the same samples. */

@@ -6,6 +6,7 @@ import { resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, useBackend } from '../../src-main/engine/backends'
 import { buildModel } from '../../src-main/engine/build-model'
+import { FusedAdam, makeOptimizer } from '../../src-main/engine/optimizer'
 import { planMatMul } from '../../src-main/engine/wasm/gemm-kernels'
 import { nativeKernels, nativeKernelsError } from '../../src-main/engine/wasm/native-kernels'
 import { ModelSpec } from '../../src-main/shared/layers'
@@ -282,5 +283,42 @@ describe('Sum over leading axes on wasm', () => {
       const { cpu, wasm } = await onBoth(() => tf.sum(normal([3, 4, 5], 4), axis))
       expectClose(wasm, cpu, 1e-5)
     }
+  })
+})
+
+describe('FusedAdam', () => {
+  it('gives the weights tfjs Adam gives, step after step, with odd sizes and a missing gradient', async () => {
+    await useBackend('wasm')
+    const run = (optimizer: tf.Optimizer): Float32Array[] => {
+      const vars = tf.tidy(() => [tf.variable(normal([37, 5], 1), true, `adam-a-${optimizer.getClassName()}`), tf.variable(normal([3], 2), true, `adam-b-${optimizer.getClassName()}`)])
+      for (let step = 0; step < 6; step++) {
+        const grads: tf.NamedTensorMap = { [vars[0].name]: normal([37, 5], 10 + step) }
+        if (step % 2 === 0) grads[vars[1].name] = normal([3], 20 + step)
+        optimizer.applyGradients(grads)
+        tf.dispose(Object.values(grads))
+      }
+      const out = vars.map((v) => v.dataSync() as Float32Array)
+      tf.dispose(vars)
+      optimizer.dispose()
+      return out
+    }
+    const before = tf.memory().numTensors
+    const fused = run(new FusedAdam(0.01, 0.9, 0.999, 1e-8))
+    const reference = run(tf.train.adam(0.01, 0.9, 0.999, 1e-8))
+    fused.forEach((values, i) => expect(Array.from(values)).toEqual(Array.from(reference[i])))
+    expect(tf.memory().numTensors).toBe(before)
+  })
+
+  it('is what training on wasm uses for Adam, and tfjs Adam elsewhere', async () => {
+    await useBackend('wasm')
+    const onWasm = makeOptimizer({ optimizer: 'adam', learningRate: 1e-3 })
+    // tfjs optimizers answer instanceof for any optimizer (Symbol.hasInstance): compare class names.
+    expect(onWasm.getClassName()).toBe(FusedAdam.className)
+    onWasm.dispose()
+    await useBackend('cpu')
+    const onCpu = makeOptimizer({ optimizer: 'adam', learningRate: 1e-3 })
+    expect(onCpu.getClassName()).toBe('Adam')
+    onCpu.dispose()
+    await useBackend('wasm')
   })
 })

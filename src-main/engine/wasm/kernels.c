@@ -301,3 +301,32 @@ void sum_rows(const float *x, int rows, int cols, float *out) {
     for (; j < cols; j++) out[j] += row[j];
   }
 }
+
+/**
+ * One Adam step over n parameters, in tfjs's order of float32 operations (so the result is the
+ * bits tfjs's own Adam gives): m' = m b1 + g c1; v' = v b2 + g^2 c2;
+ * value' = (m' / oma1) / (sqrt(v' / oma2) + eps) * neg_lr + value. Writes to new buffers.
+ */
+void adam_step(const float *value, const float *m, const float *v, const float *g, int n, float b1, float c1, float b2, float c2,
+               float oma1, float oma2, float eps, float neg_lr, float *value_out, float *m_out, float *v_out) {
+  v128_t vb1 = wasm_f32x4_splat(b1), vc1 = wasm_f32x4_splat(c1), vb2 = wasm_f32x4_splat(b2), vc2 = wasm_f32x4_splat(c2);
+  v128_t va1 = wasm_f32x4_splat(oma1), va2 = wasm_f32x4_splat(oma2), veps = wasm_f32x4_splat(eps), vlr = wasm_f32x4_splat(neg_lr);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t gi = wasm_v128_load(g + i);
+    v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), vb1), wasm_f32x4_mul(gi, vc1));
+    v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), vb2), wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), vc2));
+    v128_t step = wasm_f32x4_div(wasm_f32x4_div(mi, va1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vi, va2)), veps));
+    wasm_v128_store(value_out + i, wasm_f32x4_add(wasm_f32x4_mul(step, vlr), wasm_v128_load(value + i)));
+    wasm_v128_store(m_out + i, mi);
+    wasm_v128_store(v_out + i, vi);
+  }
+  for (; i < n; i++) {
+    float mi = m[i] * b1 + g[i] * c1;
+    float vi = v[i] * b2 + (g[i] * g[i]) * c2;
+    float step = (mi / oma1) / (__builtin_sqrtf(vi / oma2) + eps);
+    value_out[i] = step * neg_lr + value[i];
+    m_out[i] = mi;
+    v_out[i] = vi;
+  }
+}

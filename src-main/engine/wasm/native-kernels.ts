@@ -23,8 +23,23 @@ export interface NativeKernels {
   gatherRows(x: number, rows: number, count: number, row: number, out: number): void
   /** out[j] = sum over i of x[i, j], for a rows x cols matrix. */
   sumRows(x: number, rows: number, cols: number, out: number): void
+  /** One Adam step over n floats into new buffers; see kernels.c for the exact float order. */
+  adamStep(ptrs: { value: number; m: number; v: number; g: number; valueOut: number; mOut: number; vOut: number }, n: number, k: AdamConstants): void
   malloc(bytes: number): number
   free(ptr: number): void
+}
+
+/** Adam's float32 constants for one step. */
+export interface AdamConstants {
+  beta1: number
+  oneMinusBeta1: number
+  beta2: number
+  oneMinusBeta2: number
+  /** 1 - beta1^t and 1 - beta2^t. */
+  oneMinusAccBeta1: number
+  oneMinusAccBeta2: number
+  epsilon: number
+  negLearningRate: number
 }
 
 interface Exports {
@@ -36,6 +51,7 @@ interface Exports {
   maxpool_grad(...args: number[]): void
   gather_rows(...args: number[]): void
   sum_rows(...args: number[]): void
+  adam_step(...args: number[]): void
 }
 
 interface EmscriptenModule {
@@ -81,6 +97,8 @@ function instantiate(module: EmscriptenModule): NativeKernels {
     maxPoolGrad: (ptr, dy, dx, [n, h, w, c], [fh, fw], [sh, sw], [top, left], [oh, ow]) => x.maxpool_grad(ptr, dy, dx, n, h, w, c, fh, fw, sh, sw, top, left, oh, ow),
     gatherRows: (ptr, rows, count, row, out) => x.gather_rows(ptr, rows, count, row, out),
     sumRows: (ptr, rows, cols, out) => x.sum_rows(ptr, rows, cols, out),
+    adamStep: (p, n, k) =>
+      x.adam_step(p.value, p.m, p.v, p.g, n, k.beta1, k.oneMinusBeta1, k.beta2, k.oneMinusBeta2, k.oneMinusAccBeta1, k.oneMinusAccBeta2, k.epsilon, k.negLearningRate, p.valueOut, p.mOut, p.vOut),
     malloc: (bytes) => module._malloc(bytes) >>> 0,
     free: (ptr) => module._free(ptr)
   }
