@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { heapOffset, nativeKernels } from './native-kernels'
+import { heapOffset, nativeKernels, type NativeKernels } from './native-kernels'
 
 export interface MatMulPlan {
   batch: number
@@ -104,35 +104,60 @@ export function nativeFusedMatMul(original: tf.KernelFunc): tf.KernelFunc {
   }
 }
 
+/** A convolution's sizes as its patch matrix sees them: one row per output position. */
+interface PatchGeometry {
+  shape: [number, number, number, number]
+  kernel: [number, number]
+  strides: [number, number]
+  pads: [number, number]
+  out: [number, number]
+  rows: number
+  cols: number
+  outChannels: number
+}
+
 /**
- * dW = im2col(x)^T dy: one GEMM over every output position of the batch. The patch matrix is
- * built in a temporary heap buffer freed before returning. Null when the kernels are unavailable.
+ * Runs `body` with a heap buffer for the patch matrix of `info` and returns `outShape`'s output
+ * it filled; null (nothing allocated) when the kernels are unavailable or cannot take the case.
  */
-export function nativeConv2dFilterGradient(
+function withPatches(
   backend: BackendWasm,
-  x: tf.TensorInfo,
-  dy: tf.TensorInfo,
-  info: tf.backend_util.Conv2DInfo
+  info: tf.backend_util.Conv2DInfo,
+  inputs: tf.TensorInfo[],
+  outShape: number[],
+  body: (native: NativeKernels, g: PatchGeometry, col: number, out: number) => void
 ): tf.TensorInfo | null {
   const native = nativeKernels(backend)
-  if (!native || x.dtype !== 'float32' || dy.dtype !== 'float32' || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw } = info
-  const out = backend.makeOutput([kh, kw, c, co], 'float32')
-  const rows = n * oh * ow
-  const cols = kh * kw * c
-  if (cols * co === 0) return out
-  const col = native.malloc(Math.max(4, rows * cols * 4))
-  if (!col) {
-    backend.disposeData(out.dataId)
-    return null
+  if (!native || inputs.some((t) => t.dtype !== 'float32') || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = info
+  const g: PatchGeometry = {
+    shape: [n, h, w, c],
+    kernel: [kh, kw],
+    strides: [info.strideHeight, info.strideWidth],
+    pads: [info.padInfo.top, info.padInfo.left],
+    out: [oh, ow],
+    rows: n * oh * ow,
+    cols: kh * kw * c,
+    outChannels: info.outChannels
   }
+  const col = native.malloc(Math.max(4, g.rows * g.cols * 4))
+  if (!col) return null
   try {
-    native.im2col(heapOffset(backend, x), [n, h, w, c], [kh, kw], [info.strideHeight, info.strideWidth], [info.padInfo.top, info.padInfo.left], [oh, ow], col)
-    native.sgemm(true, false, cols, co, rows, col, cols, heapOffset(backend, dy), co, heapOffset(backend, out), co, false)
+    const out = backend.makeOutput(outShape, 'float32')
+    if (outShape.every((d) => d > 0)) body(native, g, col, heapOffset(backend, out))
+    return out
   } finally {
     native.free(col)
   }
-  return out
+}
+
+/** dW = im2col(x)^T dy: one GEMM over every output position of the batch. */
+export function nativeConv2dFilterGradient(backend: BackendWasm, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo | null {
+  const shape = [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels]
+  return withPatches(backend, info, [x, dy], shape, (native, g, col, out) => {
+    native.im2col(heapOffset(backend, x), g.shape, g.kernel, g.strides, g.pads, g.out, col)
+    native.sgemm(true, false, g.cols, g.outChannels, g.rows, col, g.cols, heapOffset(backend, dy), g.outChannels, out, g.outChannels, false)
+  })
 }
 
 /**
@@ -140,30 +165,12 @@ export function nativeConv2dFilterGradient(
  * patch was read. Replaces a convolution of the dilated, padded dy with the rotated filter,
  * whose multiply-adds on padding zeros were 40% of its work for seed-cnn's second layer.
  */
-export function nativeConv2dInputGradient(
-  backend: BackendWasm,
-  dy: tf.TensorInfo,
-  filter: tf.TensorInfo,
-  info: tf.backend_util.Conv2DInfo
-): tf.TensorInfo | null {
-  const native = nativeKernels(backend)
-  if (!native || dy.dtype !== 'float32' || filter.dtype !== 'float32' || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw } = info
-  const out = backend.makeOutput([n, h, w, c], 'float32')
-  const rows = n * oh * ow
-  const cols = kh * kw * c
-  const col = native.malloc(Math.max(4, rows * cols * 4))
-  if (!col) {
-    backend.disposeData(out.dataId)
-    return null
-  }
-  try {
-    native.sgemm(false, true, rows, cols, co, heapOffset(backend, dy), co, heapOffset(backend, filter), co, col, cols, false)
-    native.col2im(col, [n, h, w, c], [kh, kw], [info.strideHeight, info.strideWidth], [info.padInfo.top, info.padInfo.left], [oh, ow], heapOffset(backend, out))
-  } finally {
-    native.free(col)
-  }
-  return out
+export function nativeConv2dInputGradient(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo | null {
+  const shape = [info.batchSize, info.inHeight, info.inWidth, info.inChannels]
+  return withPatches(backend, info, [dy, filter], shape, (native, g, col, out) => {
+    native.sgemm(false, true, g.rows, g.cols, g.outChannels, heapOffset(backend, dy), g.outChannels, heapOffset(backend, filter), g.outChannels, col, g.cols, false)
+    native.col2im(col, g.shape, g.kernel, g.strides, g.pads, g.out, out)
+  })
 }
 
 /** Max pooling's gradient on NHWC, or null when the kernels are unavailable. */
