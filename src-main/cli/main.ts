@@ -38,7 +38,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
     run: shiftCommand,
     usage: 'shift --run DIR (--index N [--split train|test] | --image FILE) [--from -5 --to 5 --axis x|y --mode roll|zero]'
   },
-  'shift-study': { run: shiftStudyCommand, usage: 'shift-study --runs DIR,DIR,... [--max 5 --limit N --mode roll|zero --grid]' }
+  'shift-study': { run: shiftStudyCommand, usage: 'shift-study --runs DIR,DIR,... | --recipe DIR [--epochs 2 --seed 1 --train-limit N] [--max 5 --limit N --mode roll|zero --grid]' }
 }
 
 function usage(): string {

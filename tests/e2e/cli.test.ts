@@ -3,7 +3,7 @@
  * Fashion-MNIST from Debian's dataset-fashion-mnist package (installed by .ci/run).
  */
 import { existsSync } from 'node:fs'
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -67,6 +67,19 @@ describe('lab summary', () => {
     expect(r.code).not.toBe(0)
     expect(r.stderr.trim().split('\n')).toHaveLength(1)
     expect(r.stderr).toMatch(/^error: no-such-preset is neither a preset/)
+  })
+})
+
+describe('lab shift-study', () => {
+  it('takes exactly one of --runs and --recipe, with a one-line error otherwise', async () => {
+    const both = await lab(['shift-study', '--runs', 'runs/a', '--recipe', join(home, 'never')])
+    expect(both.code).toBe(2)
+    expect(both.stderr.trim().split('\n')).toEqual(['error: --runs and --recipe cannot be combined; give one of them.'])
+    const neither = await lab(['shift-study', '--max', '1'])
+    expect(neither.code).toBe(2)
+    expect(neither.stderr.trim().split('\n')).toHaveLength(1)
+    expect(neither.stderr).toMatch(/give --runs .* or --recipe DIR/)
+    expect(existsSync(join(home, 'never'))).toBe(false)
   })
 })
 
@@ -162,6 +175,42 @@ describe.skipIf(!existsSync(FASHION))('the tutorial experiment on real Fashion-M
     const bad = await lab(['train', '--model', 'seed-mlp', '--data', 'toy', '--augment-mode', 'zero', '--out', join(home, 'x')])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/need --augment-shift/)
+  })
+
+  it('shift-study --recipe trains the four recipe runs, studies them, and reuses them the second time', async () => {
+    const dir = join(home, 'runs', 'recipe')
+    const args = ['shift-study', '--recipe', dir, '--epochs', '1', '--train-limit', '200', '--limit', '50', '--max', '1', '--json']
+    const r = await lab(args)
+    expect(r.stderr).not.toMatch(/^error/m)
+    expect(r.code).toBe(0)
+    const folders = ['seed-mlp', 'seed-cnn', 'seed-cnn-shifts', 'seed-cnn-blurpool'].map((f) => join(dir, f))
+    const metas = await Promise.all(
+      folders.map(async (f) => JSON.parse(await readFile(join(f, 'run.json'), 'utf8')) as { status: string; model: { name: string }; config: { epochs: number; limit?: number; augment?: unknown } })
+    )
+    for (const [i, f] of folders.entries()) {
+      expect(metas[i].status, f).toBe('completed')
+      expect(metas[i].config.epochs).toBe(1)
+      expect(metas[i].config.limit).toBe(200)
+      expect(existsSync(join(f, 'model/model.json')), f).toBe(true)
+    }
+    expect(metas.map((m) => m.model.name)).toEqual(['seed-mlp', 'seed-cnn', 'seed-cnn', 'seed-cnn-blurpool'])
+    expect(metas[2].config.augment).toEqual({ maxShift: 3, axes: 'xy', mode: 'roll' })
+    const lines = jsonLines(r.stdout) as { event?: string; runs?: { run: string; name: string; count: number }[] }[]
+    expect(lines.filter((l) => l.event === 'epoch')).toHaveLength(4)
+    const study = lines[lines.length - 1]
+    expect(study.runs!.map((x) => x.name)).toEqual(['seed-mlp', 'seed-cnn', 'seed-cnn + shifts ±3', 'seed-cnn + BlurPool'])
+    expect(study.runs!.map((x) => x.run)).toEqual(folders)
+    expect(study.runs!.every((x) => x.count === 50)).toBe(true)
+
+    const before = await Promise.all(folders.map(async (f) => (await stat(join(f, 'run.json'))).mtimeMs))
+    const again = await lab(args)
+    expect(again.code).toBe(0)
+    expect(again.stderr.match(/^Reusing /gm)).toHaveLength(4)
+    expect(jsonLines(again.stdout).filter((l) => (l as { event?: string }).event === 'epoch')).toHaveLength(0)
+    const after = await Promise.all(folders.map(async (f) => (await stat(join(f, 'run.json'))).mtimeMs))
+    expect(after).toEqual(before)
+    const rows = (jsonLines(again.stdout).at(-1) as { runs: unknown[] }).runs
+    expect(rows).toHaveLength(4)
   })
 
   it('predicts dropped-in image files and names a file that is not an image', async () => {

@@ -1,17 +1,30 @@
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import type { EngineClient } from '../../engine/client'
 import type { RobustnessResult } from '../../engine/robustness'
+import { readRunMeta } from '../../runs/run-store'
+import { resolveModel } from '../../services/models'
+import { startTraining } from '../../services/training'
+import { TrainConfig } from '../../shared/contract'
+import { shiftRecipe } from '../../shared/shift-recipe'
 import { choiceOption, intOption, required } from '../args'
 import { CliError } from '../cli-error'
 import type { CommandContext } from '../context'
 import { withEngine } from '../engine'
 import { formatTable, percent } from '../format'
 import { openTrainedRun } from '../run-arg'
+import { trainingReporter } from '../train-report'
 
 type Completed = Extract<RobustnessResult, { status: 'completed' }>
+type StudyResult = { dir: string; name: string; result: Completed }
+type OpenRun = { dir: string } & Awaited<ReturnType<typeof openTrainedRun>>
+type StudyOptions = { max: number; limit?: number; mode: 'roll' | 'zero'; grid: boolean }
 
 /**
  * Accuracy and consistency of several runs' models under shifts of their test images (Zhang
  * 2019's protocol): one engine, one study per run in turn; Ctrl-C cancels the study in progress.
+ * With --recipe DIR it first trains the Study view's four runs into DIR (reusing the ones already
+ * completed with the same epochs, seed and limit, so an interrupted recipe resumes), then studies them.
  */
 export async function shiftStudyCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parseArgs({
@@ -19,47 +32,55 @@ export async function shiftStudyCommand(argv: string[], ctx: CommandContext): Pr
     strict: true,
     options: {
       runs: { type: 'string' },
+      recipe: { type: 'string' },
+      epochs: { type: 'string' },
+      seed: { type: 'string' },
+      'train-limit': { type: 'string' },
       max: { type: 'string' },
       limit: { type: 'string' },
       mode: { type: 'string' },
       grid: { type: 'boolean' }
     }
   })
-  const dirs = required(values.runs, 'runs', 'run folders separated by commas, e.g. runs/mlp,runs/cnn')
-    .split(',')
-    .map((d) => d.trim())
-    .filter(Boolean)
-  if (!dirs.length) throw new CliError('--runs names no run folder.')
+  if (values.runs !== undefined && values.recipe !== undefined) throw new CliError('--runs and --recipe cannot be combined; give one of them.')
+  if (values.runs === undefined && values.recipe === undefined) {
+    throw new CliError('give --runs DIR,DIR,... (trained runs to study) or --recipe DIR (train the four recipe runs there, then study them).')
+  }
   const max = intOption(values.max, 'max', 0, 8) ?? 5
   const limit = intOption(values.limit, 'limit', 1)
   const mode = choiceOption(values.mode, 'mode', ['roll', 'zero'] as const) ?? 'roll'
   const grid = values.grid ?? false
-  const runs = await Promise.all(dirs.map(async (dir) => ({ dir, ...(await openTrainedRun(dir)) })))
+  const study = { max, limit, mode, grid }
 
-  const results = await withEngine(undefined, async (engine) => {
-    const out: { dir: string; name: string; result: Completed }[] = []
-    let current: string | null = null
-    const onSigint = (): void => {
-      if (current) void engine.request('robustness/cancel', { jobId: current })
+  let results: StudyResult[]
+  if (values.recipe !== undefined) {
+    const root = values.recipe
+    const options = {
+      epochs: intOption(values.epochs, 'epochs', 1, 100000) ?? 2,
+      seed: intOption(values.seed, 'seed', 0, 2 ** 31 - 1) ?? 1,
+      limit: intOption(values['train-limit'], 'train-limit', 1)
     }
-    process.on('SIGINT', onSigint)
-    const off = engine.on('robustness/progress', (p) => {
-      if (ctx.interactive) process.stderr.write(`\r${p.jobId}: shift ${p.done}/${p.total}\x1b[K`)
-    })
-    try {
-      for (const [i, { dir, run, model }] of runs.entries()) {
-        current = `${i + 1}-${run.id}`
-        const result = await engine.request('model/robustness', { model, data: run.data, split: 'test', limit, max, mode, grid, jobId: current })
-        if (ctx.interactive) process.stderr.write('\n')
-        if (result.status === 'cancelled') throw new CliError(`cancelled during ${dir}.`)
-        out.push({ dir, name: run.name, result })
-      }
-    } finally {
-      off()
-      process.off('SIGINT', onSigint)
+    const steps = await recipeSteps(root, options)
+    results = await withEngine(undefined, (engine) =>
+      interruptible(async (signal) => {
+        const dirs: string[] = []
+        for (const step of steps) dirs.push(await trainStep(engine, step, ctx, signal))
+        const runs = await Promise.all(dirs.map(async (dir) => ({ dir, ...(await openTrainedRun(dir)) })))
+        return studyRuns(engine, runs, study, ctx, signal)
+      })
+    )
+  } else {
+    if (values.epochs !== undefined || values.seed !== undefined || values['train-limit'] !== undefined) {
+      throw new CliError('--epochs, --seed and --train-limit go with --recipe DIR.')
     }
-    return out
-  })
+    const dirs = required(values.runs, 'runs', 'run folders separated by commas, e.g. runs/mlp,runs/cnn')
+      .split(',')
+      .map((d) => d.trim())
+      .filter(Boolean)
+    if (!dirs.length) throw new CliError('--runs names no run folder.')
+    const runs = await Promise.all(dirs.map(async (dir) => ({ dir, ...(await openTrainedRun(dir)) })))
+    results = await withEngine(undefined, (engine) => interruptible((signal) => studyRuns(engine, runs, study, ctx, signal)))
+  }
 
   if (ctx.json) {
     ctx.print(
@@ -94,4 +115,105 @@ export async function shiftStudyCommand(argv: string[], ctx: CommandContext): Pr
     ctx.print(formatTable(['run', ...shifts.map(String)], results.map(({ dir, result }) => [dir, ...result[axis].map((p) => percent(p.consistency))])))
   }
   return 0
+}
+
+/** The recipe's folder names under DIR, as the presets are named. */
+const RECIPE_DIRS = ['seed-mlp', 'seed-cnn', 'seed-cnn-shifts', 'seed-cnn-blurpool']
+
+interface RecipeStep {
+  id: string
+  dir: string
+  label: string
+  model: TrainingModel
+  config: TrainConfig
+}
+type TrainingModel = Awaited<ReturnType<typeof resolveModel>>
+
+/** The four runs with their configs, built as the Study view's recipe() builds them. */
+async function recipeSteps(root: string, options: { epochs: number; seed: number; limit?: number }): Promise<RecipeStep[]> {
+  const [mlp, cnn] = await Promise.all([resolveModel('seed-mlp'), resolveModel('seed-cnn')])
+  return shiftRecipe(mlp, cnn).map((step, i) => ({
+    id: RECIPE_DIRS[i],
+    dir: join(root, RECIPE_DIRS[i]),
+    label: step.label,
+    model: step.model,
+    config: TrainConfig.parse({
+      ...step.model.training,
+      epochs: options.epochs,
+      seed: options.seed,
+      ...(options.limit ? { limit: options.limit } : {}),
+      ...(step.augment ? { augment: step.augment } : {})
+    })
+  }))
+}
+
+/** Ctrl-C while `use` runs cancels whatever the engine is doing; `signal.cancel` says how. */
+interface Interrupt {
+  interrupted: boolean
+  cancel: (() => void) | null
+}
+
+async function interruptible<T>(use: (signal: Interrupt) => Promise<T>): Promise<T> {
+  const signal: Interrupt = { interrupted: false, cancel: null }
+  const onSigint = (): void => {
+    signal.interrupted = true
+    signal.cancel?.()
+  }
+  process.on('SIGINT', onSigint)
+  try {
+    return await use(signal)
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
+}
+
+/** Trains one recipe run into its folder unless a completed run with the same settings is there. */
+async function trainStep(engine: EngineClient, step: RecipeStep, ctx: CommandContext, signal: Interrupt): Promise<string> {
+  if (signal.interrupted) throw new CliError(`cancelled before ${step.dir}; run the same command again to resume.`)
+  const meta = await readRunMeta(step.dir).catch(() => undefined)
+  if (
+    meta?.status === 'completed' &&
+    meta.model.name === step.model.name &&
+    meta.config.epochs === step.config.epochs &&
+    meta.config.seed === step.config.seed &&
+    meta.config.limit === step.config.limit
+  ) {
+    ctx.status(`Reusing ${step.dir}: ${step.label} already trained with these epochs, seed and limit.`)
+    return step.dir
+  }
+  ctx.status(`Training ${step.label} into ${step.dir}`)
+  const { id, label: name, model, config } = step
+  const started = await startTraining({ engine, dir: resolve(step.dir), id, name, model, data: { kind: 'fashion-mnist' }, config, emit: trainingReporter(ctx) })
+  signal.cancel = () => void engine.request('train/cancel', { runId: id }).catch(() => undefined)
+  if (signal.interrupted) signal.cancel()
+  const run = await started.finished.finally(() => (signal.cancel = null))
+  if (ctx.interactive) process.stderr.write('\n')
+  if (run.status === 'cancelled' || signal.interrupted) throw new CliError(`cancelled while training ${step.dir}; run the same command again to resume.`)
+  if (run.status !== 'completed') throw new CliError(`${step.label} ${run.status}${run.error ? `: ${run.error}` : ''}`)
+  return step.dir
+}
+
+/** One study per run in turn on one engine; Ctrl-C cancels the one in progress. */
+async function studyRuns(engine: EngineClient, runs: OpenRun[], options: StudyOptions, ctx: CommandContext, signal: Interrupt): Promise<StudyResult[]> {
+  const { max, limit, mode, grid } = options
+  const out: StudyResult[] = []
+  const off = engine.on('robustness/progress', (p) => {
+    if (ctx.interactive) process.stderr.write(`\r${p.jobId}: shift ${p.done}/${p.total}\x1b[K`)
+  })
+  try {
+    for (const [i, { dir, run, model }] of runs.entries()) {
+      const jobId = `${i + 1}-${run.id}`
+      if (signal.interrupted) throw new CliError(`cancelled before ${dir}.`)
+      signal.cancel = () => void engine.request('robustness/cancel', { jobId }).catch(() => undefined)
+      const result = await engine.request('model/robustness', { model, data: run.data, split: 'test', limit, max, mode, grid, jobId })
+      signal.cancel = null
+      if (ctx.interactive) process.stderr.write('\n')
+      if (result.status === 'cancelled') throw new CliError(`cancelled during ${dir}.`)
+      out.push({ dir, name: run.name, result })
+    }
+  } finally {
+    signal.cancel = null
+    off()
+  }
+  return out
 }

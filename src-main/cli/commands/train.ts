@@ -4,12 +4,13 @@ import { parseArgs } from 'node:util'
 import { RUN_FILE } from '../../runs/run-store'
 import { resolveModel } from '../../services/models'
 import { startTraining } from '../../services/training'
-import { TrainConfig, type LabEvent, type LabEventPayload } from '../../shared/contract'
+import { TrainConfig } from '../../shared/contract'
 import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption, required } from '../args'
 import { CliError } from '../cli-error'
 import type { CommandContext } from '../context'
 import { withEngine } from '../engine'
-import { formatConfusion, formatDuration, formatProgress, percent } from '../format'
+import { formatConfusion, percent } from '../format'
+import { trainingReporter } from '../train-report'
 
 export async function trainCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parseArgs({
@@ -59,7 +60,7 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
   // The model's own training recipe (the tutorial's, for presets) fills what the flags leave out.
   const config = TrainConfig.parse({ ...model.training, ...definedOnly(flags) })
 
-  const emit = <E extends LabEvent>(event: E, payload: LabEventPayload<E>): void => report(ctx, event, payload)
+  const emit = trainingReporter(ctx)
   const run = await withEngine(backend, async (engine) => {
     const started = await startTraining({ engine, dir: out, id: basename(out), name: runName(model.name, data.kind, config), model, data, config, emit })
     return started.finished
@@ -88,20 +89,4 @@ function runName(model: string, data: string, config: TrainConfig): string {
 
 function definedOnly<T extends object>(values: T): Partial<T> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>
-}
-
-function report<E extends LabEvent>(ctx: CommandContext, event: E, payload: LabEventPayload<E>): void {
-  if (event === 'train/progress') {
-    if (ctx.interactive) process.stderr.write(`\r${formatProgress(payload as LabEventPayload<'train/progress'>)}\x1b[K`)
-  } else if (event === 'train/epoch') {
-    const e = payload as LabEventPayload<'train/epoch'>
-    if (ctx.json) {
-      ctx.print(JSON.stringify({ event: 'epoch', ...e }))
-      return
-    }
-    const val = e.valAccuracy !== undefined ? ` val_loss ${e.valLoss?.toFixed(4)} val_acc ${percent(e.valAccuracy)}` : ''
-    const line = `epoch ${e.epoch}: loss ${e.loss.toFixed(4)} acc ${percent(e.accuracy)}${val} (${formatDuration(e.seconds)})`
-    if (ctx.interactive) process.stderr.write(`\r${line}\x1b[K\n`)
-    else ctx.status(line)
-  }
 }

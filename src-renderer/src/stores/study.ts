@@ -2,7 +2,8 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { LabEventPayload, RunSummary } from '@shared/contract'
 import { describeError, lab, request } from '@renderer/api/client'
-import { shiftRecipe, type StudyRow } from '@renderer/components/study/study'
+import type { StudyRow } from '@renderer/components/study/study'
+import { shiftRecipe } from '@shared/shift-recipe'
 import { loadTrainedRuns } from './trained-runs'
 
 let jobCounter = 0

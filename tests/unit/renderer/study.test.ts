@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { consistencyFill, gridRows, shiftRecipe, studyCsv, studySeries, withBlurPool, type StudyRow } from '@renderer/components/study/study'
-import { inferShapes } from '@shared/shapes'
-import { getPreset } from '@shared/presets'
+import { consistencyFill, gridRows, studyCsv, studySeries, type StudyRow } from '@renderer/components/study/study'
 import { robustnessCurves, shiftOffsets } from '@shared/robustness'
 
 function row(runId: string): StudyRow {
@@ -34,19 +32,5 @@ describe('the study helpers', () => {
     expect(g[2].cells.map((c) => c.consistency)).toEqual([0.5, 0.5, 0.5])
     expect(consistencyFill(1)).toBe('rgb(255, 255, 255)')
     expect(consistencyFill(0)).toBe('rgb(0, 0, 0)')
-  })
-
-  it("the recipe's BlurPool CNN keeps seed-cnn's shapes and parameters", () => {
-    const cnn = getPreset('seed-cnn')!
-    const blur = withBlurPool(cnn)
-    expect(blur.layers.filter((l) => l.type === 'blurpool')).toHaveLength(2)
-    expect(blur.layers.some((l) => l.type === 'maxpool2d')).toBe(false)
-    const [a, b] = [inferShapes(cnn), inferShapes(blur)]
-    expect(b.error).toBeUndefined()
-    expect(b.outputShape).toEqual(a.outputShape)
-    expect(b.totals.params).toBe(a.totals.params)
-    const recipe = shiftRecipe(getPreset('seed-mlp')!, cnn)
-    expect(recipe.map((r) => r.label)).toEqual(['seed-mlp', 'seed-cnn', 'seed-cnn + shifts ±3', 'seed-cnn + BlurPool'])
-    expect(recipe[2].augment).toEqual({ maxShift: 3, axes: 'xy', mode: 'roll' })
   })
 })

@@ -1,9 +1,8 @@
 /**
- * The Study view's pure pieces: chart series, the CSV export and the recipe's four models, kept
- * apart from Vue so they can be tested and so the screen, the file and the CLI agree.
+ * The Study view's pure pieces: chart series and the CSV export, kept apart from Vue so they can
+ * be tested and so the screen and the file agree. The recipe's four models are in @shared/shift-recipe.
  */
 import type { RobustnessReport } from '@shared/contract'
-import { LayerSpec, type ModelSpec } from '@shared/layers'
 import type { Series } from '@renderer/charts/series'
 
 export type StudyResult = Extract<RobustnessReport, { status: 'completed' }>
@@ -55,29 +54,4 @@ export function gridRows(result: StudyResult): { dy: number; cells: { dx: number
 export function consistencyFill(c: number): string {
   const v = Math.round(Math.min(1, Math.max(0, c)) * 255)
   return `rgb(${v}, ${v}, ${v})`
-}
-
-/** seed-cnn with every MaxPool2d replaced by Zhang's BlurPool2d of the same stride. */
-export function withBlurPool(spec: ModelSpec): ModelSpec {
-  return {
-    ...spec,
-    name: `${spec.name}-blurpool`,
-    layers: spec.layers.map((l) => (l.type === 'maxpool2d' ? LayerSpec.parse({ type: 'blurpool', pool: 2, blur: 3, stride: typeof l.pool === 'number' ? l.pool : l.pool[0] }) : l))
-  }
-}
-
-export interface RecipeRun {
-  label: string
-  model: ModelSpec
-  augment?: { maxShift: number; axes: 'xy'; mode: 'roll' }
-}
-
-/** The issue's four runs: the MLP, the CNN, the CNN with shifted training images, the CNN with BlurPool. */
-export function shiftRecipe(mlp: ModelSpec, cnn: ModelSpec, maxShift = 3): RecipeRun[] {
-  return [
-    { label: 'seed-mlp', model: mlp },
-    { label: 'seed-cnn', model: cnn },
-    { label: `seed-cnn + shifts ±${maxShift}`, model: cnn, augment: { maxShift, axes: 'xy', mode: 'roll' } },
-    { label: 'seed-cnn + BlurPool', model: withBlurPool(cnn) }
-  ]
 }
