@@ -32,6 +32,10 @@ export function nodeEngineHost(options: NodeHostOptions = {}): EngineHost {
   // child does not depend on its working directory.
   const loader = entry.endsWith('.ts') ? ['--import', pathToFileURL(nodeRequire.resolve('tsx')).href] : []
   const child: ChildProcess = fork(entry, [], {
+    // Its own process group: Ctrl-C in a terminal goes to the CLI, which cancels the job and
+    // closes the engine, instead of killing the engine mid-job. The engine still exits when its
+    // parent goes, since it quits on 'disconnect'.
+    detached: true,
     serialization: 'advanced',
     execArgv: [...loader, ...(options.execArgv ?? [])],
     env: options.env ?? process.env,

@@ -118,6 +118,16 @@ describe.skipIf(!existsSync(FASHION))('the tutorial experiment on real Fashion-M
     expect(history.batches.length).toBe(2 * Math.ceil(3000 / 32))
   })
 
+  it('Ctrl-C in a terminal stops training after the current batch and keeps the run, marked cancelled', async () => {
+    const dir = join(home, 'runs', 'interrupted')
+    const r = await runLab(home, ['train', '--model', 'seed-mlp', '--data', 'fashion-mnist', '--epochs', '50', '--limit', '3000', '--out', dir], 240_000, /epoch 1:/)
+    expect(r.stderr).not.toMatch(/^error|Error:/m)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/Run cancelled/)
+    const saved = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { status: string; epochs?: unknown[] }
+    expect(saved.status).toBe('cancelled')
+  })
+
   it('refuses to overwrite a run without --force', async () => {
     const r = await lab(['train', '--model', 'seed-mlp', '--data', 'toy', '--out', run])
     expect(r.code).toBe(2)

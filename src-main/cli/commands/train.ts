@@ -62,8 +62,19 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
 
   const emit = trainingReporter(ctx)
   const run = await withEngine(backend, async (engine) => {
-    const started = await startTraining({ engine, dir: out, id: basename(out), name: runName(model.name, data.kind, config), model, data, config, emit })
-    return started.finished
+    const id = basename(out)
+    const started = await startTraining({ engine, dir: out, id, name: runName(model.name, data.kind, config), model, data, config, emit })
+    // Ctrl-C stops after the current batch and keeps the run, marked cancelled; a second one quits at once.
+    const onSigint = (): void => {
+      ctx.status('Cancelling after the current batch (Ctrl-C again to quit now)...')
+      void engine.request('train/cancel', { runId: id }).catch(() => undefined)
+    }
+    process.once('SIGINT', onSigint)
+    try {
+      return await started.finished
+    } finally {
+      process.off('SIGINT', onSigint)
+    }
   })
   if (ctx.interactive) process.stderr.write('\n')
   if (ctx.json) {

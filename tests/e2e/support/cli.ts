@@ -12,14 +12,30 @@ export interface CliResult {
   stderr: string
 }
 
-/** `home` becomes CONVLAB_HOME, so each test file keeps its runs and data to itself. */
-export function runLab(home: string, args: string[], timeoutMs = 240_000): Promise<CliResult> {
+/**
+ * `home` becomes CONVLAB_HOME, so each test file keeps its runs and data to itself. With
+ * `interruptOn`, the first output matching it is answered with Ctrl-C as a terminal sends it:
+ * SIGINT to the whole process group.
+ */
+export function runLab(home: string, args: string[], timeoutMs = 240_000, interruptOn?: RegExp): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CONVLAB_HOME: home } })
+    const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CONVLAB_HOME: home }, detached: interruptOn !== undefined })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    let interrupted = false
+    const watch = (): void => {
+      if (!interruptOn || interrupted || !interruptOn.test(stdout + stderr) || child.pid === undefined) return
+      interrupted = true
+      process.kill(-child.pid, 'SIGINT')
+    }
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString()
+      watch()
+    })
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+      watch()
+    })
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`lab ${args.join(' ')} timed out\n${stderr}`))
