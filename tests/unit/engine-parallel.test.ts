@@ -99,6 +99,42 @@ describe('data-parallel training on two threads', () => {
     model.dispose()
   })
 
+  it('keeps in step over many short steps, where the engine thread often finishes a whole step before the helper wakes', async () => {
+    await useBackend('wasm')
+    // Little math per step, but enough per parameter to be split: the helper's wake-ups are as long as its work.
+    const spec = ModelSpec.parse({
+      name: 'tiny-conv',
+      inputShape: [1, 8, 8],
+      layers: [{ type: 'conv2d', filters: 4, kernel: 3 }, { type: 'maxpool2d', pool: 2 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2 }]
+    })
+    expect(worthSplitting(spec, 32)).toBe(true)
+    const head = headOf(spec)
+    const random = mulberry32(5)
+    const n = 64
+    const images = Float32Array.from({ length: n * 64 }, () => random())
+    const labels = Int32Array.from({ length: n }, () => Math.floor(random() * 2))
+    const xAll = tf.tensor(images, [n, 1, 8, 8])
+    const yAll = tf.tensor1d(labels, 'int32')
+    const recipe = { optimizer: 'sgd' as const, learningRate: 0.01 }
+    const model = buildModel(spec, { seed: 1 })
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
+    const optimizer = makeOptimizer(recipe)
+    const dp = await DataParallel.start({ entry: resolve(__dirname, '../../src-main/engine/worker.ts'), spec, optimizer: recipe, vars, batchSize: 32 })
+    expect(dp).not.toBeNull()
+    try {
+      for (let step = 0; step < 3000; step++) {
+        const ids = Int32Array.from({ length: 32 }, (_, i) => (step + i * 3) % n)
+        const { loss } = await dp!.trainStep(model, optimizer, vars, head, xAll, yAll, { images, labels }, ids)
+        expect(Number.isFinite(loss)).toBe(true)
+      }
+    } finally {
+      await dp?.dispose()
+      tf.dispose([xAll, yAll])
+      optimizer.dispose()
+      model.dispose()
+    }
+  }, 60_000)
+
   it('trains seed-cnn to the same weights as one thread, with an odd batch split unevenly', async () => {
     await useBackend('wasm')
     const spec = getPreset('seed-cnn') as ModelSpec
