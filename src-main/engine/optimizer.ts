@@ -1,39 +1,55 @@
 /**
- * The optimizers training uses. On wasm, Adam runs as one kernel per variable (kernels.c's
- * adam_step) instead of tfjs's dozen element-wise ops, each a full pass over the parameters:
- * for seed-cnn about 6 ms of a 100 ms step. It performs tfjs's float32 operations in tfjs's order,
- * so it gives the same weights.
+ * The optimizers training uses. On wasm, Adam and SGD run as one kernel per variable (kernels.c's
+ * adam_step and sgd_step) instead of tfjs's element-wise ops, each a full pass over the
+ * parameters: Adam's dozen cost seed-cnn about 6 ms of a 100 ms step, SGD's two cost seed-mlp
+ * about 0.9 ms of an 8 ms one. They perform tfjs's float32 operations in tfjs's order, so they
+ * give the same weights.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import type { TrainConfig } from '../shared/contract'
-import { heapOffset, nativeKernels, type AdamConstants } from './wasm/native-kernels'
+import { heapOffset, nativeKernels, type AdamConstants, type NativeKernels } from './wasm/native-kernels'
 
 const ADAM_KERNEL = 'ConvLabAdamStep'
+const SGD_KERNEL = 'ConvLabSgdStep'
 
-const adamStepWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { value, m, v, g } = inputs as Record<'value' | 'm' | 'v' | 'g', tf.TensorInfo>
+/** Runs `step` with the wasm backend's kernels and `count` new outputs shaped like `value`. */
+function withOutputs(backend: unknown, value: tf.TensorInfo, count: number, step: (native: NativeKernels, at: (t: tf.TensorInfo) => number, size: number, outputs: tf.TensorInfo[]) => void): tf.TensorInfo[] {
   const wasm = backend as BackendWasm
   const native = nativeKernels(wasm)
   if (!native) throw new Error('ConvLab wasm kernels are not loaded')
-  const [valueOut, mOut, vOut] = [0, 1, 2].map(() => wasm.makeOutput(value.shape, 'float32'))
-  const at = (t: tf.TensorInfo): number => heapOffset(wasm, t)
+  const outputs = Array.from({ length: count }, () => wasm.makeOutput(value.shape, 'float32'))
   const size = value.shape.reduce((p, d) => p * d, 1)
-  if (size > 0) {
-    native.adamStep(
-      { value: at(value), m: at(m), v: at(v), g: at(g), valueOut: at(valueOut), mOut: at(mOut), vOut: at(vOut) },
-      size,
-      attrs as unknown as AdamConstants
-    )
-  }
-  return [valueOut, mOut, vOut]
+  if (size > 0) step(native, (t) => heapOffset(wasm, t), size, outputs)
+  return outputs
 }
 
-let registered = false
-function registerAdamKernel(): void {
-  if (registered) return
-  tf.registerKernel({ kernelName: ADAM_KERNEL, backendName: 'wasm', kernelFunc: adamStepWasm })
-  registered = true
+const adamStepWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { value, m, v, g } = inputs as Record<'value' | 'm' | 'v' | 'g', tf.TensorInfo>
+  return withOutputs(backend, value, 3, (native, at, size, [valueOut, mOut, vOut]) =>
+    native.adamStep({ value: at(value), m: at(m), v: at(v), g: at(g), valueOut: at(valueOut), mOut: at(mOut), vOut: at(vOut) }, size, attrs as unknown as AdamConstants)
+  )
+}
+
+const sgdStepWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { value, g } = inputs as Record<'value' | 'g', tf.TensorInfo>
+  const { negLearningRate } = attrs as { negLearningRate: number }
+  return withOutputs(backend, value, 1, (native, at, size, [valueOut]) => native.sgdStep(at(value), at(g), size, negLearningRate, at(valueOut)))[0]
+}
+
+const registered = new Set<string>()
+function registerOnce(kernelName: string, kernelFunc: tf.KernelFunc): void {
+  if (registered.has(kernelName)) return
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc })
+  registered.add(kernelName)
+}
+
+type VariableGradients = Parameters<tf.Optimizer['applyGradients']>[0]
+
+/** The (variable name, gradient) pairs of either form tfjs passes to applyGradients, without nulls. */
+function gradientPairs(variableGradients: VariableGradients): [string, tf.Tensor][] {
+  const pairs: [string, tf.Tensor | null][] = Array.isArray(variableGradients) ? variableGradients.map((g) => [g.name, g.tensor]) : Object.entries(variableGradients)
+  return pairs.filter((p): p is [string, tf.Tensor] => p[1] != null)
 }
 
 /** Adam with PyTorch's defaults, one wasm kernel per variable per step. */
@@ -54,13 +70,12 @@ export class FusedAdam extends tf.Optimizer {
     private readonly epsilon = 1e-8
   ) {
     super()
-    registerAdamKernel()
+    registerOnce(ADAM_KERNEL, adamStepWasm)
     this.accBeta1 = Math.fround(beta1)
     this.accBeta2 = Math.fround(beta2)
   }
 
-  override applyGradients(variableGradients: Parameters<tf.Optimizer['applyGradients']>[0]): void {
-    const pairs: [string, tf.Tensor][] = Array.isArray(variableGradients) ? variableGradients.map((g) => [g.name, g.tensor]) : Object.entries(variableGradients)
+  override applyGradients(variableGradients: VariableGradients): void {
     const f = Math.fround
     const constants: AdamConstants = {
       beta1: f(this.beta1),
@@ -72,8 +87,7 @@ export class FusedAdam extends tf.Optimizer {
       epsilon: f(this.epsilon),
       negLearningRate: f(-this.learningRate)
     }
-    for (const [name, g] of pairs) {
-      if (g == null) continue
+    for (const [name, g] of gradientPairs(variableGradients)) {
       const value = tf.engine().registeredVariables[name]
       let state = this.moments.get(name)
       if (!state) {
@@ -102,9 +116,36 @@ export class FusedAdam extends tf.Optimizer {
   }
 }
 
+/** Plain SGD (no momentum), one wasm kernel per variable per step: tfjs's value + (-lr) g. */
+export class FusedSgd extends tf.Optimizer {
+  static get className(): string {
+    return 'ConvLabFusedSgd'
+  }
+
+  constructor(private readonly learningRate: number) {
+    super()
+    registerOnce(SGD_KERNEL, sgdStepWasm)
+  }
+
+  override applyGradients(variableGradients: VariableGradients): void {
+    const attrs = { negLearningRate: Math.fround(-this.learningRate) }
+    for (const [name, g] of gradientPairs(variableGradients)) {
+      const value = tf.engine().registeredVariables[name]
+      const newValue = tf.engine().runKernel(SGD_KERNEL, { value, g }, attrs) as tf.Tensor
+      value.assign(newValue)
+      newValue.dispose()
+    }
+    this.incrementIterations()
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate }
+  }
+}
+
 export function makeOptimizer(config: Pick<TrainConfig, 'optimizer' | 'learningRate'>): tf.Optimizer {
-  if (config.optimizer === 'sgd') return tf.train.sgd(config.learningRate)
+  const fused = tf.getBackend() === 'wasm' && nativeKernels(tf.backend() as BackendWasm) !== null
+  if (config.optimizer === 'sgd') return fused ? new FusedSgd(config.learningRate) : tf.train.sgd(config.learningRate)
   // PyTorch's Adam epsilon (1e-8), not Keras's 1e-7.
-  if (tf.getBackend() === 'wasm' && nativeKernels(tf.backend() as BackendWasm)) return new FusedAdam(config.learningRate, 0.9, 0.999, 1e-8)
-  return tf.train.adam(config.learningRate, 0.9, 0.999, 1e-8)
+  return fused ? new FusedAdam(config.learningRate, 0.9, 0.999, 1e-8) : tf.train.adam(config.learningRate, 0.9, 0.999, 1e-8)
 }

@@ -6,7 +6,7 @@ import { resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, useBackend } from '../../src-main/engine/backends'
 import { buildModel } from '../../src-main/engine/build-model'
-import { FusedAdam, makeOptimizer } from '../../src-main/engine/optimizer'
+import { FusedAdam, FusedSgd, makeOptimizer } from '../../src-main/engine/optimizer'
 import { planMatMul } from '../../src-main/engine/wasm/gemm-kernels'
 import { nativeKernels, nativeKernelsError } from '../../src-main/engine/wasm/native-kernels'
 import { ModelSpec } from '../../src-main/shared/layers'
@@ -286,11 +286,16 @@ describe('Sum over leading axes on wasm', () => {
   })
 })
 
-describe('FusedAdam', () => {
-  it('gives the weights tfjs Adam gives, step after step, with odd sizes and a missing gradient', async () => {
+describe('fused optimizers', () => {
+  const pairs = [
+    ['Adam', () => new FusedAdam(0.01, 0.9, 0.999, 1e-8), () => tf.train.adam(0.01, 0.9, 0.999, 1e-8)],
+    ['SGD', () => new FusedSgd(0.05), () => tf.train.sgd(0.05)]
+  ] as const
+
+  it.each(pairs)('%s gives the weights tfjs gives, step after step, with odd sizes and a missing gradient', async (_, fusedOptimizer, tfjsOptimizer) => {
     await useBackend('wasm')
     const run = (optimizer: tf.Optimizer): Float32Array[] => {
-      const vars = tf.tidy(() => [tf.variable(normal([37, 5], 1), true, `adam-a-${optimizer.getClassName()}`), tf.variable(normal([3], 2), true, `adam-b-${optimizer.getClassName()}`)])
+      const vars = tf.tidy(() => [tf.variable(normal([37, 5], 1), true, `opt-a-${optimizer.getClassName()}`), tf.variable(normal([3], 2), true, `opt-b-${optimizer.getClassName()}`)])
       for (let step = 0; step < 6; step++) {
         const grads: tf.NamedTensorMap = { [vars[0].name]: normal([37, 5], 10 + step) }
         if (step % 2 === 0) grads[vars[1].name] = normal([3], 20 + step)
@@ -303,22 +308,24 @@ describe('FusedAdam', () => {
       return out
     }
     const before = tf.memory().numTensors
-    const fused = run(new FusedAdam(0.01, 0.9, 0.999, 1e-8))
-    const reference = run(tf.train.adam(0.01, 0.9, 0.999, 1e-8))
+    const fused = run(fusedOptimizer())
+    const reference = run(tfjsOptimizer())
     fused.forEach((values, i) => expect(Array.from(values)).toEqual(Array.from(reference[i])))
     expect(tf.memory().numTensors).toBe(before)
   })
 
-  it('is what training on wasm uses for Adam, and tfjs Adam elsewhere', async () => {
+  it("are what training on wasm uses, and tfjs's optimizers elsewhere", async () => {
+    const classNames = () =>
+      (['adam', 'sgd'] as const).map((optimizer) => {
+        const made = makeOptimizer({ optimizer, learningRate: 1e-3 })
+        made.dispose()
+        // tfjs optimizers answer instanceof for any optimizer (Symbol.hasInstance): compare class names.
+        return made.getClassName()
+      })
     await useBackend('wasm')
-    const onWasm = makeOptimizer({ optimizer: 'adam', learningRate: 1e-3 })
-    // tfjs optimizers answer instanceof for any optimizer (Symbol.hasInstance): compare class names.
-    expect(onWasm.getClassName()).toBe(FusedAdam.className)
-    onWasm.dispose()
+    expect(classNames()).toEqual([FusedAdam.className, FusedSgd.className])
     await useBackend('cpu')
-    const onCpu = makeOptimizer({ optimizer: 'adam', learningRate: 1e-3 })
-    expect(onCpu.getClassName()).toBe('Adam')
-    onCpu.dispose()
+    expect(classNames()).toEqual(['Adam', 'SGD'])
     await useBackend('wasm')
   })
 })

@@ -96,7 +96,7 @@ static void pack_b(int trans, const float *B, int ldb, int k0, int kc, int j0, i
 
 /* C[0:mr, 0:nr] (+)= packed A panel x packed B panel. A partial tile goes through `edge` so the
  * full-width vector stores never touch memory past the tile. */
-static void micro_kernel(int kc, const float *pa, const float *pb, float *C, int ldc, int acc, int mr, int nr, float *edge) {
+static void micro_kernel(int kc, const float *pa, const float *pb, int ldpb, float *C, int ldc, int acc, int mr, int nr, float *edge) {
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   v128_t c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   for (int k = 0; k < kc; k++) {
@@ -104,7 +104,7 @@ static void micro_kernel(int kc, const float *pa, const float *pb, float *C, int
     v128_t b1 = wasm_v128_load(pb + 4);
     ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5)
     pa += MR;
-    pb += NR;
+    pb += ldpb;
   }
   int full = nr == NR;
   float *out = full ? C : edge;
@@ -135,19 +135,31 @@ void sgemm(int trans_a, int trans_b, int M, int N, int K, const float *A, int ld
         for (int j = 0; j < N; j++) C[i * ldc + j] = 0.0f;
     return;
   }
+  /* With one block of rows, each packed B panel would be read once more at most: packing it costs
+   * more than reading the rows of a row-major B in place. */
+  int direct_b = !trans_b && M <= MC;
   for (int jc = 0; jc < N; jc += NC) {
     int nc = min_int(NC, N - jc);
     for (int pc = 0; pc < K; pc += KC) {
       int kc = min_int(KC, K - pc);
       int acc = accumulate || pc > 0;
-      pack_b(trans_b, B, ldb, pc, kc, jc, nc, pb);
+      if (!direct_b) pack_b(trans_b, B, ldb, pc, kc, jc, nc, pb);
       for (int ic = 0; ic < M; ic += MC) {
         int mc = min_int(MC, M - ic);
         pack_a(trans_a, A, lda, ic, mc, pc, kc, pa);
         for (int jr = 0; jr < nc; jr += NR) {
+          int nr = min_int(NR, nc - jr);
+          const float *panel = pb + jr * kc;
+          int ldpb = NR;
+          if (direct_b && nr == NR) {
+            panel = B + pc * ldb + jc + jr;
+            ldpb = ldb;
+          } else if (direct_b) {
+            pack_b(0, B, ldb, pc, kc, jc + jr, nr, pb);
+            panel = pb;
+          }
           for (int ir = 0; ir < mc; ir += MR) {
-            micro_kernel(kc, pa + ir * kc, pb + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc, acc, min_int(MR, mc - ir), min_int(NR, nc - jr),
-                         edge);
+            micro_kernel(kc, pa + ir * kc, panel, ldpb, C + (ic + ir) * ldc + jc + jr, ldc, acc, min_int(MR, mc - ir), nr, edge);
           }
         }
       }
@@ -329,4 +341,12 @@ void adam_step(const float *value, const float *m, const float *v, const float *
     m_out[i] = mi;
     v_out[i] = vi;
   }
+}
+
+/** One SGD step, value' = g neg_lr + value: tfjs's own two float32 operations in one pass, into a new buffer. */
+void sgd_step(const float *value, const float *g, int n, float neg_lr, float *value_out) {
+  v128_t vlr = wasm_f32x4_splat(neg_lr);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(value_out + i, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(g + i), vlr), wasm_v128_load(value + i)));
+  for (; i < n; i++) value_out[i] = g[i] * neg_lr + value[i];
 }

@@ -25,6 +25,8 @@ export interface NativeKernels {
   sumRows(x: number, rows: number, cols: number, out: number): void
   /** One Adam step over n floats into new buffers; see kernels.c for the exact float order. */
   adamStep(ptrs: { value: number; m: number; v: number; g: number; valueOut: number; mOut: number; vOut: number }, n: number, k: AdamConstants): void
+  /** value' = g * negLearningRate + value over n floats, into valueOut. */
+  sgdStep(value: number, g: number, n: number, negLearningRate: number, valueOut: number): void
   malloc(bytes: number): number
   free(ptr: number): void
 }
@@ -52,6 +54,7 @@ interface Exports {
   gather_rows(...args: number[]): void
   sum_rows(...args: number[]): void
   adam_step(...args: number[]): void
+  sgd_step(...args: number[]): void
 }
 
 interface EmscriptenModule {
@@ -99,6 +102,7 @@ function instantiate(module: EmscriptenModule): NativeKernels {
     sumRows: (ptr, rows, cols, out) => x.sum_rows(ptr, rows, cols, out),
     adamStep: (p, n, k) =>
       x.adam_step(p.value, p.m, p.v, p.g, n, k.beta1, k.oneMinusBeta1, k.beta2, k.oneMinusBeta2, k.oneMinusAccBeta1, k.oneMinusAccBeta2, k.epsilon, k.negLearningRate, p.valueOut, p.mOut, p.vOut),
+    sgdStep: (value, g, n, negLearningRate, valueOut) => x.sgd_step(value, g, n, negLearningRate, valueOut),
     malloc: (bytes) => module._malloc(bytes) >>> 0,
     free: (ptr) => module._free(ptr)
   }
