@@ -37,8 +37,13 @@ MODELS = {
 }
 
 
+WARM_UP_SECONDS = 1.0  # as src-main/engine/bench.ts: caches, allocators and JITs settle first
+
+
 def timed(step, seconds, batch):
-    step()  # warm-up
+    start = time.perf_counter()
+    while time.perf_counter() - start < WARM_UP_SECONDS:
+        step()
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         step()

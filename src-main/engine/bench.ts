@@ -70,8 +70,13 @@ function resolveSpec(m: string | ModelSpecInput): ModelSpec {
 }
 
 /** Runs `step` until `seconds` have passed (after one warm-up call), at least twice. */
+/** As scripts/torch_reference.py: caches, allocators and V8's optimising compiler settle first. */
+const WARM_UP_MS = 1000
+
 async function timeSteps(seconds: number, step: () => Promise<void>): Promise<{ steps: number; ms: number }> {
-  await step()
+  const warm = performance.now()
+  do await step()
+  while (performance.now() - warm < WARM_UP_MS)
   let steps = 0
   const start = performance.now()
   while (steps < 2 || performance.now() - start < seconds * 1000) {

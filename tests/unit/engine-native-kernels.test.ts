@@ -84,10 +84,13 @@ describe('planMatMul', () => {
 })
 
 describe('GEMM on wasm against the cpu backend', () => {
-  // Sizes cross every blocking edge in kernels.c: MR 6, NR 8, KC 512, MC 96, NC 1024.
+  // Sizes cross every blocking edge in kernels.c: MR 6, NR 8, KC 512, MC 96, NC 1024, and last
+  // panels of 1, 4 and 5 rows (the 4-row kernel, and the 6-row one with a row to spare).
   const sizes: [number, number, number][] = [
     [1, 1, 1],
     [7, 5, 3],
+    [16, 40, 24],
+    [11, 70, 33],
     [32, 784, 100],
     [97, 33, 17],
     [13, 600, 1030],

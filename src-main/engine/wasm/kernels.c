@@ -94,30 +94,44 @@ static void pack_b(int trans, const float *B, int ldb, int k0, int kc, int j0, i
     wasm_v128_store(row + 4, c##r##1);                                              \
   }
 
-/* C[0:mr, 0:nr] (+)= packed A panel x packed B panel. A partial tile goes through `edge` so the
- * full-width vector stores never touch memory past the tile. */
+/* A partial tile goes through `edge` so the full-width vector stores never touch memory past it. */
+static void edge_in(const float *C, int ldc, int acc, int mr, int nr, float *edge) {
+  for (int r = 0; r < mr; r++)
+    for (int c = 0; c < NR; c++) edge[r * NR + c] = acc && c < nr ? C[r * ldc + c] : 0.0f;
+}
+
+static void edge_out(float *C, int ldc, int mr, int nr, const float *edge) {
+  for (int r = 0; r < mr; r++)
+    for (int c = 0; c < nr; c++) C[r * ldc + c] = edge[r * NR + c];
+}
+
+#define MICRO_KERNEL(ROWS, STORES)                         \
+  for (int k = 0; k < kc; k++) {                           \
+    v128_t b0 = wasm_v128_load(pb);                        \
+    v128_t b1 = wasm_v128_load(pb + 4);                    \
+    ROWS                                                   \
+    pa += MR;                                              \
+    pb += ldpb;                                            \
+  }                                                        \
+  int full = nr == NR;                                     \
+  float *out = full ? C : edge;                            \
+  int ldo = full ? ldc : NR;                               \
+  if (!full) edge_in(C, ldc, acc, mr, nr, edge);           \
+  STORES                                                   \
+  if (!full) edge_out(C, ldc, mr, nr, edge);
+
+/* C[0:mr, 0:nr] (+)= packed A panel x B panel (its rows ldpb floats apart). */
 static void micro_kernel(int kc, const float *pa, const float *pb, int ldpb, float *C, int ldc, int acc, int mr, int nr, float *edge) {
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   v128_t c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-  for (int k = 0; k < kc; k++) {
-    v128_t b0 = wasm_v128_load(pb);
-    v128_t b1 = wasm_v128_load(pb + 4);
-    ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5)
-    pa += MR;
-    pb += ldpb;
-  }
-  int full = nr == NR;
-  float *out = full ? C : edge;
-  int ldo = full ? ldc : NR;
-  if (!full) {
-    for (int r = 0; r < mr; r++)
-      for (int c = 0; c < NR; c++) edge[r * NR + c] = acc && c < nr ? C[r * ldc + c] : 0.0f;
-  }
-  STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5)
-  if (!full) {
-    for (int r = 0; r < mr; r++)
-      for (int c = 0; c < nr; c++) C[r * ldc + c] = edge[r * NR + c];
-  }
+  MICRO_KERNEL(ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5), STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5))
+}
+
+/* The same for a last panel of at most 4 rows: a batch of 32 leaves 2, a half batch of 16 leaves 4,
+ * and the 6-row kernel would spend a third or more of that panel's work on padding. */
+static void micro_kernel_4(int kc, const float *pa, const float *pb, int ldpb, float *C, int ldc, int acc, int mr, int nr, float *edge) {
+  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  MICRO_KERNEL(ROW(0) ROW(1) ROW(2) ROW(3), STORE(0) STORE(1) STORE(2) STORE(3))
 }
 
 /**
@@ -159,7 +173,12 @@ void sgemm(int trans_a, int trans_b, int M, int N, int K, const float *A, int ld
             panel = pb;
           }
           for (int ir = 0; ir < mc; ir += MR) {
-            micro_kernel(kc, pa + ir * kc, panel, ldpb, C + (ic + ir) * ldc + jc + jr, ldc, acc, min_int(MR, mc - ir), nr, edge);
+            int mr = min_int(MR, mc - ir);
+            float *tile = C + (ic + ir) * ldc + jc + jr;
+            if (mr <= 4)
+              micro_kernel_4(kc, pa + ir * kc, panel, ldpb, tile, ldc, acc, mr, nr, edge);
+            else
+              micro_kernel(kc, pa + ir * kc, panel, ldpb, tile, ldc, acc, mr, nr, edge);
           }
         }
       }
