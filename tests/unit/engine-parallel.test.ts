@@ -76,6 +76,14 @@ describe('MaxPoolGrad on wasm', () => {
   })
 })
 
+/** n random images for `spec` and labels for its classes, as host arrays and as tensors. */
+function randomDataset(spec: ModelSpec, n: number, random: () => number) {
+  const size = spec.inputShape.reduce((a, b) => a * b, 1)
+  const images = Float32Array.from({ length: n * size }, () => random())
+  const labels = Int32Array.from({ length: n }, () => Math.floor(random() * headOf(spec).classes))
+  return { images, labels, xAll: tf.tensor(images, [n, ...spec.inputShape]), yAll: tf.tensor1d(labels, 'int32') }
+}
+
 describe('data-parallel training on two threads', () => {
   const threads = process.env.CONVLAB_TRAIN_THREADS
   beforeAll(() => {
@@ -109,12 +117,8 @@ describe('data-parallel training on two threads', () => {
     })
     expect(worthSplitting(spec, 32)).toBe(true)
     const head = headOf(spec)
-    const random = mulberry32(5)
     const n = 64
-    const images = Float32Array.from({ length: n * 64 }, () => random())
-    const labels = Int32Array.from({ length: n }, () => Math.floor(random() * 2))
-    const xAll = tf.tensor(images, [n, 1, 8, 8])
-    const yAll = tf.tensor1d(labels, 'int32')
+    const { images, labels, xAll, yAll } = randomDataset(spec, n, mulberry32(5))
     const recipe = { optimizer: 'sgd' as const, learningRate: 0.01 }
     const model = buildModel(spec, { seed: 1 })
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
@@ -141,10 +145,7 @@ describe('data-parallel training on two threads', () => {
     const head = headOf(spec)
     const random = mulberry32(3)
     const n = 64
-    const images = Float32Array.from({ length: n * 784 }, () => random())
-    const labels = Int32Array.from({ length: n }, () => Math.floor(random() * 10))
-    const xAll = tf.tensor(images, [n, 1, 28, 28])
-    const yAll = tf.tensor1d(labels, 'int32')
+    const { images, labels, xAll, yAll } = randomDataset(spec, n, random)
     const recipe = { optimizer: 'sgd' as const, learningRate: 0.05 }
     const single = buildModel(spec, { seed: 7 })
     const split = buildModel(spec, { seed: 7 })
