@@ -5,7 +5,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fashionSplit, gzip } from '../fixtures/data/builders'
 import { DataPage } from './support/train-page'
 import { hasChromium, launchChromium, openPage, removeDir, screenshot, startWebMode, type WebMode } from './support/web-app'
@@ -27,7 +27,7 @@ describe.skipIf(!hasChromium)('importing IDX files in the browser', () => {
   afterAll(async () => {
     await browser?.close()
     await web?.stop()
-    await removeDir(web?.dataDir)
+    await removeDir(web && dirname(web.dataDir))
   })
 
   it('imports a valid pair and names the file it refuses', async () => {

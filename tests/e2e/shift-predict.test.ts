@@ -5,7 +5,6 @@
  */
 // The page.evaluate callbacks run in Chromium and use its DOM types.
 /// <reference lib="dom" />
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -13,9 +12,9 @@ import { dirname, join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
+import { trainRun } from './support/cli'
 import {
   FASHION_MNIST,
-  ROOT,
   SCREENSHOTS,
   hasChromium,
   launchChromium,
@@ -27,15 +26,6 @@ import {
 } from './support/web-app'
 
 
-function train(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src-main/cli/main.ts', 'train', ...args], { cwd: ROOT })
-    let output = ''
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`lab train ${args.join(' ')} exited ${code}:\n${output}`))))
-  })
-}
 
 /** A dark long-sleeved pullover on white paper, as a phone photo of a drawing would be. */
 async function pulloverPng(): Promise<Buffer> {
@@ -109,8 +99,8 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('shift heatmap and p
     const dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-shift-')), 'data')
     const common = ['--data', 'fashion-mnist', '--seed', '1']
     // Subsets small enough for ~30 s on two cores, large enough for a heatmap worth looking at.
-    await train(['--model', 'seed-mlp', ...common, '--limit', '10000', '--epochs', '2', '--out', join(dataDir, 'runs', 'mlp-e2e')])
-    await train(['--model', 'seed-cnn', ...common, '--limit', '3000', '--epochs', '1', '--out', join(dataDir, 'runs', 'cnn-e2e')])
+    await trainRun(['--model', 'seed-mlp', ...common, '--limit', '10000', '--epochs', '2', '--out', join(dataDir, 'runs', 'mlp-e2e')])
+    await trainRun(['--model', 'seed-cnn', ...common, '--limit', '3000', '--epochs', '1', '--out', join(dataDir, 'runs', 'cnn-e2e')])
     web = await startWebMode(dataDir)
     browser = await launchChromium()
     const opened = await openPage(browser)

@@ -2,24 +2,15 @@
  * The Study view in a real browser: two runs trained beforehand with the CLI (one with shift
  * augmentation), measured over test images; the table, the curves, the grids and the CSV.
  */
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { FASHION_MNIST, ROOT, hasChromium, launchChromium, openPage, removeDir, screenshot, startWebMode, type WebMode } from './support/web-app'
+import { trainRun } from './support/cli'
+import { FASHION_MNIST, hasChromium, launchChromium, openPage, removeDir, screenshot, startWebMode, type WebMode } from './support/web-app'
 
-function train(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src-main/cli/main.ts', 'train', ...args], { cwd: ROOT })
-    let output = ''
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`lab train ${args.join(' ')} exited ${code}:\n${output}`))))
-  })
-}
 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('the shift study in Chromium', () => {
   let web: WebMode
@@ -30,8 +21,8 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('the shift study in 
   beforeAll(async () => {
     const dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-study-')), 'data')
     const common = ['--data', 'fashion-mnist', '--seed', '1', '--limit', '2000', '--epochs', '1']
-    await train(['--model', 'seed-mlp', ...common, '--out', join(dataDir, 'runs', 'mlp-study')])
-    await train(['--model', 'seed-mlp', ...common, '--augment-shift', '2', '--out', join(dataDir, 'runs', 'mlp-aug-study')])
+    await trainRun(['--model', 'seed-mlp', ...common, '--out', join(dataDir, 'runs', 'mlp-study')])
+    await trainRun(['--model', 'seed-mlp', ...common, '--augment-shift', '2', '--out', join(dataDir, 'runs', 'mlp-aug-study')])
     web = await startWebMode(dataDir)
     browser = await launchChromium()
     const opened = await openPage(browser, 1280, 1000)

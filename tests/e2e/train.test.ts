@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { createRun, writeHistory } from '../../src-main/runs/run-store'
 import { getPreset } from '../../src-main/shared/presets'
 import { DataPage, RunsPage, TrainPage } from './support/train-page'
@@ -29,7 +29,7 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('Data, Train and Run
   afterAll(async () => {
     await browser?.close()
     await web?.stop()
-    await removeDir(web?.dataDir)
+    await removeDir(web && dirname(web.dataDir))
   })
 
   it('shows Fashion-MNIST samples with their labels and the class balance', async () => {

@@ -1,10 +1,9 @@
-/** Runs `npm run lab -- ...` as a user does: a real process, the CLI from source through tsx. */
+/** Runs `npm run lab -- ...` as a user does: a real process, the CLI from source through tsx's loader. */
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { ROOT } from './web-app'
 
 const CLI = join(ROOT, 'src-main/cli/main.ts')
-const TSX = join(ROOT, 'node_modules/.bin/tsx')
 
 export interface CliResult {
   code: number | null
@@ -17,9 +16,12 @@ export interface CliResult {
  * `interruptOn`, the first output matching it is answered with Ctrl-C as a terminal sends it:
  * SIGINT to the whole process group.
  */
-export function runLab(home: string, args: string[], timeoutMs = 240_000, interruptOn?: RegExp): Promise<CliResult> {
+export function runLab(home: string | undefined, args: string[], timeoutMs = 240_000, interruptOn?: RegExp): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CONVLAB_HOME: home }, detached: interruptOn !== undefined })
+    // As package.json's `lab` script: one process. The tsx wrapper would relay a terminal's Ctrl-C a
+    // second time, and kill the CLI when it did not acknowledge within 30 ms.
+    const env = home === undefined ? process.env : { ...process.env, CONVLAB_HOME: home }
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env, detached: interruptOn !== undefined })
     let stdout = ''
     let stderr = ''
     let interrupted = false
@@ -45,4 +47,10 @@ export function runLab(home: string, args: string[], timeoutMs = 240_000, interr
       resolvePromise({ code, stdout, stderr })
     })
   })
+}
+
+/** `lab train ...`, rejecting with its output unless it succeeds. */
+export async function trainRun(args: string[]): Promise<void> {
+  const r = await runLab(undefined, ['train', ...args])
+  if (r.code !== 0) throw new Error(`lab train ${args.join(' ')} exited ${r.code}:\n${r.stdout}${r.stderr}`)
 }
