@@ -3,13 +3,13 @@
  * Fashion-MNIST from Debian's dataset-fashion-mnist package (installed by .ci/run).
  */
 import { existsSync } from 'node:fs'
-import { copyFile, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import sharp from 'sharp'
 import { runLab, type CliResult } from './support/cli'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const FASHION = '/usr/share/datasets/fashion-mnist'
 
@@ -29,6 +29,8 @@ const jsonLines = (s: string): unknown[] =>
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'convlab-cli-'))
 })
+
+afterAll(() => rm(home, { recursive: true, force: true }))
 
 describe('lab summary', () => {
   it("prints the tutorial's 12-parameter table for seed-toy", async () => {

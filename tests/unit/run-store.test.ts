@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, readdir, writeFile, mkdir } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   createRun,
   listRuns,
@@ -34,6 +34,7 @@ describe('run store', () => {
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'convlab-runs-'))
   })
+  afterEach(() => rm(root, { recursive: true, force: true }))
 
   it('round-trips a run with history and test metrics', async () => {
     const dir = join(root, 'a')

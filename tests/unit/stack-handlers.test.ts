@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { dirname, join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createStackHandlers, stackFileName } from '../../src-main/services/stack-handlers'
 import { dispatch, type LabHandlers } from '../../src-main/services/dispatch'
 import { getPreset } from '../../src-main/shared/presets'
@@ -23,6 +23,8 @@ describe('saved layer stacks', () => {
     reports = []
     handlers = createStackHandlers(dir, (m) => reports.push(m))
   })
+
+  afterEach(() => rm(dirname(dir), { recursive: true, force: true }))
 
   it('lists nothing before the folder exists', async () => {
     expect(await handlers['stacks/list']({})).toEqual([])
