@@ -2,32 +2,24 @@
  * The layer-stack editor in Chromium against web mode: build seed-cnn from the palette, reorder
  * with the keyboard, break it, load a preset, and keep a saved stack across a reload.
  */
-import { dirname } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser } from 'playwright-core'
 import { BuildPage } from './support/build-page'
-import { hasChromium, launchChromium, openPage, removeDir, screenshot, startWebMode, type WebMode } from './support/web-app'
+import { hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
 
 describe.skipIf(!hasChromium)('Build view in Chromium', () => {
   let web: WebMode
-  let browser: Browser
+  let session: WebSession | undefined
   let build: BuildPage
   let consoleErrors: string[]
 
   beforeAll(async () => {
-    web = await startWebMode()
-    browser = await launchChromium()
-    const opened = await openPage(browser)
-    consoleErrors = opened.errors
-    build = new BuildPage(opened.page)
+    session = await openWebSession()
+    ;({ web, errors: consoleErrors } = session)
+    build = new BuildPage(session.page)
     await build.open(web.url)
   })
 
-  afterAll(async () => {
-    await browser?.close()
-    await web?.stop()
-    await removeDir(web && dirname(web.dataDir))
-  })
+  afterAll(() => session?.close())
 
   it('builds seed-cnn from the palette and counts 896,522 parameters', async () => {
     await build.newStack()

@@ -2,33 +2,28 @@
  * IDX files dropped on the Data view: a valid test-split pair is checked, recognised and copied
  * into the app's data folder, and a PNG renamed .gz is refused by name, beside the good ones.
  */
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { fashionSplit, gzip } from '../fixtures/data/builders'
 import { DataPage } from './support/train-page'
-import { hasChromium, launchChromium, openPage, removeDir, screenshot, startWebMode, type WebMode } from './support/web-app'
+import { hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
 
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1])
 
 describe.skipIf(!hasChromium)('importing IDX files in the browser', () => {
   let web: WebMode
-  let browser: Browser
+  let session: WebSession | undefined
   let page: Page
   let errors: string[]
 
   beforeAll(async () => {
-    web = await startWebMode()
-    browser = await launchChromium()
-    ;({ page, errors } = await openPage(browser))
+    session = await openWebSession()
+    ;({ web, page, errors } = session)
   })
 
-  afterAll(async () => {
-    await browser?.close()
-    await web?.stop()
-    await removeDir(web && dirname(web.dataDir))
-  })
+  afterAll(() => session?.close())
 
   it('imports a valid pair and names the file it refuses', async () => {
     const data = new DataPage(page)

@@ -4,11 +4,11 @@
  */
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { BuildPage } from './support/build-page'
-import { FASHION_MNIST, SCREENSHOTS, hasChromium, launchChromium, openPage, removeDir, screenshot, startWebMode, type WebMode } from './support/web-app'
+import { FASHION_MNIST, SCREENSHOTS, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
 
 class LearnPage {
   constructor(readonly page: Page) {}
@@ -57,24 +57,18 @@ const square = (top: number, left: number, k = 3): [number, number][] =>
 
 describe.skipIf(!hasChromium)('Learn view', () => {
   let web: WebMode
-  let browser: Browser
+  let session: WebSession | undefined
   let learn: LearnPage
   let errors: string[]
 
   beforeAll(async () => {
-    web = await startWebMode()
-    browser = await launchChromium()
-    const opened = await openPage(browser)
-    errors = opened.errors
-    learn = new LearnPage(opened.page)
+    session = await openWebSession()
+    ;({ web, errors } = session)
+    learn = new LearnPage(session.page)
     await learn.page.goto(`${web.url}/#/learn`)
   })
 
-  afterAll(async () => {
-    await browser?.close()
-    await web?.stop()
-    await removeDir(web && dirname(web.dataDir))
-  })
+  afterAll(() => session?.close())
 
   it('steps through a convolution of the toy image: the window, the products and the output cell', async () => {
     await learn.input().waitFor()

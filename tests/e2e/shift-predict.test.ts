@@ -8,22 +8,12 @@
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { trainRun } from './support/cli'
-import {
-  FASHION_MNIST,
-  SCREENSHOTS,
-  hasChromium,
-  launchChromium,
-  openPage,
-  removeDir,
-  screenshot,
-  startWebMode,
-  type WebMode
-} from './support/web-app'
+import { FASHION_MNIST, SCREENSHOTS, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
 
 
 
@@ -91,7 +81,7 @@ class PredictPage {
 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('shift heatmap and predict in Chromium', () => {
   let web: WebMode
-  let browser: Browser
+  let session: WebSession | undefined
   let page: Page
   let consoleErrors: string[]
 
@@ -101,18 +91,11 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('shift heatmap and p
     // Subsets small enough for ~30 s on two cores, large enough for a heatmap worth looking at.
     await trainRun(['--model', 'seed-mlp', ...common, '--limit', '10000', '--epochs', '2', '--out', join(dataDir, 'runs', 'mlp-e2e')])
     await trainRun(['--model', 'seed-cnn', ...common, '--limit', '3000', '--epochs', '1', '--out', join(dataDir, 'runs', 'cnn-e2e')])
-    web = await startWebMode(dataDir)
-    browser = await launchChromium()
-    const opened = await openPage(browser)
-    page = opened.page
-    consoleErrors = opened.errors
+    session = await openWebSession({ dataDir })
+    ;({ web, page, errors: consoleErrors } = session)
   })
 
-  afterAll(async () => {
-    await browser?.close()
-    await web?.stop()
-    await removeDir(web && dirname(web.dataDir))
-  })
+  afterAll(() => session?.close())
 
   it('draws the 11 x 10 heatmap for image 24150, each row summing to 1', async () => {
     const shift = new ShiftPage(page)

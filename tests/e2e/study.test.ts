@@ -5,16 +5,16 @@
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { trainRun } from './support/cli'
-import { FASHION_MNIST, hasChromium, launchChromium, openPage, removeDir, screenshot, startWebMode, type WebMode } from './support/web-app'
+import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
 
 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('the shift study in Chromium', () => {
   let web: WebMode
-  let browser: Browser
+  let session: WebSession | undefined
   let page: Page
   let consoleErrors: string[]
 
@@ -23,18 +23,11 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('the shift study in 
     const common = ['--data', 'fashion-mnist', '--seed', '1', '--limit', '2000', '--epochs', '1']
     await trainRun(['--model', 'seed-mlp', ...common, '--out', join(dataDir, 'runs', 'mlp-study')])
     await trainRun(['--model', 'seed-mlp', ...common, '--augment-shift', '2', '--out', join(dataDir, 'runs', 'mlp-aug-study')])
-    web = await startWebMode(dataDir)
-    browser = await launchChromium()
-    const opened = await openPage(browser, 1280, 1000)
-    page = opened.page
-    consoleErrors = opened.errors
+    session = await openWebSession({ dataDir, width: 1280, height: 1000 })
+    ;({ web, page, errors: consoleErrors } = session)
   })
 
-  afterAll(async () => {
-    await browser?.close()
-    await web?.stop()
-    await removeDir(web && dirname(web.dataDir))
-  })
+  afterAll(() => session?.close())
 
   it('measures two runs: a table row, two curves and a grid each, and a CSV of every point', async () => {
     await page.goto(`${web.url}/#/study`)

@@ -3,34 +3,29 @@
  * on a small subset while its curve grows, read the test accuracy and confusion matrix, then find,
  * open and rename the run.
  */
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { createRun, writeHistory } from '../../src-main/runs/run-store'
 import { getPreset } from '../../src-main/shared/presets'
 import { DataPage, RunsPage, TrainPage } from './support/train-page'
-import { FASHION_MNIST, hasChromium, launchChromium, openPage, removeDir, screenshot, startWebMode, type WebMode } from './support/web-app'
+import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
 
 const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('Data, Train and Runs in the browser', () => {
   let web: WebMode
-  let browser: Browser
+  let session: WebSession | undefined
   let page: Page
   let errors: string[]
 
   beforeAll(async () => {
-    web = await startWebMode()
-    browser = await launchChromium()
-    ;({ page, errors } = await openPage(browser))
+    session = await openWebSession()
+    ;({ web, page, errors } = session)
   })
 
-  afterAll(async () => {
-    await browser?.close()
-    await web?.stop()
-    await removeDir(web && dirname(web.dataDir))
-  })
+  afterAll(() => session?.close())
 
   it('shows Fashion-MNIST samples with their labels and the class balance', async () => {
     const data = new DataPage(page)

@@ -2,11 +2,10 @@
  * The whole round trip in a real browser: `npm run web` (as a child process, with its own data
  * folder) serving the built renderer, Chromium driving it. `npm test` builds out/ first.
  */
-import { dirname } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { BuildPage } from './support/build-page'
-import { hasChromium, launchChromium, openPage, removeDir, screenshot, startWebMode, type WebMode } from './support/web-app'
+import { hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
 
 /** The shell around every view: navigation, status bar, notices. */
 class Shell {
@@ -19,25 +18,19 @@ class Shell {
 
 describe.skipIf(!hasChromium)('web mode in Chromium', () => {
   let web: WebMode
-  let browser: Browser
+  let session: WebSession | undefined
   let shell: Shell
   let build: BuildPage
   let consoleErrors: string[]
 
   beforeAll(async () => {
-    web = await startWebMode()
-    browser = await launchChromium()
-    const opened = await openPage(browser)
-    consoleErrors = opened.errors
-    shell = new Shell(opened.page)
-    build = new BuildPage(opened.page)
+    session = await openWebSession()
+    ;({ web, errors: consoleErrors } = session)
+    shell = new Shell(session.page)
+    build = new BuildPage(session.page)
   })
 
-  afterAll(async () => {
-    await browser?.close()
-    await web?.stop()
-    await removeDir(web && dirname(web.dataDir))
-  })
+  afterAll(() => session?.close())
 
   it('shows the backend and dataset status, and each preset with its total parameter count', async () => {
     await shell.page.goto(web.url)

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 
 export const CHROMIUM = '/usr/bin/chromium'
@@ -101,4 +101,33 @@ export async function screenshot(page: Page, name: string, opts: { dark?: boolea
 
 export async function removeDir(dir: string | undefined): Promise<void> {
   if (dir) await rm(dir, { recursive: true, force: true })
+}
+
+export interface WebSession {
+  web: WebMode
+  page: Page
+  /** Console errors and uncaught exceptions of the page. */
+  errors: string[]
+  /** Closes the browser, stops web mode and removes the temporary folder around its data. */
+  close(): Promise<void>
+}
+
+/** Web mode (with `dataDir`, or a fresh temporary one) and one Chromium page on it. */
+export async function openWebSession(options: { dataDir?: string; width?: number; height?: number } = {}): Promise<WebSession> {
+  const web = await startWebMode(options.dataDir)
+  const stopWeb = async (): Promise<void> => {
+    await web.stop()
+    await removeDir(dirname(web.dataDir))
+  }
+  try {
+    const browser = await launchChromium()
+    const { page, errors } = await openPage(browser, options.width, options.height)
+    return { web, page, errors, close: async () => {
+      await browser.close()
+      await stopWeb()
+    } }
+  } catch (err) {
+    await stopWeb()
+    throw err
+  }
 }
