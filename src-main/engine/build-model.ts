@@ -7,9 +7,10 @@
  * +1/sqrt(fan_in)).
  */
 import * as tf from '@tensorflow/tfjs'
-import { DEFAULT_LEAKY_ALPHA, ModelSpec, binomialTaps, blurPads, pair, type BlurSize, type ActivationName, type LayerSpec, type ModelSpecInput, type Padding } from '../shared/layers'
+import { DEFAULT_LEAKY_ALPHA, ModelSpec, pair, type BlurSize, type ActivationName, type LayerSpec, type ModelSpecInput, type Padding } from '../shared/layers'
 import { inferShapes } from '../shared/shapes'
 import { mulberry32 } from '../shared/rng'
+import { blur } from './blur'
 import { skipInputGradient } from './input-layer'
 
 /**
@@ -46,26 +47,9 @@ export class ConstantPadding2D extends tf.layers.Layer {
 }
 tf.serialization.registerClass(ConstantPadding2D)
 
-/** Reflection padding of an NHWC tensor along `axis` (1: H, 2: W), edge not repeated. */
-function reflectPad(x: tf.Tensor4D, axis: 1 | 2, before: number, after: number): tf.Tensor4D {
-  if (!before && !after) return x
-  const n = x.shape[axis]
-  const along = (start: number, size: number): tf.Tensor4D => {
-    const begin: [number, number, number, number] = [0, 0, 0, 0]
-    const sizes: [number, number, number, number] = [-1, -1, -1, -1]
-    begin[axis] = start
-    sizes[axis] = size
-    return tf.reverse(tf.slice(x, begin, sizes), axis)
-  }
-  const parts = [...(before ? [along(1, before)] : []), x, ...(after ? [along(n - 1 - after, after)] : [])]
-  return tf.concat(parts, axis)
-}
-
 /**
  * BlurPool2d (Zhang 2019) on NHWC: max pooling at stride 1, reflection padding, then the fixed
- * binomial blur applied with the stride. Built from ops every backend can differentiate: tfjs's
- * MirrorPad gradient ignores the reflected cells and wasm has no depthwise-conv gradient, so the
- * padding is slices and the blur is an ordinary one-channel conv over channels folded into the batch.
+ * binomial blur applied with the stride (blur.ts).
  */
 export class BlurPool2D extends tf.layers.Layer {
   static readonly className = 'ConvLabBlurPool2D'
@@ -89,16 +73,7 @@ export class BlurPool2D extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D
-      const [before, after] = blurPads(this.blur)
-      const maxed = tf.maxPool(x, this.pool, 1, 'valid')
-      const padded = reflectPad(reflectPad(maxed, 1, before, after), 2, before, after)
-      const [n, h, w, c] = padded.shape
-      const taps = binomialTaps(this.blur)
-      const kernel = tf.tensor4d(taps.flatMap((a) => taps.map((b) => a * b)), [taps.length, taps.length, 1, 1])
-      const planes = tf.reshape<tf.Rank.R4>(tf.transpose(padded, [0, 3, 1, 2]), [n * c, h, w, 1])
-      const blurred = tf.conv2d(planes, kernel, this.stride, 'valid')
-      const [, oh, ow] = blurred.shape
-      return tf.transpose(tf.reshape(blurred, [n, c, oh, ow]), [0, 2, 3, 1])
+      return blur(tf.maxPool(x, this.pool, 1, 'valid'), this.blur, this.stride)
     })
   }
 

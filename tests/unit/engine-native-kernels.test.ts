@@ -9,7 +9,8 @@ import { buildModel } from '../../src-main/engine/build-model'
 import { FusedAdam, FusedSgd, makeOptimizer } from '../../src-main/engine/optimizer'
 import { planMatMul } from '../../src-main/engine/wasm/gemm-kernels'
 import { nativeKernels, nativeKernelsError } from '../../src-main/engine/wasm/native-kernels'
-import { ModelSpec } from '../../src-main/shared/layers'
+import { ModelSpec, type BlurSize } from '../../src-main/shared/layers'
+import { blur } from '../../src-main/engine/blur'
 
 const root = resolve(__dirname, '../..')
 
@@ -172,6 +173,44 @@ describe('Conv2D filter and input gradients through im2col and GEMM', () => {
     }
     const { cpu, wasm } = await onBoth(grads)
     expectClose(wasm, cpu)
+  })
+})
+
+describe("BlurPool's blur on wasm", () => {
+  // Odd sizes, channels that are not a multiple of 4, and maps as small as the reflection allows.
+  const cases: [BlurSize, number, number[]][] = [
+    [3, 2, [2, 9, 8, 6]],
+    [2, 2, [1, 7, 7, 5]],
+    [5, 2, [2, 11, 10, 3]],
+    [3, 1, [1, 6, 5, 4]],
+    [5, 3, [1, 12, 13, 9]],
+    [3, 2, [2, 5, 2, 2]]
+  ]
+
+  it.each(cases)('blur %i at stride %i on %j: value and input gradient match the ops path on cpu', async (size, stride, shape) => {
+    const valueAndGrad = (): tf.Tensor => {
+      const x = normal(shape, 1) as tf.Tensor4D
+      const y = blur(x, size, stride)
+      const w = normal(y.shape, 2)
+      const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(blur(a as tf.Tensor4D, size, stride), w)))(x)
+      return tf.concat([tf.reshape(y, [-1]), tf.reshape(dx, [-1])])
+    }
+    const { cpu, wasm } = await onBoth(valueAndGrad)
+    expectClose(wasm, cpu, 1e-5)
+  })
+
+  it('runs as one native kernel each way on wasm, and leaves no tensors behind', async () => {
+    await useBackend('wasm')
+    const x = normal([2, 8, 8, 4], 3) as tf.Tensor4D
+    const run = (): tf.Tensor => tf.grad((a: tf.Tensor) => tf.sum(blur(a as tf.Tensor4D, 3, 2)))(x)
+    tf.dispose(run())
+    const before = tf.memory().numTensors
+    const profile = await tf.profile(() => run())
+    tf.dispose(profile.result as tf.Tensor)
+    expect(profile.kernels.map((k) => k.name)).toEqual(expect.arrayContaining(['ConvLabBlur', 'ConvLabBlurGrad']))
+    expect(profile.kernels.map((k) => k.name)).not.toContain('Reverse')
+    expect(tf.memory().numTensors).toBe(before)
+    x.dispose()
   })
 })
 

@@ -369,3 +369,51 @@ void sgd_step(const float *value, const float *g, int n, float neg_lr, float *va
   for (; i + 4 <= n; i += 4) wasm_v128_store(value_out + i, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(g + i), vlr), wasm_v128_load(value + i)));
   for (; i < n; i++) value_out[i] = g[i] * neg_lr + value[i];
 }
+
+/* An index into [0, n) reflected at the edges without repeating them (tfjs's 'reflect'); clamped so
+ * that a size-1 axis never reads outside the tensor. */
+static inline int reflect_index(int p, int n) {
+  if (p < 0) p = -p;
+  if (p >= n) p = 2 * (n - 1) - p;
+  return p < 0 ? 0 : p >= n ? n - 1 : p;
+}
+
+/* out[0:c] += in[0:c] * weight */
+static void add_scaled(float *out, const float *in, float weight, int c) {
+  v128_t vw = wasm_f32x4_splat(weight);
+  int k = 0;
+  for (; k + 4 <= c; k += 4) wasm_v128_store(out + k, wasm_f32x4_add(wasm_v128_load(out + k), wasm_f32x4_mul(wasm_v128_load(in + k), vw)));
+  for (; k < c; k++) out[k] += in[k] * weight;
+}
+
+/**
+ * BlurPool's blur on NHWC x (n, h, w, c): y[i, oy, ox] = sum over u, v < b of
+ * kernel[u * b + v] x[i, R(oy stride + u - before), R(ox stride + v - before)], R reflecting into
+ * the image. One pass with no padded copy and no channels-first transpose.
+ */
+void blur_forward(const float *x, int n, int h, int w, int c, const float *kernel, int b, int before, int stride, int oh, int ow, float *y) {
+  for (int i = 0; i < n; i++)
+    for (int oy = 0; oy < oh; oy++)
+      for (int ox = 0; ox < ow; ox++) {
+        float *out = y + ((i * oh + oy) * ow + ox) * c;
+        __builtin_memset(out, 0, (unsigned long)c * sizeof(float));
+        for (int u = 0; u < b; u++) {
+          const float *row = x + (i * h + reflect_index(oy * stride + u - before, h)) * w * c;
+          for (int v = 0; v < b; v++) add_scaled(out, row + reflect_index(ox * stride + v - before, w) * c, kernel[u * b + v], c);
+        }
+      }
+}
+
+/** The adjoint of blur_forward: dy (n, oh, ow, c) spread back onto dx (n, h, w, c), overwritten. */
+void blur_backward(const float *dy, int n, int h, int w, int c, const float *kernel, int b, int before, int stride, int oh, int ow, float *dx) {
+  __builtin_memset(dx, 0, (unsigned long)n * h * w * c * sizeof(float));
+  for (int i = 0; i < n; i++)
+    for (int oy = 0; oy < oh; oy++)
+      for (int ox = 0; ox < ow; ox++) {
+        const float *g = dy + ((i * oh + oy) * ow + ox) * c;
+        for (int u = 0; u < b; u++) {
+          float *row = dx + (i * h + reflect_index(oy * stride + u - before, h)) * w * c;
+          for (int v = 0; v < b; v++) add_scaled(row + reflect_index(ox * stride + v - before, w) * c, g, kernel[u * b + v], c);
+        }
+      }
+}

@@ -25,8 +25,13 @@ export interface NativeKernels {
   sumRows(x: number, rows: number, cols: number, out: number): void
   /** One Adam step over n floats into new buffers; see kernels.c for the exact float order. */
   adamStep(ptrs: { value: number; m: number; v: number; g: number; valueOut: number; mOut: number; vOut: number }, n: number, k: AdamConstants): void
+  /** BlurPool's reflect-padded blur of NHWC x by a b x b kernel at a stride, and its adjoint; see kernels.c. */
+  blurForward(x: number, shape: [number, number, number, number], kernel: number, b: number, before: number, stride: number, out: [number, number], y: number): void
+  blurBackward(dy: number, shape: [number, number, number, number], kernel: number, b: number, before: number, stride: number, out: [number, number], dx: number): void
   /** value' = g * negLearningRate + value over n floats, into valueOut. */
   sgdStep(value: number, g: number, n: number, negLearningRate: number, valueOut: number): void
+  /** Copies `values` as float32 to heap address `ptr`. */
+  writeFloats(ptr: number, values: ArrayLike<number>): void
   malloc(bytes: number): number
   free(ptr: number): void
 }
@@ -55,6 +60,8 @@ interface Exports {
   sum_rows(...args: number[]): void
   adam_step(...args: number[]): void
   sgd_step(...args: number[]): void
+  blur_forward(...args: number[]): void
+  blur_backward(...args: number[]): void
 }
 
 interface EmscriptenModule {
@@ -102,7 +109,10 @@ function instantiate(module: EmscriptenModule): NativeKernels {
     sumRows: (ptr, rows, cols, out) => x.sum_rows(ptr, rows, cols, out),
     adamStep: (p, n, k) =>
       x.adam_step(p.value, p.m, p.v, p.g, n, k.beta1, k.oneMinusBeta1, k.beta2, k.oneMinusBeta2, k.oneMinusAccBeta1, k.oneMinusAccBeta2, k.epsilon, k.negLearningRate, p.valueOut, p.mOut, p.vOut),
+    blurForward: (ptr, [n, h, w, c], kernel, b, before, stride, [oh, ow], y) => x.blur_forward(ptr, n, h, w, c, kernel, b, before, stride, oh, ow, y),
+    blurBackward: (dy, [n, h, w, c], kernel, b, before, stride, [oh, ow], dx) => x.blur_backward(dy, n, h, w, c, kernel, b, before, stride, oh, ow, dx),
     sgdStep: (value, g, n, negLearningRate, valueOut) => x.sgd_step(value, g, n, negLearningRate, valueOut),
+    writeFloats: (ptr, values) => new Float32Array(memory.buffer, ptr, values.length).set(values),
     malloc: (bytes) => module._malloc(bytes) >>> 0,
     free: (ptr) => module._free(ptr)
   }
