@@ -30,8 +30,9 @@ function blurKernel(size: BlurSize): number[] {
   return taps.flatMap((a) => taps.map((b) => a * b))
 }
 
-function outputSize(d: number, size: number, stride: number): number {
-  return Math.floor((d + size - 1 - size) / stride) + 1
+/** Padding adds size - 1 cells and the valid window removes them again: ceil(d / stride). */
+function outputSize(d: number, stride: number): number {
+  return Math.ceil(d / stride)
 }
 
 /** Reflection padding of an NHWC tensor along `axis` (1: H, 2: W), edge not repeated. */
@@ -69,7 +70,7 @@ function runNative(direction: 'forward' | 'backward', backend: unknown, input: t
   if (!native) throw new Error('ConvLab wasm kernels are not loaded')
   const { size, before, stride, weights } = attrs
   const [n, h, w, c] = (direction === 'forward' ? input.shape : attrs.inShape!) as [number, number, number, number]
-  const [oh, ow] = [outputSize(h, size, stride), outputSize(w, size, stride)]
+  const [oh, ow] = [outputSize(h, stride), outputSize(w, stride)]
   const out = wasm.makeOutput(direction === 'forward' ? [n, oh, ow, c] : [n, h, w, c], 'float32')
   if (n * h * w * c === 0) return out
   const kernel = native.malloc(weights.length * 4)
