@@ -69,10 +69,10 @@ function resolveSpec(m: string | ModelSpecInput): ModelSpec {
   return preset
 }
 
-/** Runs `step` until `seconds` have passed (after one warm-up call), at least twice. */
 /** As scripts/torch_reference.py: caches, allocators and V8's optimising compiler settle first. */
 const WARM_UP_MS = 1000
 
+/** Runs `step` until `seconds` have passed (after WARM_UP_MS of warm-up calls), at least twice. */
 async function timeSteps(seconds: number, step: () => Promise<void>): Promise<{ steps: number; ms: number }> {
   const warm = performance.now()
   do await step()

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { binomialTaps, blurPads, type BlurSize } from '../shared/layers'
-import { heapOffset, nativeKernels } from './wasm/native-kernels'
+import { heapOffset, nativeKernels, requireNativeKernels } from './wasm/native-kernels'
 
 const FORWARD = 'ConvLabBlur'
 const BACKWARD = 'ConvLabBlurGrad'
@@ -65,9 +65,7 @@ export function blurWithOps(x: tf.Tensor4D, size: BlurSize, stride: number): tf.
 
 /** Runs blur_forward (from x) or blur_backward (from dy, back to `inShape`) into a new tensor. */
 function runNative(direction: 'forward' | 'backward', backend: unknown, input: tf.TensorInfo, attrs: BlurAttrs & { inShape?: number[] }): tf.TensorInfo {
-  const wasm = backend as BackendWasm
-  const native = nativeKernels(wasm)
-  if (!native) throw new Error('ConvLab wasm kernels are not loaded')
+  const { wasm, native } = requireNativeKernels(backend)
   const { size, before, stride, weights } = attrs
   const [n, h, w, c] = (direction === 'forward' ? input.shape : attrs.inShape!) as [number, number, number, number]
   const [oh, ow] = [outputSize(h, stride), outputSize(w, stride)]
@@ -84,26 +82,23 @@ function runNative(direction: 'forward' | 'backward', backend: unknown, input: t
   return out
 }
 
-let registered = false
-function registerKernels(): void {
-  if (registered) return
-  tf.registerKernel({
+/** Registered with the other wasm kernels (wasm-kernels.ts). */
+export const BLUR_KERNELS: tf.KernelConfig[] = [
+  {
     kernelName: FORWARD,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => runNative('forward', backend, inputs.x as tf.TensorInfo, attrs as unknown as BlurAttrs)
-  })
-  tf.registerKernel({
+  },
+  {
     kernelName: BACKWARD,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => runNative('backward', backend, inputs.dy as tf.TensorInfo, attrs as unknown as BlurAttrs & { inShape: number[] })
-  })
-  registered = true
-}
+  }
+]
 
 /** The blur of NHWC x (reflection-padded by blurPads(size)) at `stride`, differentiable on every backend. */
 export function blur(x: tf.Tensor4D, size: BlurSize, stride: number): tf.Tensor4D {
   if (tf.getBackend() !== 'wasm' || !nativeKernels(tf.backend() as BackendWasm)) return blurWithOps(x, size, stride)
-  registerKernels()
   const attrs: BlurAttrs = { size, before: blurPads(size)[0], stride, weights: blurKernel(size) }
   const withGradient = tf.customGrad((input: tf.Tensor | tf.GradSaveFunc) => {
     const shape = (input as tf.Tensor).shape

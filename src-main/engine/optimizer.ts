@@ -8,16 +8,14 @@
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import type { TrainConfig } from '../shared/contract'
-import { heapOffset, nativeKernels, type AdamConstants, type NativeKernels } from './wasm/native-kernels'
+import { heapOffset, nativeKernels, requireNativeKernels, type AdamConstants, type NativeKernels } from './wasm/native-kernels'
 
 const ADAM_KERNEL = 'ConvLabAdamStep'
 const SGD_KERNEL = 'ConvLabSgdStep'
 
 /** Runs `step` with the wasm backend's kernels and `count` new outputs shaped like `value`. */
 function withOutputs(backend: unknown, value: tf.TensorInfo, count: number, step: (native: NativeKernels, at: (t: tf.TensorInfo) => number, size: number, outputs: tf.TensorInfo[]) => void): tf.TensorInfo[] {
-  const wasm = backend as BackendWasm
-  const native = nativeKernels(wasm)
-  if (!native) throw new Error('ConvLab wasm kernels are not loaded')
+  const { wasm, native } = requireNativeKernels(backend)
   const outputs = Array.from({ length: count }, () => wasm.makeOutput(value.shape, 'float32'))
   const size = value.shape.reduce((p, d) => p * d, 1)
   if (size > 0) step(native, (t) => heapOffset(wasm, t), size, outputs)
@@ -37,12 +35,11 @@ const sgdStepWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   return withOutputs(backend, value, 1, (native, at, size, [valueOut]) => native.sgdStep(at(value), at(g), size, negLearningRate, at(valueOut)))[0]
 }
 
-const registered = new Set<string>()
-function registerOnce(kernelName: string, kernelFunc: tf.KernelFunc): void {
-  if (registered.has(kernelName)) return
-  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc })
-  registered.add(kernelName)
-}
+/** Registered with the other wasm kernels (wasm-kernels.ts). */
+export const OPTIMIZER_KERNELS: tf.KernelConfig[] = [
+  { kernelName: ADAM_KERNEL, backendName: 'wasm', kernelFunc: adamStepWasm },
+  { kernelName: SGD_KERNEL, backendName: 'wasm', kernelFunc: sgdStepWasm }
+]
 
 type VariableGradients = Parameters<tf.Optimizer['applyGradients']>[0]
 
@@ -70,7 +67,6 @@ export class FusedAdam extends tf.Optimizer {
     private readonly epsilon = 1e-8
   ) {
     super()
-    registerOnce(ADAM_KERNEL, adamStepWasm)
     this.accBeta1 = Math.fround(beta1)
     this.accBeta2 = Math.fround(beta2)
   }
@@ -124,7 +120,6 @@ export class FusedSgd extends tf.Optimizer {
 
   constructor(private readonly learningRate: number) {
     super()
-    registerOnce(SGD_KERNEL, sgdStepWasm)
   }
 
   override applyGradients(variableGradients: VariableGradients): void {

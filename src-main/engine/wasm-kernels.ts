@@ -6,6 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { BLUR_KERNELS } from './blur'
+import { OPTIMIZER_KERNELS } from './optimizer'
 import { nativeBatchMatMul, nativeConv2dFilterGradient, nativeConv2dInputGradient, nativeFusedMatMul, nativeGather, nativeMaxPoolGrad, nativeSum } from './wasm/gemm-kernels'
 
 /** Kernels a layer type's backward pass needs beyond what every backend has. */
@@ -279,6 +281,8 @@ export function registerWasmGradientKernels(): void {
     tf.unregisterKernel('_FusedMatMul', 'wasm')
     tf.registerKernel({ ...fusedMatMul, kernelFunc: nativeFusedMatMul(fusedMatMul.kernelFunc) })
   }
+  // ConvLab's own: BlurPool's blur and the one-pass optimizer steps.
+  for (const config of [...BLUR_KERNELS, ...OPTIMIZER_KERNELS]) tf.registerKernel(config)
   registered = true
 }
 

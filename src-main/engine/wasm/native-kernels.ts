@@ -118,6 +118,14 @@ function instantiate(module: EmscriptenModule): NativeKernels {
   }
 }
 
+/** The kernels of the backend a ConvLab kernel function was called with; they must be loaded. */
+export function requireNativeKernels(backend: unknown): { wasm: BackendWasm; native: NativeKernels } {
+  const wasm = backend as BackendWasm
+  const native = nativeKernels(wasm)
+  if (!native) throw new Error('ConvLab wasm kernels are not loaded')
+  return { wasm, native }
+}
+
 /** Byte offset of a tensor's data in the backend's heap. */
 export function heapOffset(backend: BackendWasm, t: tf.TensorInfo): number {
   return backend.dataIdMap.get(t.dataId).memoryOffset
