@@ -83,6 +83,37 @@ export class BlurPool2D extends tf.layers.Layer {
 }
 tf.serialization.registerClass(BlurPool2D)
 
+/**
+ * Dropout whose mask changes every training call. tfjs's own Dropout layer hands its seed to
+ * every call, so a seeded model drew the same mask at every step: fixed pruning, not dropout.
+ * Here the layer's seed starts a stream, and each call takes the next seed from it, so a seeded
+ * run still repeats exactly. As in PyTorch, kept values are scaled by 1 / (1 - rate).
+ */
+export class ReseededDropout extends tf.layers.Layer {
+  static readonly className = 'ConvLabDropout'
+  private readonly rate: number
+  private readonly seed: number | undefined
+  private readonly random: () => number
+
+  constructor(args: { rate: number; seed?: number; name?: string }) {
+    super({ name: args.name })
+    this.rate = args.rate
+    this.seed = args.seed
+    this.random = args.seed === undefined ? Math.random : mulberry32(args.seed)
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs
+    if (!kwargs.training || this.rate === 0) return x
+    return tf.dropout(x, this.rate, undefined, Math.floor(this.random() * 2 ** 31))
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate, ...(this.seed === undefined ? {} : { seed: this.seed }) }
+  }
+}
+tf.serialization.registerClass(ReseededDropout)
+
 /** The tfjs layer name of spec layer `index`: how saved weights map back to the spec. */
 export function layerName(index: number, type: string): string {
   return `l${index}_${type}`
@@ -222,7 +253,7 @@ export function buildModel(specInput: ModelSpecInput | ModelSpec, options: Build
         break
       }
       case 'dropout':
-        apply(tf.layers.dropout({ rate: layer.rate, seed: nextSeed(), name }))
+        apply(new ReseededDropout({ rate: layer.rate, seed: nextSeed(), name }))
         break
       case 'batchnorm':
         // PyTorch's momentum weighs the new batch; Keras's weighs the running average.

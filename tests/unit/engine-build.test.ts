@@ -129,6 +129,43 @@ describe('buildModel', () => {
     model.dispose()
   })
 
+  describe('dropout', () => {
+    const spec = ModelSpec.parse({ name: 'drop', inputShape: [64], layers: [{ type: 'dropout', rate: 0.5 }] })
+    const masks = (model: tf.LayersModel, calls: number): number[][] =>
+      Array.from({ length: calls }, () => tf.tidy(() => Array.from((model.apply(tf.ones([1, 64]), { training: true }) as tf.Tensor).dataSync())))
+
+    it('draws a new mask at every training step, scaling kept values by 1 / (1 - rate)', () => {
+      const model = buildModel(spec, { seed: 3 })
+      const [a, b] = masks(model, 2)
+      expect(a).not.toEqual(b)
+      expect(new Set([...a, ...b])).toEqual(new Set([0, 2]))
+      model.dispose()
+    })
+
+    it('repeats the same masks for the same seed, and is the identity at inference', () => {
+      const [first, again] = [buildModel(spec, { seed: 3 }), buildModel(spec, { seed: 3 })]
+      expect(masks(again, 3)).toEqual(masks(first, 3))
+      const out = tf.tidy(() => Array.from((first.predict(tf.ones([1, 64])) as tf.Tensor).dataSync()))
+      expect(out).toEqual(new Array(64).fill(1))
+      first.dispose()
+      again.dispose()
+    })
+
+    it('survives saving and loading', async () => {
+      const model = buildModel(spec, { seed: 3 })
+      let saved: tf.io.ModelArtifacts | undefined
+      await model.save(tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
+      }))
+      const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts))
+      expect(loaded.getLayer(layerName(0, 'dropout')).getConfig()).toMatchObject({ rate: 0.5, seed: expect.any(Number) })
+      expect(masks(loaded, 1)[0]).toContain(0)
+      model.dispose()
+      loaded.dispose()
+    })
+  })
+
   it('refuses an impossible stack with inferShapes\' message', () => {
     expect(() => buildModel({ name: 'bad', inputShape: [1, 2, 2], layers: [{ type: 'conv2d', filters: 1, kernel: 3 }] })).toThrow(/larger than/)
   })
