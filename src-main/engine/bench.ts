@@ -12,10 +12,10 @@ import { getPreset } from '../shared/presets'
 import { activeBackend, backendReport, initBackend, useBackend } from './backends'
 import { buildModel } from './build-model'
 import { headOf } from './head'
-import { DataParallel } from './parallel'
+import { startTwoThreadTraining, type TwoThreadTraining } from './parallel'
 import { mulberry32, range, shuffleInPlace } from '../shared/rng'
 import { makeOptimizer } from './optimizer'
-import { trainStep } from './train'
+import { trainStep } from './train-step'
 
 export interface BenchmarkOptions {
   /** Preset names or specs. */
@@ -39,8 +39,10 @@ export interface BenchmarkRow {
   batch: number
   inferBatch: number
   optimizer: string
-  /** Threads training used (2: data-parallel with a helper thread). */
+  /** Threads training used (2: with a helper thread, see parallel.ts). */
   trainThreads?: number
+  /** How two threads split the work: by batch rows or by hidden units. */
+  trainSplit?: 'batch' | 'units'
   trainImagesPerSec?: number
   inferImagesPerSec?: number
   trainSteps?: number
@@ -107,13 +109,13 @@ async function measure(
   const xInfer = tf.slice(xAll, 0, o.inferBatch)
   const varList = model.trainableWeights.map((w) => w.read() as tf.Variable)
   const out: Partial<BenchmarkRow> = {}
-  let parallel: DataParallel | null = null
+  let parallel: TwoThreadTraining | null = null
   try {
     if (backend === 'cpu' && hasConv(spec) && !o.slowCpu) {
       out.trainSkipped = 'the cpu backend trains a CNN at about a minute per step: pass --slow-cpu to measure it'
     } else {
-      parallel = await DataParallel.start({ entry: o.peerEntry, spec, optimizer: recipe, vars: varList, batchSize: o.batch })
       const host = { images, labels }
+      parallel = await startTwoThreadTraining(o.peerEntry, { spec, recipe, model, optimizer, vars: varList, head, xAll, yAll, host, batchSize: o.batch, seed: 1 })
       let order = shuffleInPlace(range(n), random)
       let at = 0
       const train = await timeSteps(o.seconds, async () => {
@@ -122,12 +124,14 @@ async function measure(
           at = 0
         }
         const ids = order.subarray(at, at + o.batch)
-        await (parallel ? parallel.trainStep(model, optimizer, varList, head, xAll, yAll, host, ids) : trainStep(model, optimizer, varList, head, xAll, yAll, ids))
+        await (parallel ? parallel.trainStep(ids) : trainStep(model, optimizer, varList, head, xAll, yAll, ids))
         at += o.batch
       })
       out.trainImagesPerSec = (train.steps * o.batch) / (train.ms / 1000)
       out.trainSteps = train.steps
       out.trainThreads = parallel ? 2 : 1
+      if (parallel) out.trainSplit = parallel.split
+      await parallel?.syncModel()
     }
     const infer = await timeSteps(o.seconds, async () => {
       const y = model.predict(xInfer) as tf.Tensor

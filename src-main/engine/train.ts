@@ -12,11 +12,12 @@ import { buildModel } from './build-model'
 import { headOf, lossOf, predictedOf, type ClassifierHead } from './head'
 import { checkDatasetFits, checkLabelsFit, evaluateModel } from './inference'
 import type { LoadedModel } from './model-io'
-import { DataParallel } from './parallel'
+import { startTwoThreadTraining } from './parallel'
+import { trainStep } from './train-step'
 import { makeOptimizer } from './optimizer'
 import { mulberry32, randomSeed, range, shuffleInPlace } from '../shared/rng'
 import { missingGradientKernels } from './wasm-kernels'
-import { augmentPlan, gatherShifted } from './augment'
+import { augmentPlan } from './augment'
 import { batchShiftIndex, drawShifts, type BatchShifts } from './shift'
 
 export type ProgressPayload = LabEventPayload<'train/progress'>
@@ -171,7 +172,8 @@ export class Trainer {
     const varList = model.trainableWeights.map((w) => w.read() as tf.Variable)
     const xAll = tf.tensor(data.images, [n, ...spec.inputShape], 'float32')
     const yAll = tf.tensor1d(data.labels, 'int32')
-    const parallel = await DataParallel.start({ entry: this.peerEntry, spec, optimizer: config, vars: varList, batchSize }).catch((err: unknown) => {
+    const setup = { spec, recipe: config, model, optimizer, vars: varList, head, xAll, yAll, host: data, batchSize, seed }
+    const parallel = await startTwoThreadTraining(this.peerEntry, setup).catch((err: unknown) => {
       cb.onLog?.(`Training on one thread: ${err instanceof Error ? err.message : String(err)}`)
       return null
     })
@@ -201,7 +203,7 @@ export class Trainer {
           const ids = order.subarray(b * batchSize, Math.min(order.length, (b + 1) * batchSize))
           const shifts = augment ? { ...drawShifts(ids.length, augment.maxShift, augment.axes, shiftRandom), mode: augment.mode, shape: augment.shape } : undefined
           const { loss, correct } = parallel
-            ? await parallel.trainStep(model, optimizer, varList, head, xAll, yAll, data, ids, shifts)
+            ? await parallel.trainStep(ids, shifts)
             : await trainStep(model, optimizer, varList, head, xAll, yAll, ids, shifts && batchShiftIndex(ids, shifts.shape, shifts.dx, shifts.dy, shifts.mode))
           trainMs += performance.now() - t0
           const size = ids.length
@@ -237,6 +239,7 @@ export class Trainer {
           accuracy: correctSum / seen,
           seconds: 0
         }
+        await parallel?.syncModel()
         if (valIdx.length) {
           const v = await validate(model, head, xAll, yAll, valIdx)
           record.valLoss = v.loss
@@ -246,6 +249,8 @@ export class Trainer {
         epochs.push(record)
         cb.onEpoch?.({ runId: job.runId, ...record })
       }
+      // A cancel leaves the loop mid-epoch, and the cancelled run is saved as it stands.
+      if (status === 'cancelled') await parallel?.syncModel()
       const loaded: LoadedModel = { model, meta: { spec, classNames: data.classNames.slice(0, head.classes) } }
       const test = status === 'completed' && job.test ? await evaluateModel(loaded, job.test) : undefined
       keepModel = true
@@ -273,46 +278,6 @@ export class Trainer {
       optimizer.dispose()
       if (!keepModel) model.dispose()
     }
-  }
-}
-
-/**
- * One optimizer step on the rows `ids` of the uploaded dataset: the hot loop, also timed by
- * bench.ts. With `shifts`, the rows are read shifted, as augmentation asks.
- */
-export async function trainStep(
-  model: tf.LayersModel,
-  optimizer: tf.Optimizer,
-  varList: tf.Variable[],
-  head: ClassifierHead,
-  xAll: tf.Tensor,
-  yAll: tf.Tensor1D,
-  ids: Int32Array,
-  shifts?: BatchShifts
-): Promise<{ loss: number; correct: number }> {
-  const idx = tf.tensor1d(ids, 'int32')
-  const kept: { loss?: tf.Scalar | null; correct?: tf.Scalar } = {}
-  try {
-    kept.loss = optimizer.minimize(
-      () => {
-        const x = shifts ? gatherShifted(xAll, shifts) : tf.gather(xAll, idx)
-        const y = tf.gather(yAll, idx)
-        const out = model.apply(x, { training: true }) as tf.Tensor
-        // Kept past minimize's tidy: accuracy of the same forward pass, at no extra cost.
-        kept.correct = tf.keep(tf.sum<tf.Scalar>(tf.equal(predictedOf(head, out), y).toInt()))
-        return lossOf(head, out, y)
-      },
-      true,
-      varList
-    )
-    if (!kept.loss || !kept.correct) throw new Error('optimizer returned no loss')
-    const [loss, correct] = await Promise.all([kept.loss.data(), kept.correct.data()])
-    if (!Number.isFinite(loss[0])) throw new Error(`The loss became ${loss[0]}: lower the learning rate`)
-    return { loss: loss[0], correct: correct[0] }
-  } finally {
-    tf.dispose(idx)
-    kept.loss?.dispose()
-    kept.correct?.dispose()
   }
 }
 

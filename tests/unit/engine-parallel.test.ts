@@ -4,12 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, useBackend } from '../../src-main/engine/backends'
 import { buildModel } from '../../src-main/engine/build-model'
 import { headOf } from '../../src-main/engine/head'
-import { DataParallel, worthSplitting } from '../../src-main/engine/parallel'
+import { DataParallel, worthSplittingBatch } from '../../src-main/engine/data-parallel'
+import type { TrainingSetup } from '../../src-main/engine/parallel-channel'
+import { startTwoThreadTraining } from '../../src-main/engine/parallel'
+import { planUnitSplit, UnitParallel, worthSplittingUnits } from '../../src-main/engine/unit-parallel'
 import { mulberry32 } from '../../src-main/shared/rng'
 import { makeOptimizer } from '../../src-main/engine/optimizer'
-import { trainStep } from '../../src-main/engine/train'
+import { trainStep } from '../../src-main/engine/train-step'
 import { batchShiftIndex, drawShifts, type ShiftMode } from '../../src-main/engine/shift'
-import { ModelSpec } from '../../src-main/shared/layers'
+import { ModelSpec, type ModelSpecInput } from '../../src-main/shared/layers'
 import { getPreset } from '../../src-main/shared/presets'
 
 type Shape4 = [number, number, number, number]
@@ -76,15 +79,58 @@ describe('MaxPoolGrad on wasm', () => {
   })
 })
 
-/** n random images for `spec` and labels for its classes, as host arrays and as tensors. */
-function randomDataset(spec: ModelSpec, n: number, random: () => number) {
+const ENTRY = resolve(__dirname, '../../src-main/engine/worker.ts')
+type Recipe = TrainingSetup['recipe']
+
+/** A model, its optimizer and n random images with labels, as a training run sets them up. */
+function setUp(spec: ModelSpec, n: number, recipe: Recipe, batchSize: number, seed: number): TrainingSetup {
+  const random = mulberry32(seed)
   const size = spec.inputShape.reduce((a, b) => a * b, 1)
   const images = Float32Array.from({ length: n * size }, () => random())
   const labels = Int32Array.from({ length: n }, () => Math.floor(random() * headOf(spec).classes))
-  return { images, labels, xAll: tf.tensor(images, [n, ...spec.inputShape]), yAll: tf.tensor1d(labels, 'int32') }
+  const model = buildModel(spec, { seed })
+  return {
+    spec,
+    recipe,
+    model,
+    optimizer: makeOptimizer(recipe),
+    vars: model.trainableWeights.map((w) => w.read() as tf.Variable),
+    head: headOf(spec),
+    xAll: tf.tensor(images, [n, ...spec.inputShape]),
+    yAll: tf.tensor1d(labels, 'int32'),
+    host: { images, labels },
+    batchSize,
+    seed
+  }
 }
 
-describe('data-parallel training on two threads', () => {
+function tearDown(s: TrainingSetup): void {
+  tf.dispose([s.xAll, s.yAll])
+  s.optimizer.dispose()
+  s.model.dispose()
+}
+
+/** The step one thread takes, for comparison. */
+function singleStep(s: TrainingSetup, ids: Int32Array, shifts?: StepDraw) {
+  return trainStep(s.model, s.optimizer, s.vars, s.head, s.xAll, s.yAll, ids, shifts && batchShiftIndex(ids, shifts.shape, shifts.dx, shifts.dy, shifts.mode))
+}
+type StepDraw = { dx: Int32Array; dy: Int32Array; mode: ShiftMode; shape: [number, number, number] }
+
+function expectSameWeights(a: tf.Variable[], b: tf.Variable[], tolerance: number): void {
+  expect(b.map((v) => v.shape)).toEqual(a.map((v) => v.shape))
+  a.forEach((v, i) => {
+    const [x, y] = [v.dataSync(), b[i].dataSync()]
+    let worst = 0
+    for (let j = 0; j < x.length; j++) worst = Math.max(worst, Math.abs(x[j] - y[j]))
+    expect(worst).toBeLessThan(tolerance)
+  })
+}
+
+/** Steps over batches of `batch` rows of n: a start, a stride, and the shift mode (null: none). */
+const STEPS: [number, ShiftMode | null][] = [[0, null], [31, 'roll'], [5, 'zero'], [17, null]]
+const batchOf = (n: number, batch: number, start: number): Int32Array => Int32Array.from({ length: batch }, (_, i) => (start + i * 7) % n)
+
+describe('two-thread training', () => {
   const threads = process.env.CONVLAB_TRAIN_THREADS
   beforeAll(() => {
     process.env.CONVLAB_TRAIN_THREADS = '2'
@@ -94,94 +140,181 @@ describe('data-parallel training on two threads', () => {
     else process.env.CONVLAB_TRAIN_THREADS = threads
   })
 
-  it('splits only models with enough math per parameter and no batch norm', async () => {
-    const cnn = getPreset('seed-cnn') as ModelSpec
-    expect(worthSplitting(cnn, 32)).toBe(true)
-    expect(worthSplitting(getPreset('seed-mlp') as ModelSpec, 32)).toBe(false)
-    const withBatchNorm = ModelSpec.parse({ ...cnn, layers: [cnn.layers[0], { type: 'batchnorm' }, ...cnn.layers.slice(1)] })
+  it('splits the hidden units of a one-hidden-layer network, the batch of a CNN, and nothing of a small or batch-normed model', async () => {
     await useBackend('wasm')
-    const model = buildModel(withBatchNorm, { seed: 1 })
-    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
-    const entry = resolve(__dirname, '../../src-main/engine/worker.ts')
-    expect(await DataParallel.start({ entry, spec: withBatchNorm, optimizer: { optimizer: 'sgd', learningRate: 0.1 }, vars, batchSize: 32 })).toBeNull()
-    model.dispose()
+    const cnn = getPreset('seed-cnn') as ModelSpec
+    const mlp = getPreset('seed-mlp') as ModelSpec
+    expect(worthSplittingBatch(cnn, 32)).toBe(true)
+    expect(worthSplittingBatch(mlp, 32)).toBe(false)
+    expect(worthSplittingUnits(mlp, 32)).toBe(true)
+    const withBatchNorm = ModelSpec.parse({ ...cnn, layers: [cnn.layers[0], { type: 'batchnorm' }, ...cnn.layers.slice(1)] })
+    expect(worthSplittingBatch(withBatchNorm, 32)).toBe(false)
+    const tiny = ModelSpec.parse({ name: 'tiny', inputShape: [4], layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 2 }] })
+    expect(worthSplittingUnits(tiny, 32)).toBe(false)
+    const splits: (string | null)[] = []
+    for (const spec of [mlp, cnn, withBatchNorm, tiny]) {
+      const s = setUp(spec, 64, { optimizer: 'sgd', learningRate: 0.1 }, 32, 1)
+      const two = await startTwoThreadTraining(ENTRY, s)
+      splits.push(two?.split ?? null)
+      await two?.dispose()
+      tearDown(s)
+    }
+    expect(splits).toEqual(['units', 'batch', null, null])
   })
 
-  it('keeps in step over many short steps, where the engine thread often finishes a whole step before the helper wakes', async () => {
-    await useBackend('wasm')
-    // Little math per step, but enough per parameter to be split: the helper's wake-ups are as long as its work.
-    const spec = ModelSpec.parse({
-      name: 'tiny-conv',
-      inputShape: [1, 8, 8],
-      layers: [{ type: 'conv2d', filters: 4, kernel: 3 }, { type: 'maxpool2d', pool: 2 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2 }]
-    })
-    expect(worthSplitting(spec, 32)).toBe(true)
-    const head = headOf(spec)
-    const n = 64
-    const { images, labels, xAll, yAll } = randomDataset(spec, n, mulberry32(5))
-    const recipe = { optimizer: 'sgd' as const, learningRate: 0.01 }
-    const model = buildModel(spec, { seed: 1 })
-    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
-    const optimizer = makeOptimizer(recipe)
-    const dp = await DataParallel.start({ entry: resolve(__dirname, '../../src-main/engine/worker.ts'), spec, optimizer: recipe, vars, batchSize: 32 })
-    expect(dp).not.toBeNull()
-    try {
-      for (let step = 0; step < 3000; step++) {
-        const ids = Int32Array.from({ length: 32 }, (_, i) => (step + i * 3) % n)
-        const { loss } = await dp!.trainStep(model, optimizer, vars, head, xAll, yAll, { images, labels }, ids)
-        expect(Number.isFinite(loss)).toBe(true)
+  describe('by batch rows', () => {
+    it('keeps in step over many short steps, where the engine thread often finishes a whole step before the helper wakes', async () => {
+      await useBackend('wasm')
+      // Little math per step, but enough per parameter to be split: the helper's wake-ups are as long as its work.
+      const spec = ModelSpec.parse({
+        name: 'tiny-conv',
+        inputShape: [1, 8, 8],
+        layers: [{ type: 'conv2d', filters: 4, kernel: 3 }, { type: 'maxpool2d', pool: 2 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2 }]
+      })
+      expect(worthSplittingBatch(spec, 32)).toBe(true)
+      const s = setUp(spec, 64, { optimizer: 'sgd', learningRate: 0.01 }, 32, 5)
+      const dp = await DataParallel.start(ENTRY, s)
+      try {
+        for (let step = 0; step < 3000; step++) {
+          const { loss } = await dp.trainStep(Int32Array.from({ length: 32 }, (_, i) => (step + i * 3) % 64))
+          expect(Number.isFinite(loss)).toBe(true)
+        }
+      } finally {
+        await dp.dispose()
+        tearDown(s)
       }
-    } finally {
-      await dp?.dispose()
-      tf.dispose([xAll, yAll])
-      optimizer.dispose()
-      model.dispose()
-    }
-  }, 60_000)
+    }, 60_000)
 
-  it('trains seed-cnn to the same weights as one thread, with an odd batch split unevenly', async () => {
-    await useBackend('wasm')
-    const spec = getPreset('seed-cnn') as ModelSpec
-    const head = headOf(spec)
-    const random = mulberry32(3)
-    const n = 64
-    const { images, labels, xAll, yAll } = randomDataset(spec, n, random)
-    const recipe = { optimizer: 'sgd' as const, learningRate: 0.05 }
-    const single = buildModel(spec, { seed: 7 })
-    const split = buildModel(spec, { seed: 7 })
-    const singleVars = single.trainableWeights.map((w) => w.read() as tf.Variable)
-    const splitVars = split.trainableWeights.map((w) => w.read() as tf.Variable)
-    const singleOpt = makeOptimizer(recipe)
-    const splitOpt = makeOptimizer(recipe)
-    const entry = resolve(__dirname, '../../src-main/engine/worker.ts')
-    const dp = await DataParallel.start({ entry, spec, optimizer: recipe, vars: splitVars, batchSize: 31 })
-    expect(dp).not.toBeNull()
-    const before = tf.memory().numTensors
-    try {
-      // Augmented steps too: both halves must see the shifts drawn for the whole batch.
-      const steps: [number, ShiftMode | null][] = [[0, null], [31, 'roll'], [5, 'zero']]
-      for (const [start, mode] of steps) {
-        const ids = Int32Array.from({ length: 31 }, (_, i) => (start + i * 7) % n)
-        const shifts = mode && { ...drawShifts(31, 3, 'xy', random), mode, shape: [1, 28, 28] as [number, number, number] }
-        const a = await trainStep(single, singleOpt, singleVars, head, xAll, yAll, ids, shifts ? batchShiftIndex(ids, shifts.shape, shifts.dx, shifts.dy, shifts.mode) : undefined)
-        const b = await dp!.trainStep(split, splitOpt, splitVars, head, xAll, yAll, { images, labels }, ids, shifts || undefined)
-        expect(b.correct).toBe(a.correct)
-        expect(b.loss).toBeCloseTo(a.loss, 4)
+    it('trains seed-cnn to the same weights as one thread, with an odd batch split unevenly', async () => {
+      await useBackend('wasm')
+      const spec = getPreset('seed-cnn') as ModelSpec
+      const recipe: Recipe = { optimizer: 'sgd', learningRate: 0.05 }
+      const single = setUp(spec, 64, recipe, 31, 7)
+      const split = setUp(spec, 64, recipe, 31, 7)
+      const random = mulberry32(3)
+      const dp = await DataParallel.start(ENTRY, split)
+      const before = tf.memory().numTensors
+      try {
+        // Augmented steps too: both halves must see the shifts drawn for the whole batch.
+        for (const [start, mode] of STEPS.slice(0, 3)) {
+          const ids = batchOf(64, 31, start)
+          const shifts = mode ? { ...drawShifts(31, 3, 'xy', random), mode, shape: [1, 28, 28] as [number, number, number] } : undefined
+          const a = await singleStep(single, ids, shifts)
+          const b = await dp.trainStep(ids, shifts)
+          expect(b.correct).toBe(a.correct)
+          expect(b.loss).toBeCloseTo(a.loss, 4)
+        }
+        expect(tf.memory().numTensors).toBe(before)
+        expectSameWeights(single.vars, split.vars, 1e-5)
+      } finally {
+        await dp.dispose()
+        tearDown(single)
+        tearDown(split)
       }
-      expect(tf.memory().numTensors).toBe(before)
-      for (let v = 0; v < singleVars.length; v++) {
-        const [x, y] = [singleVars[v].dataSync(), splitVars[v].dataSync()]
-        let worst = 0
-        for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]))
-        expect(worst).toBeLessThan(1e-5)
+    }, 60_000)
+  })
+
+  describe('by hidden units', () => {
+    const mlp = (layers: ModelSpecInput['layers']): ModelSpec => ModelSpec.parse({ name: 'mlp', inputShape: [1, 6, 6], layers })
+
+    it('plans the tutorial MLP as two halves of 500 units, only the first with the output bias', () => {
+      const plan = planUnitSplit(getPreset('seed-mlp') as ModelSpec)
+      expect(plan).toMatchObject({ hidden: 1, output: 3, units: [500, 500], classes: 10, tail: null })
+      expect(plan?.parts.map((p) => p.layers.map((l) => (l.type === 'dense' ? [l.units, l.useBias, l.activation] : l.type)))).toEqual([
+        ['flatten', [500, true, 'linear'], 'relu', [10, true, 'linear']],
+        ['flatten', [500, true, 'linear'], 'relu', [10, false, 'linear']]
+      ])
+    })
+
+    it('moves the output activation and the layers after it into a tail both threads apply to the sum', () => {
+      const plan = planUnitSplit(mlp([{ type: 'flatten' }, { type: 'dense', units: 7, activation: 'tanh' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 3, activation: 'sigmoid' }, { type: 'softmax' }]))
+      expect(plan?.units).toEqual([4, 3])
+      expect(plan?.parts[0].layers.map((l) => l.type)).toEqual(['flatten', 'dense', 'dropout', 'dense'])
+      expect(plan?.tail?.inputShape).toEqual([3])
+      expect(plan?.tail?.layers.map((l) => l.type)).toEqual(['sigmoid', 'softmax'])
+    })
+
+    it.each([
+      ['a CNN', getPreset('seed-cnn') as ModelSpec],
+      ['two hidden layers', mlp([{ type: 'flatten' }, { type: 'dense', units: 8 }, { type: 'relu' }, { type: 'dense', units: 8 }, { type: 'relu' }, { type: 'dense', units: 3 }])],
+      ['a softmax across the hidden units', mlp([{ type: 'flatten' }, { type: 'dense', units: 8 }, { type: 'softmax' }, { type: 'dense', units: 3 }])],
+      ['dropout before the hidden layer', mlp([{ type: 'flatten' }, { type: 'dropout', rate: 0.5 }, { type: 'dense', units: 8 }, { type: 'dense', units: 3 }])],
+      ['dropout after the output', mlp([{ type: 'flatten' }, { type: 'dense', units: 8 }, { type: 'dense', units: 3 }, { type: 'dropout', rate: 0.5 }])],
+      ['batch norm', mlp([{ type: 'flatten' }, { type: 'dense', units: 8 }, { type: 'batchnorm' }, { type: 'dense', units: 3 }])],
+      ['one hidden unit', mlp([{ type: 'flatten' }, { type: 'dense', units: 1 }, { type: 'dense', units: 3 }])]
+    ])('does not split %s', (_, spec) => {
+      expect(planUnitSplit(spec)).toBeNull()
+    })
+
+    const cases: [string, ModelSpec, Recipe][] = [
+      ['odd hidden units, a softmax tail, Adam', mlp([{ type: 'flatten' }, { type: 'dense', units: 7, activation: 'relu' }, { type: 'dense', units: 3 }, { type: 'softmax' }]), { optimizer: 'adam', learningRate: 0.01 }],
+      ['no biases, leaky ReLU, SGD', mlp([{ type: 'flatten' }, { type: 'dense', units: 6, useBias: false }, { type: 'leakyrelu', alpha: 0.1 }, { type: 'dense', units: 4, useBias: false }]), { optimizer: 'sgd', learningRate: 0.5 }],
+      ['a sigmoid output (binary cross-entropy)', mlp([{ type: 'flatten' }, { type: 'dense', units: 5, activation: 'tanh' }, { type: 'dense', units: 1, activation: 'sigmoid' }]), { optimizer: 'sgd', learningRate: 0.5 }]
+    ]
+
+    it.each(cases)('trains to the same weights as one thread: %s', async (_, spec, recipe) => {
+      await useBackend('wasm')
+      const plan = planUnitSplit(spec)
+      expect(plan).not.toBeNull()
+      const single = setUp(spec, 40, recipe, 13, 9)
+      const split = setUp(spec, 40, recipe, 13, 9)
+      const random = mulberry32(4)
+      const up = await UnitParallel.start(ENTRY, split, plan as NonNullable<typeof plan>)
+      let before = 0
+      try {
+        for (const [start, mode] of STEPS) {
+          // Counted after the first step, which creates Adam's moments.
+          if (start !== STEPS[0][0]) before ||= tf.memory().numTensors
+          const ids = batchOf(40, 13, start)
+          const shifts = mode ? { ...drawShifts(13, 2, 'xy', random), mode, shape: [1, 6, 6] as [number, number, number] } : undefined
+          const a = await singleStep(single, ids, shifts)
+          const b = await up.trainStep(ids, shifts)
+          expect(b.correct).toBe(a.correct)
+          expect(b.loss).toBeCloseTo(a.loss, 5)
+          // Syncing in the middle of a run must not disturb it.
+          if (start === 31) await up.syncModel()
+        }
+        await up.syncModel()
+        expect(tf.memory().numTensors).toBe(before)
+        expectSameWeights(single.vars, split.vars, 1e-5)
+      } finally {
+        await up.dispose()
+        tearDown(single)
+        tearDown(split)
       }
-    } finally {
-      await dp?.dispose()
-      tf.dispose([xAll, yAll])
-      singleOpt.dispose()
-      splitOpt.dispose()
-      single.dispose()
-      split.dispose()
-    }
-  }, 60_000)
+    }, 60_000)
+
+    it('trains with dropout between the layers, each thread drawing its own masks', async () => {
+      await useBackend('wasm')
+      const spec = mlp([{ type: 'flatten' }, { type: 'dense', units: 64, activation: 'relu' }, { type: 'dropout', rate: 0.5 }, { type: 'dense', units: 3 }])
+      const s = setUp(spec, 40, { optimizer: 'sgd', learningRate: 0.1 }, 16, 2)
+      const up = await UnitParallel.start(ENTRY, s, planUnitSplit(spec) as NonNullable<ReturnType<typeof planUnitSplit>>)
+      try {
+        const first = await up.trainStep(batchOf(40, 16, 0))
+        let last = first
+        for (let i = 0; i < 200; i++) last = await up.trainStep(batchOf(40, 16, 0))
+        expect(last.loss).toBeLessThan(first.loss / 2)
+      } finally {
+        await up.dispose()
+        tearDown(s)
+      }
+    }, 60_000)
+
+    it('keeps in step over many short steps', async () => {
+      await useBackend('wasm')
+      const spec = mlp([{ type: 'flatten' }, { type: 'dense', units: 4, activation: 'relu' }, { type: 'dense', units: 2 }])
+      const s = setUp(spec, 64, { optimizer: 'sgd', learningRate: 0.01 }, 32, 5)
+      const up = await UnitParallel.start(ENTRY, s, planUnitSplit(spec) as NonNullable<ReturnType<typeof planUnitSplit>>)
+      try {
+        for (let step = 0; step < 3000; step++) {
+          const { loss } = await up.trainStep(batchOf(64, 32, step))
+          expect(Number.isFinite(loss)).toBe(true)
+          if (step % 500 === 0) await up.syncModel()
+        }
+      } finally {
+        await up.dispose()
+        tearDown(s)
+      }
+    }, 60_000)
+  })
 })

@@ -172,19 +172,20 @@ export async function benchCommand(argv: string[], ctx: CommandContext): Promise
     return 0
   }
   ctx.print(`${cores} cores; training batch ${batch}, inference batch ${inferBatch}; best of ${rounds} round(s) of ${seconds} s each; images/s`)
-  const header = ['model', 'backend', 'optimizer', 'train', 'vs torch', 'infer', 'vs torch']
+  const header = ['model', 'backend', 'optimizer', 'train threads', 'train', 'vs torch', 'infer', 'vs torch']
   const lines: string[][] = []
   for (const r of bench.rows) {
     const t = torchOf(r.model)
     const mark = r.backend === report.chosen ? ' *' : ''
     if (r.error) {
-      lines.push([r.model, r.backend + mark, r.optimizer, 'error', '', '', ''])
+      lines.push([r.model, r.backend + mark, r.optimizer, '', 'error', '', '', ''])
       continue
     }
     lines.push([
       r.model,
       r.backend + mark,
       r.optimizer,
+      r.trainThreads === undefined ? '' : r.trainSplit ? `${r.trainThreads} (${r.trainSplit === 'units' ? 'hidden units' : 'batch'})` : String(r.trainThreads),
       r.trainSkipped ? 'skipped' : fmt(r.trainImagesPerSec),
       ratio(r.trainImagesPerSec, t?.train_images_per_sec),
       fmt(r.inferImagesPerSec),
@@ -193,7 +194,7 @@ export async function benchCommand(argv: string[], ctx: CommandContext): Promise
   }
   for (const m of models) {
     const t = torchOf(m)
-    if (t) lines.push([m, `pytorch ${report.torch?.version ?? ''}`.trim(), bench.rows.find((r) => r.model === m)?.optimizer ?? '', fmt(t.train_images_per_sec), '1.00x', fmt(t.infer_images_per_sec), '1.00x'])
+    if (t) lines.push([m, `pytorch ${report.torch?.version ?? ''}`.trim(), bench.rows.find((r) => r.model === m)?.optimizer ?? '', String(report.torch?.threads ?? ''), fmt(t.train_images_per_sec), '1.00x', fmt(t.infer_images_per_sec), '1.00x'])
   }
   ctx.print(formatTable(header, lines))
   ctx.print('* the backend ConvLab picks by default')

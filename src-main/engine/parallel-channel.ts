@@ -1,0 +1,198 @@
+/**
+ * What the engine thread and its training helper thread share, whichever way they split the
+ * work (parallel.ts picks): the control block of Int32 slots both wait and signal on, the batch
+ * rows the engine copies for the helper, and the start-up handshake. tfjs's wasm backend runs
+ * single-threaded under Node (no WASM_HAS_MULTITHREAD_SUPPORT), so the second core is a
+ * worker_thread with a wasm tfjs of its own.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
+import type { TrainConfig } from '../shared/contract'
+import type { ModelSpec } from '../shared/layers'
+import type { ClassifierHead } from './head'
+import { batchShiftIndex, type ShiftMode } from './shift'
+
+const nodeRequire = createRequire(typeof __filename === 'string' ? __filename : import.meta.url)
+
+export const PEER_ROLE = 'convlab-train-peer'
+
+/** Int32 slots of the control block. */
+export const STEP = 0 // engine -> helper: sequence number of the work to do (0: quit)
+export const PEER_DONE = 1 // helper -> engine: its part of STEP is written
+export const MAIN_DONE = 2 // engine -> helper: the engine's part of STEP is written
+export const READY = 3 // helper -> engine: 1 once initialised, -1 if it failed
+export const ROWS = 4 // rows the helper takes this step
+export const PEER_CORRECT = 5
+export const COMMAND = 6 // what STEP asks for, where a split has more than one kind of work
+export const TOTAL = 7 // rows in the whole batch
+const CTRL_SLOTS = 8
+
+/** What every helper thread starts from; each split adds its own buffers. */
+export interface PeerInitBase {
+  role: typeof PEER_ROLE
+  /** The helper's model: the whole one, or its part of it. */
+  spec: ModelSpec
+  recipe: Pick<TrainConfig, 'optimizer' | 'learningRate'>
+  /** Its trainable weights, in the order its model lists them. */
+  weights: Float32Array[]
+  seed?: number
+  ctrl: SharedArrayBuffer
+  /** The rows it trains on each step, and their labels. */
+  images: SharedArrayBuffer
+  labels: SharedArrayBuffer
+}
+
+/** A batch's augmentation shifts, one per row, as train.ts draws them. */
+export interface StepShifts {
+  dx: Int32Array
+  dy: Int32Array
+  mode: ShiftMode
+  shape: [number, number, number]
+}
+
+export interface StepResult {
+  loss: number
+  correct: number
+}
+
+/** Everything a training step works on, fixed for a whole run. */
+export interface TrainingSetup {
+  spec: ModelSpec
+  recipe: Pick<TrainConfig, 'optimizer' | 'learningRate'>
+  model: tf.LayersModel
+  optimizer: tf.Optimizer
+  vars: tf.Variable[]
+  head: ClassifierHead
+  /** The dataset uploaded once, and the same images and labels on the host. */
+  xAll: tf.Tensor
+  yAll: tf.Tensor1D
+  host: { images: Float32Array; labels: ArrayLike<number> }
+  batchSize: number
+  seed?: number
+}
+
+interface WaitAsyncResult {
+  async: boolean
+  value: Promise<'ok' | 'timed-out'> | 'not-equal' | 'timed-out'
+}
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t?: number): WaitAsyncResult }).waitAsync
+
+export const HELPER_SILENT = 'The training helper thread stopped answering'
+
+/** Resolves once ctrl[index] is no longer `value`, without blocking the engine's event loop. */
+export async function waitChange(ctrl: Int32Array, index: number, value: number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs
+  while (Atomics.load(ctrl, index) === value) {
+    const left = deadline - performance.now()
+    if (left <= 0) throw new Error(HELPER_SILENT)
+    const r = waitAsync(ctrl, index, value, left)
+    if (r.async) await r.value
+  }
+}
+
+/**
+ * Blocks until ctrl[index] reaches at least `value`. For waits inside a step (a tape cannot
+ * await), which the other thread answers within its share of the same step. Throws when the
+ * other side reports a failure in READY or says nothing for `timeoutMs`.
+ */
+export function waitAtLeast(ctrl: Int32Array, index: number, value: number, timeoutMs: number): void {
+  const deadline = performance.now() + timeoutMs
+  for (let seen = Atomics.load(ctrl, index); seen < value; seen = Atomics.load(ctrl, index)) {
+    if (Atomics.load(ctrl, READY) < 0 || Atomics.load(ctrl, STEP) === 0) throw new Error('The other training thread stopped')
+    const left = deadline - performance.now()
+    if (left <= 0) throw new Error(HELPER_SILENT)
+    Atomics.wait(ctrl, index, seen, Math.min(left, 1000))
+  }
+}
+
+/** Sets a slot and wakes whoever waits on it. */
+export function signal(ctrl: Int32Array, index: number, value: number): void {
+  Atomics.store(ctrl, index, value)
+  Atomics.notify(ctrl, index)
+}
+
+/** Copies a tensor's values into shared memory, straight from the wasm heap, no staging copy. */
+export function copyTensorTo(t: tf.Tensor, into: Float32Array, offset = 0): void {
+  into.set((tf.backend() as BackendWasm).typedArrayFromHeap(t) as Float32Array, offset)
+}
+
+/**
+ * Copies rows `ids` of the host dataset into the helper's shared buffers, shifted as `shifts`
+ * says (its dx and dy given per row of `ids`), so the helper needs to know nothing of augmentation.
+ */
+export function copyRows(
+  host: TrainingSetup['host'],
+  ids: Int32Array,
+  shifts: Pick<StepShifts, 'mode' | 'shape'> & { dx: ArrayLike<number>; dy: ArrayLike<number> } | undefined,
+  images: Float32Array,
+  labels: Int32Array
+): void {
+  const size = images.length / labels.length
+  if (shifts) {
+    const { index, mask } = batchShiftIndex(ids, shifts.shape, shifts.dx, shifts.dy, shifts.mode)
+    for (let i = 0; i < index.length; i++) images[i] = mask && mask[i] === 0 ? 0 : host.images[index[i]]
+  }
+  for (let r = 0; r < ids.length; r++) {
+    const k = ids[r]
+    if (!shifts) images.set(host.images.subarray(k * size, (k + 1) * size), r * size)
+    labels[r] = host.labels[k]
+  }
+}
+
+export function newControlBlock(): SharedArrayBuffer {
+  return new SharedArrayBuffer(CTRL_SLOTS * 4)
+}
+
+/** A started helper thread. `failed` rejects with its error if it dies. */
+export interface PeerThread {
+  worker: Worker
+  ctrl: Int32Array
+  failed: Promise<never>
+}
+
+/** Starts the helper from `entry` (worker.ts, or its bundle) and waits until it is ready. */
+export async function startPeer(entry: string, init: PeerInitBase): Promise<PeerThread> {
+  // A .ts entry (development, tests) needs tsx inside the thread too: loader hooks do not cross.
+  const worker = entry.endsWith('.ts')
+    ? new Worker(`require(${JSON.stringify(nodeRequire.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)})`, { eval: true, workerData: init })
+    : new Worker(entry, { workerData: init })
+  const failed = new Promise<never>((_, reject) => {
+    worker.once('error', reject)
+    worker.once('exit', (code) => reject(new Error(`The training helper thread exited (code ${code})`)))
+  })
+  failed.catch(() => undefined)
+  const ctrl = new Int32Array(init.ctrl)
+  try {
+    await Promise.race([waitChange(ctrl, READY, 0, 60_000), failed])
+  } catch (err) {
+    await worker.terminate()
+    throw err
+  }
+  if (Atomics.load(ctrl, READY) !== 1) {
+    await worker.terminate()
+    throw new Error('The training helper thread failed to start')
+  }
+  return { worker, ctrl, failed }
+}
+
+/**
+ * The helper's seed: another stream than the engine's, so the two threads' dropout masks are
+ * independent, and still the same from run to run.
+ */
+export function peerSeed(seed: number | undefined): number | undefined {
+  return seed === undefined ? undefined : (seed ^ 0x2545f491) >>> 0
+}
+
+export async function stopPeer(peer: PeerThread): Promise<void> {
+  signal(peer.ctrl, STEP, 0)
+  await peer.worker.terminate()
+}
+
+/** Marks the helper as failed, so an engine thread waiting on it stops waiting, and rethrows. */
+export function reportPeerFailure(ctrl: Int32Array, err: unknown): never {
+  signal(ctrl, READY, -1)
+  Atomics.notify(ctrl, PEER_DONE)
+  throw err
+}
