@@ -151,6 +151,11 @@ describe('two-thread training', () => {
     expect(worthSplittingBatch(withBatchNorm, 32)).toBe(false)
     const tiny = ModelSpec.parse({ name: 'tiny', inputShape: [4], layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 2 }] })
     expect(worthSplittingUnits(tiny, 32)).toBe(false)
+    // Where the split starts to pay, as measured (see MIN_MACS_PER_STEP).
+    const hidden = (units: number): ModelSpec => ModelSpec.parse({ ...mlp, layers: [{ type: 'flatten' }, { type: 'dense', units }, { type: 'relu' }, { type: 'dense', units: 10 }] })
+    expect(worthSplittingUnits(hidden(256), 32)).toBe(false)
+    expect(worthSplittingUnits(hidden(384), 32)).toBe(true)
+    expect(worthSplittingUnits(hidden(256), 64)).toBe(true)
     const splits: (string | null)[] = []
     for (const spec of [mlp, cnn, withBatchNorm, tiny]) {
       const s = setUp(spec, 64, { optimizer: 'sgd', learningRate: 0.1 }, 32, 1)
