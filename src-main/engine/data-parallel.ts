@@ -15,6 +15,7 @@ import { buildModel } from './build-model'
 import { headOf, lossOf, predictedOf, type ClassifierHead } from './head'
 import { makeOptimizer } from './optimizer'
 import {
+  assignWeights,
   copyRows,
   copyTensorTo,
   MAIN_DONE,
@@ -22,21 +23,22 @@ import {
   PEER_CORRECT,
   PEER_DONE,
   PEER_ROLE,
-  READY,
+  type PeerInitBase,
+  peerSeed,
+  type PeerThread,
   reportPeerFailure,
   ROWS,
-  TOTAL,
-  peerSeed,
+  servePeerSteps,
+  sharedBatch,
   signal,
   startPeer,
   STEP,
-  stopPeer,
-  waitChange,
-  type PeerInitBase,
-  type PeerThread,
   type StepResult,
   type StepShifts,
-  type TrainingSetup
+  stopPeer,
+  TOTAL,
+  type TrainingSetup,
+  waitChange
 } from './parallel-channel'
 import { batchShiftIndex } from './shift'
 
@@ -220,7 +222,7 @@ export class DataParallel {
   }
 }
 
-/** The helper thread's loop: blocks between steps (it has nothing else to do). */
+/** The helper thread's loop: its half of each batch, then the sum of both halves applied. */
 export async function runBatchPeer(init: BatchPeerInit): Promise<void> {
   const ctrl = new Int32Array(init.ctrl)
   try {
@@ -229,26 +231,14 @@ export async function runBatchPeer(init: BatchPeerInit): Promise<void> {
     const head = headOf(spec)
     const model = buildModel(spec, { seed: init.seed })
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
-    vars.forEach((v, i) => v.assign(tf.tensor(init.weights[i], v.shape)))
+    assignWeights(vars, init.weights)
     const optimizer = makeOptimizer(init.recipe)
-    const images = new Float32Array(init.images)
-    const labels = new Int32Array(init.labels)
+    const batch = sharedBatch(init)
     const peerLoss = new Float64Array(init.peerLoss)
-    const sampleShape = spec.inputShape
-    const sampleSize = sampleShape.reduce((a, b) => a * b, 1)
-    signal(ctrl, READY, 1)
-    let last = 0
-    for (;;) {
-      Atomics.wait(ctrl, STEP, last)
-      const step = Atomics.load(ctrl, STEP)
-      if (step === 0) break
-      last = step
+    servePeerSteps(ctrl, (step) => {
       const rows = Atomics.load(ctrl, ROWS)
       const views = gradientViews(init.grads, init.total, step)
-      const half = halfGradients(model, optimizer, vars, head, rows / Atomics.load(ctrl, TOTAL), () => ({
-        x: tf.tensor(images.subarray(0, rows * sampleSize), [rows, ...sampleShape]),
-        y: tf.tensor1d(labels.subarray(0, rows), 'int32')
-      }))
+      const half = halfGradients(model, optimizer, vars, head, rows / Atomics.load(ctrl, TOTAL), () => batch(rows))
       writeGradients(half.grads, views.peer)
       peerLoss[0] = half.loss.dataSync()[0] * rows
       Atomics.store(ctrl, PEER_CORRECT, half.correct.dataSync()[0])
@@ -261,7 +251,7 @@ export async function runBatchPeer(init: BatchPeerInit): Promise<void> {
       }
       applySum(optimizer, vars, half.grads, views.main)
       tf.dispose([half.loss, half.correct, ...half.grads])
-    }
+    })
   } catch (err) {
     reportPeerFailure(ctrl, err)
   }

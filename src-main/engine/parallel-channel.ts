@@ -141,6 +141,39 @@ export function copyRows(
   }
 }
 
+/** The rows the engine copied for the helper this step, as tensors of the model's input shape. */
+export function sharedBatch(init: PeerInitBase): (rows: number) => { x: tf.Tensor; y: tf.Tensor1D } {
+  const images = new Float32Array(init.images)
+  const labels = new Int32Array(init.labels)
+  const shape = init.spec.inputShape
+  const size = shape.reduce((a, b) => a * b, 1)
+  return (rows) => ({
+    x: tf.tensor(images.subarray(0, rows * size), [rows, ...shape]),
+    y: tf.tensor1d(labels.subarray(0, rows), 'int32')
+  })
+}
+
+/** Sets the helper's copy of the weights to the engine's. */
+export function assignWeights(vars: tf.Variable[], weights: Float32Array[]): void {
+  vars.forEach((v, i) => v.assign(tf.tensor(weights[i], v.shape)))
+}
+
+/**
+ * The helper's side of the handshake: says it is ready, then blocks between steps (it has
+ * nothing else to do) and runs `onStep` for each step the engine posts, until it posts 0.
+ */
+export function servePeerSteps(ctrl: Int32Array, onStep: (step: number) => void): void {
+  signal(ctrl, READY, 1)
+  let last = 0
+  for (;;) {
+    Atomics.wait(ctrl, STEP, last)
+    const step = Atomics.load(ctrl, STEP)
+    if (step === 0) return
+    onStep(step)
+    last = step
+  }
+}
+
 export function newControlBlock(): SharedArrayBuffer {
   return new SharedArrayBuffer(CTRL_SLOTS * 4)
 }

@@ -17,6 +17,7 @@ import { buildModel, layerName } from './build-model'
 import { lossOf, type ClassifierHead } from './head'
 import { makeOptimizer } from './optimizer'
 import {
+  assignWeights,
   COMMAND,
   copyRows,
   copyTensorTo,
@@ -24,21 +25,23 @@ import {
   newControlBlock,
   PEER_DONE,
   PEER_ROLE,
+  type PeerInitBase,
   peerSeed,
+  type PeerThread,
   READY,
   reportPeerFailure,
+  servePeerSteps,
+  sharedBatch,
   signal,
   startPeer,
   STEP,
-  stopPeer,
-  TOTAL,
-  waitAtLeast,
-  waitChange,
-  type PeerInitBase,
-  type PeerThread,
   type StepResult,
   type StepShifts,
-  type TrainingSetup
+  stopPeer,
+  TOTAL,
+  type TrainingSetup,
+  waitAtLeast,
+  waitChange
 } from './parallel-channel'
 import { batchShiftIndex } from './shift'
 import { trainStep, type TrainableForward } from './train-step'
@@ -328,7 +331,7 @@ export class UnitParallel {
   }
 }
 
-/** The helper thread's loop: blocks between steps (it has nothing else to do). */
+/** The helper thread's loop: its share of the units trained on each batch, or exported. */
 export async function runUnitPeer(init: UnitPeerInit): Promise<void> {
   const ctrl = new Int32Array(init.ctrl)
   try {
@@ -336,22 +339,13 @@ export async function runUnitPeer(init: UnitPeerInit): Promise<void> {
     const { plan, head } = init
     const part = buildModel(ModelSpec.parse(init.spec), { seed: init.seed })
     const vars = listOf(denseWeights(part, plan))
-    vars.forEach((v, i) => v.assign(tf.tensor(init.weights[i], v.shape)))
+    assignWeights(vars, init.weights)
     const tail = plan.tail && buildModel(plan.tail)
     const optimizer = makeOptimizer(init.recipe)
     const exchange = new PartialExchange(init.partials, ctrl, init.batchSize, plan.classes, 1, tail)
-    const images = new Float32Array(init.images)
-    const labels = new Int32Array(init.labels)
+    const batch = sharedBatch(init)
     const exported = new Float32Array(init.exported)
-    const sampleShape = init.spec.inputShape
-    const sampleSize = sampleShape.reduce((a, b) => a * b, 1)
-    signal(ctrl, READY, 1)
-    let last = 0
-    for (;;) {
-      Atomics.wait(ctrl, STEP, last)
-      const step = Atomics.load(ctrl, STEP)
-      if (step === 0) break
-      last = step
+    servePeerSteps(ctrl, (step) => {
       if (Atomics.load(ctrl, COMMAND) === EXPORT) {
         let offset = 0
         for (const v of vars) {
@@ -359,19 +353,12 @@ export async function runUnitPeer(init: UnitPeerInit): Promise<void> {
           offset += v.size
         }
         signal(ctrl, PEER_DONE, step)
-        continue
+        return
       }
-      const rows = Atomics.load(ctrl, TOTAL)
-      optimizer.minimize(
-        () => {
-          const x = tf.tensor(images.subarray(0, rows * sampleSize), [rows, ...sampleShape])
-          const y = tf.tensor1d(labels.subarray(0, rows), 'int32')
-          return lossOf(head, exchange.combine(part.apply(x, { training: true }) as tf.Tensor, step), y)
-        },
-        false,
-        vars
-      )
-    }
+      const { x, y } = batch(Atomics.load(ctrl, TOTAL))
+      optimizer.minimize(() => lossOf(head, exchange.combine(part.apply(x, { training: true }) as tf.Tensor, step), y), false, vars)
+      tf.dispose([x, y])
+    })
   } catch (err) {
     reportPeerFailure(ctrl, err)
   }

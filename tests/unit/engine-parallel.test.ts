@@ -6,7 +6,7 @@ import { buildModel } from '../../src-main/engine/build-model'
 import { headOf } from '../../src-main/engine/head'
 import { DataParallel, worthSplittingBatch } from '../../src-main/engine/data-parallel'
 import type { TrainingSetup } from '../../src-main/engine/parallel-channel'
-import { startTwoThreadTraining } from '../../src-main/engine/parallel'
+import { startTwoThreadTraining, type TwoThreadTraining } from '../../src-main/engine/parallel'
 import { planUnitSplit, UnitParallel, worthSplittingUnits } from '../../src-main/engine/unit-parallel'
 import { mulberry32 } from '../../src-main/shared/rng'
 import { makeOptimizer } from '../../src-main/engine/optimizer'
@@ -130,6 +130,23 @@ function expectSameWeights(a: tf.Variable[], b: tf.Variable[], tolerance: number
 const STEPS: [number, ShiftMode | null][] = [[0, null], [31, 'roll'], [5, 'zero'], [17, null]]
 const batchOf = (n: number, batch: number, start: number): Int32Array => Int32Array.from({ length: batch }, (_, i) => (start + i * 7) % n)
 
+/**
+ * 3000 steps of little math, where a thread often finishes its part before the other wakes: the
+ * lockstep must neither hang nor mix up steps. Syncs now and then, as validation does.
+ */
+async function expectInStepOverShortSteps(two: TwoThreadTraining, s: TrainingSetup): Promise<void> {
+  try {
+    for (let step = 0; step < 3000; step++) {
+      const { loss } = await two.trainStep(batchOf(64, 32, step))
+      expect(Number.isFinite(loss)).toBe(true)
+      if (step % 500 === 0) await two.syncModel()
+    }
+  } finally {
+    await two.dispose()
+    tearDown(s)
+  }
+}
+
 describe('two-thread training', () => {
   const threads = process.env.CONVLAB_TRAIN_THREADS
   beforeAll(() => {
@@ -178,16 +195,7 @@ describe('two-thread training', () => {
       })
       expect(worthSplittingBatch(spec, 32)).toBe(true)
       const s = setUp(spec, 64, { optimizer: 'sgd', learningRate: 0.01 }, 32, 5)
-      const dp = await DataParallel.start(ENTRY, s)
-      try {
-        for (let step = 0; step < 3000; step++) {
-          const { loss } = await dp.trainStep(Int32Array.from({ length: 32 }, (_, i) => (step + i * 3) % 64))
-          expect(Number.isFinite(loss)).toBe(true)
-        }
-      } finally {
-        await dp.dispose()
-        tearDown(s)
-      }
+      await expectInStepOverShortSteps(await DataParallel.start(ENTRY, s), s)
     }, 60_000)
 
     it('trains seed-cnn to the same weights as one thread, with an odd batch split unevenly', async () => {
@@ -309,17 +317,7 @@ describe('two-thread training', () => {
       await useBackend('wasm')
       const spec = mlp([{ type: 'flatten' }, { type: 'dense', units: 4, activation: 'relu' }, { type: 'dense', units: 2 }])
       const s = setUp(spec, 64, { optimizer: 'sgd', learningRate: 0.01 }, 32, 5)
-      const up = await UnitParallel.start(ENTRY, s, planUnitSplit(spec) as NonNullable<ReturnType<typeof planUnitSplit>>)
-      try {
-        for (let step = 0; step < 3000; step++) {
-          const { loss } = await up.trainStep(batchOf(64, 32, step))
-          expect(Number.isFinite(loss)).toBe(true)
-          if (step % 500 === 0) await up.syncModel()
-        }
-      } finally {
-        await up.dispose()
-        tearDown(s)
-      }
+      await expectInStepOverShortSteps(await UnitParallel.start(ENTRY, s, planUnitSplit(spec) as NonNullable<ReturnType<typeof planUnitSplit>>), s)
     }, 60_000)
   })
 })
