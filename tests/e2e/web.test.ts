@@ -51,12 +51,15 @@ describe.skipIf(!hasChromium)('web mode in Chromium', () => {
     expect(consoleErrors).toEqual([])
   })
 
-  it('navigates between the views with links, keeping the status bar', async () => {
-    for (const view of ['data', 'train', 'runs', 'shift', 'predict', 'build']) {
+  it('navigates between the views with links, keeping the nav and status bars in the window', async () => {
+    for (const view of ['data', 'train', 'runs', 'shift', 'study', 'predict', 'learn', 'build']) {
       await shell.navLink(view).click()
       await expect.poll(() => shell.page.url()).toMatch(new RegExp(`#/${view}$`))
       expect(await shell.navLink(view).getAttribute('aria-current')).toBe('page')
       expect(await shell.backendStatus().isVisible()).toBe(true)
+      // Views scroll inside the shell; the window itself never does, or the bars scroll away.
+      const overflow = await shell.page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight)
+      expect({ view, overflow }).toEqual({ view, overflow: 0 })
     }
     // Keyboard from a fresh page: skip link, brand, then the views in order.
     await shell.page.reload()
