@@ -4,7 +4,7 @@
  * is a gather by shuffled indices, so no pixels are copied in JS per batch.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { BackendName, BatchRecord, EpochRecord, EvalMetrics, LabEventPayload, TrainConfig } from '../shared/contract'
+import type { BackendName, BatchRecord, EpochRecord, EvalMetrics, LabEventPayload, TrainConfig, TrainThreads } from '../shared/contract'
 import type { Dataset } from '../shared/dataset'
 import { ModelSpec } from '../shared/layers'
 import { activeBackend, backendReport, BACKEND_ORDER, tfjsBackendName, useBackend } from './backends'
@@ -45,6 +45,7 @@ export interface TrainResult {
   backend: BackendName
   /** Why training ran on another backend than the one chosen at start-up. */
   backendNote?: string
+  threads: TrainThreads
   /** The dataset's class names, one per model output class. */
   classNames: string[]
   trainCount: number
@@ -177,6 +178,7 @@ export class Trainer {
       cb.onLog?.(`Training on one thread: ${err instanceof Error ? err.message : String(err)}`)
       return null
     })
+    const threads: TrainThreads = parallel ? { count: 2, split: parallel.split } : { count: 1 }
 
     const epochs: EpochRecord[] = []
     const batches: BatchRecord[] = []
@@ -227,7 +229,8 @@ export class Trainer {
               accuracy: correctSum / seen,
               imagesPerSec: imagesDone / (trainMs / 1000),
               etaSeconds: ((totalBatches - batchesDone) * perBatchMs) / 1000,
-              elapsedSeconds: (now - started) / 1000
+              elapsedSeconds: (now - started) / 1000,
+              threads
             })
           }
           // Lets a cancel message (and anything else queued) through between batches.
@@ -262,6 +265,7 @@ export class Trainer {
           seed,
           backend,
           ...(note ? { backendNote: note } : {}),
+          threads,
           classNames: loaded.meta.classNames,
           trainCount: trainIdx.length,
           valCount: valIdx.length,

@@ -9,7 +9,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
-import { BatchRecord, EpochRecord, EvalMetrics, RunDetail, RunStatus, TrainConfig, type RunSummary } from '../shared/contract'
+import { BatchRecord, EpochRecord, EvalMetrics, RunDetail, RunStatus, TrainConfig, TrainThreads, type RunSummary } from '../shared/contract'
 import { DataSource } from '../shared/dataset'
 import { ModelSpec } from '../shared/layers'
 import { writeJsonAtomic } from './atomic-write'
@@ -29,6 +29,7 @@ const RunMeta = z.object({
   config: TrainConfig,
   classNames: z.array(z.string()),
   backend: z.string().optional(),
+  threads: TrainThreads.optional(),
   error: z.string().optional()
 })
 export type RunMeta = z.infer<typeof RunMeta>
@@ -93,6 +94,7 @@ export function summaryOf(meta: RunMeta, history: History, test?: EvalMetrics): 
     status: meta.status,
     epochsDone: history.epochs.length,
     backend: meta.backend,
+    threads: meta.threads,
     testAccuracy: test?.accuracy
   }
 }
@@ -124,8 +126,8 @@ export async function listRuns(root: string): Promise<ListedRuns> {
 }
 
 export function summaryOnly(detail: RunDetail): RunSummary {
-  const { id, name, modelName, data, createdAt, status, epochsDone, backend, testAccuracy } = detail
-  return { id, name, modelName, data, createdAt, status, epochsDone, backend, testAccuracy }
+  const { id, name, modelName, data, createdAt, status, epochsDone, backend, threads, testAccuracy } = detail
+  return { id, name, modelName, data, createdAt, status, epochsDone, backend, threads, testAccuracy }
 }
 
 /** A run id safe as a folder name: time first so names sort by age, then the model's name. */

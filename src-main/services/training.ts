@@ -92,6 +92,7 @@ async function train(req: TrainingRequest): Promise<RunDetail> {
     await updateRunMeta(dir, {
       status: result.status,
       backend: result.backend,
+      threads: result.threads,
       classNames: result.classNames,
       config: { ...req.config, seed: result.seed }
     })

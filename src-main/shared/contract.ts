@@ -74,6 +74,13 @@ export type EvalMetrics = z.infer<typeof EvalMetrics>
 export const RunStatus = z.enum(['running', 'completed', 'cancelled', 'failed'])
 export type RunStatus = z.infer<typeof RunStatus>
 
+/**
+ * How training used the cores: one thread, or two splitting each batch's rows or a hidden
+ * layer's units between them (engine/parallel.ts).
+ */
+export const TrainThreads = z.object({ count: z.number().int().min(1), split: z.enum(['batch', 'units']).optional() })
+export type TrainThreads = z.infer<typeof TrainThreads>
+
 export const RunSummary = z.object({
   id: runId,
   name: z.string(),
@@ -83,6 +90,7 @@ export const RunSummary = z.object({
   status: RunStatus,
   epochsDone: z.number().int(),
   backend: z.string().optional(),
+  threads: TrainThreads.optional(),
   testAccuracy: z.number().optional()
 })
 export type RunSummary = z.infer<typeof RunSummary>
@@ -396,7 +404,8 @@ export const TrainProgressEvent = z.object({
   accuracy: z.number(),
   imagesPerSec: z.number(),
   etaSeconds: z.number(),
-  elapsedSeconds: z.number()
+  elapsedSeconds: z.number(),
+  threads: TrainThreads
 })
 
 export const LAB_EVENTS = {

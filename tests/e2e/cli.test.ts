@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import sharp from 'sharp'
@@ -107,7 +107,7 @@ describe.skipIf(!existsSync(FASHION))('the tutorial experiment on real Fashion-M
     ])
     expect(r.stderr).not.toMatch(/^error/m)
     expect(r.code).toBe(0)
-    const lines = jsonLines(r.stdout) as { event?: string; status?: string; test?: { accuracy: number; count: number } }[]
+    const lines = jsonLines(r.stdout) as { event?: string; status?: string; threads?: unknown; test?: { accuracy: number; count: number } }[]
     expect(lines.filter((l) => l.event === 'epoch')).toHaveLength(2)
     const final = lines[lines.length - 1]
     expect(final.status).toBe('completed')
@@ -118,6 +118,11 @@ describe.skipIf(!existsSync(FASHION))('the tutorial experiment on real Fashion-M
     }
     const history = JSON.parse(await readFile(join(run, 'history.json'), 'utf8')) as { batches: unknown[] }
     expect(history.batches.length).toBe(2 * Math.ceil(3000 / 32))
+    // The MLP's hidden units are split over two threads wherever there are two cores.
+    const threads = Number(process.env.CONVLAB_TRAIN_THREADS ?? availableParallelism()) >= 2 ? { count: 2, split: 'units' } : { count: 1 }
+    expect(final.threads).toEqual(threads)
+    const saved = JSON.parse(await readFile(join(run, 'run.json'), 'utf8')) as { threads?: unknown }
+    expect(saved.threads).toEqual(threads)
   })
 
   it('Ctrl-C in a terminal stops training after the current batch and keeps the run, marked cancelled', async () => {

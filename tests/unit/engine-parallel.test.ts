@@ -13,6 +13,9 @@ import { makeOptimizer } from '../../src-main/engine/optimizer'
 import { trainStep } from '../../src-main/engine/train-step'
 import { batchShiftIndex, drawShifts, type ShiftMode } from '../../src-main/engine/shift'
 import { ModelSpec, type ModelSpecInput } from '../../src-main/shared/layers'
+import { TrainConfig, type TrainThreads } from '../../src-main/shared/contract'
+import type { Dataset } from '../../src-main/shared/dataset'
+import { Trainer } from '../../src-main/engine/train'
 import { getPreset } from '../../src-main/shared/presets'
 
 type Shape4 = [number, number, number, number]
@@ -183,6 +186,34 @@ describe('two-thread training', () => {
     }
     expect(splits).toEqual(['units', 'batch', null, null])
   })
+
+  it('says in every progress event and in its result how a training run used the threads', async () => {
+    await useBackend('wasm')
+    const random = mulberry32(2)
+    const train: Dataset = {
+      name: 'noise',
+      shape: [1, 28, 28],
+      images: Float32Array.from({ length: 96 * 784 }, () => random()),
+      labels: Int32Array.from({ length: 96 }, (_, i) => i % 10),
+      classNames: Array.from({ length: 10 }, (_, i) => String(i))
+    }
+    const run = async (trainer: Trainer, spec: ModelSpec): Promise<TrainThreads[]> => {
+      const seen: TrainThreads[] = []
+      const { result, model } = await trainer.train(
+        { runId: spec.name, spec, config: TrainConfig.parse({ optimizer: 'sgd', learningRate: 0.01, epochs: 1, batchSize: 32, seed: 1 }), train },
+        { onProgress: (p) => seen.push(p.threads) }
+      )
+      model.model.dispose()
+      expect(seen.length).toBeGreaterThan(0)
+      return [...seen, result.threads]
+    }
+    const mlp = getPreset('seed-mlp') as ModelSpec
+    const withoutHidden = ModelSpec.parse({ ...mlp, name: 'linear', layers: [{ type: 'flatten' }, { type: 'dense', units: 10 }] })
+    for (const t of await run(new Trainer(ENTRY), mlp)) expect(t).toEqual({ count: 2, split: 'units' })
+    for (const t of await run(new Trainer(ENTRY), withoutHidden)) expect(t).toEqual({ count: 1 })
+    // Without a helper entry (as when none can be started), one thread, and so it says.
+    for (const t of await run(new Trainer(), mlp)) expect(t).toEqual({ count: 1 })
+  }, 60_000)
 
   describe('by batch rows', () => {
     it('keeps in step over many short steps, where the engine thread often finishes a whole step before the helper wakes', async () => {

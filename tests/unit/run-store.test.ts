@@ -44,10 +44,11 @@ describe('run store', () => {
       batches: [{ epoch: 1, batch: 0, loss: 0.7, accuracy: 0.5 }]
     })
     await writeTestMetrics(dir, { count: 2, loss: 0.4, accuracy: 1, confusion: [[1, 0], [0, 1]] })
-    await updateRunMeta(dir, { status: 'completed', backend: 'wasm' })
+    await updateRunMeta(dir, { status: 'completed', backend: 'wasm', threads: { count: 2, split: 'batch' } })
     const run = await readRun(dir)
     expect(run.status).toBe('completed')
     expect(run.backend).toBe('wasm')
+    expect(run.threads).toEqual({ count: 2, split: 'batch' })
     expect(run.epochsDone).toBe(1)
     expect(run.testAccuracy).toBe(1)
     expect(run.batches).toHaveLength(1)

@@ -16,6 +16,7 @@ import { CliError } from '../cli-error'
 import type { CommandContext } from '../context'
 import { withEngine } from '../engine'
 import { formatTable } from '../format'
+import { splitName } from '../../shared/threads'
 
 const PYTHON = '/usr/bin/python3'
 const here = typeof __dirname === 'string' ? __dirname : dirname(new URL(import.meta.url).pathname)
@@ -185,7 +186,7 @@ export async function benchCommand(argv: string[], ctx: CommandContext): Promise
       r.model,
       r.backend + mark,
       r.optimizer,
-      r.trainThreads === undefined ? '' : r.trainSplit ? `${r.trainThreads} (${r.trainSplit === 'units' ? 'hidden units' : 'batch'})` : String(r.trainThreads),
+      r.trainThreads === undefined ? '' : r.trainSplit ? `${r.trainThreads} (${splitName(r.trainSplit)})` : String(r.trainThreads),
       r.trainSkipped ? 'skipped' : fmt(r.trainImagesPerSec),
       ratio(r.trainImagesPerSec, t?.train_images_per_sec),
       fmt(r.inferImagesPerSec),

@@ -5,6 +5,7 @@ import { RUN_FILE } from '../../runs/run-store'
 import { resolveModel } from '../../services/models'
 import { startTraining } from '../../services/training'
 import { TrainConfig } from '../../shared/contract'
+import { describeThreads } from '../../shared/threads'
 import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption, required } from '../args'
 import { CliError } from '../cli-error'
 import type { CommandContext } from '../context'
@@ -79,10 +80,10 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
   if (ctx.interactive) process.stderr.write('\n')
   if (ctx.json) {
     ctx.print(
-      JSON.stringify({ run: out, status: run.status, backend: run.backend, error: run.error, epochs: run.epochs.length, test: run.test })
+      JSON.stringify({ run: out, status: run.status, backend: run.backend, threads: run.threads, error: run.error, epochs: run.epochs.length, test: run.test })
     )
   } else {
-    ctx.print(`Run ${run.status}: ${out} (backend ${run.backend ?? 'unknown'})`)
+    ctx.print(`Run ${run.status}: ${out} (backend ${run.backend ?? 'unknown'}${run.threads ? `, ${describeThreads(run.threads)}` : ''})`)
     if (run.error) ctx.print(`Error: ${run.error}`)
     if (run.test) {
       ctx.print(`Test accuracy: ${percent(run.test.accuracy)} on ${run.test.count} images, loss ${run.test.loss.toFixed(4)}`)

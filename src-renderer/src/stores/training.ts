@@ -1,6 +1,6 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { EpochRecord, EvalMetrics, LabEventPayload, LabOutput, RunStatus, TrainConfigInput } from '@shared/contract'
+import type { EpochRecord, EvalMetrics, LabEventPayload, LabOutput, RunStatus, TrainConfigInput, TrainThreads } from '@shared/contract'
 import type { DataSource } from '@shared/dataset'
 import type { ModelSpec, TrainingDefaults } from '@shared/layers'
 import { describeError, lab, request } from '@renderer/api/client'
@@ -48,6 +48,7 @@ export const useTrainingStore = defineStore('training', () => {
   const test = ref<EvalMetrics | null>(null)
   const classNames = ref<string[]>([])
   const backend = ref<string | null>(null)
+  const threads = ref<TrainThreads | null>(null)
   const modelName = ref('')
 
   const active = computed(() => phase.value === 'starting' || phase.value === 'running')
@@ -79,6 +80,7 @@ export const useTrainingStore = defineStore('training', () => {
     if (!ours(p.runId)) return
     if (phase.value === 'starting') phase.value = 'running'
     progress.value = p
+    threads.value = p.threads
     const x = batchX(p.epoch, p.batch, p.batchesPerEpoch)
     // New arrays, not pushes: a component given the same array as a prop would not see it grow.
     batchLoss.value = batchLoss.value.concat({ x, y: p.loss })
@@ -109,6 +111,7 @@ export const useTrainingStore = defineStore('training', () => {
       modelName.value = run.modelName
       classNames.value = run.classNames
       backend.value = run.backend ?? null
+      threads.value = run.threads ?? null
       epochs.value = run.epochs
       if (run.test) test.value = run.test
       if (run.error) error.value = run.error
@@ -133,6 +136,7 @@ export const useTrainingStore = defineStore('training', () => {
     test.value = null
     classNames.value = []
     backend.value = null
+    threads.value = null
   }
 
   async function loadPresets(): Promise<void> {
@@ -229,6 +233,7 @@ export const useTrainingStore = defineStore('training', () => {
     test,
     classNames,
     backend,
+    threads,
     modelName,
     active,
     fraction,

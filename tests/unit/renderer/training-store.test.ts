@@ -44,7 +44,8 @@ const progress = (runId: string, epoch: number, batch: number): LabEventPayload<
   accuracy: 0.5,
   imagesPerSec: 900,
   etaSeconds: 3,
-  elapsedSeconds: 1
+  elapsedSeconds: 1,
+  threads: { count: 2, split: 'units' }
 })
 
 const detail = (runId: string, status: RunDetail['status']): RunDetail => ({
@@ -56,6 +57,7 @@ const detail = (runId: string, status: RunDetail['status']): RunDetail => ({
   status,
   epochsDone: 1,
   backend: 'wasm',
+  threads: { count: 1 },
   model,
   config: { optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 2, validationSplit: 0 },
   classNames: CLASSES,
@@ -89,6 +91,7 @@ describe('training store', () => {
     emit('train/progress', progress('other-run', 1, 6))
     emit('train/progress', progress('r1', 2, 5))
     expect(store.batchLoss.map((p) => p.x)).toEqual([0.5, 1.5])
+    expect(store.threads).toEqual({ count: 2, split: 'units' })
     expect(store.fraction).toBeCloseTo(15 / 20)
 
     emit('train/epoch', { runId: 'r1', epoch: 1, loss: 0.5, accuracy: 0.8, seconds: 1 })
@@ -101,6 +104,8 @@ describe('training store', () => {
     await vi.waitFor(() => expect(store.batchLoss).toHaveLength(20))
     expect(store.classNames).toEqual(CLASSES)
     expect(store.backend).toBe('wasm')
+    // As saved: the detail's threads replace the live ones (here made to differ).
+    expect(store.threads).toEqual({ count: 1 })
   })
 
   it('keeps events that arrive before the train/start reply', async () => {
