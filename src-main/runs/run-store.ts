@@ -95,6 +95,7 @@ export function summaryOf(meta: RunMeta, history: History, test?: EvalMetrics): 
     epochsDone: history.epochs.length,
     backend: meta.backend,
     threads: meta.threads,
+    augmented: (meta.config.augment?.maxShift ?? 0) > 0,
     testAccuracy: test?.accuracy
   }
 }
@@ -126,8 +127,8 @@ export async function listRuns(root: string): Promise<ListedRuns> {
 }
 
 export function summaryOnly(detail: RunDetail): RunSummary {
-  const { id, name, modelName, data, createdAt, status, epochsDone, backend, threads, testAccuracy } = detail
-  return { id, name, modelName, data, createdAt, status, epochsDone, backend, threads, testAccuracy }
+  const { id, name, modelName, data, createdAt, status, epochsDone, backend, threads, augmented, testAccuracy } = detail
+  return { id, name, modelName, data, createdAt, status, epochsDone, backend, threads, augmented, testAccuracy }
 }
 
 /** A run id safe as a folder name: time first so names sort by age, then the model's name. */

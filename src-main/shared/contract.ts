@@ -91,6 +91,8 @@ export const RunSummary = z.object({
   epochsDone: z.number().int(),
   backend: z.string().optional(),
   threads: TrainThreads.optional(),
+  /** Trained on randomly shifted copies of its images (config.augment). */
+  augmented: z.boolean().optional(),
   testAccuracy: z.number().optional()
 })
 export type RunSummary = z.infer<typeof RunSummary>

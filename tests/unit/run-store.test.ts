@@ -49,6 +49,13 @@ describe('run store', () => {
     expect(run.status).toBe('completed')
     expect(run.backend).toBe('wasm')
     expect(run.threads).toEqual({ count: 2, split: 'batch' })
+    expect(run.augmented).toBe(false)
+    // A shift of 0 px is no augmentation; 1 px is.
+    for (const [maxShift, augmented] of [[0, false], [1, true]] as const) {
+      const other = join(root, `shift-${maxShift}`)
+      await createRun(other, { ...meta(`s${maxShift}`, '2026-01-02T00:00:00.000Z'), config: TrainConfig.parse({ augment: { maxShift } }) })
+      expect((await readRun(other)).augmented).toBe(augmented)
+    }
     expect(run.epochsDone).toBe(1)
     expect(run.testAccuracy).toBe(1)
     expect(run.batches).toHaveLength(1)

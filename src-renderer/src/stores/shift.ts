@@ -30,9 +30,13 @@ const trainHint = (preset: string): string =>
   `No finished ${preset} run yet: in Build pick the ${preset} preset, then train it on Fashion-MNIST in Train ` +
   `(or run \`npm run lab -- train --model ${preset} --data fashion-mnist --out runs/${preset}\`).`
 
-/** The newest finished run of each tutorial preset, matched on the model's name. */
+/**
+ * The newest finished run of each tutorial preset, matched on the model's name. A run trained on
+ * shifted copies would hide what the experiment shows, so one trained as the tutorial did is
+ * preferred.
+ */
 export function pickComparison(runs: RunSummary[]): Comparison {
-  const newest = (name: string) => runs.find((r) => r.modelName === name)
+  const newest = (name: string) => runs.find((r) => r.modelName === name && !r.augmented) ?? runs.find((r) => r.modelName === name)
   const mlp = newest('seed-mlp')
   const cnn = newest('seed-cnn')
   const missing = [...(mlp ? [] : [trainHint('seed-mlp')]), ...(cnn ? [] : [trainHint('seed-cnn')])]

@@ -44,6 +44,12 @@ describe('pickComparison', () => {
     expect(pick.missing).toEqual([])
   })
 
+  it('prefers a run trained as the tutorial did to a newer one trained on shifted copies', () => {
+    const augmented = { ...run('cnn-shifts', 'seed-cnn'), augmented: true }
+    expect(pickComparison([augmented, run('mlp', 'seed-mlp'), run('cnn-plain', 'seed-cnn')]).cnn?.id).toBe('cnn-plain')
+    expect(pickComparison([augmented, run('mlp', 'seed-mlp')]).cnn?.id).toBe('cnn-shifts')
+  })
+
   it('says exactly what to train when a side is missing', () => {
     const pick = pickComparison([run('mlp', 'seed-mlp')])
     expect(pick.cnn).toBeUndefined()
