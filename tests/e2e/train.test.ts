@@ -6,6 +6,7 @@
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createRun, writeHistory } from '../../src-main/runs/run-store'
 import { getPreset } from '../../src-main/shared/presets'
@@ -115,6 +116,42 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('Data, Train and Run
     await runs.row('My first MLP').waitFor()
     await runs.openRun('My first MLP')
     await screenshot(page, 'runs', { dark: true })
+  })
+
+  it('brings the details of a run into view when it is opened above a list longer than the window', async () => {
+    const older = Array.from({ length: 12 }, (_, i) => join(web.dataDir, 'runs', `older-${i}`))
+    for (const [i, dir] of older.entries()) {
+      await createRun(dir, {
+        id: `older-${i}`,
+        name: `older run ${i}`,
+        createdAt: new Date(Date.UTC(2025, 0, 1 + i)).toISOString(),
+        status: 'completed',
+        model: getPreset('seed-mlp')!,
+        data: { kind: 'fashion-mnist' },
+        config: { optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 1, validationSplit: 0 },
+        classNames: CLASSES
+      })
+    }
+    const runs = new RunsPage(page)
+    const size = page.viewportSize()!
+    await page.setViewportSize({ width: size.width, height: 500 })
+    try {
+      await runs.detail().getByRole('button', { name: 'Close' }).click()
+      await page.getByTestId('runs-refresh').click()
+      await runs.row('older run 0').waitFor()
+      // The newest run, at the top of the list: its details start below the twelve older ones.
+      await runs.openRun('My first MLP')
+      const title = runs.detail().locator('h2')
+      await expect.poll(async () => {
+        const box = await title.boundingBox()
+        return box !== null && box.y >= 0 && box.y + box.height <= 500
+      }).toBe(true)
+      await runs.detail().getByRole('button', { name: 'Close' }).click()
+    } finally {
+      await page.setViewportSize(size)
+      for (const dir of older) await rm(dir, { recursive: true, force: true })
+      await page.getByTestId('runs-refresh').click()
+    }
   })
 
   it('opens a run of 100,000 batches and redraws its curves quickly', async () => {
