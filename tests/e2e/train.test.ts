@@ -111,6 +111,8 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('Data, Train and Run
     await runs.row(name).waitFor()
     await runs.openRun(name)
     expect(await runs.summary().textContent()).toMatch(/Total params: 795,010/)
+    // 1,800 images twice: seconds, on however many threads this machine gave it.
+    expect(await runs.detail().textContent()).toMatch(/Threads\s*\d threads?.*Training time\s*\d+ s/s)
     await runs.rename(name, 'My first MLP')
     await page.reload()
     await runs.row('My first MLP').waitFor()

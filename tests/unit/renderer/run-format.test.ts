@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest'
+import type { RunSummary } from '../../../src-main/shared/contract'
+import { duration, runDistinction } from '../../../src-renderer/src/components/runs/format'
+
+describe('run labels', () => {
+  it('writes durations as a person reads them', () => {
+    expect(duration(0.4)).toBe('0 s')
+    expect(duration(59.6)).toBe('1 min 0 s')
+    expect(duration(75)).toBe('1 min 15 s')
+    expect(duration(3 * 3600 + 125)).toBe('3 h 2 min')
+    expect(duration(-3)).toBe('0 s')
+  })
+
+  it('tells runs of the same name apart by accuracy and start, and names the model when the name does not', () => {
+    const run: RunSummary = {
+      id: 'a',
+      name: 'seed-mlp on Fashion-MNIST',
+      modelName: 'seed-mlp',
+      data: { kind: 'fashion-mnist' },
+      createdAt: '2026-11-28T11:53:00',
+      status: 'completed',
+      epochsDone: 2,
+      testAccuracy: 0.8201
+    }
+    const date = new Date(run.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false })
+    expect(runDistinction(run)).toBe(`82.0% test · ${date}`)
+    expect(runDistinction({ ...run, name: 'My first MLP', testAccuracy: undefined })).toBe(`seed-mlp · ${date}`)
+  })
+})
