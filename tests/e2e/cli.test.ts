@@ -131,6 +131,7 @@ describe.skipIf(!existsSync(FASHION))('the tutorial experiment on real Fashion-M
     expect(r.stderr).not.toMatch(/^error|Error:/m)
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/Run cancelled/)
+    expect(r.stdout).toMatch(/^Trained on: \S+, \d threads?/m)
     const saved = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { status: string; epochs?: unknown[] }
     expect(saved.status).toBe('cancelled')
   })

@@ -83,7 +83,8 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
       JSON.stringify({ run: out, status: run.status, backend: run.backend, threads: run.threads, error: run.error, epochs: run.epochs.length, test: run.test })
     )
   } else {
-    ctx.print(`Run ${run.status}: ${out} (backend ${run.backend ?? 'unknown'}${run.threads ? `, ${describeThreads(run.threads)}` : ''})`)
+    ctx.print(`Run ${run.status}: ${out}`)
+    ctx.print(`Trained on: ${run.backend ?? 'unknown backend'}${run.threads ? `, ${describeThreads(run.threads)}` : ''}`)
     if (run.error) ctx.print(`Error: ${run.error}`)
     if (run.test) {
       ctx.print(`Test accuracy: ${percent(run.test.accuracy)} on ${run.test.count} images, loss ${run.test.loss.toFixed(4)}`)
