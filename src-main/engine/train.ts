@@ -196,6 +196,7 @@ export class Trainer {
         let lossSum = 0
         let correctSum = 0
         let seen = 0
+        const recent = { batches: 0, loss: 0, correct: 0, seen: 0 }
         for (let b = 0; b < batchesPerEpoch; b++) {
           if (active.cancelled) {
             status = 'cancelled'
@@ -212,6 +213,10 @@ export class Trainer {
           lossSum += loss * size
           correctSum += correct
           seen += size
+          recent.batches++
+          recent.loss += loss * size
+          recent.correct += correct
+          recent.seen += size
           imagesDone += size
           batchesDone++
           batches.push({ epoch, batch: b + 1, loss, accuracy: correct / size })
@@ -230,8 +235,10 @@ export class Trainer {
               imagesPerSec: imagesDone / (trainMs / 1000),
               etaSeconds: ((totalBatches - batchesDone) * perBatchMs) / 1000,
               elapsedSeconds: (now - started) / 1000,
+              recent: { batches: recent.batches, loss: recent.loss / recent.seen, accuracy: recent.correct / recent.seen },
               threads
             })
+            Object.assign(recent, { batches: 0, loss: 0, correct: 0, seen: 0 })
           }
           // Lets a cancel message (and anything else queued) through between batches.
           await nextTick()

@@ -407,6 +407,11 @@ export const TrainProgressEvent = z.object({
   imagesPerSec: z.number(),
   etaSeconds: z.number(),
   elapsedSeconds: z.number(),
+  /**
+   * The batches since the previous event: what live curves plot. loss and accuracy above are the
+   * epoch's running means, which lag behind what the model does now.
+   */
+  recent: z.object({ batches: z.number().int().min(1), loss: z.number(), accuracy: z.number() }),
   threads: TrainThreads
 })
 

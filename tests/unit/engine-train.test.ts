@@ -127,6 +127,16 @@ describe.skipIf(!hasFashion)('training on Fashion-MNIST', () => {
     expect(last).toMatchObject({ runId: 'mlp', epoch: 3, epochs: 3, batch: 15, batchesPerEpoch: 15 })
     expect(last?.imagesPerSec).toBeGreaterThan(0)
     expect(last?.etaSeconds).toBe(0)
+    // Each event's recent means cover the batches since the one before, every batch exactly once.
+    let at = 0
+    for (const p of progress) {
+      const window = result.batches.slice(at, at + p.recent.batches)
+      at += p.recent.batches
+      expect(p.recent.loss).toBeCloseTo(window.reduce((s, b) => s + b.loss, 0) / window.length, 5)
+      expect(p.recent.accuracy).toBeCloseTo(window.reduce((s, b) => s + b.accuracy, 0) / window.length, 5)
+      expect(window.at(-1)).toMatchObject({ epoch: p.epoch, batch: p.batch })
+    }
+    expect(at).toBe(result.batches.length)
   })
 
   it('holds out the same validation samples for the same seed', () => {

@@ -83,8 +83,8 @@ export const useTrainingStore = defineStore('training', () => {
     threads.value = p.threads
     const x = batchX(p.epoch, p.batch, p.batchesPerEpoch)
     // New arrays, not pushes: a component given the same array as a prop would not see it grow.
-    batchLoss.value = batchLoss.value.concat({ x, y: p.loss })
-    batchAccuracy.value = batchAccuracy.value.concat({ x, y: p.accuracy })
+    batchLoss.value = batchLoss.value.concat({ x, y: p.recent.loss })
+    batchAccuracy.value = batchAccuracy.value.concat({ x, y: p.recent.accuracy })
   }
 
   function onEpoch(e: LabEventPayload<'train/epoch'>): void {

@@ -45,6 +45,7 @@ const progress = (runId: string, epoch: number, batch: number): LabEventPayload<
   imagesPerSec: 900,
   etaSeconds: 3,
   elapsedSeconds: 1,
+  recent: { batches: 5, loss: 2 / (epoch * 10 + batch), accuracy: 0.25 },
   threads: { count: 2, split: 'units' }
 })
 
@@ -91,6 +92,9 @@ describe('training store', () => {
     emit('train/progress', progress('other-run', 1, 6))
     emit('train/progress', progress('r1', 2, 5))
     expect(store.batchLoss.map((p) => p.x)).toEqual([0.5, 1.5])
+    // Live curves plot the batches since the previous event, not the epoch's running mean.
+    expect(store.batchLoss.map((p) => p.y)).toEqual([2 / 15, 2 / 25])
+    expect(store.batchAccuracy.map((p) => p.y)).toEqual([0.25, 0.25])
     expect(store.threads).toEqual({ count: 2, split: 'units' })
     expect(store.fraction).toBeCloseTo(15 / 20)
 
