@@ -202,8 +202,8 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('Data, Train and Run
     await runs.row('My first MLP').getByTestId('run-compare').check()
     await runs.row('100k batches').getByTestId('run-compare').check()
     await runs.compare().waitFor()
-    // Two runs, each with train and validation per epoch: 2 + 100 and 2 + 100 points, twice.
-    await expect.poll(() => runs.compare().locator('[data-points]').first().getAttribute('data-points')).toBe(String(2 * 2 + 2 * 100))
+    // Training as every batch (smoothed), validation per epoch: 2 x 57 batches + 2 epochs, and 100,000 batches + 100 epochs.
+    await expect.poll(() => runs.compare().locator('[data-points]').first().getAttribute('data-points')).toBe(String(2 * 57 + 2 + 100_000 + 100))
     await runs.detail().getByRole('button', { name: 'Close' }).click()
     await screenshot(page, 'runs-compare', { dark: true })
   })
