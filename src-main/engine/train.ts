@@ -196,7 +196,8 @@ export class Trainer {
         let lossSum = 0
         let correctSum = 0
         let seen = 0
-        const recent = { batches: 0, loss: 0, correct: 0, seen: 0 }
+        // The sums at the previous progress event: the batches since then are the differences.
+        let mark = { batch: 0, loss: 0, correct: 0, seen: 0 }
         for (let b = 0; b < batchesPerEpoch; b++) {
           if (active.cancelled) {
             status = 'cancelled'
@@ -213,10 +214,6 @@ export class Trainer {
           lossSum += loss * size
           correctSum += correct
           seen += size
-          recent.batches++
-          recent.loss += loss * size
-          recent.correct += correct
-          recent.seen += size
           imagesDone += size
           batchesDone++
           batches.push({ epoch, batch: b + 1, loss, accuracy: correct / size })
@@ -235,10 +232,10 @@ export class Trainer {
               imagesPerSec: imagesDone / (trainMs / 1000),
               etaSeconds: ((totalBatches - batchesDone) * perBatchMs) / 1000,
               elapsedSeconds: (now - started) / 1000,
-              recent: { batches: recent.batches, loss: recent.loss / recent.seen, accuracy: recent.correct / recent.seen },
+              recent: { batches: b + 1 - mark.batch, loss: (lossSum - mark.loss) / (seen - mark.seen), accuracy: (correctSum - mark.correct) / (seen - mark.seen) },
               threads
             })
-            Object.assign(recent, { batches: 0, loss: 0, correct: 0, seen: 0 })
+            mark = { batch: b + 1, loss: lossSum, correct: correctSum, seen }
           }
           // Lets a cancel message (and anything else queued) through between batches.
           await nextTick()

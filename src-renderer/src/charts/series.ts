@@ -40,6 +40,9 @@ export function smooth(points: Point[], weight: number, unit: number): Point[] {
   return out
 }
 
+/** smooth() as the charts' slider means it: `weight` kept per 1% of an axis `span` long. */
+export const smoothOnAxis = (points: Point[], weight: number, span: number): Point[] => smooth(points, weight, span / 100)
+
 /** A batch's position in epochs: batch 50 of 100 in epoch 2 sits at 1.5. */
 export const batchX = (epoch: number, batch: number, batchesPerEpoch: number): number =>
   epoch - 1 + batch / Math.max(1, batchesPerEpoch)
