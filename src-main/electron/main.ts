@@ -3,18 +3,21 @@
  * utilityProcess. Everything security-relevant lives in security.ts and ipc.ts so it is tested.
  */
 import { join } from 'node:path'
-import { app, BrowserWindow, dialog, ipcMain, session } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron'
 import { createLabService, type LabService } from '../services/lab-service'
+import { unpackedPath } from '../engine/packaged-paths'
+import { APP_INDEX_URL, handleAppProtocol, registerAppScheme } from './app-protocol'
 import { utilityEngineHostFactory } from './engine-host'
 import { registerLabIpc } from './ipc'
 import { hardenAllWebContents, hardenSession, isTrustedRendererUrl, mainWindowOptions, type RendererSource } from './security'
 
-// electron-vite sets this only in `electron-vite dev`; a packaged or built app never has it.
-const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
+// import.meta.env.DEV is true only in the bundle `electron-vite dev` makes; in every built app the
+// branch is compiled away, so no environment variable can point the window at another origin.
+const devServerUrl = import.meta.env.DEV ? process.env.ELECTRON_RENDERER_URL : undefined
 const isDev = devServerUrl !== undefined
-const source: RendererSource = devServerUrl
-  ? { kind: 'dev', url: devServerUrl }
-  : { kind: 'file', path: join(__dirname, '../renderer/index.html') }
+const source: RendererSource = devServerUrl ? { kind: 'dev', url: devServerUrl } : { kind: 'app' }
+
+registerAppScheme(protocol)
 
 let mainWindow: BrowserWindow | undefined
 let service: LabService | undefined
@@ -26,8 +29,7 @@ function createWindow(): BrowserWindow {
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = undefined
   })
-  if (source.kind === 'dev') void win.loadURL(source.url)
-  else void win.loadFile(source.path)
+  void win.loadURL(source.kind === 'dev' ? source.url : APP_INDEX_URL)
   return win
 }
 
@@ -35,10 +37,13 @@ async function start(): Promise<void> {
   hardenAllWebContents(app)
   await app.whenReady()
   hardenSession(session.defaultSession)
+  handleAppProtocol(protocol, join(__dirname, '../renderer'))
 
   const lab = await createLabService({
     dataDir: app.getPath('userData'),
-    engineHost: utilityEngineHostFactory({ entry: join(__dirname, 'engine.js') })
+    // Run from app.asar.unpacked when packaged: the engine and its helper threads then load
+    // their modules and wasm files as plain files, the way they are tested.
+    engineHost: utilityEngineHostFactory({ entry: unpackedPath(join(__dirname, 'engine.js')) })
   })
   service = lab
   unregisterIpc = registerLabIpc({

@@ -3,14 +3,15 @@
  * with a mocked `electron`. The renderer is treated as untrusted content: it gets no Node, no
  * navigation, no new windows, no permissions, and only the scripts it shipped with.
  */
-import { pathToFileURL } from 'node:url'
 import type { App, BrowserWindowConstructorOptions, Session, WebContents } from 'electron'
 import { CONTENT_SECURITY_POLICY } from '../shared/csp'
+import { APP_ORIGIN } from './app-protocol'
 
 export { CONTENT_SECURITY_POLICY }
 
-/** Where the renderer comes from: the dev server in `electron-vite dev`, else the built file. */
-export type RendererSource = { kind: 'dev'; url: string } | { kind: 'file'; path: string }
+/** Where the renderer comes from: the dev server in `electron-vite dev`, else the built files
+ * served as app://convlab/ (app-protocol.ts). */
+export type RendererSource = { kind: 'dev'; url: string } | { kind: 'app' }
 
 export function mainWindowOptions(preloadPath: string, isDev: boolean): BrowserWindowConstructorOptions {
   return {
@@ -37,8 +38,9 @@ export function mainWindowOptions(preloadPath: string, isDev: boolean): BrowserW
 }
 
 /**
- * Whether a frame URL is our own renderer. Query and hash are ignored (the app may use them for
- * state); anything else, including another file under the same folder, is foreign.
+ * Whether a frame URL is our own renderer: the app:// origin (any of its pages; query and hash
+ * are the app's state), or in development the dev server's origin. Everything else, file://
+ * pages included, is foreign.
  */
 export function isTrustedRendererUrl(url: string, source: RendererSource): boolean {
   let parsed: URL
@@ -51,11 +53,10 @@ export function isTrustedRendererUrl(url: string, source: RendererSource): boole
     const dev = new URL(source.url)
     return parsed.origin === dev.origin && (parsed.protocol === 'http:' || parsed.protocol === 'https:')
   }
-  const expected = pathToFileURL(source.path)
-  return parsed.protocol === 'file:' && parsed.host === expected.host && parsed.pathname === expected.pathname
+  return `${parsed.protocol}//${parsed.host}` === APP_ORIGIN && parsed.username === '' && parsed.password === '' && parsed.port === ''
 }
 
-/** CSP as a response header (the index.html meta tag covers file:// loads, which skip webRequest),
+/** CSP as a response header (the app protocol's responses and the index.html meta tag carry it too),
  * and every permission prompt answered "no": the lab needs no camera, location or notifications. */
 export function hardenSession(ses: Session): void {
   ses.webRequest.onHeadersReceived((details, callback) => {

@@ -6,8 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { dirname, join, sep } from 'node:path'
 import type { BackendName, BackendReport } from '../shared/contract'
+import { unpackedPath } from './packaged-paths'
 import { registerWasmGradientKernels } from './wasm-kernels'
 
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
@@ -72,6 +73,16 @@ function loadNative(name: BackendName, pkg: string): void {
 
 let wasmPrepared = false
 
+/**
+ * The folder of tfjs-backend-wasm's .wasm files, from where its package.json resolved. Under
+ * Electron (resourcesPath set) a package inside resources/app.asar has its files in
+ * resources/app.asar.unpacked; elsewhere the package folder is used as it is.
+ */
+export function wasmDistDir(packageJson: string, resourcesPath: string | undefined): string {
+  const dist = join(dirname(packageJson), 'dist')
+  return resourcesPath !== undefined && dist.startsWith(resourcesPath + sep) ? unpackedPath(dist) : dist
+}
+
 function prepareWasm(): void {
   if (wasmPrepared) return
   let wasmModule: typeof import('@tensorflow/tfjs-backend-wasm')
@@ -80,9 +91,10 @@ function prepareWasm(): void {
   } catch (err) {
     throw new Error(`@tensorflow/tfjs-backend-wasm failed to load: ${firstLine(err)}`)
   }
-  // The default locator looks next to the running script, which is wrong once bundled.
-  const dist = join(dirname(nodeRequire.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')
-  wasmModule.setWasmPaths(dist + '/')
+  // The default locator looks next to the running script, which is wrong once bundled. In a
+  // packaged app the .wasm files are real files beside app.asar (asarUnpack in package.json).
+  const dist = wasmDistDir(nodeRequire.resolve('@tensorflow/tfjs-backend-wasm/package.json'), process.resourcesPath)
+  wasmModule.setWasmPaths(dist + sep)
   wasmPrepared = true
 }
 

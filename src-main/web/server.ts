@@ -8,11 +8,12 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { readFile, realpath, stat } from 'node:fs/promises'
-import { extname, resolve, sep } from 'node:path'
+import { readFile, realpath } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import type { LabErrorInfo, LabEvent, LabEventPayload, LabResponse } from '../shared/contract'
 import { CONTENT_SECURITY_POLICY } from '../shared/csp'
 import { dispatch, type LabEventListener, type LabHandlers } from '../services/dispatch'
+import { contentTypeOf, findStaticFile, MalformedPathError } from '../services/static-files'
 
 export interface WebServerOptions {
   service: {
@@ -40,27 +41,6 @@ export interface WebServer {
 const DEFAULT_MAX_BODY_BYTES = 72 * 1024 * 1024
 const DEFAULT_HEARTBEAT_MS = 15_000
 const ALLOWED_HOSTNAMES = new Set(['127.0.0.1', 'localhost'])
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm'
-}
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
@@ -203,40 +183,20 @@ function formatEvent(event: LabEvent, payload: unknown): string {
 }
 
 async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string, root: string): Promise<void> {
-  let decoded: string
+  let file: string | undefined
   try {
-    decoded = decodeURIComponent(pathname)
-  } catch {
-    throw new HttpError(400, 'invalid-payload', 'Malformed URL.')
+    file = await findStaticFile(root, pathname)
+  } catch (err) {
+    if (err instanceof MalformedPathError) throw new HttpError(400, 'invalid-payload', err.message)
+    throw err
   }
-  if (decoded.includes('\0')) throw new HttpError(400, 'invalid-payload', 'Malformed URL.')
-  const target = resolve(root, `.${decoded}`)
-  if (target !== root && !target.startsWith(root + sep)) throw new HttpError(404, 'not-found', 'Not found.')
-
-  const file = await existingFile(target === root ? resolve(root, 'index.html') : target, root)
   if (file) return sendFile(res, file)
-  // Client-side routes have no extension; a missing asset (with one) is a real 404.
-  if (extname(decoded) === '') {
-    const index = await existingFile(resolve(root, 'index.html'), root)
-    if (index) return sendFile(res, index)
-  }
   throw new HttpError(404, 'not-found', `Not found: ${req.url ?? ''}`.slice(0, 300))
-}
-
-/** The file's real path if it is a regular file that really lives under root (symlinks included). */
-async function existingFile(path: string, root: string): Promise<string | undefined> {
-  try {
-    const [real, info] = await Promise.all([realpath(path), stat(path)])
-    if (!info.isFile() || !real.startsWith(root + sep)) return undefined
-    return real
-  } catch {
-    return undefined
-  }
 }
 
 async function sendFile(res: ServerResponse, file: string): Promise<void> {
   const body = await readFile(file)
-  const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'
+  const type = contentTypeOf(file)
   send(res, 200, type, body, { 'Cache-Control': 'no-cache' })
 }
 

@@ -31,6 +31,15 @@ const app = Object.assign(new EventEmitter(), {
   exit: vi.fn()
 })
 const handled: string[] = []
+const order: string[] = []
+app.whenReady.mockImplementation(() => {
+  order.push('ready')
+  return Promise.resolve()
+})
+const protocol = {
+  registerSchemesAsPrivileged: vi.fn(() => void order.push('register app scheme')),
+  handle: vi.fn((scheme: string) => void order.push(`handle ${scheme}`))
+}
 const session = {
   defaultSession: {
     webRequest: { onHeadersReceived: vi.fn() },
@@ -43,6 +52,7 @@ vi.mock('electron', () => ({
   app,
   BrowserWindow: FakeWindow,
   session,
+  protocol,
   dialog: { showErrorBox: vi.fn() },
   ipcMain: { handle: (channel: string) => handled.push(channel), removeHandler: vi.fn() },
   utilityProcess: { fork: vi.fn() }
@@ -56,7 +66,9 @@ vi.mock('../../src-main/services/lab-service', () => ({ createLabService }))
 
 describe('Electron main process wiring', () => {
   it('takes the single-instance lock, hardens, registers IPC and opens one locked-down window', async () => {
-    delete process.env.ELECTRON_RENDERER_URL
+    // As in a built app: a renderer URL in the environment must not be loaded, or trusted.
+    vi.stubEnv('DEV', false)
+    vi.stubEnv('ELECTRON_RENDERER_URL', 'http://127.0.0.1:6666')
     await import('../../src-main/electron/main')
     await vi.waitFor(() => expect(windows).toHaveLength(1))
 
@@ -75,7 +87,8 @@ describe('Electron main process wiring', () => {
     expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, devTools: false })
     expect(String(win.options.webPreferences?.preload)).toMatch(/preload[/\\]index\.js$/)
     expect(win.loaded).toHaveLength(1)
-    expect(win.loaded[0]).toMatch(/^file:.*renderer[/\\]index\.html$/)
+    expect(win.loaded).toEqual(['app://convlab/index.html'])
+    expect(order).toEqual(['register app scheme', 'ready', 'handle app'])
 
     // A second launch focuses this window instead of opening another.
     expect(app.listenerCount('second-instance')).toBe(1)

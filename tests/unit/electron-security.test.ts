@@ -43,9 +43,8 @@ const { utilityEngineHost } = await import('../../src-main/electron/engine-host'
 const { IPC_EVENT_CHANNEL, LAB_METHOD_NAMES, ipcChannel } = await import('../../src-main/shared/contract')
 const { fakeLabService } = await import('../fixtures/fake-lab-service')
 
-const INDEX = join('/opt/convlab/out/renderer/index.html')
-const fileSource = { kind: 'file', path: INDEX } as const
-const OWN_URL = pathToFileURL(INDEX).href
+const appSource = { kind: 'app' } as const
+const OWN_URL = 'app://convlab/index.html'
 
 describe('window security settings', () => {
   it('isolates and sandboxes the renderer, devtools only in development', () => {
@@ -72,7 +71,7 @@ describe('window security settings', () => {
     )
   })
 
-  it('is repeated in the index.html meta tag (for file:// loads), less the header-only frame-ancestors', () => {
+  it('is repeated in the index.html meta tag (a second line of defence), less the header-only frame-ancestors', () => {
     const html = readFileSync(join(__dirname, '../../src-renderer/index.html'), 'utf8')
     const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1]
     expect(meta).toBe(CONTENT_SECURITY_POLICY.replace("; frame-ancestors 'none'", ''))
@@ -120,12 +119,17 @@ describe('window security settings', () => {
   })
 
   it('trusts only our own renderer URL', () => {
-    expect(isTrustedRendererUrl(OWN_URL, fileSource)).toBe(true)
-    expect(isTrustedRendererUrl(`${OWN_URL}#/runs`, fileSource)).toBe(true)
-    expect(isTrustedRendererUrl(pathToFileURL('/opt/convlab/out/renderer/other.html').href, fileSource)).toBe(false)
-    expect(isTrustedRendererUrl('file:///etc/passwd', fileSource)).toBe(false)
-    expect(isTrustedRendererUrl('https://evil.example/', fileSource)).toBe(false)
-    expect(isTrustedRendererUrl('not a url', fileSource)).toBe(false)
+    expect(isTrustedRendererUrl(OWN_URL, appSource)).toBe(true)
+    expect(isTrustedRendererUrl(`${OWN_URL}#/runs`, appSource)).toBe(true)
+    expect(isTrustedRendererUrl('app://convlab/', appSource)).toBe(true)
+    expect(isTrustedRendererUrl(pathToFileURL('/opt/convlab/out/renderer/index.html').href, appSource)).toBe(false)
+    expect(isTrustedRendererUrl('file:///etc/passwd', appSource)).toBe(false)
+    expect(isTrustedRendererUrl('app://evil/index.html', appSource)).toBe(false)
+    expect(isTrustedRendererUrl('app://convlab:8080/index.html', appSource)).toBe(false)
+    expect(isTrustedRendererUrl('app://user@convlab/index.html', appSource)).toBe(false)
+    expect(isTrustedRendererUrl('http://convlab/index.html', appSource)).toBe(false)
+    expect(isTrustedRendererUrl('https://evil.example/', appSource)).toBe(false)
+    expect(isTrustedRendererUrl('not a url', appSource)).toBe(false)
 
     const dev = { kind: 'dev', url: 'http://localhost:5173/' } as const
     expect(isTrustedRendererUrl('http://localhost:5173/index.html', dev)).toBe(true)
@@ -160,7 +164,7 @@ function wire(getWindow: () => ReturnType<typeof fakeWindow>['win'] | undefined)
     handlers: service.handlers,
     onEvent: (l) => service.onEvent(l),
     getWindow: () => getWindow() as unknown as BrowserWindow | undefined,
-    isTrustedUrl: (u) => isTrustedRendererUrl(u, fileSource)
+    isTrustedUrl: (u) => isTrustedRendererUrl(u, appSource)
   })
   const invoke = (channel: string, sender: unknown, senderFrame: unknown, payload: unknown = {}) =>
     registered.get(channel)!({ sender, senderFrame } as unknown as IpcMainInvokeEvent, payload)

@@ -2,8 +2,8 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
 
 const alias = {
-  '@shared': resolve(__dirname, 'src-main/shared'),
-  '@renderer': resolve(__dirname, 'src-renderer/src')
+  '@shared': resolve(import.meta.dirname, 'src-main/shared'),
+  '@renderer': resolve(import.meta.dirname, 'src-renderer/src')
 }
 
 export default defineConfig({

@@ -9,7 +9,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const OUTPUTS = ['out/main/index.js', 'out/main/engine.js', 'out/preload/index.js', 'out/renderer/index.html']
 const INPUTS = ['src-main', 'src-renderer', 'resources', 'electron.vite.config.ts', 'package.json']
 
-function newestMtime(path) {
+function newestMtime(path: string): number {
   if (!existsSync(path)) return 0
   const info = statSync(path)
   if (!info.isDirectory()) return info.mtimeMs
@@ -21,7 +21,7 @@ function newestMtime(path) {
   return newest
 }
 
-export function buildIsStale() {
+export function buildIsStale(): boolean {
   const outputs = OUTPUTS.map((p) => join(root, p))
   if (!outputs.every((p) => existsSync(p))) return true
   const builtAt = Math.min(...outputs.map((p) => statSync(p).mtimeMs))
@@ -29,7 +29,7 @@ export function buildIsStale() {
 }
 
 /** Returns the build's exit status (0 when nothing had to be done). */
-export function ensureBuilt() {
+export function ensureBuilt(): number {
   if (!buildIsStale()) return 0
   console.error('Building ConvLab (electron-vite build)...')
   return spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] }).status ?? 1
