@@ -9,6 +9,7 @@ import { unpackedPath } from '../engine/packaged-paths'
 import { APP_INDEX_URL, handleAppProtocol, registerAppScheme } from './app-protocol'
 import { utilityEngineHostFactory } from './engine-host'
 import { registerLabIpc } from './ipc'
+import { imagePathsFromArgv, OpenedFileQueue } from './opened-files'
 import { hardenAllWebContents, hardenSession, isTrustedRendererUrl, mainWindowOptions, type RendererSource } from './security'
 
 // import.meta.env.DEV is true only in the bundle `electron-vite dev` makes; in every built app the
@@ -18,6 +19,11 @@ const isDev = devServerUrl !== undefined
 const source: RendererSource = devServerUrl ? { kind: 'dev', url: devServerUrl } : { kind: 'app' }
 
 registerAppScheme(protocol)
+
+// `electron .` runs with the app folder as the first argument; a packaged app has only its own path.
+const appArgsStart = app.isPackaged ? 1 : 2
+const openedFiles = new OpenedFileQueue()
+openedFiles.add(imagePathsFromArgv(process.argv, appArgsStart, process.cwd()))
 
 let mainWindow: BrowserWindow | undefined
 let service: LabService | undefined
@@ -41,6 +47,7 @@ async function start(): Promise<void> {
 
   const lab = await createLabService({
     dataDir: app.getPath('userData'),
+    openedFiles,
     // Run from app.asar.unpacked when packaged: the engine and its helper threads then load
     // their modules and wasm files as plain files, the way they are tested.
     engineHost: utilityEngineHostFactory({ entry: unpackedPath(join(__dirname, 'engine.js')) })
@@ -64,10 +71,16 @@ async function start(): Promise<void> {
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
-  app.on('second-instance', () => {
+  app.on('second-instance', (_event, argv, workingDirectory) => {
+    openedFiles.add(imagePathsFromArgv(argv, appArgsStart, workingDirectory))
     if (!mainWindow) return
     if (mainWindow.isMinimized()) mainWindow.restore()
     mainWindow.focus()
+  })
+  // macOS hands files over as events, including the ones the app was launched with.
+  app.on('open-file', (event, path) => {
+    event.preventDefault()
+    openedFiles.add([path])
   })
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit()

@@ -19,7 +19,7 @@ import {
   updateRunMeta
 } from '../runs/run-store'
 import { emptyTrash, restoreRun, trashRun } from '../runs/run-trash'
-import { LabError, type LabEvent, type LabEventPayload, type RunDetail } from '../shared/contract'
+import { LabError, type ImageFile, type LabEvent, type LabEventPayload, type RunDetail } from '../shared/contract'
 import { PRESET_NAMES, getPreset } from '../shared/presets'
 import { inferShapes } from '../shared/shapes'
 import { formatSummary, summarize } from '../shared/summary'
@@ -41,6 +41,16 @@ export interface LabServiceOptions {
   engineHost?: EngineHostFactory
   /** Force a TensorFlow.js backend instead of the automatic choice. */
   backend?: string
+  /** Images the operating system asks the desktop app to open; web mode and the CLI have none. */
+  openedFiles?: OpenedFileSource
+}
+
+export interface OpenedFileSource {
+  /** The files that arrived since the last call, read and checked; problems go to onProblem. */
+  take(): Promise<ImageFile[]>
+  /** Called with how many files arrived, so the window can come and take them. */
+  onArrive(listener: (count: number) => void): void
+  onProblem(listener: (message: string) => void): void
 }
 
 export interface LabService {
@@ -69,6 +79,8 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   }
   engine.on('engine/restarted', (n) => emit('engine/notice', { level: 'warning', message: n.reason }))
   engine.on('engine/log', (l) => emit('engine/notice', { level: l.level, message: l.message }))
+  options.openedFiles?.onArrive((count) => emit('app/files-opened', { count }))
+  options.openedFiles?.onProblem((message) => emit('engine/notice', { level: 'warning', message }))
 
   let active: { runId: string; finished: Promise<RunDetail> } | null = null
   await markInterruptedRuns(runsDir)
@@ -86,6 +98,9 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   const handlers: LabHandlers = {
     async 'app/info'() {
       return { version: packageJson.version, dataDir, runsDir, platform: `${process.platform}-${process.arch}` }
+    },
+    async 'app/opened-files'() {
+      return options.openedFiles ? options.openedFiles.take() : []
     },
     async 'backends/list'() {
       return engine.request('backends/report', {})

@@ -277,6 +277,11 @@ export const LAB_METHODS = {
     z.object({ version: z.string(), dataDir: z.string(), runsDir: z.string(), platform: z.string() }),
     'Version and where the app keeps its data and runs.'
   ),
+  'app/opened-files': method(
+    noInput,
+    z.array(ImageFile).max(64),
+    'Images the operating system asked the app to open (dropped on its icon, "Open with ConvLab"), each handed out once.'
+  ),
   'backends/list': method(noInput, BackendReport, 'The TensorFlow.js backend in use and why better ones were skipped.'),
   'model/presets': method(
     noInput,
@@ -424,6 +429,8 @@ export const LAB_EVENTS = {
     error: z.string().optional(),
     test: EvalMetrics.optional()
   }),
+  /** The app was asked to open images; 'app/opened-files' hands them out. */
+  'app/files-opened': z.object({ count: z.number().int().min(1) }),
   'engine/notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
   /** Shifts done of a robustness study. */
   'robustness/progress': z.object({ jobId, done: z.number().int(), total: z.number().int() })

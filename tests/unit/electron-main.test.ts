@@ -1,4 +1,7 @@
 import { EventEmitter } from 'node:events'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 
 // main.ts runs on import, so everything it touches is faked before it is loaded.
@@ -19,6 +22,9 @@ class FakeWindow extends EventEmitter {
     return Promise.resolve()
   }
   isDestroyed = () => false
+  isMinimized = () => false
+  restore = vi.fn()
+  focus = vi.fn()
   show = vi.fn()
 }
 
@@ -92,5 +98,26 @@ describe('Electron main process wiring', () => {
 
     // A second launch focuses this window instead of opening another.
     expect(app.listenerCount('second-instance')).toBe(1)
+  })
+
+  it('queues images from a second launch and from macOS open-file events for the window to take', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'convlab-main-'))
+    try {
+      writeFileSync(join(dir, 'boot.png'), 'png bytes')
+      writeFileSync(join(dir, 'shirt.jpg'), 'jpg bytes')
+      app.emit('second-instance', {}, ['electron', '/src/convlab', '--flag', 'boot.png', 'notes.txt'], dir)
+      const openFile = { preventDefault: vi.fn() }
+      app.emit('open-file', openFile, join(dir, 'shirt.jpg'))
+      expect(openFile.preventDefault).toHaveBeenCalled()
+      expect(windows[0].focus).toHaveBeenCalled()
+      const { openedFiles } = createLabService.mock.calls[0][0] as { openedFiles: { take(): Promise<{ name: string; base64: string }[]> } }
+      const files = await openedFiles.take()
+      expect(files.map((f) => [f.name, Buffer.from(f.base64, 'base64').toString()])).toEqual([
+        ['boot.png', 'png bytes'],
+        ['shirt.jpg', 'jpg bytes']
+      ])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

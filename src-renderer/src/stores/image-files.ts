@@ -2,7 +2,7 @@
  * Turning the user's File objects into 'images/decode' calls, for the Predict and Shift stores:
  * size checks before any bytes move, base64 for JSON, and batches small enough for web mode.
  */
-import { MAX_IMAGE_FILE_BYTES, type DecodedImage } from '@shared/contract'
+import { MAX_IMAGE_FILE_BYTES, type DecodedImage, type ImageFile } from '@shared/contract'
 import { describeError, request } from '@renderer/api/client'
 
 // Several small requests rather than one huge one: the web server caps a request at 72 MB and
@@ -24,6 +24,14 @@ export async function fileToBase64(file: Blob): Promise<string> {
     parts.push(btoa(String.fromCharCode(...bytes.subarray(i, i + chunk))))
   }
   return parts.join('')
+}
+
+/** The inverse of fileToBase64: a file the main process read (one the app was asked to open). */
+export function imageFileToFile(image: ImageFile): File {
+  const binary = atob(image.base64)
+  const bytes = new Uint8Array(binary.length)
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+  return new File([bytes], image.name)
 }
 
 /** Decodes each file at the model's input size; one result per file, in order, never a throw. */

@@ -15,7 +15,7 @@ vi.mock('@renderer/api/client', () => ({
 }))
 
 const { usePredictStore } = await import('../../../src-renderer/src/stores/predict')
-const { tooLargeMessage, fileToBase64 } = await import('../../../src-renderer/src/stores/image-files')
+const { tooLargeMessage, fileToBase64, imageFileToFile } = await import('../../../src-renderer/src/stores/image-files')
 
 const run = (id: string): RunSummary => ({
   id,
@@ -141,5 +141,15 @@ describe('predict store', () => {
     const bytes = new Uint8Array(3 * 8192 + 5).map((_, i) => i % 251)
     const whole = btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''))
     expect(await fileToBase64(new Blob([bytes]))).toBe(whole)
+  })
+})
+
+describe('imageFileToFile', () => {
+  it('gives back the bytes and name fileToBase64 sent, for images the app was asked to open', async () => {
+    const bytes = Uint8Array.from({ length: 30_000 }, (_, i) => (i * 7) % 256)
+    const file = imageFileToFile({ name: '衬衫.png', base64: Buffer.from(bytes).toString('base64') })
+    expect(file.name).toBe('衬衫.png')
+    expect(new Uint8Array(await file.arrayBuffer())).toEqual(bytes)
+    expect(await fileToBase64(file)).toBe(Buffer.from(bytes).toString('base64'))
   })
 })
