@@ -64,7 +64,9 @@ vi.mock('electron', () => ({
   utilityProcess: { fork: vi.fn() }
 }))
 
+let serviceOptions: Record<string, unknown> = {}
 const createLabService = vi.fn(async (options: Record<string, unknown>) => {
+  serviceOptions = options
   const { fakeLabService } = await import('../fixtures/fake-lab-service')
   return { ...fakeLabService(), options, dispose: vi.fn(async () => undefined) }
 })
@@ -110,7 +112,7 @@ describe('Electron main process wiring', () => {
       app.emit('open-file', openFile, join(dir, 'shirt.jpg'))
       expect(openFile.preventDefault).toHaveBeenCalled()
       expect(windows[0].focus).toHaveBeenCalled()
-      const { openedFiles } = createLabService.mock.calls[0][0] as { openedFiles: { take(): Promise<{ name: string; base64: string }[]> } }
+      const { openedFiles } = serviceOptions as { openedFiles: { take(): Promise<{ name: string; base64: string }[]> } }
       const files = await openedFiles.take()
       expect(files.map((f) => [f.name, Buffer.from(f.base64, 'base64').toString()])).toEqual([
         ['boot.png', 'png bytes'],
