@@ -28,5 +28,13 @@ export function findBrowser(candidates: string[], exists: (path: string) => bool
 /** The browser's arguments for an app window on url. Chromium refuses to start as root unless its
  * sandbox is off; that is the only case where it is turned off. */
 export function appWindowArgs(url: string, profileDir: string, isRoot: boolean): string[] {
-  return [`--app=${url}`, `--user-data-dir=${profileDir}`, '--no-first-run', '--no-default-browser-check', ...(isRoot ? ['--no-sandbox'] : [])]
+  return [
+    `--app=${url}`,
+    `--user-data-dir=${profileDir}`,
+    // The desktop app's window size (src-main/electron/security.ts).
+    '--window-size=1200,820',
+    '--no-first-run',
+    '--no-default-browser-check',
+    ...(isRoot ? ['--no-sandbox'] : [])
+  ]
 }
