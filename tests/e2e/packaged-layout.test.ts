@@ -14,6 +14,7 @@ import { listPackage } from '@electron/asar'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EngineClient } from '../../src-main/engine/client'
 import { nodeEngineHostFactory } from '../../src-main/engine/node-host'
+import { getPreset } from '../../src-main/shared/presets'
 
 const ROOT = resolve(__dirname, '../..')
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }
@@ -95,11 +96,7 @@ describe('the packaged app (linux dir, stand-in Electron)', () => {
       const saveDir = join(dir, 'toy-run')
       const result = await client.request('train/run', {
         runId: 'toy',
-        model: {
-          name: 'seed-toy',
-          inputShape: [1, 4, 4],
-          layers: [{ type: 'conv2d', filters: 1, kernel: 3 }, { type: 'maxpool2d', pool: 2 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 1 }, { type: 'sigmoid' }]
-        },
+        model: getPreset('seed-toy')!,
         data: { kind: 'toy' },
         config: { optimizer: 'adam', learningRate: 1e-2, batchSize: 1, epochs: 20, seed: 1 },
         saveDir
