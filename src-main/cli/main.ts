@@ -7,6 +7,7 @@ import type { CommandContext } from './context'
 import { backendsCommand } from './commands/backends'
 import { benchCommand } from './commands/bench'
 import { evaluateCommand } from './commands/evaluate'
+import { exportCommand } from './commands/export'
 import { predictCommand } from './commands/predict'
 import { shiftCommand } from './commands/shift'
 import { shiftStudyCommand } from './commands/shift-study'
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
     usage: 'verify (--run DIR | --model <preset|file.json> [--data toy --epochs N --seed 1 --out DIR]) [--index 0 --count K --split train|test --tolerance 1e-4]'
   },
   predict: { run: predictCommand, usage: 'predict --run DIR IMAGE...' },
+  export: { run: exportCommand, usage: 'export (--run DIR | --model <preset|file.json>) --format pytorch --out DIR [--force]' },
   shift: {
     run: shiftCommand,
     usage: 'shift --run DIR (--index N [--split train|test] | --image FILE) [--from -5 --to 5 --axis x|y --mode roll|zero]'
