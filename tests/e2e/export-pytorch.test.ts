@@ -87,7 +87,7 @@ describe.skipIf(!hasTorch || !hasData)('export --format pytorch, run in PyTorch'
     const seen = await engine.request('model/activations', { model: { dir: join(run, 'model') }, images: { kind: 'dataset', data: fashion, split: 'test', indices: first200 } })
     const convlab = seen.layers.at(-1)!.values
     // Outputs that vary from image to image, so agreeing on them means something.
-    expect(Math.max(...convlab) - Math.min(...convlab)).toBeGreaterThan(0.05)
+    expect(Math.max(...convlab) - Math.min(...convlab)).toBeGreaterThan(0.01)
     expect(maxAbsDiff(torchOutputs(out, seen.inputs, name), convlab)).toBeLessThanOrEqual(1e-5)
   })
 
