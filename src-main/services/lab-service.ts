@@ -25,7 +25,7 @@ import { inferShapes } from '../shared/shapes'
 import { formatSummary, summarize } from '../shared/summary'
 import type { LabEventListener, LabHandlers } from './dispatch'
 import { parseModelSpec } from './models'
-import { startTraining } from './training'
+import { startTraining, type TrainingHandle } from './training'
 import { createStackHandlers } from './stack-handlers'
 import { createImageHandlers } from './image-handlers'
 import { createLearnHandlers } from './learn-handlers'
@@ -41,6 +41,8 @@ export interface LabServiceOptions {
   engineHost?: EngineHostFactory
   /** Force a TensorFlow.js backend instead of the automatic choice. */
   backend?: string
+  /** How long a cancelled run's step may go on before the engine is killed (training.ts). */
+  cancelGraceMs?: number
 }
 
 export interface LabService {
@@ -68,9 +70,16 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     for (const l of listeners) l(event, payload)
   }
   engine.on('engine/restarted', (n) => emit('engine/notice', { level: 'warning', message: n.reason }))
+  engine.on('engine/backoff', (n) =>
+    emit('engine/notice', {
+      level: 'error',
+      message: `${n.reason}. It starts again in ${Math.ceil(n.retryInMs / 1000)} s; Restart engine starts it now.`,
+      action: 'restart-engine'
+    })
+  )
   engine.on('engine/log', (l) => emit('engine/notice', { level: l.level, message: l.message }))
 
-  let active: { runId: string; finished: Promise<RunDetail> } | null = null
+  let active: { runId: string; training: TrainingHandle } | null = null
   await markInterruptedRuns(runsDir)
   await emptyTrash(runsDir)
 
@@ -112,8 +121,18 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     async 'train/start'({ model, data, config, name }) {
       if (active) throw new LabError('busy', `Run ${active.runId} is still training: cancel it or wait for it to finish.`)
       const id = newRunId(model.name)
-      const started = await startTraining({ engine, dir: dirOf(id), id, name: name ?? `${model.name} on ${data.kind}`, model, data, config, emit })
-      const current = { runId: id, finished: started.finished }
+      const started = await startTraining({
+        engine,
+        dir: dirOf(id),
+        id,
+        name: name ?? `${model.name} on ${data.kind}`,
+        model,
+        data,
+        config,
+        emit,
+        cancelGraceMs: options.cancelGraceMs
+      })
+      const current = { runId: id, training: started }
       active = current
       void started.finished.finally(() => {
         if (active === current) active = null
@@ -122,7 +141,14 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     },
     async 'train/cancel'({ runId }) {
       if (active?.runId !== runId) return { cancelled: false }
-      return engine.request('train/cancel', { runId })
+      // Answered at once: the engine may be deep in a step and only hear it when the step ends.
+      active.training.cancel()
+      return { cancelled: true }
+    },
+    async 'engine/restart'() {
+      active?.training.cancel({ now: true })
+      engine.restart()
+      return { restarted: true as const }
     },
     async 'runs/list'() {
       return (await listRuns(runsDir)).runs
@@ -189,7 +215,11 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       return () => listeners.delete(listener)
     },
     async dispose() {
-      if (active) await engine.request('train/cancel', { runId: active.runId }).catch(() => undefined)
+      // The run is recorded as cancelled before the engine goes; cancel ends it within its grace.
+      if (active) {
+        active.training.cancel()
+        await active.training.finished
+      }
       engine.dispose()
     }
   }

@@ -325,7 +325,16 @@ export const LAB_METHODS = {
     z.object({ runId }),
     'Starts training in the engine; progress arrives as train/* events.'
   ),
-  'train/cancel': method(z.object({ runId }), z.object({ cancelled: z.boolean() }), 'Stops a training run within a second.'),
+  'train/cancel': method(
+    z.object({ runId }),
+    z.object({ cancelled: z.boolean() }),
+    'Answers at once; the run stops after its current batch, or, when that batch has not ended within seconds, with the engine process, which is restarted.'
+  ),
+  'engine/restart': method(
+    noInput,
+    z.object({ restarted: z.literal(true) }),
+    'Kills the engine process, whatever it is doing (a run in progress ends cancelled), and starts a fresh one, also while restarts after repeated crashes are paused.'
+  ),
   'runs/list': method(noInput, z.array(RunSummary), 'Past and current runs, newest first.'),
   'runs/get': method(z.object({ runId }), RunDetail, 'One run with its model, config, history and test metrics.'),
   'runs/rename': method(z.object({ runId, name: z.string().min(1).max(200) }), RunSummary, 'Renames a run.'),
@@ -424,7 +433,12 @@ export const LAB_EVENTS = {
     error: z.string().optional(),
     test: EvalMetrics.optional()
   }),
-  'engine/notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
+  'engine/notice': z.object({
+    level: z.enum(['info', 'warning', 'error']),
+    message: z.string(),
+    /** Offered beside the message: the engine is down and engine/restart brings it back. */
+    action: z.literal('restart-engine').optional()
+  }),
   /** Shifts done of a robustness study. */
   'robustness/progress': z.object({ jobId, done: z.number().int(), total: z.number().int() })
 } as const
