@@ -4,12 +4,14 @@
  * crash loses at most the epoch in progress, then records the outcome. Shared by the CLI and
  * the Lab service so both produce identical run folders.
  */
+import { totalmem } from 'node:os'
 import { join } from 'node:path'
 import { EngineTimeoutError, type EngineClient } from '../engine/client'
 import { LabError, type LabEvent, type LabEventPayload, type RunDetail, type TrainConfig } from '../shared/contract'
 import type { DataSource } from '../shared/dataset'
 import type { ModelSpec } from '../shared/layers'
 import { describeHead, inferShapes } from '../shared/shapes'
+import { memoryProblem } from '../shared/memory'
 import {
   MODEL_DIR,
   createRun,
@@ -63,8 +65,20 @@ export function assertTrainable(model: ModelSpec): void {
  * Creates the run folder and returns once it exists; `finished` settles when training ends.
  * It never rejects: failures are recorded in the run and reported with 'train/finished'.
  */
+/**
+ * Throws a LabError with the estimate when training could not fit in the machine's memory: the
+ * engine would otherwise grow until the system swaps or kills it, minutes later.
+ */
+export function assertFitsInMemory(model: ModelSpec, config: TrainConfig, available = totalmem()): void {
+  // With --limit N a batch never holds more than N images.
+  const batch = Math.min(config.batchSize, config.limit ?? config.batchSize)
+  const problem = memoryProblem(model, batch, config.optimizer, available)
+  if (problem) throw new LabError('invalid-payload', problem)
+}
+
 export async function startTraining(req: TrainingRequest): Promise<TrainingHandle> {
   assertTrainable(req.model)
+  assertFitsInMemory(req.model, req.config)
   await createRun(req.dir, {
     id: req.id,
     name: req.name,
