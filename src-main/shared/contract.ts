@@ -471,11 +471,22 @@ export function isLabMethod(name: unknown): name is LabMethod {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(LAB_METHODS, name)
 }
 
-/** Parses a call's input, turning schema failures into one readable LabError. */
+/** An error carries at most this many issues, and no message or path longer than this. */
+export const MAX_ERROR_ISSUES = 10
+export const MAX_ERROR_TEXT = 500
+
+/** `text` cut to `max` characters, saying so: zod lists every unknown key in one message. */
+export function clipText(text: string, max = MAX_ERROR_TEXT): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+}
+
+/** Parses a call's input, turning schema failures into one readable LabError of bounded size. */
 export function parseInput<M extends LabMethod>(name: M, payload: unknown): LabParsedInput<M> {
   const result = LAB_METHODS[name].input.safeParse(payload)
   if (!result.success) {
-    const issues = result.error.issues.map((i) => ({ path: i.path.join('.') || '(payload)', message: i.message }))
+    const all = result.error.issues
+    const issues = all.slice(0, MAX_ERROR_ISSUES).map((i) => ({ path: clipText(i.path.join('.') || '(payload)', 200), message: clipText(i.message) }))
+    if (all.length > MAX_ERROR_ISSUES) issues.push({ path: '(payload)', message: `and ${all.length - MAX_ERROR_ISSUES} more issues` })
     const first = issues[0]
     throw new LabError('invalid-payload', `Invalid payload for ${name}: ${first.path}: ${first.message}`, issues)
   }

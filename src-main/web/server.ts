@@ -10,9 +10,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net'
 import { readFile, realpath, stat } from 'node:fs/promises'
 import { extname, resolve, sep } from 'node:path'
-import type { LabErrorInfo, LabEvent, LabEventPayload, LabResponse } from '../shared/contract'
+import { clipText, type LabErrorInfo, type LabEvent, type LabEventPayload, type LabResponse } from '../shared/contract'
 import { CONTENT_SECURITY_POLICY } from '../shared/csp'
 import { dispatch, type LabEventListener, type LabHandlers } from '../services/dispatch'
+import { JsonShapeGuard } from '../services/payload-limits'
 
 export interface WebServerOptions {
   service: {
@@ -25,8 +26,10 @@ export interface WebServerOptions {
   host?: '127.0.0.1'
   /** The built renderer (out/renderer). */
   staticDir: string
-  /** Request bodies above this are refused with 413; training inputs are at most a few MB. */
+  /** Bodies of the calls that carry files (images/decode, data/import-idx) are refused above this with 413. */
   maxBodyBytes?: number
+  /** Every other call's body: a few MB at most (256 model-sized images for predict/images). */
+  maxCallBodyBytes?: number
   heartbeatMs?: number
 }
 
@@ -38,6 +41,9 @@ export interface WebServer {
 
 // A 50 MB image (the decoder's cap) is about 67 MB once base64-encoded for images/decode.
 const DEFAULT_MAX_BODY_BYTES = 72 * 1024 * 1024
+// Parsing and validating 72 MB of numbers blocks the server for seconds; no call without files needs it.
+const DEFAULT_MAX_CALL_BODY_BYTES = 8 * 1024 * 1024
+const FILE_METHODS: ReadonlySet<string> = new Set(['images/decode', 'data/import-idx'])
 const DEFAULT_HEARTBEAT_MS = 15_000
 const ALLOWED_HOSTNAMES = new Set(['127.0.0.1', 'localhost'])
 
@@ -91,7 +97,7 @@ function sendJson(res: ServerResponse, status: number, body: LabResponse<unknown
 }
 
 function sendError(res: ServerResponse, err: HttpError, extra: Record<string, string> = {}): void {
-  sendJson(res, err.status, { ok: false, error: { code: err.code, message: err.message } }, extra)
+  sendJson(res, err.status, { ok: false, error: { code: err.code, message: clipText(err.message, 2_000) } }, extra)
 }
 
 /** The hostname of a Host header, without port; IPv6 literals are not ours since we bind IPv4. */
@@ -123,7 +129,10 @@ function checkOrigin(req: IncomingMessage): void {
   }
 }
 
-/** Reads the body up to `limit` bytes; a larger body is refused without buffering the rest. */
+/**
+ * Reads the body up to `limit` bytes; a larger body, or one nested too deep or with too many
+ * keys (payload-limits.ts), is refused at the chunk that shows it, without buffering the rest.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'])
   if (Number.isFinite(declared) && declared > limit) {
@@ -131,15 +140,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   }
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = []
+    const guard = new JsonShapeGuard()
     let size = 0
     let refused = false
     req.on('data', (chunk: Buffer) => {
       if (refused) return
       size += chunk.length
-      if (size > limit) {
+      const problem = size > limit ? `The request body is larger than ${limit} bytes.` : guard.feed(chunk)
+      if (problem) {
         refused = true
         chunks.length = 0
-        reject(new HttpError(413, 'invalid-payload', `The request body is larger than ${limit} bytes.`))
+        reject(new HttpError(413, 'invalid-payload', problem))
         return
       }
       chunks.push(chunk)
@@ -241,7 +252,7 @@ async function sendFile(res: ServerResponse, file: string): Promise<void> {
 }
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
-  const opts = { maxBodyBytes: DEFAULT_MAX_BODY_BYTES, heartbeatMs: DEFAULT_HEARTBEAT_MS, ...options }
+  const opts = { maxBodyBytes: DEFAULT_MAX_BODY_BYTES, maxCallBodyBytes: DEFAULT_MAX_CALL_BODY_BYTES, heartbeatMs: DEFAULT_HEARTBEAT_MS, ...options }
   const host = opts.host ?? '127.0.0.1'
   // realpath so the containment checks compare like with like even if the path has symlinks.
   const root = await realpath(resolve(opts.staticDir))
@@ -288,7 +299,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       } catch {
         throw new HttpError(400, 'invalid-payload', 'Malformed method name.')
       }
-      return handleApiCall(req, res, name, opts.service.handlers, opts.maxBodyBytes)
+      const limit = FILE_METHODS.has(name) ? opts.maxBodyBytes : Math.min(opts.maxBodyBytes, opts.maxCallBodyBytes)
+      return handleApiCall(req, res, name, opts.service.handlers, limit)
     }
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'invalid-payload', 'Only GET and HEAD serve files.')
     return serveStatic(req, res, url.pathname, root)
