@@ -4,7 +4,7 @@
  * object through `dispatch`, so behaviour cannot drift between transports.
  */
 import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve, sep } from 'node:path'
 import { EngineClient } from '../engine/client'
 import type { EngineHostFactory } from '../engine/host'
 import { nodeEngineHostFactory } from '../engine/node-host'
@@ -20,6 +20,7 @@ import {
 } from '../runs/run-store'
 import { emptyTrash, restoreRun, trashRun } from '../runs/run-trash'
 import { LabError, type LabEvent, type LabEventPayload, type RunDetail } from '../shared/contract'
+import type { DataSource } from '../shared/dataset'
 import { PRESET_NAMES, getPreset } from '../shared/presets'
 import { inferShapes } from '../shared/shapes'
 import { formatSummary, summarize } from '../shared/summary'
@@ -83,6 +84,22 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   await markInterruptedRuns(runsDir)
   await emptyTrash(runsDir)
 
+  /**
+   * Folders a call may name: the data folder and those the user chose in this session. Another
+   * local caller (web mode) must not read any image folder the user can, nor map directories
+   * through the errors a load gives.
+   */
+  const chosenFolders = new Set<string>([resolve(dataDir)])
+  const checkFolder = (dir: string): void => {
+    const path = resolve(dir)
+    for (const root of chosenFolders) if (path === root || path.startsWith(root.endsWith(sep) ? root : root + sep)) return
+    throw new LabError('forbidden', `${dir} is not a folder you chose in this session: type or drop it in the Data view and press Use first.`)
+  }
+  const checkSource = (source: DataSource): void => {
+    if (source.kind !== 'toy' && source.dir !== undefined) checkFolder(source.dir)
+  }
+  const dataHandlers = createDataHandlers(dataDir)
+
   const dirOf = (runId: string): string => runDir(runsDir, runId)
   const modelOf = (runId: string) => ({ dir: join(dirOf(runId), MODEL_DIR) })
   const finishedRun = async (runId: string): Promise<RunDetail> => {
@@ -114,11 +131,21 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
         ...(report.error ? { error: report.error } : {})
       }
     },
+    async 'data/choose-folder'({ dir }) {
+      chosenFolders.add(resolve(dir))
+      return { dir: resolve(dir) }
+    },
+    async 'data/samples'(input) {
+      checkSource(input.source)
+      return dataHandlers['data/samples'](input)
+    },
     async 'data/locate'({ dir }) {
+      if (dir !== undefined) checkFolder(dir)
       const found = await locateFashionMnist({ dir, appDataDir: dataDir })
       return found.found ? { found: true as const, dir: found.dir } : { found: false as const, searched: found.searched, help: found.help }
     },
     async 'train/start'({ model, data, config, name }) {
+      checkSource(data)
       if (active) throw new LabError('busy', `Run ${active.runId} is still training: cancel it or wait for it to finish.`)
       const id = newRunId(model.name)
       const started = await startTraining({
@@ -193,7 +220,6 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       return engine.request('model/predict', { model: modelOf(runId), images: images.map((i) => Float32Array.from(i.pixels)) })
     },
     ...createImageHandlers(),
-    ...createDataHandlers(dataDir),
     ...createImportHandlers(dataDir),
     ...createLearnHandlers({ engine, finishedRun, modelOf }),
     ...createRobustnessHandlers({ engine, finishedRun, modelOf, emit }),

@@ -301,6 +301,11 @@ export const LAB_METHODS = {
     FashionMnistStatus,
     'Where Fashion-MNIST was found, or how to get it.'
   ),
+  'data/choose-folder': method(
+    z.object({ dir: z.string().min(1).max(4096) }),
+    z.object({ dir: z.string() }),
+    'Records a folder the user chose (typed, dropped or picked) in this session: the API reads image and dataset folders only under these and the data folder. Reads nothing itself.'
+  ),
   'data/samples': method(
     z.object({
       source: DataSource,
@@ -448,7 +453,8 @@ export type LabEventPayload<E extends LabEvent> = z.infer<(typeof LAB_EVENTS)[E]
 export const LAB_EVENT_NAMES = Object.keys(LAB_EVENTS) as LabEvent[]
 
 export interface LabErrorInfo {
-  code: 'invalid-payload' | 'unknown-method' | 'not-found' | 'busy' | 'data' | 'engine' | 'internal'
+  /** unauthorized: web mode's token was missing or wrong; forbidden: a folder the user did not choose. */
+  code: 'invalid-payload' | 'unknown-method' | 'not-found' | 'busy' | 'data' | 'engine' | 'unauthorized' | 'forbidden' | 'internal'
   message: string
   issues?: { path: string; message: string }[]
 }

@@ -5,7 +5,12 @@
  *   GET  /*              files of out/renderer, index.html for anything route-like
  * The server binds to loopback only, and because any web page the user opens can still reach
  * loopback, it refuses foreign Host headers (DNS rebinding) and foreign Origins (cross-site POSTs).
+ * Any local process or user could still call it, so, as Jupyter does, it wants a token drawn at
+ * start: the printed URL carries it once (?token=), the answer sets it as an HttpOnly,
+ * SameSite=Strict cookie and redirects to the clean URL; scripts may send it as
+ * `Authorization: Bearer <token>` instead.
  */
+import { timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { readFile, realpath, stat } from 'node:fs/promises'
@@ -26,6 +31,8 @@ export interface WebServerOptions {
   host?: '127.0.0.1'
   /** The built renderer (out/renderer). */
   staticDir: string
+  /** Every request must carry it (cookie or Authorization header); none: anyone local may call. */
+  token?: string
   /** Bodies of the calls that carry files (images/decode, data/import-idx) are refused above this with 413. */
   maxBodyBytes?: number
   /** Every other call's body: a few MB at most (256 model-sized images for predict/images). */
@@ -128,6 +135,33 @@ function checkOrigin(req: IncomingMessage): void {
     throw new HttpError(403, 'invalid-payload', 'Cross-origin requests are refused.')
   }
 }
+
+/** The cookie is per port: two servers on 127.0.0.1 share one cookie jar in the browser. */
+const cookieName = (port: number): string => `convlab-token-${port}`
+
+function sameToken(given: string | undefined, token: string): boolean {
+  if (given === undefined) return false
+  const a = Buffer.from(given)
+  const b = Buffer.from(token)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+function cookieValue(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
+  }
+  return undefined
+}
+
+function isAuthorized(req: IncomingMessage, token: string, port: number): boolean {
+  const header = /^(?:Bearer|token)\s+(\S+)$/i.exec(req.headers.authorization ?? '')
+  return sameToken(header?.[1], token) || sameToken(cookieValue(req, cookieName(port)), token)
+}
+
+const UNAUTHORIZED_PAGE =
+  '<!doctype html><meta charset="utf-8"><title>ConvLab</title><p>Open ConvLab with the address that <code>npm run web</code> printed: ' +
+  'it carries <code>?token=…</code>, which lets this browser in until the server stops.</p>'
 
 /**
  * Reads the body up to `limit` bytes; a larger body, or one nested too deep or with too many
@@ -258,6 +292,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const root = await realpath(resolve(opts.staticDir))
   const clients = new Set<EventClient>()
   const sockets = new Set<Socket>()
+  // Known once listening (port 0 picks one); no request arrives before.
+  let port = 0
 
   const unsubscribe = opts.service.onEvent(<E extends LabEvent>(event: E, payload: LabEventPayload<E>) => {
     const frame = formatEvent(event, payload)
@@ -287,6 +323,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     checkHost(req)
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     const method = req.method ?? 'GET'
+    if (opts.token !== undefined && !authenticate(req, res, url, opts.token)) return
     if (url.pathname === '/api/events') {
       if (method !== 'GET') throw new HttpError(405, 'invalid-payload', 'Use GET for /api/events.')
       return openEventStream(req, res, clients)
@@ -306,6 +343,31 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     return serveStatic(req, res, url.pathname, root)
   }
 
+  /**
+   * True when the request may go on. The URL with the right ?token= is answered with the cookie
+   * and a redirect to itself without the token, so the token leaves the address bar and history.
+   */
+  function authenticate(req: IncomingMessage, res: ServerResponse, url: URL, token: string): boolean {
+    const given = url.searchParams.get('token')
+    if (given !== null && (req.method === 'GET' || req.method === 'HEAD') && !url.pathname.startsWith('/api/') && sameToken(given, token)) {
+      url.searchParams.delete('token')
+      res.writeHead(302, {
+        ...SECURITY_HEADERS,
+        Location: `${url.pathname}${url.search}`,
+        'Set-Cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        'Cache-Control': 'no-store'
+      })
+      res.end()
+      return false
+    }
+    if (isAuthorized(req, token, port)) return true
+    if (url.pathname.startsWith('/api/')) {
+      throw new HttpError(401, 'unauthorized', 'This ConvLab server wants its token: open the address `npm run web` printed, or send Authorization: Bearer <token>.')
+    }
+    send(res, 401, 'text/html; charset=utf-8', UNAUTHORIZED_PAGE)
+    return false
+  }
+
   server.on('connection', (socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
@@ -318,7 +380,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       resolveListen()
     })
   })
-  const port = (server.address() as AddressInfo).port
+  port = (server.address() as AddressInfo).port
 
   return {
     url: `http://${host}:${port}`,
