@@ -4,7 +4,7 @@
  * object through `dispatch`, so behaviour cannot drift between transports.
  */
 import { homedir } from 'node:os'
-import { join, resolve, sep } from 'node:path'
+import { isAbsolute, join, resolve, sep } from 'node:path'
 import { EngineClient } from '../engine/client'
 import type { EngineHostFactory } from '../engine/host'
 import { nodeEngineHostFactory } from '../engine/node-host'
@@ -132,8 +132,10 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       }
     },
     async 'data/choose-folder'({ dir }) {
+      // Relative to what? The server's working directory is nothing the user sees.
+      if (!isAbsolute(dir)) throw new LabError('invalid-payload', `Give the folder's full path: ${dir} is relative.`)
       chosenFolders.add(resolve(dir))
-      return { dir: resolve(dir) }
+      return { dir }
     },
     async 'data/samples'(input) {
       checkSource(input.source)

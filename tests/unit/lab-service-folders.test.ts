@@ -61,6 +61,9 @@ describe('folders the API may read', () => {
     expect(await refusal('data/locate', { dir: beside })).toMatchObject({ code: 'forbidden' })
     expect(await refusal('data/locate', { dir: join(outside.path, 'chosen', '..', 'beside') })).toMatchObject({ code: 'forbidden' })
     expect(await refusal('data/locate', { dir: `${join(outside.path, 'chosen')}-not` })).toMatchObject({ code: 'forbidden' })
+    // Relative to the server's working directory, which the user never sees: refused, not resolved.
+    expect(await refusal('data/choose-folder', { dir: 'chosen' })).toEqual({ code: 'invalid-payload', message: "Give the folder's full path: chosen is relative." })
+    expect(await refusal('data/locate', { dir: 'chosen' })).toMatchObject({ code: 'forbidden' })
   })
 
   it('reads under the data folder without a choice', async () => {
