@@ -3,6 +3,7 @@
  * data folders and the runs on disk. Electron IPC, web mode and tests all drive this same
  * object through `dispatch`, so behaviour cannot drift between transports.
  */
+import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { isAbsolute, join, resolve, sep } from 'node:path'
 import { EngineClient } from '../engine/client'
@@ -42,7 +43,7 @@ export interface LabServiceOptions {
   engineHost?: EngineHostFactory
   /** Force a TensorFlow.js backend instead of the automatic choice. */
   backend?: string
-  /** How long a cancelled run's step may go on before the engine is killed (training.ts). */
+  /** How long a cancelled run's step or study's chunk may go on before the engine is killed. */
   cancelGraceMs?: number
 }
 
@@ -106,6 +107,8 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     const run = await readRunOrNotFound(dirOf(runId), runId)
     if (run.status === 'running') throw new LabError('busy', `Run ${runId} is still training.`)
     if (run.status === 'failed') throw new LabError('not-found', `Run ${runId} failed and has no trained model.`)
+    // A cancel that had to kill the engine mid-step took the model with it (training.ts).
+    if (!existsSync(join(dirOf(runId), MODEL_DIR, 'model.json'))) throw new LabError('not-found', `Run ${runId} has no trained model: ${run.error ?? 'it was never saved'}`)
     return run
   }
 
@@ -224,7 +227,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     ...createImageHandlers(),
     ...createImportHandlers(dataDir),
     ...createLearnHandlers({ engine, finishedRun, modelOf }),
-    ...createRobustnessHandlers({ engine, finishedRun, modelOf, emit }),
+    ...createRobustnessHandlers({ engine, finishedRun, modelOf, emit, cancelGraceMs: options.cancelGraceMs }),
     async 'shift/heatmap'({ runId, image, from, to, axis, mode }) {
       const run = await finishedRun(runId)
       const ref =

@@ -396,7 +396,11 @@ export const LAB_METHODS = {
     RobustnessReport,
     "Accuracy and consistency (same class as unshifted) of a run's model for its test images shifted by -max..max px along x, y and, with grid, both; progress as robustness/progress, stopped by runs/robustness-cancel."
   ),
-  'runs/robustness-cancel': method(z.object({ jobId }), z.object({ cancelled: z.boolean() }), 'Stops a robustness study within a chunk of images.'),
+  'runs/robustness-cancel': method(
+    z.object({ jobId }),
+    z.object({ cancelled: z.boolean() }),
+    'Answers at once; the study stops after its current chunk of images, or, when that chunk has not ended within seconds, with the engine process, which is restarted.'
+  ),
   'runs/activations': method(
     z.object({ runId, image: ImageRef }),
     LayerActivations,

@@ -4,9 +4,11 @@
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { nodeEngineHostFactory } from '../../src-main/engine/node-host'
+import { createRun } from '../../src-main/runs/run-store'
 import { dispatch } from '../../src-main/services/dispatch'
 import { createLabService, type LabService } from '../../src-main/services/lab-service'
 import type { LabEvent, LabMethod, LabOutput } from '../../src-main/shared/contract'
@@ -88,6 +90,11 @@ describe('cancelling a run', () => {
       error: expect.stringMatching(/engine was stopped and restarted.*model was not saved/)
     })
     expect(await call('runs/get', { runId })).toMatchObject({ status: 'cancelled' })
+    // Its model went with the engine: calls that need one say so instead of failing on a missing file.
+    expect(await dispatch(service!.handlers, 'runs/evaluate', { runId })).toEqual({
+      ok: false,
+      error: { code: 'not-found', message: expect.stringMatching(/^Run .* has no trained model: Cancelled in the middle of a training step/) }
+    })
     await until(() => !isAlive(busyPid), 'the busy engine is gone')
     expect(events.some((e) => e.event === 'engine/notice' && /restarted/.test((e.payload as { message: string }).message))).toBe(true)
     const ping = await service!.engine.request('engine/ping', {})
@@ -123,6 +130,38 @@ describe('cancelling a run', () => {
     expect(await finished).toMatchObject({ runId, status: 'cancelled', error: expect.stringMatching(/restarted at your request/) })
     await until(() => !isAlive(busyPid), 'the busy engine is gone')
     expect((await service!.engine.request('engine/ping', {})).pid).not.toBe(busyPid)
+  })
+})
+
+describe('cancelling a robustness study', () => {
+  it('answers at once during a chunk that does not end, then kills the engine, and the study ends cancelled', async () => {
+    await start(600_000, 300)
+    const busyPid = service!.engine.pid!
+    await createRun(join(tmp!.path, 'runs', 'done'), {
+      id: 'done',
+      name: 'done',
+      createdAt: new Date().toISOString(),
+      status: 'completed',
+      model: getPreset('seed-mlp')!,
+      data: { kind: 'toy' },
+      config: { optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 1, validationSplit: 0 },
+      classNames: ['a', 'b']
+    })
+    // Only its presence is looked at before the engine is asked.
+    await mkdir(join(tmp!.path, 'runs', 'done', 'model'))
+    await writeFile(join(tmp!.path, 'runs', 'done', 'model', 'model.json'), '{}')
+    const order: string[] = []
+    const study = dispatch(service!.handlers, 'runs/robustness', { runId: 'done', jobId: 'study', max: 2 }).then((r) => {
+      order.push('study ended')
+      return r
+    })
+    await new Promise((r) => setTimeout(r, 100))
+    expect(await call('runs/robustness-cancel', { jobId: 'study' })).toEqual({ cancelled: true })
+    order.push('cancel answered')
+    expect(await study).toEqual({ ok: true, result: { status: 'cancelled', count: 0, max: 2, mode: 'roll', classNames: ['a', 'b'] } })
+    expect(order).toEqual(['cancel answered', 'study ended'])
+    await until(() => !isAlive(busyPid), 'the busy engine is gone')
+    expect(await call('runs/robustness-cancel', { jobId: 'study' })).toEqual({ cancelled: false })
   })
 })
 
