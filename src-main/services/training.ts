@@ -4,14 +4,14 @@
  * crash loses at most the epoch in progress, then records the outcome. Shared by the CLI and
  * the Lab service so both produce identical run folders.
  */
-import { totalmem } from 'node:os'
+import { freemem, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { EngineTimeoutError, type EngineClient } from '../engine/client'
 import { LabError, type LabEvent, type LabEventPayload, type RunDetail, type TrainConfig } from '../shared/contract'
 import type { DataSource } from '../shared/dataset'
 import type { ModelSpec } from '../shared/layers'
 import { describeHead, inferShapes } from '../shared/shapes'
-import { memoryProblem } from '../shared/memory'
+import { estimateTrainingMemory, formatBytes, memoryProblem } from '../shared/memory'
 import {
   MODEL_DIR,
   createRun,
@@ -33,6 +33,8 @@ export interface TrainingRequest {
   emit<E extends LabEvent>(event: E, payload: LabEventPayload<E>): void
   /** How long a cancel waits for the engine to finish its step before killing it. */
   cancelGraceMs?: number
+  /** The machine's memory in bytes; os.totalmem() and os.freemem() unless a test says otherwise. */
+  memory?: { total: number; free: number }
 }
 
 export interface TrainingHandle {
@@ -62,23 +64,33 @@ export function assertTrainable(model: ModelSpec): void {
 }
 
 /**
- * Creates the run folder and returns once it exists; `finished` settles when training ends.
- * It never rejects: failures are recorded in the run and reported with 'train/finished'.
- */
-/**
  * Throws a LabError with the estimate when training could not fit in the machine's memory: the
  * engine would otherwise grow until the system swaps or kills it, minutes later.
  */
 export function assertFitsInMemory(model: ModelSpec, config: TrainConfig, available = totalmem()): void {
-  // With --limit N a batch never holds more than N images.
-  const batch = Math.min(config.batchSize, config.limit ?? config.batchSize)
-  const problem = memoryProblem(model, batch, config.optimizer, available)
+  const problem = memoryProblem(model, batchOf(config), config.optimizer, available)
   if (problem) throw new LabError('invalid-payload', problem)
 }
 
+/** With --limit N a batch never holds more than N images. */
+const batchOf = (config: TrainConfig): number => Math.min(config.batchSize, config.limit ?? config.batchSize)
+
+/**
+ * Creates the run folder and returns once it exists; `finished` settles when training ends.
+ * It never rejects: failures are recorded in the run and reported with 'train/finished'.
+ */
 export async function startTraining(req: TrainingRequest): Promise<TrainingHandle> {
   assertTrainable(req.model)
-  assertFitsInMemory(req.model, req.config)
+  const memory = req.memory ?? { total: totalmem(), free: freemem() }
+  assertFitsInMemory(req.model, req.config, memory.total)
+  // It fits the machine but not what is free now: it may still train, with the system swapping.
+  const needed = estimateTrainingMemory(req.model, batchOf(req.config), req.config.optimizer).total
+  if (needed > memory.free) {
+    req.emit('engine/notice', {
+      level: 'warning',
+      message: `Training ${req.model.name} needs at least ${formatBytes(needed)} of memory and ${formatBytes(memory.free)} are free now: the machine may slow down while it trains.`
+    })
+  }
   await createRun(req.dir, {
     id: req.id,
     name: req.name,

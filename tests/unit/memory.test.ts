@@ -71,6 +71,33 @@ describe('training refuses a model that cannot fit', () => {
     }
   })
 
+  it('trains a model that fits the machine but not its free memory, saying so first', async () => {
+    const tmp = await tempDir('convlab-memory-')
+    try {
+      const engine = { request: () => Promise.reject(new Error('no engine here')), on: () => () => undefined, pid: 1 } as unknown as EngineClient
+      const notices: unknown[] = []
+      const config = TrainConfig.parse({ batchSize: 32, optimizer: 'sgd' })
+      const needed = estimateTrainingMemory(mlp, 32, 'sgd').total
+      const started = await startTraining({
+        engine,
+        dir: `${tmp.path}/run`,
+        id: 'run',
+        name: 'mlp',
+        model: mlp,
+        data: { kind: 'toy' },
+        config,
+        emit: (event, payload) => (event === 'engine/notice' ? notices.push(payload) : undefined),
+        memory: { total: needed * 2, free: needed / 2 }
+      })
+      await started.finished
+      expect(notices).toEqual([
+        { level: 'warning', message: `Training seed-mlp needs at least ${formatBytes(needed)} of memory and ${formatBytes(needed / 2)} are free now: the machine may slow down while it trains.` }
+      ])
+    } finally {
+      await tmp.remove()
+    }
+  })
+
   it('counts a --limit smaller than the batch as the batch', () => {
     const config = TrainConfig.parse({ batchSize: 65536, optimizer: 'sgd' })
     expect(() => assertFitsInMemory(wide, config, 100e9)).toThrow(/at batch 65536/)
