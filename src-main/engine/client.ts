@@ -2,7 +2,9 @@
  * The parent's handle on the engine process: typed requests, pushed events, restart on death.
  * Requests sent before the worker is ready are queued; when the worker dies every request in
  * flight is rejected (the work is lost with the process), a new worker is started and an
- * 'engine/restarted' notice says why.
+ * 'engine/restarted' notice says why. A worker that keeps dying is restarted after a growing
+ * pause instead of at once; `restart()` starts a fresh one at any time (the user's
+ * "Restart engine").
  */
 import type { EngineExit, EngineHost, EngineHostFactory } from './host'
 import {
@@ -23,7 +25,14 @@ export interface EngineRestartNotice {
   restarts: number
 }
 
-export type ClientEvents = EngineEvents & { 'engine/restarted': EngineRestartNotice }
+/** The worker died too often within a minute: the next start waits `retryInMs`. */
+export interface EngineBackoffNotice {
+  reason: string
+  deathsInMinute: number
+  retryInMs: number
+}
+
+export type ClientEvents = EngineEvents & { 'engine/restarted': EngineRestartNotice; 'engine/backoff': EngineBackoffNotice }
 export type ClientEventName = keyof ClientEvents
 
 export interface EngineClientOptions {
@@ -32,8 +41,10 @@ export interface EngineClientOptions {
   init?: EngineParams<'engine/init'>
   /** Default per-request timeout; train/run never times out unless asked. */
   timeoutMs?: number
-  /** Give up restarting after this many deaths within a minute (a worker that cannot start). */
+  /** After this many deaths within a minute (a worker that cannot start), restarts are paced. */
   maxRestartsPerMinute?: number
+  /** The first paced pause; it doubles with each further death, up to a minute. */
+  backoffMs?: number
 }
 
 export interface RequestOptions {
@@ -55,6 +66,14 @@ export class EngineExitedError extends Error {
   }
 }
 
+/** The worker is down between paced restarts: calls fail at once instead of queueing for a minute. */
+export class EngineDownError extends Error {
+  constructor(method: string, reason: string, retryInMs: number) {
+    super(`The engine is stopped (${reason}) and starts again in ${Math.ceil(retryInMs / 1000)} s, or at once with Restart engine; ${method} was not run`)
+    this.name = 'EngineDownError'
+  }
+}
+
 interface Pending {
   method: EngineMethod
   resolve(value: unknown): void
@@ -68,6 +87,7 @@ function describeExit(exit: EngineExit): string {
 }
 
 const NO_TIMEOUT_METHODS: ReadonlySet<EngineMethod> = new Set(['train/run', 'model/robustness'])
+const MAX_BACKOFF_MS = 60_000
 
 export class EngineClient {
   private host: EngineHost | null = null
@@ -76,6 +96,8 @@ export class EngineClient {
   private seq = 0
   private restarts = 0
   private readonly deaths: number[] = []
+  /** While restarts are paced: when the next start happens and why the last worker died. */
+  private backoff: { timer: NodeJS.Timeout; at: number; reason: string } | null = null
   private readonly queue: { id: number; method: EngineMethod; params: unknown }[] = []
   private readonly pending = new Map<number, Pending>()
   private readonly listeners = new Map<ClientEventName, Set<(payload: never) => void>>()
@@ -90,6 +112,7 @@ export class EngineClient {
 
   request<M extends EngineMethod>(method: M, params: EngineParams<M>, opts: RequestOptions = {}): Promise<EngineResult<M>> {
     if (this.disposed) return Promise.reject(new Error('The engine client has been disposed'))
+    if (this.backoff) return Promise.reject(new EngineDownError(method, this.backoff.reason, this.backoff.at - Date.now()))
     const id = ++this.seq
     const timeoutMs = opts.timeoutMs ?? (NO_TIMEOUT_METHODS.has(method) ? 0 : (this.options.timeoutMs ?? 120_000))
     return new Promise<EngineResult<M>>((resolve, reject) => {
@@ -117,14 +140,39 @@ export class EngineClient {
   dispose(): void {
     if (this.disposed) return
     this.disposed = true
+    this.clearBackoff()
     this.failPending(() => new Error('The engine client was disposed'))
     this.host?.kill()
     this.host = null
   }
 
+  /**
+   * Kills the worker, whatever it is doing, and starts a fresh one now, even while restarts are
+   * paced: the user's way back after repeated deaths or a step that will not end.
+   */
+  restart(): void {
+    if (this.disposed) return
+    this.clearBackoff()
+    this.deaths.length = 0
+    const old = this.host
+    // Detached first, so its exit is not taken for a crash to restart from.
+    this.host = null
+    this.ready = false
+    this.failPending((method) => new EngineExitedError(method, 'was restarted at your request'))
+    old?.kill()
+    this.restarts++
+    this.emit('engine/restarted', { reason: 'The engine was restarted at your request', code: null, signal: null, restarts: this.restarts })
+    this.start()
+  }
+
   /** Kills the worker as a crash would; the client restarts it. For "stop now" and for tests. */
   killWorker(): void {
     this.host?.kill()
+  }
+
+  private clearBackoff(): void {
+    if (this.backoff) clearTimeout(this.backoff.timer)
+    this.backoff = null
   }
 
   private emit<E extends ClientEventName>(event: E, payload: ClientEvents[E]): void {
@@ -180,9 +228,19 @@ export class EngineClient {
     const now = Date.now()
     this.deaths.push(now)
     while (this.deaths.length && now - this.deaths[0] > 60_000) this.deaths.shift()
-    if (this.deaths.length > (this.options.maxRestartsPerMinute ?? 5)) {
-      this.disposed = true
-      this.emit('engine/log', { level: 'error', message: `The engine process ${reason} and keeps dying: not restarting it` })
+    const excess = this.deaths.length - (this.options.maxRestartsPerMinute ?? 5)
+    if (excess > 0) {
+      const retryInMs = Math.min(MAX_BACKOFF_MS, (this.options.backoffMs ?? 2_000) * 2 ** (excess - 1))
+      const timer = setTimeout(() => {
+        this.backoff = null
+        this.restarts++
+        this.emit('engine/restarted', { reason: `The engine process ${reason}; restarted after a pause`, code: exit.code, signal: exit.signal, restarts: this.restarts })
+        this.start()
+      }, retryInMs)
+      // A paused engine must not keep a CLI alive that has nothing else to do.
+      timer.unref()
+      this.backoff = { timer, at: Date.now() + retryInMs, reason: `it ${reason}, ${this.deaths.length} times within a minute` }
+      this.emit('engine/backoff', { reason: `The engine process ${reason}, ${this.deaths.length} times within a minute`, deathsInMinute: this.deaths.length, retryInMs })
       return
     }
     this.restarts++

@@ -119,35 +119,12 @@ export class Engine {
     }),
     'backends/report': async () => this.ensureBackend(),
     'train/run': async (p) => {
-      const imageShape = p.model.inputShape.length === 3 ? p.model.inputShape : undefined
-      const train = await this.dataset(p.data, 'train', p.config.limit, imageShape)
-      const test = await this.dataset(p.data, 'test', testLimit(p.config.limit), imageShape).catch((err: unknown) => {
-        this.options.emit({
-          event: 'engine/log',
-          payload: { level: 'warning', message: `No test split for ${train.name}: ${err instanceof Error ? err.message : String(err)}` }
-        })
-        return undefined
-      })
-      const { result, model } = await this.trainer.train(
-        { runId: p.runId, spec: p.model, config: p.config, train, test },
-        {
-          onProgress: (payload) => this.options.emit({ event: 'train/progress', payload }),
-          onEpoch: (payload) => this.options.emit({ event: 'train/epoch', payload }),
-          onLog: (message) => this.options.emit({ event: 'engine/log', payload: { level: 'warning', message } })
-        }
-      )
-      if (!p.saveDir) {
-        model.model.dispose()
-        return result
-      }
+      const claim = this.trainer.claim(p.runId)
       try {
-        await saveModel(model.model, p.saveDir, model.meta)
-        await this.models.adopt(p.saveDir, model)
-      } catch (err) {
-        model.model.dispose()
-        throw err
+        return await this.trainRun(p)
+      } finally {
+        claim.release()
       }
-      return { ...result, saveDir: p.saveDir }
     },
     'train/cancel': async (p) => ({ cancelled: this.trainer.cancel(p.runId) }),
     'model/evaluate': async (p) => {
@@ -256,6 +233,38 @@ export class Engine {
       if (this.trainer.running) throw new BusyError(this.trainer.running)
       return benchmark({ ...p, peerEntry: this.options.peerEntry })
     }
+  }
+
+  private async trainRun(p: EngineParsedParams<'train/run'>): Promise<EngineResult<'train/run'>> {
+    const imageShape = p.model.inputShape.length === 3 ? p.model.inputShape : undefined
+    const train = await this.dataset(p.data, 'train', p.config.limit, imageShape)
+    const test = await this.dataset(p.data, 'test', testLimit(p.config.limit), imageShape).catch((err: unknown) => {
+      this.options.emit({
+        event: 'engine/log',
+        payload: { level: 'warning', message: `No test split for ${train.name}: ${err instanceof Error ? err.message : String(err)}` }
+      })
+      return undefined
+    })
+    const { result, model } = await this.trainer.train(
+      { runId: p.runId, spec: p.model, config: p.config, train, test },
+      {
+        onProgress: (payload) => this.options.emit({ event: 'train/progress', payload }),
+        onEpoch: (payload) => this.options.emit({ event: 'train/epoch', payload }),
+        onLog: (message) => this.options.emit({ event: 'engine/log', payload: { level: 'warning', message } })
+      }
+    )
+    if (!p.saveDir) {
+      model.model.dispose()
+      return result
+    }
+    try {
+      await saveModel(model.model, p.saveDir, model.meta)
+      await this.models.adopt(p.saveDir, model)
+    } catch (err) {
+      model.model.dispose()
+      throw err
+    }
+    return { ...result, saveDir: p.saveDir }
   }
 
   dispose(): void {

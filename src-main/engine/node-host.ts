@@ -26,6 +26,20 @@ export function defaultWorkerEntry(): string {
   return existsSync(ts) ? ts : join(here, 'worker.js')
 }
 
+/** Engines this process started and that still run: killed when it exits, however it exits. */
+const liveChildren = new Set<ChildProcess>()
+
+function trackChild(child: ChildProcess): void {
+  // 'exit' handlers run on process.exit() and on a normal end; a busy engine would not hear the
+  // IPC channel close until its step ended, minutes later.
+  if (!process.listeners('exit').includes(killLiveChildren)) process.on('exit', killLiveChildren)
+  liveChildren.add(child)
+}
+
+function killLiveChildren(): void {
+  for (const child of liveChildren) child.kill('SIGKILL')
+}
+
 export function nodeEngineHost(options: NodeHostOptions = {}): EngineHost {
   const entry = options.entry ?? defaultWorkerEntry()
   // A .ts entry (development, tests) is run through tsx's loader, resolved from here so the
@@ -34,7 +48,8 @@ export function nodeEngineHost(options: NodeHostOptions = {}): EngineHost {
   const child: ChildProcess = fork(entry, [], {
     // Its own process group: Ctrl-C in a terminal goes to the CLI, which cancels the job and
     // closes the engine, instead of killing the engine mid-job. The engine still exits when its
-    // parent goes, since it quits on 'disconnect'.
+    // parent goes: it quits on 'disconnect', the parent kills it on exit (liveChildren), and a
+    // watchdog thread in it notices a parent that was killed outright (parent-watch.ts).
     detached: true,
     serialization: 'advanced',
     execArgv: [...loader, ...(options.execArgv ?? [])],
@@ -42,10 +57,12 @@ export function nodeEngineHost(options: NodeHostOptions = {}): EngineHost {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
   let exited = false
+  trackChild(child)
   const exitListeners: ((e: EngineExit) => void)[] = []
   const onGone = (exit: EngineExit): void => {
     if (exited) return
     exited = true
+    liveChildren.delete(child)
     for (const l of exitListeners) l(exit)
   }
   child.on('exit', (code, signal) => onGone({ code, signal }))

@@ -118,6 +118,11 @@ interface Active {
   cancelled: boolean
 }
 
+export interface TrainerClaim {
+  /** Frees the trainer if the claim was never handed to train() (its data failed to load). */
+  release(): void
+}
+
 /** Runs one training at a time; a second request while one runs is refused. */
 export class Trainer {
   private active: Active | null = null
@@ -135,10 +140,26 @@ export class Trainer {
     return true
   }
 
+  /**
+   * Holds the trainer for a run whose data is still loading, so a cancel that arrives meanwhile
+   * is kept (it used to find no run and be lost, and the run then trained to the end).
+   */
+  claim(runId: string): TrainerClaim {
+    if (this.active) throw new BusyError(this.active.runId)
+    const active: Active = { runId, cancelled: false }
+    this.active = active
+    return {
+      release: () => {
+        if (this.active === active) this.active = null
+      }
+    }
+  }
+
   /** The trained model is the caller's to save, cache or dispose. */
   async train(job: TrainJob, callbacks: TrainCallbacks = {}): Promise<{ result: TrainResult; model: LoadedModel }> {
-    if (this.active) throw new BusyError(this.active.runId)
-    const active: Active = { runId: job.runId, cancelled: false }
+    const claimed = this.active?.runId === job.runId ? this.active : null
+    if (this.active && !claimed) throw new BusyError(this.active.runId)
+    const active: Active = claimed ?? { runId: job.runId, cancelled: false }
     this.active = active
     const restoreTo = backendReport()?.chosen
     try {
@@ -256,6 +277,8 @@ export class Trainer {
         epochs.push(record)
         cb.onEpoch?.({ runId: job.runId, ...record })
       }
+      // A cancel that came during the last validation still counts: the user asked to stop.
+      if (active.cancelled) status = 'cancelled'
       // A cancel leaves the loop mid-epoch, and the cancelled run is saved as it stands.
       if (status === 'cancelled') await parallel?.syncModel()
       const loaded: LoadedModel = { model, meta: { spec, classNames: data.classNames.slice(0, head.classes) } }

@@ -5,6 +5,7 @@
  */
 import { isMainThread, workerData } from 'node:worker_threads'
 import { Engine } from './engine'
+import { exitWithParent } from './parent-watch'
 import { PEER_ROLE, runTrainPeer } from './parallel'
 import { errorInfo, type EngineResponse, type WorkerMessage } from './protocol'
 
@@ -73,7 +74,11 @@ function start(): void {
   process.on('unhandledRejection', (reason) => {
     transport.send({ event: 'engine/log', payload: { level: 'error', message: `Unhandled rejection: ${String(reason)}` } })
   })
-  if (transport.kind === 'fork') process.on('disconnect', () => process.exit(0))
+  if (transport.kind === 'fork') {
+    process.on('disconnect', () => process.exit(0))
+    // A busy engine hears no 'disconnect': this also ends it when the CLI was killed outright.
+    exitWithParent()
+  }
 
   transport.send({ event: 'engine/ready', payload: { pid: process.pid } })
 }

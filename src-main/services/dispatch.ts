@@ -1,6 +1,8 @@
 import {
   LAB_METHODS,
   LabError,
+  MAX_ERROR_ISSUES,
+  clipText,
   isLabMethod,
   parseInput,
   type LabEvent,
@@ -10,6 +12,7 @@ import {
   type LabParsedInput,
   type LabResponse
 } from '../shared/contract'
+import { payloadShapeProblem } from './payload-limits'
 
 /** One function per contract method, receiving an already-validated input. */
 export type LabHandlers = {
@@ -31,6 +34,8 @@ export async function dispatch(handlers: LabHandlers, name: unknown, payload: un
     if (!isLabMethod(name)) {
       throw new LabError('unknown-method', `Unknown method ${JSON.stringify(String(name)).slice(0, 120)}.`)
     }
+    const tooLarge = payloadShapeProblem(payload)
+    if (tooLarge) throw new LabError('invalid-payload', tooLarge)
     const input = parseInput(name, payload)
     const handler = handlers[name] as (input: unknown) => Promise<unknown>
     const result = await handler(input)
@@ -45,11 +50,18 @@ export async function dispatch(handlers: LabHandlers, name: unknown, payload: un
   }
 }
 
+/** A whole error message: room for a sentence naming a file path and its fault. */
+const MAX_ERROR_MESSAGE = 2_000
+
+/** Every error leaves with a bounded size, whatever produced it (a data file's name, an engine stack). */
 export function toErrorInfo(err: unknown): Extract<LabResponse<never>, { ok: false }>['error'] {
-  if (err instanceof LabError) return { code: err.code, message: err.message, issues: err.issues }
+  if (err instanceof LabError) {
+    const issues = err.issues?.slice(0, MAX_ERROR_ISSUES + 1).map((i) => ({ path: clipText(i.path, 200), message: clipText(i.message) }))
+    return { code: err.code, message: clipText(err.message, MAX_ERROR_MESSAGE), ...(issues ? { issues } : {}) }
+  }
   if (err instanceof Error) {
     const code = err.name === 'DataError' ? 'data' : err.name === 'EngineError' ? 'engine' : 'internal'
-    return { code, message: err.message }
+    return { code, message: clipText(err.message, MAX_ERROR_MESSAGE) }
   }
-  return { code: 'internal', message: String(err) }
+  return { code: 'internal', message: clipText(String(err), MAX_ERROR_MESSAGE) }
 }

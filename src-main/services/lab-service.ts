@@ -3,8 +3,9 @@
  * data folders and the runs on disk. Electron IPC, web mode and tests all drive this same
  * object through `dispatch`, so behaviour cannot drift between transports.
  */
+import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { isAbsolute, join, resolve, sep } from 'node:path'
 import { EngineClient } from '../engine/client'
 import type { EngineHostFactory } from '../engine/host'
 import { nodeEngineHostFactory } from '../engine/node-host'
@@ -20,12 +21,13 @@ import {
 } from '../runs/run-store'
 import { emptyTrash, restoreRun, trashRun } from '../runs/run-trash'
 import { LabError, type ImageFile, type LabEvent, type LabEventPayload, type RunDetail } from '../shared/contract'
+import type { DataSource } from '../shared/dataset'
 import { PRESET_NAMES, getPreset } from '../shared/presets'
 import { inferShapes } from '../shared/shapes'
 import { formatSummary, summarize } from '../shared/summary'
 import type { LabEventListener, LabHandlers } from './dispatch'
 import { parseModelSpec } from './models'
-import { startTraining } from './training'
+import { startTraining, type TrainingHandle } from './training'
 import { createStackHandlers } from './stack-handlers'
 import { createImageHandlers } from './image-handlers'
 import { createLearnHandlers } from './learn-handlers'
@@ -43,6 +45,8 @@ export interface LabServiceOptions {
   backend?: string
   /** Images the operating system asks the desktop app to open; web mode and the CLI have none. */
   openedFiles?: OpenedFileSource
+  /** How long a cancelled run's step or study's chunk may go on before the engine is killed. */
+  cancelGraceMs?: number
 }
 
 export interface OpenedFileSource {
@@ -78,13 +82,36 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     for (const l of listeners) l(event, payload)
   }
   engine.on('engine/restarted', (n) => emit('engine/notice', { level: 'warning', message: n.reason }))
+  engine.on('engine/backoff', (n) =>
+    emit('engine/notice', {
+      level: 'error',
+      message: `${n.reason}. It starts again in ${Math.ceil(n.retryInMs / 1000)} s; Restart engine starts it now.`,
+      action: 'restart-engine'
+    })
+  )
   engine.on('engine/log', (l) => emit('engine/notice', { level: l.level, message: l.message }))
   options.openedFiles?.onArrive((count) => emit('app/files-opened', { count }))
   options.openedFiles?.onProblem((message) => emit('engine/notice', { level: 'warning', message }))
 
-  let active: { runId: string; finished: Promise<RunDetail> } | null = null
+  let active: { runId: string; training: TrainingHandle } | null = null
   await markInterruptedRuns(runsDir)
   await emptyTrash(runsDir)
+
+  /**
+   * Folders a call may name: the data folder and those the user chose in this session. Another
+   * local caller (web mode) must not read any image folder the user can, nor map directories
+   * through the errors a load gives.
+   */
+  const chosenFolders = new Set<string>([resolve(dataDir)])
+  const checkFolder = (dir: string): void => {
+    const path = resolve(dir)
+    for (const root of chosenFolders) if (path === root || path.startsWith(root.endsWith(sep) ? root : root + sep)) return
+    throw new LabError('forbidden', `${dir} is not a folder you chose in this session: type or drop it in the Data view and press Use first.`)
+  }
+  const checkSource = (source: DataSource): void => {
+    if (source.kind !== 'toy' && source.dir !== undefined) checkFolder(source.dir)
+  }
+  const dataHandlers = createDataHandlers(dataDir)
 
   const dirOf = (runId: string): string => runDir(runsDir, runId)
   const modelOf = (runId: string) => ({ dir: join(dirOf(runId), MODEL_DIR) })
@@ -92,6 +119,8 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     const run = await readRunOrNotFound(dirOf(runId), runId)
     if (run.status === 'running') throw new LabError('busy', `Run ${runId} is still training.`)
     if (run.status === 'failed') throw new LabError('not-found', `Run ${runId} failed and has no trained model.`)
+    // A cancel that had to kill the engine mid-step took the model with it (training.ts).
+    if (!existsSync(join(dirOf(runId), MODEL_DIR, 'model.json'))) throw new LabError('not-found', `Run ${runId} has no trained model: ${run.error ?? 'it was never saved'}`)
     return run
   }
 
@@ -120,15 +149,37 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
         ...(report.error ? { error: report.error } : {})
       }
     },
+    async 'data/choose-folder'({ dir }) {
+      // Relative to what? The server's working directory is nothing the user sees.
+      if (!isAbsolute(dir)) throw new LabError('invalid-payload', `Give the folder's full path: ${dir} is relative.`)
+      chosenFolders.add(resolve(dir))
+      return { dir }
+    },
+    async 'data/samples'(input) {
+      checkSource(input.source)
+      return dataHandlers['data/samples'](input)
+    },
     async 'data/locate'({ dir }) {
+      if (dir !== undefined) checkFolder(dir)
       const found = await locateFashionMnist({ dir, appDataDir: dataDir })
       return found.found ? { found: true as const, dir: found.dir } : { found: false as const, searched: found.searched, help: found.help }
     },
     async 'train/start'({ model, data, config, name }) {
+      checkSource(data)
       if (active) throw new LabError('busy', `Run ${active.runId} is still training: cancel it or wait for it to finish.`)
       const id = newRunId(model.name)
-      const started = await startTraining({ engine, dir: dirOf(id), id, name: name ?? `${model.name} on ${data.kind}`, model, data, config, emit })
-      const current = { runId: id, finished: started.finished }
+      const started = await startTraining({
+        engine,
+        dir: dirOf(id),
+        id,
+        name: name ?? `${model.name} on ${data.kind}`,
+        model,
+        data,
+        config,
+        emit,
+        cancelGraceMs: options.cancelGraceMs
+      })
+      const current = { runId: id, training: started }
       active = current
       void started.finished.finally(() => {
         if (active === current) active = null
@@ -137,7 +188,14 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     },
     async 'train/cancel'({ runId }) {
       if (active?.runId !== runId) return { cancelled: false }
-      return engine.request('train/cancel', { runId })
+      // Answered at once: the engine may be deep in a step and only hear it when the step ends.
+      active.training.cancel()
+      return { cancelled: true }
+    },
+    async 'engine/restart'() {
+      active?.training.cancel({ now: true })
+      engine.restart()
+      return { restarted: true as const }
     },
     async 'runs/list'() {
       return (await listRuns(runsDir)).runs
@@ -182,10 +240,9 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       return engine.request('model/predict', { model: modelOf(runId), images: images.map((i) => Float32Array.from(i.pixels)) })
     },
     ...createImageHandlers(),
-    ...createDataHandlers(dataDir),
     ...createImportHandlers(dataDir),
     ...createLearnHandlers({ engine, finishedRun, modelOf }),
-    ...createRobustnessHandlers({ engine, finishedRun, modelOf, emit }),
+    ...createRobustnessHandlers({ engine, finishedRun, modelOf, emit, cancelGraceMs: options.cancelGraceMs }),
     async 'shift/heatmap'({ runId, image, from, to, axis, mode }) {
       const run = await finishedRun(runId)
       const ref =
@@ -204,7 +261,11 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       return () => listeners.delete(listener)
     },
     async dispose() {
-      if (active) await engine.request('train/cancel', { runId: active.runId }).catch(() => undefined)
+      // The run is recorded as cancelled before the engine goes; cancel ends it within its grace.
+      if (active) {
+        active.training.cancel()
+        await active.training.finished
+      }
       engine.dispose()
     }
   }

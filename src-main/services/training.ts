@@ -4,12 +4,14 @@
  * crash loses at most the epoch in progress, then records the outcome. Shared by the CLI and
  * the Lab service so both produce identical run folders.
  */
+import { freemem, totalmem } from 'node:os'
 import { join } from 'node:path'
-import type { EngineClient } from '../engine/client'
+import { EngineTimeoutError, type EngineClient } from '../engine/client'
 import { LabError, type LabEvent, type LabEventPayload, type RunDetail, type TrainConfig } from '../shared/contract'
 import type { DataSource } from '../shared/dataset'
 import type { ModelSpec } from '../shared/layers'
 import { describeHead, inferShapes } from '../shared/shapes'
+import { estimateTrainingMemory, formatBytes, memoryProblem } from '../shared/memory'
 import {
   MODEL_DIR,
   createRun,
@@ -29,7 +31,29 @@ export interface TrainingRequest {
   data: DataSource
   config: TrainConfig
   emit<E extends LabEvent>(event: E, payload: LabEventPayload<E>): void
+  /** How long a cancel waits for the engine to finish its step before killing it. */
+  cancelGraceMs?: number
+  /** The machine's memory in bytes; os.totalmem() and os.freemem() unless a test says otherwise. */
+  memory?: { total: number; free: number }
 }
+
+export interface TrainingHandle {
+  /** Settles when training ends; never rejects (failures are recorded in the run). */
+  finished: Promise<RunDetail>
+  /**
+   * Returns at once. The engine stops at its next batch; when it does not even take the request
+   * within the grace period (one step of a huge model can run for minutes in a single
+   * synchronous kernel), it is killed and restarted, and the run ends cancelled without a model.
+   * `now`: the caller is restarting the engine itself, so the run ends cancelled with it.
+   */
+  cancel(options?: { now?: boolean }): void
+}
+
+/**
+ * The engine answers a cancel between two steps. Steps of ordinary models take well under a
+ * second; this long without an answer means a step that would hold the user for minutes.
+ */
+export const CANCEL_GRACE_MS = 5_000
 
 /** Throws a LabError naming the problem when a stack cannot be trained as a classifier. */
 export function assertTrainable(model: ModelSpec): void {
@@ -40,11 +64,33 @@ export function assertTrainable(model: ModelSpec): void {
 }
 
 /**
+ * Throws a LabError with the estimate when training could not fit in the machine's memory: the
+ * engine would otherwise grow until the system swaps or kills it, minutes later.
+ */
+export function assertFitsInMemory(model: ModelSpec, config: TrainConfig, available = totalmem()): void {
+  const problem = memoryProblem(model, batchOf(config), config.optimizer, available)
+  if (problem) throw new LabError('invalid-payload', problem)
+}
+
+/** With --limit N a batch never holds more than N images. */
+const batchOf = (config: TrainConfig): number => Math.min(config.batchSize, config.limit ?? config.batchSize)
+
+/**
  * Creates the run folder and returns once it exists; `finished` settles when training ends.
  * It never rejects: failures are recorded in the run and reported with 'train/finished'.
  */
-export async function startTraining(req: TrainingRequest): Promise<{ finished: Promise<RunDetail> }> {
+export async function startTraining(req: TrainingRequest): Promise<TrainingHandle> {
   assertTrainable(req.model)
+  const memory = req.memory ?? { total: totalmem(), free: freemem() }
+  assertFitsInMemory(req.model, req.config, memory.total)
+  // It fits the machine but not what is free now: it may still train, with the system swapping.
+  const needed = estimateTrainingMemory(req.model, batchOf(req.config), req.config.optimizer).total
+  if (needed > memory.free) {
+    req.emit('engine/notice', {
+      level: 'warning',
+      message: `Training ${req.model.name} needs at least ${formatBytes(needed)} of memory and ${formatBytes(memory.free)} are free now: the machine may slow down while it trains.`
+    })
+  }
   await createRun(req.dir, {
     id: req.id,
     name: req.name,
@@ -55,10 +101,39 @@ export async function startTraining(req: TrainingRequest): Promise<{ finished: P
     config: req.config,
     classNames: []
   })
-  return { finished: train(req) }
+  const cancel: CancelState = { requested: false, killed: null, settled: false }
+  const finished = train(req, cancel).finally(() => (cancel.settled = true))
+  const graceMs = req.cancelGraceMs ?? CANCEL_GRACE_MS
+  return {
+    finished,
+    cancel(options = {}) {
+      if (cancel.settled) return
+      if (options.now) {
+        cancel.killed = "Cancelled: the engine was restarted at your request, and this run's model was not saved."
+        return
+      }
+      if (cancel.requested) return
+      cancel.requested = true
+      const pid = req.engine.pid
+      req.engine.request('train/cancel', { runId: req.id }, { timeoutMs: graceMs }).catch((err: unknown) => {
+        // Still inside one step: only ending the process stops it. The client starts a new one.
+        if (err instanceof EngineTimeoutError && !cancel.settled && !cancel.killed && req.engine.pid === pid) {
+          cancel.killed = `Cancelled in the middle of a training step that had not ended ${Math.round(graceMs / 1000)} s later: the engine was stopped and restarted, and this run's model was not saved.`
+          req.engine.killWorker()
+        }
+      })
+    }
+  }
 }
 
-async function train(req: TrainingRequest): Promise<RunDetail> {
+interface CancelState {
+  requested: boolean
+  /** Why the engine was killed to honour a cancel; the run's model went with it. */
+  killed: string | null
+  settled: boolean
+}
+
+async function train(req: TrainingRequest, cancel: CancelState): Promise<RunDetail> {
   const { engine, dir, id, emit } = req
   const history: History = { epochs: [], batches: [] }
   // History writes are chained so they land in order and never overlap.
@@ -98,10 +173,17 @@ async function train(req: TrainingRequest): Promise<RunDetail> {
     })
     emit('train/finished', { runId: id, status: result.status, test: result.test })
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err)
     await writes
-    await updateRunMeta(dir, { status: 'failed', error: message }).catch(() => undefined)
-    emit('train/finished', { runId: id, status: 'failed', error: message })
+    if (cancel.killed) {
+      const message = cancel.killed
+      await writeHistory(dir, history).catch(() => undefined)
+      await updateRunMeta(dir, { status: 'cancelled', error: message }).catch(() => undefined)
+      emit('train/finished', { runId: id, status: 'cancelled', error: message })
+    } else {
+      const message = err instanceof Error ? err.message : String(err)
+      await updateRunMeta(dir, { status: 'failed', error: message }).catch(() => undefined)
+      emit('train/finished', { runId: id, status: 'failed', error: message })
+    }
   } finally {
     for (const off of unsubscribe) off()
   }

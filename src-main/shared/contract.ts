@@ -306,6 +306,11 @@ export const LAB_METHODS = {
     FashionMnistStatus,
     'Where Fashion-MNIST was found, or how to get it.'
   ),
+  'data/choose-folder': method(
+    z.object({ dir: z.string().min(1).max(4096) }),
+    z.object({ dir: z.string() }),
+    'Records a folder the user chose (typed, dropped or picked) in this session: the API reads image and dataset folders only under these and the data folder. Reads nothing itself.'
+  ),
   'data/samples': method(
     z.object({
       source: DataSource,
@@ -330,7 +335,16 @@ export const LAB_METHODS = {
     z.object({ runId }),
     'Starts training in the engine; progress arrives as train/* events.'
   ),
-  'train/cancel': method(z.object({ runId }), z.object({ cancelled: z.boolean() }), 'Stops a training run within a second.'),
+  'train/cancel': method(
+    z.object({ runId }),
+    z.object({ cancelled: z.boolean() }),
+    'Answers at once; the run stops after its current batch, or, when that batch has not ended within seconds, with the engine process, which is restarted.'
+  ),
+  'engine/restart': method(
+    noInput,
+    z.object({ restarted: z.literal(true) }),
+    'Kills the engine process, whatever it is doing (a run in progress ends cancelled), and starts a fresh one, also while restarts after repeated crashes are paused.'
+  ),
   'runs/list': method(noInput, z.array(RunSummary), 'Past and current runs, newest first.'),
   'runs/get': method(z.object({ runId }), RunDetail, 'One run with its model, config, history and test metrics.'),
   'runs/rename': method(z.object({ runId, name: z.string().min(1).max(200) }), RunSummary, 'Renames a run.'),
@@ -387,7 +401,11 @@ export const LAB_METHODS = {
     RobustnessReport,
     "Accuracy and consistency (same class as unshifted) of a run's model for its test images shifted by -max..max px along x, y and, with grid, both; progress as robustness/progress, stopped by runs/robustness-cancel."
   ),
-  'runs/robustness-cancel': method(z.object({ jobId }), z.object({ cancelled: z.boolean() }), 'Stops a robustness study within a chunk of images.'),
+  'runs/robustness-cancel': method(
+    z.object({ jobId }),
+    z.object({ cancelled: z.boolean() }),
+    'Answers at once; the study stops after its current chunk of images, or, when that chunk has not ended within seconds, with the engine process, which is restarted.'
+  ),
   'runs/activations': method(
     z.object({ runId, image: ImageRef }),
     LayerActivations,
@@ -431,7 +449,12 @@ export const LAB_EVENTS = {
   }),
   /** The app was asked to open images; 'app/opened-files' hands them out. */
   'app/files-opened': z.object({ count: z.number().int().min(1) }),
-  'engine/notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
+  'engine/notice': z.object({
+    level: z.enum(['info', 'warning', 'error']),
+    message: z.string(),
+    /** Offered beside the message: the engine is down and engine/restart brings it back. */
+    action: z.literal('restart-engine').optional()
+  }),
   /** Shifts done of a robustness study. */
   'robustness/progress': z.object({ jobId, done: z.number().int(), total: z.number().int() })
 } as const
@@ -441,7 +464,8 @@ export type LabEventPayload<E extends LabEvent> = z.infer<(typeof LAB_EVENTS)[E]
 export const LAB_EVENT_NAMES = Object.keys(LAB_EVENTS) as LabEvent[]
 
 export interface LabErrorInfo {
-  code: 'invalid-payload' | 'unknown-method' | 'not-found' | 'busy' | 'data' | 'engine' | 'internal'
+  /** unauthorized: web mode's token was missing or wrong; forbidden: a folder the user did not choose. */
+  code: 'invalid-payload' | 'unknown-method' | 'not-found' | 'busy' | 'data' | 'engine' | 'unauthorized' | 'forbidden' | 'internal'
   message: string
   issues?: { path: string; message: string }[]
 }
@@ -464,11 +488,22 @@ export function isLabMethod(name: unknown): name is LabMethod {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(LAB_METHODS, name)
 }
 
-/** Parses a call's input, turning schema failures into one readable LabError. */
+/** An error carries at most this many issues, and no message or path longer than this. */
+export const MAX_ERROR_ISSUES = 10
+export const MAX_ERROR_TEXT = 500
+
+/** `text` cut to `max` characters, saying so: zod lists every unknown key in one message. */
+export function clipText(text: string, max = MAX_ERROR_TEXT): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+}
+
+/** Parses a call's input, turning schema failures into one readable LabError of bounded size. */
 export function parseInput<M extends LabMethod>(name: M, payload: unknown): LabParsedInput<M> {
   const result = LAB_METHODS[name].input.safeParse(payload)
   if (!result.success) {
-    const issues = result.error.issues.map((i) => ({ path: i.path.join('.') || '(payload)', message: i.message }))
+    const all = result.error.issues
+    const issues = all.slice(0, MAX_ERROR_ISSUES).map((i) => ({ path: clipText(i.path.join('.') || '(payload)', 200), message: clipText(i.message) }))
+    if (all.length > MAX_ERROR_ISSUES) issues.push({ path: '(payload)', message: `and ${all.length - MAX_ERROR_ISSUES} more issues` })
     const first = issues[0]
     throw new LabError('invalid-payload', `Invalid payload for ${name}: ${first.path}: ${first.message}`, issues)
   }

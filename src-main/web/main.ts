@@ -4,6 +4,7 @@
  * SIGINT or SIGTERM.
  */
 import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createLabService, defaultDataDir } from '../services/lab-service'
@@ -12,15 +13,19 @@ import { startWebServer } from './server'
 const ROOT = resolve(__dirname, '../..')
 const STATIC_DIR = join(ROOT, 'out/renderer')
 const BUILD_COMMAND = 'npx electron-vite build'
-const USAGE = 'usage: npm run web [-- --port N] [--data-dir DIR]'
+const USAGE = 'usage: npm run web [-- --port N] [--data-dir DIR] [--no-token]'
+const NO_TOKEN_WARNING =
+  'Warning: --no-token: any program or user on this machine can now use ConvLab: read the image folders you choose, import files, delete runs.'
 
 interface WebArgs {
   port: number
   dataDir?: string
+  /** Off only with --no-token: then any local process may call the API. */
+  token: boolean
 }
 
 function parseArgs(argv: string[]): WebArgs {
-  const args: WebArgs = { port: 5174 }
+  const args: WebArgs = { port: 5174, token: true }
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2)
     const value = (): string => {
@@ -34,6 +39,8 @@ function parseArgs(argv: string[]): WebArgs {
       args.port = port
     } else if (flag === '--data-dir') {
       args.dataDir = resolve(value())
+    } else if (flag === '--no-token' && inline === undefined) {
+      args.token = false
     } else if (flag === '--help' || flag === '-h') {
       console.log(USAGE)
       process.exit(0)
@@ -59,8 +66,11 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
   ensureRendererBuilt()
   const service = await createLabService({ dataDir: args.dataDir ?? defaultDataDir() })
-  const server = await startWebServer({ service, port: args.port, host: '127.0.0.1', staticDir: STATIC_DIR })
-  console.log(`ConvLab web mode: ${server.url}`)
+  // A fresh token per start, as Jupyter's: only who sees this terminal can open the app.
+  const token = args.token ? randomBytes(24).toString('hex') : undefined
+  const server = await startWebServer({ service, port: args.port, host: '127.0.0.1', staticDir: STATIC_DIR, token })
+  if (!token) console.error(NO_TOKEN_WARNING)
+  console.log(`ConvLab web mode: ${server.url}${token ? `/?token=${token}` : ''}`)
 
   let stopping = false
   const stop = (signal: NodeJS.Signals): void => {

@@ -5,14 +5,20 @@
  *   GET  /*              files of out/renderer, index.html for anything route-like
  * The server binds to loopback only, and because any web page the user opens can still reach
  * loopback, it refuses foreign Host headers (DNS rebinding) and foreign Origins (cross-site POSTs).
+ * Any local process or user could still call it, so, as Jupyter does, it wants a token drawn at
+ * start: the printed URL carries it once (?token=), the answer sets it as an HttpOnly,
+ * SameSite=Strict cookie and redirects to the clean URL; scripts may send it as
+ * `Authorization: Bearer <token>` instead.
  */
+import { timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { readFile, realpath } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import type { LabErrorInfo, LabEvent, LabEventPayload, LabResponse } from '../shared/contract'
+import { clipText, type LabErrorInfo, type LabEvent, type LabEventPayload, type LabResponse } from '../shared/contract'
 import { CONTENT_SECURITY_POLICY } from '../shared/csp'
 import { dispatch, type LabEventListener, type LabHandlers } from '../services/dispatch'
+import { JsonShapeGuard } from '../services/payload-limits'
 import { contentTypeOf, findStaticFile, MalformedPathError } from '../services/static-files'
 
 export interface WebServerOptions {
@@ -26,8 +32,12 @@ export interface WebServerOptions {
   host?: '127.0.0.1'
   /** The built renderer (out/renderer). */
   staticDir: string
-  /** Request bodies above this are refused with 413; training inputs are at most a few MB. */
+  /** Every request must carry it (cookie or Authorization header); none: anyone local may call. */
+  token?: string
+  /** Bodies of the calls that carry files (images/decode, data/import-idx) are refused above this with 413. */
   maxBodyBytes?: number
+  /** Every other call's body: a few MB at most (256 model-sized images for predict/images). */
+  maxCallBodyBytes?: number
   heartbeatMs?: number
 }
 
@@ -39,6 +49,9 @@ export interface WebServer {
 
 // A 50 MB image (the decoder's cap) is about 67 MB once base64-encoded for images/decode.
 const DEFAULT_MAX_BODY_BYTES = 72 * 1024 * 1024
+// Parsing and validating 72 MB of numbers blocks the server for seconds; no call without files needs it.
+const DEFAULT_MAX_CALL_BODY_BYTES = 8 * 1024 * 1024
+const FILE_METHODS: ReadonlySet<string> = new Set(['images/decode', 'data/import-idx'])
 const DEFAULT_HEARTBEAT_MS = 15_000
 const ALLOWED_HOSTNAMES = new Set(['127.0.0.1', 'localhost'])
 
@@ -71,7 +84,7 @@ function sendJson(res: ServerResponse, status: number, body: LabResponse<unknown
 }
 
 function sendError(res: ServerResponse, err: HttpError, extra: Record<string, string> = {}): void {
-  sendJson(res, err.status, { ok: false, error: { code: err.code, message: err.message } }, extra)
+  sendJson(res, err.status, { ok: false, error: { code: err.code, message: clipText(err.message, 2_000) } }, extra)
 }
 
 /** The hostname of a Host header, without port; IPv6 literals are not ours since we bind IPv4. */
@@ -103,7 +116,37 @@ function checkOrigin(req: IncomingMessage): void {
   }
 }
 
-/** Reads the body up to `limit` bytes; a larger body is refused without buffering the rest. */
+/** The cookie is per port: two servers on 127.0.0.1 share one cookie jar in the browser. */
+const cookieName = (port: number): string => `convlab-token-${port}`
+
+function sameToken(given: string | undefined, token: string): boolean {
+  if (given === undefined) return false
+  const a = Buffer.from(given)
+  const b = Buffer.from(token)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+function cookieValue(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
+  }
+  return undefined
+}
+
+function isAuthorized(req: IncomingMessage, token: string, port: number): boolean {
+  const header = /^(?:Bearer|token)\s+(\S+)$/i.exec(req.headers.authorization ?? '')
+  return sameToken(header?.[1], token) || sameToken(cookieValue(req, cookieName(port)), token)
+}
+
+const UNAUTHORIZED_PAGE =
+  '<!doctype html><meta charset="utf-8"><title>ConvLab</title><p>Open ConvLab with the address that <code>npm run web</code> printed: ' +
+  'it carries <code>?token=…</code>, which lets this browser in until the server stops.</p>'
+
+/**
+ * Reads the body up to `limit` bytes; a larger body, or one nested too deep or with too many
+ * keys (payload-limits.ts), is refused at the chunk that shows it, without buffering the rest.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'])
   if (Number.isFinite(declared) && declared > limit) {
@@ -111,15 +154,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   }
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = []
+    const guard = new JsonShapeGuard()
     let size = 0
     let refused = false
     req.on('data', (chunk: Buffer) => {
       if (refused) return
       size += chunk.length
-      if (size > limit) {
+      const problem = size > limit ? `The request body is larger than ${limit} bytes.` : guard.feed(chunk)
+      if (problem) {
         refused = true
         chunks.length = 0
-        reject(new HttpError(413, 'invalid-payload', `The request body is larger than ${limit} bytes.`))
+        reject(new HttpError(413, 'invalid-payload', problem))
         return
       }
       chunks.push(chunk)
@@ -201,12 +246,14 @@ async function sendFile(res: ServerResponse, file: string): Promise<void> {
 }
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
-  const opts = { maxBodyBytes: DEFAULT_MAX_BODY_BYTES, heartbeatMs: DEFAULT_HEARTBEAT_MS, ...options }
+  const opts = { maxBodyBytes: DEFAULT_MAX_BODY_BYTES, maxCallBodyBytes: DEFAULT_MAX_CALL_BODY_BYTES, heartbeatMs: DEFAULT_HEARTBEAT_MS, ...options }
   const host = opts.host ?? '127.0.0.1'
   // realpath so the containment checks compare like with like even if the path has symlinks.
   const root = await realpath(resolve(opts.staticDir))
   const clients = new Set<EventClient>()
   const sockets = new Set<Socket>()
+  // Known once listening (port 0 picks one); no request arrives before.
+  let port = 0
 
   const unsubscribe = opts.service.onEvent(<E extends LabEvent>(event: E, payload: LabEventPayload<E>) => {
     const frame = formatEvent(event, payload)
@@ -236,6 +283,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     checkHost(req)
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     const method = req.method ?? 'GET'
+    if (opts.token !== undefined && !authenticate(req, res, url, opts.token)) return
     if (url.pathname === '/api/events') {
       if (method !== 'GET') throw new HttpError(405, 'invalid-payload', 'Use GET for /api/events.')
       return openEventStream(req, res, clients)
@@ -248,10 +296,36 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       } catch {
         throw new HttpError(400, 'invalid-payload', 'Malformed method name.')
       }
-      return handleApiCall(req, res, name, opts.service.handlers, opts.maxBodyBytes)
+      const limit = FILE_METHODS.has(name) ? opts.maxBodyBytes : Math.min(opts.maxBodyBytes, opts.maxCallBodyBytes)
+      return handleApiCall(req, res, name, opts.service.handlers, limit)
     }
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'invalid-payload', 'Only GET and HEAD serve files.')
     return serveStatic(req, res, url.pathname, root)
+  }
+
+  /**
+   * True when the request may go on. The URL with the right ?token= is answered with the cookie
+   * and a redirect to itself without the token, so the token leaves the address bar and history.
+   */
+  function authenticate(req: IncomingMessage, res: ServerResponse, url: URL, token: string): boolean {
+    const given = url.searchParams.get('token')
+    if (given !== null && (req.method === 'GET' || req.method === 'HEAD') && !url.pathname.startsWith('/api/') && sameToken(given, token)) {
+      url.searchParams.delete('token')
+      res.writeHead(302, {
+        ...SECURITY_HEADERS,
+        Location: `${url.pathname}${url.search}`,
+        'Set-Cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        'Cache-Control': 'no-store'
+      })
+      res.end()
+      return false
+    }
+    if (isAuthorized(req, token, port)) return true
+    if (url.pathname.startsWith('/api/')) {
+      throw new HttpError(401, 'unauthorized', 'This ConvLab server wants its token: open the address `npm run web` printed, or send Authorization: Bearer <token>.')
+    }
+    send(res, 401, 'text/html; charset=utf-8', UNAUTHORIZED_PAGE)
+    return false
   }
 
   server.on('connection', (socket) => {
@@ -266,7 +340,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       resolveListen()
     })
   })
-  const port = (server.address() as AddressInfo).port
+  port = (server.address() as AddressInfo).port
 
   return {
     url: `http://${host}:${port}`,

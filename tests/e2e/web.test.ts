@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { BuildPage } from './support/build-page'
-import { hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
+import { dirname } from 'node:path'
+import { hasChromium, openWebSession, removeDir, screenshot, startWebMode, type WebMode, type WebSession } from './support/web-app'
 
 /** The shell around every view: navigation, status bar, notices. */
 class Shell {
@@ -74,7 +75,37 @@ describe.skipIf(!hasChromium)('web mode in Chromium', () => {
     expect(consoleErrors).toEqual([])
   })
 
+  it('wants the printed token: the browser signed in through the printed URL, other callers are refused', async () => {
+    expect(web.token).toMatch(/^[0-9a-f]{48}$/)
+    // Signed in by openWebSession: the address bar no longer shows the token.
+    expect(shell.page.url()).not.toContain('token')
+    const call = (headers: Record<string, string>) =>
+      fetch(`${web.url}/api/runs/list`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: '{}' })
+    const refused = await call({})
+    expect(refused.status).toBe(401)
+    expect(await refused.json()).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
+    expect((await fetch(`${web.url}/api/events`)).status).toBe(401)
+    expect((await call({ Authorization: `Bearer ${web.token}` })).status).toBe(200)
+    const cookies = await shell.page.context().cookies()
+    expect(cookies.find((c) => c.value === web.token)).toMatchObject({ httpOnly: true, sameSite: 'Strict' })
+  })
+
   it('stops cleanly on SIGTERM', async () => {
     expect(await web.stop()).toBe(0)
+  })
+})
+
+describe('web mode with --no-token', () => {
+  it('warns that anyone on the machine can call it, prints the URL without a token and serves it', async () => {
+    const open = await startWebMode(undefined, ['--no-token'])
+    try {
+      expect(open.token).toBeUndefined()
+      await expect.poll(() => open.output()).toMatch(/Warning: --no-token: any program or user on this machine/)
+      const res = await fetch(`${open.url}/api/runs/list`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })
+      expect(res.status).toBe(200)
+    } finally {
+      await open.stop()
+      await removeDir(dirname(open.dataDir))
+    }
   })
 })

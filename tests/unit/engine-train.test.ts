@@ -169,6 +169,32 @@ describe.skipIf(!hasFashion)('training on Fashion-MNIST', () => {
     expect(trainer.running).toBeNull()
   })
 
+  it('keeps a cancel that arrives while the run is claimed but its data still loads, and trains no batch', async () => {
+    const trainer = new Trainer()
+    const claim = trainer.claim('loading')
+    expect(trainer.running).toBe('loading')
+    expect(() => trainer.claim('other')).toThrow(BusyError)
+    expect(trainer.cancel('loading')).toBe(true)
+    const batches: ProgressPayload[] = []
+    const { result, model } = await trainer.train(
+      { runId: 'loading', spec: preset('seed-toy'), config: config({ batchSize: 1, epochs: 50, seed: 1 }), train: loadToy() },
+      { onProgress: (p) => batches.push(p) }
+    )
+    model.model.dispose()
+    claim.release()
+    expect(result.status).toBe('cancelled')
+    expect(result.batches).toEqual([])
+    expect(batches).toEqual([])
+    expect(trainer.running).toBeNull()
+  })
+
+  it('frees the trainer when a claimed run never starts', () => {
+    const trainer = new Trainer()
+    trainer.claim('broken').release()
+    expect(trainer.running).toBeNull()
+    trainer.claim('next').release()
+  })
+
   it('predicts with rows summing to 1; shift 0 equals a plain predict', async () => {
     const per = 28 * 28
     const image = train.images.slice(5 * per, 6 * per)

@@ -184,7 +184,8 @@ async function trainStep(engine: EngineClient, step: RecipeStep, ctx: CommandCon
   ctx.status(`Training ${step.label} into ${step.dir}`)
   const { id, label: name, model, config } = step
   const started = await startTraining({ engine, dir: resolve(step.dir), id, name, model, data: { kind: 'fashion-mnist' }, config, emit: trainingReporter(ctx) })
-  signal.cancel = () => void engine.request('train/cancel', { runId: id }).catch(() => undefined)
+  // As `train`: stops after the batch, or ends a step that does not end with the engine.
+  signal.cancel = () => started.cancel()
   if (signal.interrupted) signal.cancel()
   const run = await started.finished.finally(() => (signal.cancel = null))
   if (ctx.interactive) process.stderr.write('\n')

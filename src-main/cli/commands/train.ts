@@ -65,10 +65,11 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
   const run = await withEngine(backend, async (engine) => {
     const id = basename(out)
     const started = await startTraining({ engine, dir: out, id, name: runName(model.name, data.kind, config), model, data, config, emit })
-    // Ctrl-C stops after the current batch and keeps the run, marked cancelled; a second one quits at once.
+    // Ctrl-C stops after the current batch and keeps the run, marked cancelled (a step that does
+    // not end within seconds is cut short with the engine); a second one quits at once.
     const onSigint = (): void => {
       ctx.status('Cancelling after the current batch (Ctrl-C again to quit now)...')
-      void engine.request('train/cancel', { runId: id }).catch(() => undefined)
+      started.cancel()
     }
     process.once('SIGINT', onSigint)
     try {

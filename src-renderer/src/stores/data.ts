@@ -82,10 +82,20 @@ export const useDataStore = defineStore('data', () => {
     await loadPage(0)
   }
 
+  /**
+   * The main side reads only folders the user chose in this session (or under the app's data
+   * folder): typing or dropping one and pressing Use is that choice. A refusal is not reported
+   * here; the read that follows fails with the reason, where the user looks.
+   */
+  async function allowFolder(dir: string): Promise<void> {
+    if (dir) await request('data/choose-folder', { dir }).catch(() => undefined)
+  }
+
   /** A typed or dropped Fashion-MNIST folder; the status bar follows it. */
   async function useFashionDir(dir: string): Promise<void> {
     fashionDir.value = dir.trim()
     kind.value = 'fashion-mnist'
+    await allowFolder(fashionDir.value)
     await status.locate(fashionDir.value || undefined)
     await loadPage(0)
   }
@@ -93,6 +103,7 @@ export const useDataStore = defineStore('data', () => {
   async function useFolder(dir: string): Promise<void> {
     folderDir.value = dir.trim()
     kind.value = 'folder'
+    await allowFolder(folderDir.value)
     await loadPage(0)
   }
 

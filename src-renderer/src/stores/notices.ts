@@ -1,14 +1,17 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { LabEventPayload } from '@shared/contract'
-import { lab } from '@renderer/api/client'
+import { describeError, lab, request } from '@renderer/api/client'
 
 export type NoticeLevel = LabEventPayload<'engine/notice'>['level']
+export type NoticeAction = NonNullable<LabEventPayload<'engine/notice'>['action']>
 
 export interface Notice {
   id: number
   level: NoticeLevel
   message: string
+  /** A button offered beside the message. */
+  action?: NoticeAction
 }
 
 /** Messages for the user that outlive the action that caused them: engine restarts, and
@@ -18,10 +21,26 @@ export const useNoticeStore = defineStore('notices', () => {
   let nextId = 1
   let unsubscribe: (() => void) | undefined
 
-  function push(level: NoticeLevel, message: string): void {
+  const restarting = ref(false)
+
+  function push(level: NoticeLevel, message: string, action?: NoticeAction): void {
     // The same engine warning repeated on every retry would bury everything else.
     if (notices.value.some((n) => n.level === level && n.message === message)) return
-    notices.value.push({ id: nextId++, level, message })
+    notices.value.push({ id: nextId++, level, message, ...(action ? { action } : {}) })
+  }
+
+  /** The engine notice's button: a fresh engine process, then the notice has served its purpose. */
+  async function restartEngine(id: number): Promise<void> {
+    if (restarting.value) return
+    restarting.value = true
+    try {
+      await request('engine/restart', {})
+      dismiss(id)
+    } catch (err) {
+      push('error', `The engine could not be restarted: ${describeError(err)}`)
+    } finally {
+      restarting.value = false
+    }
   }
 
   function dismiss(id: number): void {
@@ -29,7 +48,7 @@ export const useNoticeStore = defineStore('notices', () => {
   }
 
   function listen(): void {
-    unsubscribe ??= lab.on('engine/notice', (payload) => push(payload.level, payload.message))
+    unsubscribe ??= lab.on('engine/notice', (payload) => push(payload.level, payload.message, payload.action))
   }
 
   function stop(): void {
@@ -37,7 +56,7 @@ export const useNoticeStore = defineStore('notices', () => {
     unsubscribe = undefined
   }
 
-  return { notices, push, dismiss, listen, stop }
+  return { notices, restarting, push, dismiss, restartEngine, listen, stop }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useNoticeStore, import.meta.hot))

@@ -21,16 +21,21 @@ if (!hasChromium) {
 
 export interface WebMode {
   child: ChildProcess
+  /** The address without the token: pages opened after `signIn` need nothing more. */
   url: string
+  /** This start's token, from the printed line `ConvLab web mode: <url>/?token=<token>`; none with --no-token. */
+  token?: string
+  /** The printed address: opening it once gives a browser its cookie. */
+  signInUrl: string
   dataDir: string
   output(): string
   stop(): Promise<number | null>
 }
 
 /** Starts `src-main/web/main.ts` on a free port and resolves once it prints its URL. */
-export async function startWebMode(dataDir?: string): Promise<WebMode> {
+export async function startWebMode(dataDir?: string, extraArgs: string[] = []): Promise<WebMode> {
   const dir = dataDir ?? join(await mkdtemp(join(tmpdir(), 'convlab-e2e-')), 'data')
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/web/main.ts', '--port', '0', '--data-dir', dir], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/web/main.ts', '--port', '0', '--data-dir', dir, ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FORCE_COLOR: '0' }
@@ -46,10 +51,10 @@ export async function startWebMode(dataDir?: string): Promise<WebMode> {
     const timer = setTimeout(() => reject(new Error(`web mode did not print its URL within 120 s:\n${output}`)), 120_000)
     const onData = (chunk: Buffer): void => {
       output += chunk.toString()
-      const match = /^ConvLab web mode: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(output)
+      const match = /^ConvLab web mode: ((http:\/\/127\.0\.0\.1:\d+)(?:\/\?token=([0-9a-f]+))?)$/m.exec(output)
       if (match) {
         clearTimeout(timer)
-        resolveStart({ child, url: match[1], dataDir: dir, output: () => output, stop })
+        resolveStart({ child, url: match[2], token: match[3], signInUrl: match[1], dataDir: dir, output: () => output, stop })
       }
     }
     child.stdout?.on('data', onData)
@@ -122,6 +127,8 @@ export async function openWebSession(options: { dataDir?: string; width?: number
   try {
     const browser = await launchChromium()
     const { page, errors } = await openPage(browser, options.width, options.height)
+    // As a user opening the printed address: the server sets the cookie every later page needs.
+    await page.goto(web.signInUrl)
     return { web, page, errors, close: async () => {
       await browser.close()
       await stopWeb()
