@@ -27,8 +27,8 @@ declare module 'vue-router' {
   }
 }
 
-// Hash history: Electron loads the renderer from file://, where path URLs have no server to
-// resolve them, and web mode then behaves the same.
+// Hash history: the route lives in the fragment, so a reload of any view asks the app://
+// protocol or the web server for index.html alone, and both transports keep the same URLs.
 export const router = createRouter({
   history: createWebHashHistory(),
   routes: [{ path: '/', redirect: '/build' }, ...LAB_ROUTES, { path: '/:unknown(.*)*', redirect: '/build' }]
