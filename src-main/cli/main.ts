@@ -2,6 +2,7 @@
  * `npm run lab -- <command>`: ConvLab's services without a window. Every command takes --json
  * for machine-readable output; errors are one line on stderr and a non-zero exit.
  */
+import { joinNegativeValues } from './args'
 import { CliError } from './cli-error'
 import type { CommandContext } from './context'
 import { backendsCommand } from './commands/backends'
@@ -54,7 +55,7 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json')
-  const args = argv.filter((a) => a !== '--json')
+  const args = joinNegativeValues(argv.filter((a) => a !== '--json'))
   const [name, ...rest] = args
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage() + '\n')

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { dirname, join, basename } from 'node:path'
 
+/** The temporary siblings writeFileAtomic makes; one left behind is a write cut short by a kill. */
+export const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/
+
 /**
  * Writes a file so that readers see either the old content or the whole new content, never a
  * half-written file: write to a temporary sibling, fsync it, rename over the target, then fsync

@@ -4,7 +4,8 @@
  * object through `dispatch`, so behaviour cannot drift between transports.
  */
 import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { stat } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { EngineClient } from '../engine/client'
 import type { EngineHostFactory } from '../engine/host'
 import { nodeEngineHostFactory } from '../engine/node-host'
@@ -15,9 +16,10 @@ import {
   newRunId,
   readRun,
   runDir,
-  summaryOnly,
+  readRunSummary,
   updateRunMeta
 } from '../runs/run-store'
+import { recoverRuns } from '../runs/recover'
 import { emptyTrash, restoreRun, trashRun } from '../runs/run-trash'
 import { LabError, type LabEvent, type LabEventPayload, type RunDetail } from '../shared/contract'
 import { PRESET_NAMES, getPreset } from '../shared/presets'
@@ -58,6 +60,7 @@ export function defaultDataDir(): string {
 
 export async function createLabService(options: LabServiceOptions): Promise<LabService> {
   const dataDir = options.dataDir
+  await assertDataDir(dataDir)
   const runsDir = options.runsDir ?? join(dataDir, 'runs')
   const engine = new EngineClient({
     host: options.engineHost ?? nodeEngineHostFactory(),
@@ -71,8 +74,13 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   engine.on('engine/log', (l) => emit('engine/notice', { level: l.level, message: l.message }))
 
   let active: { runId: string; finished: Promise<RunDetail> } | null = null
-  await markInterruptedRuns(runsDir)
-  await emptyTrash(runsDir)
+  // A read-only runs folder must not stop the app: its runs are shown, and changing them is refused.
+  const recovery = await recoverRuns(runsDir)
+  const runsReadOnly = recovery.readOnly
+  if (!runsReadOnly) await emptyTrash(runsDir)
+  const assertWritable = (): void => {
+    if (runsReadOnly) throw new LabError('permission', runsReadOnly)
+  }
 
   const dirOf = (runId: string): string => runDir(runsDir, runId)
   const modelOf = (runId: string) => ({ dir: join(dirOf(runId), MODEL_DIR) })
@@ -85,7 +93,13 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
 
   const handlers: LabHandlers = {
     async 'app/info'() {
-      return { version: packageJson.version, dataDir, runsDir, platform: `${process.platform}-${process.arch}` }
+      return {
+        version: packageJson.version,
+        dataDir,
+        runsDir,
+        platform: `${process.platform}-${process.arch}`,
+        ...(runsReadOnly ? { runsReadOnly } : {})
+      }
     },
     async 'backends/list'() {
       return engine.request('backends/report', {})
@@ -110,6 +124,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       return found.found ? { found: true as const, dir: found.dir } : { found: false as const, searched: found.searched, help: found.help }
     },
     async 'train/start'({ model, data, config, name }) {
+      assertWritable()
       if (active) throw new LabError('busy', `Run ${active.runId} is still training: cancel it or wait for it to finish.`)
       const id = newRunId(model.name)
       const started = await startTraining({ engine, dir: dirOf(id), id, name: name ?? `${model.name} on ${data.kind}`, model, data, config, emit })
@@ -131,23 +146,29 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       return readRunOrNotFound(dirOf(runId), runId)
     },
     async 'runs/rename'({ runId, name }) {
+      assertWritable()
       await readRunOrNotFound(dirOf(runId), runId)
       await updateRunMeta(dirOf(runId), { name })
-      return summaryOnly(await readRun(dirOf(runId)))
+      return readRunSummary(dirOf(runId))
     },
     async 'runs/delete'({ runId }) {
+      assertWritable()
       if (active?.runId === runId) throw new LabError('busy', `Run ${runId} is training: cancel it before deleting it.`)
-      await readRunOrNotFound(dirOf(runId), runId)
+      // A damaged run can be deleted too: that is what its damage report suggests.
+      await readRunSummary(dirOf(runId)).catch((err: unknown) => {
+        throw new LabError('not-found', `Run ${runId} cannot be opened: ${(err as Error).message}`)
+      })
       await trashRun(runsDir, runId)
       return { deleted: true }
     },
     async 'runs/restore'({ runId }) {
+      assertWritable()
       try {
         await restoreRun(runsDir, runId)
       } catch (err) {
         throw new LabError('not-found', (err as Error).message)
       }
-      return summaryOnly(await readRunOrNotFound(dirOf(runId), runId))
+      return readRunSummary(dirOf(runId))
     },
     async 'runs/evaluate'({ runId, limit }) {
       const run = await finishedRun(runId)
@@ -203,13 +224,17 @@ async function readRunOrNotFound(dir: string, runId: string): Promise<RunDetail>
   }
 }
 
-/** A run still marked running at start-up was cut short by a crash or a kill. */
-async function markInterruptedRuns(runsDir: string): Promise<void> {
-  const { runs } = await listRuns(runsDir)
-  for (const run of runs.filter((r) => r.status === 'running')) {
-    await updateRunMeta(runDir(runsDir, run.id), {
-      status: 'failed',
-      error: 'Interrupted: the app stopped while this run was training.'
-    })
+/**
+ * A data folder someone chose (`npm run web -- --data-dir D`; Electron's user-data folder always
+ * exists) must exist: created silently, a path on a drive that is not mounted would become an
+ * empty folder on the wrong disk. Only the default ~/.convlab is created on first use.
+ */
+async function assertDataDir(dataDir: string): Promise<void> {
+  if (resolve(dataDir) === resolve(defaultDataDir())) return
+  const info = await stat(dataDir).catch((err: NodeJS.ErrnoException) => err)
+  if (info instanceof Error) {
+    const why = info.code === 'ENOENT' ? 'does not exist' : info.code === 'ENOTDIR' ? 'is inside a file, not a folder' : `cannot be read (${info.code})`
+    throw new LabError(info.code === 'EACCES' ? 'permission' : 'not-found', `The data folder ${dataDir} ${why}; create it first or choose another.`)
   }
+  if (!info.isDirectory()) throw new LabError('not-found', `The data folder ${dataDir} is a file, not a folder.`)
 }

@@ -19,6 +19,7 @@ import {
   writeTestMetrics,
   type History
 } from '../runs/run-store'
+import { holdRunLock } from '../runs/run-lock'
 
 export interface TrainingRequest {
   engine: EngineClient
@@ -45,17 +46,27 @@ export function assertTrainable(model: ModelSpec): void {
  */
 export async function startTraining(req: TrainingRequest): Promise<{ finished: Promise<RunDetail> }> {
   assertTrainable(req.model)
-  await createRun(req.dir, {
-    id: req.id,
-    name: req.name,
-    createdAt: new Date().toISOString(),
-    status: 'running',
-    model: req.model,
-    data: req.data,
-    config: req.config,
-    classNames: []
-  })
-  return { finished: train(req) }
+  // Locked before run.json says "running", so no other process ever sees it running unlocked
+  // and marks it interrupted (runs/recover.ts).
+  const release = await holdRunLock(req.dir)
+  const unlock = (): Promise<void> => release().catch(() => undefined)
+  try {
+    await createRun(req.dir, {
+      id: req.id,
+      name: req.name,
+      createdAt: new Date().toISOString(),
+      status: 'running',
+      model: req.model,
+      data: req.data,
+      config: req.config,
+      classNames: []
+    })
+  } catch (err) {
+    await unlock()
+    throw err
+  }
+  // The lock goes once the outcome is on disk; one that cannot be removed goes stale by itself.
+  return { finished: train(req).finally(unlock) }
 }
 
 async function train(req: TrainingRequest): Promise<RunDetail> {

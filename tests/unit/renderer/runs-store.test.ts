@@ -28,6 +28,8 @@ const summary = (id: string, status: RunSummary['status'] = 'completed'): RunSum
 })
 const detail = (id: string): RunDetail => ({
   ...summary(id),
+  data: { kind: 'fashion-mnist' },
+  status: 'completed',
   model: getPreset('seed-mlp')!,
   config: { optimizer: 'adam', learningRate: 0.001, batchSize: 32, epochs: 2, validationSplit: 0 },
   classNames: [],
