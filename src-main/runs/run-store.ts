@@ -115,7 +115,9 @@ export async function readRun(dir: string): Promise<RunDetail> {
   if (modelFiles.length) problems.push(`the trained model lacks ${modelFiles.join(' and ')}`)
   const damage: RunDamage | undefined = problems.length ? { problems, usable: usableParts(modelFiles.length === 0 && hasModel(meta.status), problems, test) } : undefined
   return RunDetail.parse({
-    ...summaryOf(meta, history, test),
+    // The folder is the run's address (runDir): a copied or renamed folder keeps the id of its
+    // original in run.json, and would be listed, opened and deleted as that other run.
+    ...summaryOf({ ...meta, id: basename(resolve(dir)) }, history, test),
     ...(damage ? { damage } : {}),
     model: meta.model,
     config: meta.config,
@@ -225,6 +227,10 @@ export async function listRuns(root: string): Promise<ListedRuns> {
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue
     const dir = join(root, entry.name)
     if (!(await exists(join(dir, RUN_FILE)))) continue
+    if (!RUN_ID.test(entry.name) || entry.name.length > 200) {
+      unreadable.push({ dir, reason: `${entry.name} cannot be a run id: use letters, digits, ".", "_" or "-".` })
+      continue
+    }
     try {
       runs.push(await readRunSummary(dir))
     } catch (err) {

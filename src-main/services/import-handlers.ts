@@ -118,7 +118,7 @@ export function createImportHandlers(dataDir: string): ImportHandlers {
         const partner = j >= 0 ? (checked[j] as Checked).count : await importedCount(target, partnerRole)
         if (partner === undefined || partner === c.count) continue
         const [split, kind] = c.role.split('-')
-        const other = j >= 0 ? files[j].name : `the ${partnerRole.replace('-', ' ')} already imported (${STANDARD_NAMES[partnerRole]})`
+        const other = j >= 0 ? files[j].name : `${STANDARD_NAMES[partnerRole]}, imported before,`
         mismatch[i] = `${files[i].name} holds ${c.count.toLocaleString('en-US')} ${kind} but ${other} holds ${partner.toLocaleString('en-US')} ${kind === 'images' ? 'labels' : 'images'}; the ${split} images and labels must match one to one, so ${files[i].name} was not imported.`
       }
       const results: IdxImportResult[] = []

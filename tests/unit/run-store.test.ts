@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, utimes, writeFile, mkdir } from 'node:fs/promises'
+import { cp, mkdtemp, readFile, readdir, rm, utimes, writeFile, mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -127,6 +127,13 @@ describe('run store', () => {
     expect(run.testAccuracy).toBeUndefined()
     expect(run.epochs).toEqual([])
     expect((await readdir(dir)).sort()).toEqual(['history.json', 'run.json'])
+  })
+
+  it('addresses a run by its folder, not by the id its run.json was written with', async () => {
+    await createRun(join(root, 'orig'), meta('orig', '2026-01-01T00:00:00.000Z'))
+    await cp(join(root, 'orig'), join(root, 'copy'), { recursive: true })
+    expect((await listRuns(root)).runs.map((r) => r.id).sort()).toEqual(['copy', 'orig'])
+    expect((await readRun(join(root, 'copy'))).id).toBe('copy')
   })
 
   it('flags a run whose loss exploded as diverged', async () => {
