@@ -302,6 +302,9 @@ export type RobustnessReport = z.infer<typeof RobustnessReport>
 
 const jobId = z.string().min(1).max(200)
 
+/** How many skipped files data/samples names; the count says how many more there are. */
+export const SKIPPED_REASONS = 20
+
 const noInput = z.object({}).strict().default({})
 
 function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) {
@@ -360,9 +363,11 @@ export const LAB_METHODS = {
       /** Images per class over the whole split, for the class balance. */
       classCounts: z.array(z.number().int()),
       labels: z.array(z.number().int()),
-      images: z.array(PixelImage)
+      images: z.array(PixelImage),
+      /** Files of an image folder that are not readable images: how many, and the first reasons. */
+      skipped: z.object({ count: z.number().int().min(1), reasons: z.array(z.string()).max(SKIPPED_REASONS) }).optional()
     }),
-    'A page of samples of one split with their labels, and the class balance of the whole split.'
+    'A page of samples of one split with their labels, the class balance of the whole split, and the files of an image folder skipped.'
   ),
   'train/start': method(
     z.object({ model: ModelSpec, data: DataSource, config: TrainConfig, name: z.string().max(200).optional() }),
