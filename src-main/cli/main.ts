@@ -3,6 +3,7 @@
  * for machine-readable output; errors are one line on stderr and a non-zero exit.
  */
 import { joinNegativeValues } from './args'
+import { toErrorInfo } from '../services/dispatch'
 import { CliError } from './cli-error'
 import type { CommandContext } from './context'
 import { backendsCommand } from './commands/backends'
@@ -77,7 +78,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code
   },
   (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err)
+    // toErrorInfo turns Node's raw file errors ("EACCES: permission denied, open ...") into words naming the path.
+    const message = toErrorInfo(err).message
     process.stderr.write(`error: ${message.split('\n')[0]}\n`)
     process.exitCode = err instanceof CliError || (err as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 2 : 1
   }

@@ -32,6 +32,8 @@ export const percent = (x: number | undefined): string => (x === undefined ? 'â€
 export function runDistinction(run: RunSummary): string {
   const date = new Date(run.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false })
   return [
+    // Its weights are kept, so it can be picked, but nobody should mistake it for a trained model.
+    ...(run.diverged ? ['diverged'] : []),
     ...(run.name.includes(run.modelName) ? [] : [run.modelName]),
     ...(run.testAccuracy === undefined ? [] : [`${percent(run.testAccuracy)} test`]),
     date
