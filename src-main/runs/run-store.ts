@@ -15,10 +15,10 @@ import {
   EvalMetrics,
   RunDetail,
   RunStatus,
+  RunSummary,
   TrainConfig,
   TrainThreads,
-  type RunDamage,
-  type RunSummary
+  type RunDamage
 } from '../shared/contract'
 import { DataSource } from '../shared/dataset'
 import { divergenceOf } from '../shared/divergence'
@@ -163,7 +163,8 @@ export function summaryOf(meta: RunMeta, history: History, test?: EvalMetrics): 
   }
 }
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+/** Whether the API can address a folder of this name as a run (the contract's run id). */
+const isRunId = (name: string): boolean => RunSummary.shape.id.safeParse(name).success
 
 /**
  * What a folder whose run.json cannot be read still shows: its name, the model's name from the
@@ -172,7 +173,7 @@ const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
  */
 async function damagedSummary(dir: string, err: unknown): Promise<RunSummary | undefined> {
   const id = basename(dir)
-  if (!RUN_ID.test(id) || id.length > 200) return undefined
+  if (!isRunId(id)) return undefined
   const info = await stat(join(dir, RUN_FILE)).catch(() => undefined)
   const modelName = await savedModelName(dir)
   const test = await readJson(join(dir, METRICS_FILE), EvalMetrics, 'test metrics').catch(() => undefined)
@@ -227,7 +228,7 @@ export async function listRuns(root: string): Promise<ListedRuns> {
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue
     const dir = join(root, entry.name)
     if (!(await exists(join(dir, RUN_FILE)))) continue
-    if (!RUN_ID.test(entry.name) || entry.name.length > 200) {
+    if (!isRunId(entry.name)) {
       unreadable.push({ dir, reason: `${entry.name} cannot be a run id: use letters, digits, ".", "_" or "-".` })
       continue
     }

@@ -140,7 +140,9 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       return engine.request('train/cancel', { runId })
     },
     async 'runs/list'() {
-      return (await listRuns(runsDir)).runs
+      const { runs } = await listRuns(runsDir)
+      // Recovery at start left these running because a live process holds their lock.
+      return runs.map((r) => (r.status === 'running' && r.id !== active?.runId ? { ...r, trainedElsewhere: true } : r))
     },
     async 'runs/get'({ runId }) {
       return readRunOrNotFound(dirOf(runId), runId)

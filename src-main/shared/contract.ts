@@ -109,7 +109,9 @@ export const RunSummary = z.object({
   augmented: z.boolean().optional(),
   testAccuracy: z.number().optional(),
   diverged: Divergence.optional(),
-  damage: RunDamage.optional()
+  damage: RunDamage.optional(),
+  /** Running in another process (a CLI, another app): this one can neither follow nor cancel it. */
+  trainedElsewhere: z.boolean().optional()
 })
 export type RunSummary = z.infer<typeof RunSummary>
 

@@ -205,7 +205,8 @@ export const useTrainingStore = defineStore('training', () => {
     listen()
     if (phase.value !== 'idle') return
     try {
-      const running = (await request('runs/list', {})).find((r) => r.status === 'running')
+      // A run another process trains (the CLI) sends this app no progress and cannot be cancelled here.
+      const running = (await request('runs/list', {})).find((r) => r.status === 'running' && !r.trainedElsewhere)
       if (!running || phase.value !== 'idle') return
       reset()
       runId.value = running.id

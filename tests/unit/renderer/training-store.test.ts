@@ -158,6 +158,14 @@ describe('training store', () => {
     expect(store.batchLoss).toHaveLength(21)
   })
 
+  it('does not take a run another process trains (the CLI) for its own', async () => {
+    answers.set('runs/list', () => [{ ...detail('cli', 'running'), status: 'running', trainedElsewhere: true }])
+    const store = useTrainingStore()
+    await store.resume()
+    expect(store.runId).toBeNull()
+    expect(store.phase).toBe('idle')
+  })
+
   it('fills the form with a preset recipe when the preset is chosen', async () => {
     answers.set('model/presets', () => [{ name: 'seed-mlp', spec: model }])
     const store = useTrainingStore()
