@@ -20,6 +20,7 @@ import {
   updateRunMeta
 } from '../runs/run-store'
 import { recoverRuns } from '../runs/recover'
+import { runLockState } from '../runs/run-lock'
 import { emptyTrash, restoreRun, trashRun } from '../runs/run-trash'
 import { LabError, type LabEvent, type LabEventPayload, type RunDetail } from '../shared/contract'
 import { PRESET_NAMES, getPreset } from '../shared/presets'
@@ -156,6 +157,9 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     async 'runs/delete'({ runId }) {
       assertWritable()
       if (active?.runId === runId) throw new LabError('busy', `Run ${runId} is training: cancel it before deleting it.`)
+      if ((await runLockState(dirOf(runId))).live) {
+        throw new LabError('busy', `Run ${runId} is being trained by another process (such as the command line): stop it there first.`)
+      }
       // A damaged run can be deleted too: that is what its damage report suggests.
       await readRunSummary(dirOf(runId)).catch((err: unknown) => {
         throw new LabError('not-found', `Run ${runId} cannot be opened: ${(err as Error).message}`)

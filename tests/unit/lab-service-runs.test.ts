@@ -58,6 +58,7 @@ describe('runs/list', () => {
       const listed = await call('runs/list', {})
       expect(listed.find((r) => r.id === 'run-c')).toMatchObject({ status: 'running', trainedElsewhere: true })
       expect(listed.find((r) => r.id === 'run-a')!.trainedElsewhere).toBeUndefined()
+      await expect(call('runs/delete', { runId: 'run-c' })).rejects.toThrow(/being trained by another process/)
     } finally {
       await release()
     }
