@@ -12,6 +12,7 @@ import type { EngineHost } from '../../src-main/engine/host'
 import { INTERRUPTED_ERROR } from '../../src-main/runs/recover'
 import { readRunMeta } from '../../src-main/runs/run-store'
 import { createLabService } from '../../src-main/services/lab-service'
+import { runLab } from './support/cli'
 import { ROOT } from './support/web-app'
 
 const silentEngine = (): EngineHost => ({ send() {}, onMessage() {}, onExit() {}, kill() {} })
@@ -44,6 +45,11 @@ describe('runs left running', () => {
       })
       const app = await createLabService({ dataDir: home, engineHost: silentEngine })
       await app.dispose()
+      expect((await readRunMeta(dir)).status).toBe('running')
+      // Nor may a second CLI replace it.
+      const force = await runLab(home, ['train', '--force', '--model', 'seed-toy', '--data', 'toy', '--epochs', '1', '--out', dir])
+      expect(force.code).toBe(2)
+      expect(force.stderr).toBe(`error: ${dir} is being trained by another process right now; choose another --out.\n`)
       expect((await readRunMeta(dir)).status).toBe('running')
     } finally {
       cli.kill('SIGKILL')
