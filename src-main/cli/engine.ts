@@ -7,7 +7,10 @@ import { defaultDataDir } from '../services/lab-service'
  * warnings (files skipped in an image folder, training on one thread, a restart) go to stderr as
  * the app shows them as notices: a CLI user must not miss what the app would say.
  */
-export function cliEngine(backend?: string, warn: (line: string) => void = (line) => process.stderr.write(line + '\n')): EngineClient {
+export function cliEngine(backend?: string): EngineClient {
+  const warn = (line: string): void => {
+    process.stderr.write(line + '\n')
+  }
   const engine = new EngineClient({
     host: nodeEngineHostFactory(),
     init: { appDataDir: defaultDataDir(), ...(backend ? { backend } : {}) }

@@ -84,6 +84,6 @@ export async function recoverRuns(root: string): Promise<RunsRecovery> {
   return result
 }
 
-export function readOnlyReason(root: string, err: NodeJS.ErrnoException): string {
+function readOnlyReason(root: string, err: NodeJS.ErrnoException): string {
   return `The runs folder ${root} cannot be written (${err.code}): runs are shown read-only, and training, renaming and deleting runs are off until it is writable.`
 }

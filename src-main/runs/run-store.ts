@@ -113,7 +113,8 @@ export async function readRun(dir: string): Promise<RunDetail> {
     : undefined
   const modelFiles = hasModel(meta.status) ? await missingModelFiles(dir) : []
   if (modelFiles.length) problems.push(`the trained model lacks ${modelFiles.join(' and ')}`)
-  const damage: RunDamage | undefined = problems.length ? { problems, usable: usableParts(modelFiles.length === 0 && hasModel(meta.status), problems, test) } : undefined
+  const modelUsable = modelFiles.length === 0 && hasModel(meta.status)
+  const damage: RunDamage | undefined = problems.length ? { problems, usable: usableParts(modelUsable, problems, test), modelUsable } : undefined
   return RunDetail.parse({
     // The folder is the run's address (runDir): a copied or renamed folder keeps the id of its
     // original in run.json, and would be listed, opened and deleted as that other run.
@@ -191,6 +192,8 @@ async function damagedSummary(dir: string, err: unknown): Promise<RunSummary | u
     ...(test ? { testAccuracy: test.accuracy } : {}),
     damage: {
       problems: [problemOf(err)],
+      // Without run.json the run cannot be opened, so nothing runs its model, however whole.
+      modelUsable: false,
       usable: usable.length
         ? `The run cannot be opened without run.json. Still on disk: ${usable.join(', ')}.`
         : 'The run cannot be opened without run.json, and nothing else in it is usable; delete it.'

@@ -90,7 +90,12 @@ export const Divergence = z.object({ firstLoss: z.number(), peakLoss: z.number()
 export type Divergence = z.infer<typeof Divergence>
 
 /** A run folder with a file that cannot be read: what is wrong and what can still be used. */
-export const RunDamage = z.object({ problems: z.array(z.string()).min(1), usable: z.string() })
+export const RunDamage = z.object({
+  problems: z.array(z.string()).min(1),
+  usable: z.string(),
+  /** Whether the trained model can still predict, evaluate and shift: runs pickers offer only those. */
+  modelUsable: z.boolean()
+})
 export type RunDamage = z.infer<typeof RunDamage>
 
 export const RunSummary = z.object({

@@ -79,7 +79,7 @@ describe('run store', () => {
       status: 'damaged',
       modelName: 'unknown',
       createdAt: '2025-06-01T00:00:00.000Z',
-      damage: { problems: ['run.json is not valid JSON (cut short or corrupted)'] }
+      damage: { problems: ['run.json is not valid JSON (cut short or corrupted)'], modelUsable: false }
     })
     expect(runs[1].damage!.usable).toMatch(/nothing else in it is usable; delete it/)
     expect(runs[1].data).toBeUndefined()
@@ -100,7 +100,8 @@ describe('run store', () => {
     expect(run.epochs).toHaveLength(1)
     expect(run.damage).toEqual({
       problems: ['metrics.json is not valid JSON (cut short or corrupted)'],
-      usable: 'Still usable: the trained model (evaluate the run again for its test metrics), the training curves.'
+      usable: 'Still usable: the trained model (evaluate the run again for its test metrics), the training curves.',
+      modelUsable: true
     })
 
     await writeFile(join(dir, 'history.json'), JSON.stringify({ epochs: 'none' }))
@@ -112,7 +113,7 @@ describe('run store', () => {
     expect(again.damage!.usable).toBe('Still usable: the trained model, the test metrics.')
 
     await rm(join(dir, 'model', 'weights.bin'))
-    expect((await readRun(dir)).damage!.problems).toContain('the trained model lacks model/weights.bin')
+    expect((await readRun(dir)).damage).toMatchObject({ problems: expect.arrayContaining(['the trained model lacks model/weights.bin']), modelUsable: false })
   })
 
   it('starts a run in a reused folder empty: the old metrics and model go', async () => {

@@ -48,7 +48,7 @@ beforeEach(() => {
 
 describe('runs store: damaged runs and a read-only folder', () => {
   it('keeps damaged runs in the list, gathers them with their damage, and says why runs are read-only', async () => {
-    const damage = { problems: ['run.json is not valid JSON (cut short or corrupted)'], usable: 'Nothing in it can be used; delete it.' }
+    const damage = { problems: ['run.json is not valid JSON (cut short or corrupted)'], usable: 'Nothing in it can be used; delete it.', modelUsable: false }
     answers.set('runs/list', () => [summary('a'), { ...summary('b'), status: 'damaged', data: undefined, damage }])
     answers.set('app/info', () => ({ version: '1', dataDir: '/d', runsDir: '/d/runs', platform: 'linux-x64', runsReadOnly: 'The runs folder /d/runs cannot be written (EACCES)' }))
     const store = useRunsStore()
