@@ -64,6 +64,12 @@ export function checkTrainingData(spec: ModelSpec, source: DataSource, train: Da
   }
 }
 
+/** The classes the training split has and the test split lacks, by name: their accuracy goes unmeasured. */
+export function untestedClasses(train: Dataset, test: Dataset): string[] {
+  const tested = new Set(test.labels)
+  return [...new Set(train.labels)].filter((label) => !tested.has(label)).sort((a, b) => a - b).map((label) => train.classNames[label] ?? String(label))
+}
+
 /** "3 files of FOLDER were skipped: a.txt is not a supported image; ..." with the first few reasons. */
 export function describeSkipped(skipped: readonly { file: string; reason: string }[]): string {
   const shown = skipped.slice(0, 3).map((s) => s.reason)
@@ -159,6 +165,16 @@ export class Engine {
         throw new DataError(`The test split of ${train.name} cannot be loaded, so the run could not be tested: ${err instanceof Error ? err.message : String(err)}`)
       })
       checkTrainingData(p.model, p.data, train, test)
+      const untested = untestedClasses(train, test)
+      if (untested.length) {
+        this.options.emit({
+          event: 'engine/log',
+          payload: {
+            level: 'warning',
+            message: `${test.name} has no image of ${untested.join(', ')} (too few images to hold one out): the test accuracy does not cover ${untested.length === 1 ? 'that class' : 'those classes'}.`
+          }
+        })
+      }
       if (train.skipped?.length) {
         this.options.emit({ event: 'engine/log', payload: { level: 'warning', message: describeSkipped(train.skipped) } })
       }

@@ -109,6 +109,12 @@ describe('bad input through the CLI', () => {
     expect(r.stderr).toMatch(/warning: 2 files of the image folder were skipped \(neither trained nor tested on\): notes\.txt is not a supported image .*; empty\.png is empty\./)
   })
 
+  it('warns when a class has too few images to be tested', async () => {
+    const r = await lab(['train', '--model', join(CORPUS_DIR, 'model-two-classes.json'), '--data', corpus.unevenFolder, '--out', cases('uneven')])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain('warning: folder-uneven (test) has no image of bag (too few images to hold one out): the test accuracy does not cover that class.')
+  })
+
   it('fails a run whose test file is truncated, saying so, instead of completing without test metrics', async () => {
     const r = await lab(['train', '--model', 'seed-mlp', '--data', 'fashion-mnist', '--data-dir', corpus.truncatedTestSet, '--epochs', '1', '--out', cases('truncated')])
     expect(r.code).toBe(1)

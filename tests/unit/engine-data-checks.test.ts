@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkTrainingData, describeSkipped } from '../../src-main/engine/engine'
+import { checkTrainingData, describeSkipped, untestedClasses } from '../../src-main/engine/engine'
 import { nameEveryClass } from '../../src-main/engine/model-io'
 import type { Dataset } from '../../src-main/shared/dataset'
 import { getPreset } from '../../src-main/shared/presets'
@@ -51,5 +51,14 @@ describe('nameEveryClass', () => {
   it('names the outputs a run trained before the class check has no name for, never leaving one undefined', () => {
     expect(nameEveryClass(['cat', 'dog'], 4)).toEqual(['cat', 'dog', 'class 2 (no name: not in the training data)', 'class 3 (no name: not in the training data)'])
     expect(nameEveryClass(['a', 'b'], 2)).toEqual(['a', 'b'])
+  })
+})
+
+describe('untestedClasses', () => {
+  it('names the classes with training images but no test image', () => {
+    const train = { ...dataset('t', ['cat', 'dog', 'owl'], 0), labels: Int32Array.from([0, 1, 2, 2, 0]) }
+    const test = { ...dataset('t', ['cat', 'dog', 'owl'], 0), labels: Int32Array.from([2]) }
+    expect(untestedClasses(train, test)).toEqual(['cat', 'dog'])
+    expect(untestedClasses(train, train)).toEqual([])
   })
 })
