@@ -19,6 +19,7 @@ import {
   readRunSummary,
   updateRunMeta
 } from '../runs/run-store'
+import { removeStaleTemporaries } from '../runs/atomic-write'
 import { recoverRuns } from '../runs/recover'
 import { runLockState } from '../runs/run-lock'
 import { emptyTrash, restoreRun, trashRun } from '../runs/run-trash'
@@ -79,6 +80,8 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   const recovery = await recoverRuns(runsDir)
   const runsReadOnly = recovery.readOnly
   if (!runsReadOnly) await emptyTrash(runsDir)
+  // Imports and saved stacks are written atomically too; a kill mid-write leaves a temporary file.
+  for (const dir of [join(dataDir, 'fashion-mnist'), join(dataDir, 'stacks')]) await removeStaleTemporaries(dir).catch(() => 0)
   const assertWritable = (): void => {
     if (runsReadOnly) throw new LabError('permission', runsReadOnly)
   }

@@ -13,7 +13,7 @@ import {
   writeTestMetrics,
   type RunMeta
 } from '../../src-main/runs/run-store'
-import { writeFileAtomic } from '../../src-main/runs/atomic-write'
+import { removeStaleTemporaries, writeFileAtomic } from '../../src-main/runs/atomic-write'
 import { TrainConfig } from '../../src-main/shared/contract'
 
 function meta(id: string, createdAt: string): RunMeta {
@@ -169,6 +169,17 @@ describe('run store', () => {
   it('makes sortable, filesystem-safe ids', () => {
     const id = newRunId('Seed CNN / v2', new Date('2026-03-04T05:06:07Z'))
     expect(id).toMatch(/^20260304-050607-seed-cnn-v2-[a-z0-9]{1,4}$/)
+  })
+
+  it('removes temporary files of cut-short writes once they are a minute old, never younger ones', async () => {
+    await writeFile(join(root, '.a.json.0123456789ab.tmp'), 'cut short')
+    await writeFile(join(root, '.b.json.0123456789ab.tmp'), 'in progress')
+    await writeFile(join(root, 'mine.tmp'), 'the user’s')
+    const old = new Date(Date.now() - 120_000)
+    await utimes(join(root, '.a.json.0123456789ab.tmp'), old, old)
+    expect(await removeStaleTemporaries(root)).toBe(1)
+    expect((await readdir(root)).sort()).toEqual(['.b.json.0123456789ab.tmp', 'mine.tmp'])
+    expect(await removeStaleTemporaries(join(root, 'missing'))).toBe(0)
   })
 
   it('replaces a file whole through a temporary sibling and leaves no temporary files', async () => {
