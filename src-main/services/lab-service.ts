@@ -20,7 +20,7 @@ import {
   updateRunMeta
 } from '../runs/run-store'
 import { removeStaleTemporaries } from '../runs/atomic-write'
-import { recoverRuns } from '../runs/recover'
+import { recoverRun, recoverRuns } from '../runs/recover'
 import { runLockState } from '../runs/run-lock'
 import { emptyTrash, restoreRun, trashRun } from '../runs/run-trash'
 import { LabError, type LabEvent, type LabEventPayload, type RunDetail } from '../shared/contract'
@@ -145,8 +145,17 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     },
     async 'runs/list'() {
       const { runs } = await listRuns(runsDir)
-      // Recovery at start left these running because a live process holds their lock.
-      return runs.map((r) => (r.status === 'running' && r.id !== active?.runId ? { ...r, trainedElsewhere: true } : r))
+      return Promise.all(
+        runs.map(async (r) => {
+          if (r.status !== 'running' || r.id === active?.runId) return r
+          // A process that died after this app started left it running: marked now, as at start.
+          if (!runsReadOnly && !(await runLockState(dirOf(r.id))).live) {
+            await recoverRun(dirOf(r.id))
+            return readRunSummary(dirOf(r.id))
+          }
+          return { ...r, trainedElsewhere: true }
+        })
+      )
     },
     async 'runs/get'({ runId }) {
       return readRunOrNotFound(dirOf(runId), runId)

@@ -115,7 +115,10 @@ export const RunSummary = z.object({
   testAccuracy: z.number().optional(),
   diverged: Divergence.optional(),
   damage: RunDamage.optional(),
-  /** Running in another process (a CLI, another app): this one can neither follow nor cancel it. */
+  /**
+   * Marked running, but not by this app: another process (the CLI) trains it, or, in a read-only
+   * runs folder, it was interrupted and cannot be marked so. This app can neither follow nor cancel it.
+   */
   trainedElsewhere: z.boolean().optional()
 })
 export type RunSummary = z.infer<typeof RunSummary>

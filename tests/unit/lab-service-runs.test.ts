@@ -62,6 +62,10 @@ describe('runs/list', () => {
     } finally {
       await release()
     }
+    // Its process gone while this app runs: the list marks it interrupted, as a start would.
+    const after = (await call('runs/list', {})).find((r) => r.id === 'run-c')!
+    expect(after.status).toBe('failed')
+    expect(after.trainedElsewhere).toBeUndefined()
   })
 })
 
