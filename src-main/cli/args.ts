@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises'
+import { dirname, resolve, sep } from 'node:path'
 import { CliError } from './cli-error'
 import { BackendName } from '../shared/contract'
 import type { DataSource } from '../shared/dataset'
@@ -38,6 +39,7 @@ export function required<T>(value: T | undefined, name: string, hint: string): T
 
 /** `fashion-mnist`, `toy`, or a folder of images with one sub-folder per class. */
 export async function parseDataOption(value: string, dataDir?: string): Promise<DataSource> {
+  if (dataDir !== undefined) await existingFolder(dataDir, 'data-dir')
   if (value === 'fashion-mnist') return dataDir ? { kind: 'fashion-mnist', dir: dataDir } : { kind: 'fashion-mnist' }
   if (value === 'toy') return { kind: 'toy' }
   const info = await stat(value).catch(() => undefined)
@@ -45,4 +47,65 @@ export async function parseDataOption(value: string, dataDir?: string): Promise<
     throw new CliError(`--data must be fashion-mnist, toy or a folder of images (one sub-folder per class); ${JSON.stringify(value)} is none of these.`)
   }
   return { kind: 'folder', dir: value }
+}
+
+/**
+ * node:util's parseArgs reads `--from -5` as the option `--from` followed by the option `-5`, and
+ * refuses it as ambiguous; the tutorial's shifts run from -5 to 5. A negative number right after a
+ * `--name` (without its own `=value`) is joined to it as `--name=-5`, which parseArgs accepts.
+ */
+export function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    const next = argv[i + 1]
+    if (arg.startsWith('--') && arg.length > 2 && !arg.includes('=') && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${arg}=${next}`)
+      i++
+    } else {
+      out.push(arg)
+    }
+  }
+  return out
+}
+
+/** Refuses a path that is not an existing folder, naming it and what it is instead. */
+export async function existingFolder(path: string, flag: string): Promise<string> {
+  const info = await stat(path).catch((err: NodeJS.ErrnoException) => err)
+  if (info instanceof Error) {
+    const why = info.code === 'ENOENT' ? 'does not exist' : info.code === 'ENOTDIR' ? 'is inside a file, not a folder' : `cannot be read (${info.code})`
+    throw new CliError(`--${flag} ${path} ${why}.`)
+  }
+  if (!info.isDirectory()) throw new CliError(`--${flag} ${path} is a file, not a folder.`)
+  return path
+}
+
+/**
+ * Where a run may be written: its own folder is created, and so are missing folders under the
+ * current one (`--out runs/mlp` in a fresh clone), but not missing folders elsewhere: a path on a
+ * drive that is not mounted would otherwise become an empty folder on the wrong disk.
+ */
+export async function runOutFolder(out: string, cwd = process.cwd()): Promise<string> {
+  const abs = resolve(cwd, out)
+  let existing = dirname(abs)
+  for (;;) {
+    const info = await stat(existing).catch((err: NodeJS.ErrnoException) => err)
+    if (!(info instanceof Error)) {
+      if (!info.isDirectory()) throw new CliError(`--out ${out}: ${existing} is a file, not a folder.`)
+      break
+    }
+    if (info.code !== 'ENOENT') throw new CliError(`--out ${out}: ${existing} cannot be read (${info.code}).`)
+    const up = dirname(existing)
+    if (up === existing) break
+    existing = up
+  }
+  const parent = dirname(abs)
+  const base = resolve(cwd)
+  const insideCwd = existing === base || existing.startsWith(base + sep)
+  if (existing !== parent && !insideCwd) {
+    throw new CliError(
+      `--out ${out}: ${parent} does not exist. Create it first: only the run's own folder, and folders under the current one, are created, so that a drive that is not mounted is not taken for an empty folder.`
+    )
+  }
+  return abs
 }

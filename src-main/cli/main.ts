@@ -2,6 +2,8 @@
  * `npm run lab -- <command>`: ConvLab's services without a window. Every command takes --json
  * for machine-readable output; errors are one line on stderr and a non-zero exit.
  */
+import { joinNegativeValues } from './args'
+import { toErrorInfo } from '../services/dispatch'
 import { CliError } from './cli-error'
 import type { CommandContext } from './context'
 import { backendsCommand } from './commands/backends'
@@ -56,7 +58,7 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json')
-  const args = argv.filter((a) => a !== '--json')
+  const args = joinNegativeValues(argv.filter((a) => a !== '--json'))
   const [name, ...rest] = args
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage() + '\n')
@@ -78,7 +80,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code
   },
   (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err)
+    // toErrorInfo turns Node's raw file errors ("EACCES: permission denied, open ...") into words naming the path.
+    const message = toErrorInfo(err).message
     process.stderr.write(`error: ${message.split('\n')[0]}\n`)
     process.exitCode = err instanceof CliError || (err as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 2 : 1
   }

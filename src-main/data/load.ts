@@ -56,7 +56,8 @@ async function loadFolder(dir: string, split: Split, opts: LoadOptions): Promise
       if (lastFolder === entry) lastFolder = undefined
     })
   }
-  return (await lastFolder.result)[split]
+  const result = await lastFolder.result
+  return result.skipped.length ? { ...result[split], skipped: result.skipped } : result[split]
 }
 
 export async function loadDataset(source: DataSource, split: Split, opts: LoadOptions = {}): Promise<Dataset> {

@@ -6,7 +6,10 @@
 import * as tf from '@tensorflow/tfjs'
 import type { BackendReport } from '../shared/contract'
 import type { Dataset, DataSource, Split } from '../shared/dataset'
+import { DataError } from '../data/errors'
 import { loadDataset } from '../data/load'
+import type { ModelSpec } from '../shared/layers'
+import { headOf } from './head'
 import { activeBackend, backendReport, initBackend } from './backends'
 import { layerName } from './build-model'
 import { layerActivations } from './activations'
@@ -37,6 +40,42 @@ export interface EngineOptions {
 type Handlers = { [M in EngineMethod]: (params: EngineParsedParams<M>) => Promise<EngineResult<M>> }
 
 const toFloat32 = (v: SampleValues): Float32Array => (v instanceof Float32Array ? v : Float32Array.from(v))
+
+/**
+ * What makes a training run meaningless, refused before it starts: a model whose number of
+ * outputs is not the dataset's number of classes (a 10-class model on a 2-class folder trained,
+ * then predicted classes with no name), and a test split with no image (a folder with one image
+ * per class has none to hold out). The toy set is exempt from the first: the Learn view's edited
+ * toy names only the labels it uses.
+ */
+export function checkTrainingData(spec: ModelSpec, source: DataSource, train: Dataset, test: Dataset): void {
+  const classes = headOf(spec).classes
+  const names = train.classNames
+  if (source.kind !== 'toy' && classes !== names.length) {
+    const list = names.length <= 12 ? ` (${names.join(', ')})` : ''
+    throw new DataError(
+      `The model outputs ${classes} classes but ${train.name} has ${names.length}${list}: make the last layer output ${names.length === 2 ? '2 (or 1 with Sigmoid)' : names.length}.`
+    )
+  }
+  if (test.labels.length === 0) {
+    throw new DataError(
+      `${test.name} has no images, so the run could not be tested: each class needs at least 2 images, one to train on and one to test on.`
+    )
+  }
+}
+
+/** The classes the training split has and the test split lacks, by name: their accuracy goes unmeasured. */
+export function untestedClasses(train: Dataset, test: Dataset): string[] {
+  const tested = new Set(test.labels)
+  return [...new Set(train.labels)].filter((label) => !tested.has(label)).sort((a, b) => a - b).map((label) => train.classNames[label] ?? String(label))
+}
+
+/** "3 files of FOLDER were skipped: a.txt is not a supported image; ..." with the first few reasons. */
+export function describeSkipped(skipped: readonly { file: string; reason: string }[]): string {
+  const shown = skipped.slice(0, 3).map((s) => s.reason)
+  const more = skipped.length > shown.length ? `; and ${skipped.length - shown.length} more` : ''
+  return `${skipped.length} file${skipped.length === 1 ? ' of the image folder was' : 's of the image folder were'} skipped (neither trained nor tested on): ${shown.join('; ')}${more}`
+}
 
 /** Test sets are capped at a sixth of the training limit, as the 60k/10k split is. */
 function testLimit(trainLimit?: number): number | undefined {
@@ -238,13 +277,24 @@ export class Engine {
   private async trainRun(p: EngineParsedParams<'train/run'>): Promise<EngineResult<'train/run'>> {
     const imageShape = p.model.inputShape.length === 3 ? p.model.inputShape : undefined
     const train = await this.dataset(p.data, 'train', p.config.limit, imageShape)
+    // Checked before any training: a run that "completes" without test metrics tells nothing.
     const test = await this.dataset(p.data, 'test', testLimit(p.config.limit), imageShape).catch((err: unknown) => {
+      throw new DataError(`The test split of ${train.name} cannot be loaded, so the run could not be tested: ${err instanceof Error ? err.message : String(err)}`)
+    })
+    checkTrainingData(p.model, p.data, train, test)
+    const untested = untestedClasses(train, test)
+    if (untested.length) {
       this.options.emit({
         event: 'engine/log',
-        payload: { level: 'warning', message: `No test split for ${train.name}: ${err instanceof Error ? err.message : String(err)}` }
+        payload: {
+          level: 'warning',
+          message: `${test.name} has no image of ${untested.join(', ')} (too few images to hold one out): the test accuracy does not cover ${untested.length === 1 ? 'that class' : 'those classes'}.`
+        }
       })
-      return undefined
-    })
+    }
+    if (train.skipped?.length) {
+      this.options.emit({ event: 'engine/log', payload: { level: 'warning', message: describeSkipped(train.skipped) } })
+    }
     const { result, model } = await this.trainer.train(
       { runId: p.runId, spec: p.model, config: p.config, train, test },
       {

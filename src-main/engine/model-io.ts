@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs'
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ModelSpec } from '../shared/layers'
+import { headOf } from './head'
 import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic-write'
 
 export const MODEL_JSON = 'model.json'
@@ -60,7 +61,17 @@ function parseMeta(raw: unknown, dir: string): ModelMeta {
   if (!m || !Array.isArray(m.classNames) || !m.classNames.every((c) => typeof c === 'string')) {
     throw new Error(`${join(dir, MODEL_JSON)} is not a ConvLab model (no convlab metadata)`)
   }
-  return { spec: ModelSpec.parse(m.spec), classNames: m.classNames as string[] }
+  const spec = ModelSpec.parse(m.spec)
+  return { spec, classNames: nameEveryClass(m.classNames as string[], headOf(spec).classes) }
+}
+
+/**
+ * One name per model output. Runs trained before the class count was checked against the data
+ * (a 10-class model on a 2-class folder) have fewer names than outputs, and a prediction of an
+ * unnamed class was shown as "undefined".
+ */
+export function nameEveryClass(names: readonly string[], classes: number): string[] {
+  return Array.from({ length: Math.max(classes, names.length) }, (_, i) => names[i] ?? `class ${i} (no name: not in the training data)`)
 }
 
 export async function loadModel(dir: string): Promise<LoadedModel> {

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, basename } from 'node:path'
+
+/** The temporary siblings writeFileAtomic makes; one left behind is a write cut short by a kill. */
+export const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/
 
 /**
  * Writes a file so that readers see either the old content or the whole new content, never a
@@ -25,6 +28,23 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     throw err
   }
   await syncDir(dir)
+}
+
+/**
+ * Removes the temporary files of writes cut short in `dir` (a killed import or save). Only ones
+ * older than `minAgeMs`: a write lasts milliseconds, so a younger one may be another process's
+ * write in progress, whose rename would then fail. Returns how many went.
+ */
+export async function removeStaleTemporaries(dir: string, minAgeMs = 60_000, now = Date.now()): Promise<number> {
+  let removed = 0
+  for (const name of (await readdir(dir).catch((): string[] => [])).filter((n) => TEMP_FILE.test(n))) {
+    const path = join(dir, name)
+    const info = await stat(path).catch(() => undefined)
+    if (!info || now - info.mtimeMs < minAgeMs) continue
+    await rm(path, { force: true })
+    removed++
+  }
+  return removed
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {

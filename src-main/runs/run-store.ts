@@ -6,11 +6,22 @@
  *   model/        the trained model in tfjs's own format (model.json + weights.bin)
  * Every file is written atomically, so a crash leaves the previous complete version.
  */
-import { readFile, readdir, stat } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { readFile, readdir, rm, stat } from 'node:fs/promises'
+import { basename, join, resolve } from 'node:path'
 import { z } from 'zod'
-import { BatchRecord, EpochRecord, EvalMetrics, RunDetail, RunStatus, TrainConfig, TrainThreads, type RunSummary } from '../shared/contract'
+import {
+  BatchRecord,
+  EpochRecord,
+  EvalMetrics,
+  RunDetail,
+  RunStatus,
+  RunSummary,
+  TrainConfig,
+  TrainThreads,
+  type RunDamage
+} from '../shared/contract'
 import { DataSource } from '../shared/dataset'
+import { divergenceOf } from '../shared/divergence'
 import { ModelSpec } from '../shared/layers'
 import { writeJsonAtomic } from './atomic-write'
 
@@ -39,11 +50,27 @@ export type History = z.infer<typeof History>
 
 export class RunError extends Error {
   override name = 'RunError'
+  /** The fault in a few words naming the file, e.g. "metrics.json is not valid JSON". */
+  readonly problem: string
+
+  constructor(message: string, problem = message) {
+    super(message)
+    this.problem = problem
+  }
 }
 
+/**
+ * A run starts empty: a folder reused for a new run (`train --force`) loses the old run's test
+ * metrics and model first, so a new run that fails never shows the old one's accuracy or weights.
+ * The new run.json goes last, so a crash in between leaves the old run.json over an emptied folder,
+ * which reads as a run without a model rather than as the old run whole.
+ */
 export async function createRun(dir: string, meta: RunMeta): Promise<void> {
-  await writeJsonAtomic(join(dir, RUN_FILE), RunMeta.parse(meta))
+  const parsed = RunMeta.parse(meta)
+  await rm(join(dir, METRICS_FILE), { force: true })
+  await rm(join(dir, MODEL_DIR), { recursive: true, force: true })
   await writeJsonAtomic(join(dir, HISTORY_FILE), { epochs: [], batches: [] } satisfies History)
+  await writeJsonAtomic(join(dir, RUN_FILE), parsed)
 }
 
 export async function updateRunMeta(dir: string, patch: Partial<Omit<RunMeta, 'id'>>): Promise<RunMeta> {
@@ -64,16 +91,35 @@ export async function readRunMeta(dir: string): Promise<RunMeta> {
   return readJson(join(dir, RUN_FILE), RunMeta, `${dir} is not a ConvLab run`)
 }
 
+/** A run whose model has been saved: completed, or cancelled after at least part of an epoch. */
+const hasModel = (status: RunStatus): boolean => status === 'completed' || status === 'cancelled'
+
+/**
+ * A run with everything that can still be read. Only an unreadable run.json throws: a broken
+ * history or metrics file is reported in `damage`, and the rest (the model above all) stays usable.
+ */
 export async function readRun(dir: string): Promise<RunDetail> {
   const meta = await readRunMeta(dir)
-  const history = await readJson(join(dir, HISTORY_FILE), History, `the history of run ${meta.id}`).catch(
-    (): History => ({ epochs: [], batches: [] })
-  )
+  const problems: string[] = []
+  const history = await readJson(join(dir, HISTORY_FILE), History, `the history of run ${meta.id}`).catch((err: unknown): History => {
+    problems.push(problemOf(err))
+    return { epochs: [], batches: [] }
+  })
   const test = (await exists(join(dir, METRICS_FILE)))
-    ? await readJson(join(dir, METRICS_FILE), EvalMetrics, `the test metrics of run ${meta.id}`)
+    ? await readJson(join(dir, METRICS_FILE), EvalMetrics, `the test metrics of run ${meta.id}`).catch((err: unknown) => {
+        problems.push(problemOf(err))
+        return undefined
+      })
     : undefined
+  const modelFiles = hasModel(meta.status) ? await missingModelFiles(dir) : []
+  if (modelFiles.length) problems.push(`the trained model lacks ${modelFiles.join(' and ')}`)
+  const modelUsable = modelFiles.length === 0 && hasModel(meta.status)
+  const damage: RunDamage | undefined = problems.length ? { problems, usable: usableParts(modelUsable, problems, test), modelUsable } : undefined
   return RunDetail.parse({
-    ...summaryOf(meta, history, test),
+    // The folder is the run's address (runDir): a copied or renamed folder keeps the id of its
+    // original in run.json, and would be listed, opened and deleted as that other run.
+    ...summaryOf({ ...meta, id: basename(resolve(dir)) }, history, test),
+    ...(damage ? { damage } : {}),
     model: meta.model,
     config: meta.config,
     classNames: meta.classNames,
@@ -84,7 +130,24 @@ export async function readRun(dir: string): Promise<RunDetail> {
   })
 }
 
+function usableParts(modelOk: boolean, problems: string[], test: EvalMetrics | undefined): string {
+  const historyLost = problems.some((p) => p.startsWith(HISTORY_FILE))
+  const parts = [
+    ...(modelOk ? [`the trained model${test ? '' : ' (evaluate the run again for its test metrics)'}`] : []),
+    ...(test ? ['the test metrics'] : []),
+    ...(historyLost ? [] : ['the training curves'])
+  ]
+  return parts.length ? `Still usable: ${parts.join(', ')}.` : 'Nothing in it can be used; delete it.'
+}
+
+async function missingModelFiles(dir: string): Promise<string[]> {
+  const missing: string[] = []
+  for (const file of ['model.json', 'weights.bin']) if (!(await exists(join(dir, MODEL_DIR, file)))) missing.push(`${MODEL_DIR}/${file}`)
+  return missing
+}
+
 export function summaryOf(meta: RunMeta, history: History, test?: EvalMetrics): RunSummary {
+  const diverged = divergenceOf(history.epochs, history.batches)
   return {
     id: meta.id,
     name: meta.name,
@@ -96,17 +159,70 @@ export function summaryOf(meta: RunMeta, history: History, test?: EvalMetrics): 
     backend: meta.backend,
     threads: meta.threads,
     augmented: (meta.config.augment?.maxShift ?? 0) > 0,
-    testAccuracy: test?.accuracy
+    testAccuracy: test?.accuracy,
+    ...(diverged ? { diverged } : {})
   }
 }
 
+/** Whether the API can address a folder of this name as a run (the contract's run id). */
+const isRunId = (name: string): boolean => RunSummary.shape.id.safeParse(name).success
+
+/**
+ * What a folder whose run.json cannot be read still shows: its name, the model's name from the
+ * saved model when there is one, and the files that survive. Undefined for a folder name the API
+ * cannot address as a run id.
+ */
+async function damagedSummary(dir: string, err: unknown): Promise<RunSummary | undefined> {
+  const id = basename(dir)
+  if (!isRunId(id)) return undefined
+  const info = await stat(join(dir, RUN_FILE)).catch(() => undefined)
+  const modelName = await savedModelName(dir)
+  const test = await readJson(join(dir, METRICS_FILE), EvalMetrics, 'test metrics').catch(() => undefined)
+  const usable = [
+    ...(modelName !== undefined ? [`the model files in ${MODEL_DIR}/ (they load in any tfjs)`] : []),
+    ...(test ? [`the test metrics (${(test.accuracy * 100).toFixed(2)}% on ${test.count} images)`] : [])
+  ]
+  return {
+    id,
+    name: id,
+    modelName: modelName ?? 'unknown',
+    createdAt: (info?.mtime ?? new Date(0)).toISOString(),
+    status: 'damaged',
+    epochsDone: 0,
+    ...(test ? { testAccuracy: test.accuracy } : {}),
+    damage: {
+      problems: [problemOf(err)],
+      // Without run.json the run cannot be opened, so nothing runs its model, however whole.
+      modelUsable: false,
+      usable: usable.length
+        ? `The run cannot be opened without run.json. Still on disk: ${usable.join(', ')}.`
+        : 'The run cannot be opened without run.json, and nothing else in it is usable; delete it.'
+    }
+  }
+}
+
+async function savedModelName(dir: string): Promise<string | undefined> {
+  try {
+    const json = JSON.parse(await readFile(join(dir, MODEL_DIR, 'model.json'), 'utf8')) as { userDefinedMetadata?: { convlab?: { spec?: { name?: unknown } } } }
+    const name = json.userDefinedMetadata?.convlab?.spec?.name
+    return typeof name === 'string' ? name : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function problemOf(err: unknown): string {
+  return err instanceof RunError ? err.problem : err instanceof Error ? err.message : String(err)
+}
+
 export interface ListedRuns {
+  /** Readable runs and damaged ones (with `damage`), newest first. */
   runs: RunSummary[]
-  /** Folders under the root that look like runs but could not be read, with the reason. */
+  /** Folders holding a run.json that cannot even be listed as damaged (a name no run id can have), with the reason. */
   unreadable: { dir: string; reason: string }[]
 }
 
-/** Every run directly under `root`, newest first. Unreadable folders are reported, not fatal. */
+/** Every run directly under `root`, newest first. A damaged run is listed as damaged, never dropped. */
 export async function listRuns(root: string): Promise<ListedRuns> {
   const entries = await readdir(root, { withFileTypes: true }).catch(() => [])
   const runs: RunSummary[] = []
@@ -115,9 +231,12 @@ export async function listRuns(root: string): Promise<ListedRuns> {
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue
     const dir = join(root, entry.name)
     if (!(await exists(join(dir, RUN_FILE)))) continue
+    if (!isRunId(entry.name)) {
+      unreadable.push({ dir, reason: `${entry.name} cannot be a run id: use letters, digits, ".", "_" or "-".` })
+      continue
+    }
     try {
-      const detail = await readRun(dir)
-      runs.push(summaryOnly(detail))
+      runs.push(await readRunSummary(dir))
     } catch (err) {
       unreadable.push({ dir, reason: err instanceof Error ? err.message : String(err) })
     }
@@ -126,9 +245,34 @@ export async function listRuns(root: string): Promise<ListedRuns> {
   return { runs, unreadable }
 }
 
+/** One run's summary; a run.json that cannot be read gives a summary marked damaged. */
+export async function readRunSummary(dir: string): Promise<RunSummary> {
+  try {
+    return summaryOnly(await readRun(dir))
+  } catch (err) {
+    const damaged = await damagedSummary(dir, err)
+    if (!damaged) throw err
+    return damaged
+  }
+}
+
 export function summaryOnly(detail: RunDetail): RunSummary {
-  const { id, name, modelName, data, createdAt, status, epochsDone, backend, threads, augmented, testAccuracy } = detail
-  return { id, name, modelName, data, createdAt, status, epochsDone, backend, threads, augmented, testAccuracy }
+  const { id, name, modelName, data, createdAt, status, epochsDone, backend, threads, augmented, testAccuracy, diverged, damage } = detail
+  return {
+    id,
+    name,
+    modelName,
+    data,
+    createdAt,
+    status,
+    epochsDone,
+    backend,
+    threads,
+    augmented,
+    testAccuracy,
+    ...(diverged ? { diverged } : {}),
+    ...(damage ? { damage } : {})
+  }
 }
 
 /** A run id safe as a folder name: time first so names sort by age, then the model's name. */
@@ -149,23 +293,26 @@ export function runDir(root: string, id: string): string {
 }
 
 async function readJson<T>(path: string, schema: z.ZodType<T>, what: string): Promise<T> {
+  const file = basename(path)
   let text: string
   try {
     text = await readFile(path, 'utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    throw new RunError(code === 'ENOENT' ? `${what}: ${path} does not exist.` : `${what}: cannot read ${path} (${code}).`)
+    if (code === 'ENOENT') throw new RunError(`${what}: ${path} does not exist.`, `${file} is missing`)
+    throw new RunError(`${what}: cannot read ${path} (${code}).`, `${file} cannot be read (${code})`)
   }
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch {
-    throw new RunError(`${what}: ${path} is not valid JSON.`)
+    throw new RunError(`${what}: ${path} is not valid JSON.`, `${file} is not valid JSON (cut short or corrupted)`)
   }
   const parsed = schema.safeParse(value)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new RunError(`${what}: ${path} is malformed (${issue.path.join('.') || 'root'}: ${issue.message}).`)
+    const where = `${issue.path.join('.') || 'root'}: ${issue.message}`
+    throw new RunError(`${what}: ${path} is malformed (${where}).`, `${file} is malformed (${where})`)
   }
   return parsed.data
 }

@@ -5,7 +5,7 @@
  */
 import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
-import { RunError, readRunMeta, runDir } from './run-store'
+import { RUN_FILE, RunError, runDir } from './run-store'
 
 export const TRASH_DIR = '.trash'
 /** How long a deleted run can still be restored; older ones go when the service starts. */
@@ -22,7 +22,8 @@ async function exists(path: string): Promise<boolean> {
 
 export async function trashRun(runsDir: string, id: string): Promise<void> {
   const from = runDir(runsDir, id)
-  await readRunMeta(from)
+  // Only run.json's presence: a run whose run.json is damaged can still be deleted.
+  if (!(await exists(join(from, RUN_FILE)))) throw new RunError(`${from} is not a ConvLab run: it has no ${RUN_FILE}.`)
   const to = runDir(trashOf(runsDir), id)
   await mkdir(trashOf(runsDir), { recursive: true })
   // A run deleted, restored and deleted again leaves an older copy behind; the newest wins.

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises'
 import { locateFashionMnist } from '../data/fashion-mnist'
 import { loadDataset } from '../data/load'
 import { DataError } from '../data/errors'
-import { LabError, type PixelImage } from '../shared/contract'
+import { LabError, SKIPPED_REASONS, type PixelImage } from '../shared/contract'
 import type { Dataset, DataSource, Split } from '../shared/dataset'
 import type { LabHandlers } from './dispatch'
 
@@ -85,7 +85,10 @@ export function createDataHandlers(appDataDir: string): DataHandlers {
         classNames: dataset.classNames,
         classCounts,
         labels: Array.from(dataset.labels.subarray(offset, end)),
-        images
+        images,
+        ...(dataset.skipped?.length
+          ? { skipped: { count: dataset.skipped.length, reasons: dataset.skipped.slice(0, SKIPPED_REASONS).map((s) => s.reason) } }
+          : {})
       }
     }
   }

@@ -6,6 +6,7 @@ import {
   isLabMethod,
   parseInput,
   type LabEvent,
+  type LabErrorInfo,
   type LabEventPayload,
   type LabMethod,
   type LabOutput,
@@ -60,8 +61,32 @@ export function toErrorInfo(err: unknown): Extract<LabResponse<never>, { ok: fal
     return { code: err.code, message: clipText(err.message, MAX_ERROR_MESSAGE), ...(issues ? { issues } : {}) }
   }
   if (err instanceof Error) {
+    const fs = fileSystemError(err)
+    if (fs) return fs
     const code = err.name === 'DataError' ? 'data' : err.name === 'EngineError' ? 'engine' : 'internal'
     return { code, message: clipText(err.message, MAX_ERROR_MESSAGE) }
   }
   return { code: 'internal', message: clipText(String(err), MAX_ERROR_MESSAGE) }
+}
+
+const FS_CODES: Record<string, { code: LabErrorInfo['code']; says: string }> = {
+  ENOENT: { code: 'not-found', says: 'does not exist' },
+  ENOTDIR: { code: 'not-found', says: 'is not a folder (a part of the path is a file)' },
+  EISDIR: { code: 'invalid-payload', says: 'is a folder, not a file' },
+  EACCES: { code: 'permission', says: 'cannot be accessed: permission denied' },
+  EPERM: { code: 'permission', says: 'cannot be changed: operation not permitted' },
+  EROFS: { code: 'permission', says: 'is on a read-only file system' },
+  ENOSPC: { code: 'io', says: 'cannot be written: the disk is full' },
+  EIO: { code: 'io', says: 'cannot be read or written: the disk reported an I/O error' }
+}
+
+/**
+ * Node's own file errors ("EACCES: permission denied, open '/x/run.json'") are the user's
+ * environment, not a bug: a code saying which kind, and a message naming the path.
+ */
+function fileSystemError(err: Error): LabErrorInfo | undefined {
+  const { code, path } = err as NodeJS.ErrnoException
+  const known = code ? FS_CODES[code] : undefined
+  if (!known) return undefined
+  return { code: known.code, message: path ? `${path} ${known.says} (${code}).` : `${err.message}` }
 }

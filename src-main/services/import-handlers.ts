@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { gunzip } from 'node:zlib'
 import { DataError } from '../data/errors'
-import { IDX_MAX_BYTES, parseIdx } from '../data/idx'
+import { IDX_MAX_BYTES, parseIdx, readIdxFile } from '../data/idx'
 import { writeFileAtomic } from '../runs/atomic-write'
 import { MAX_IDX_FILE_BYTES, type IdxImportResult, type IdxRole } from '../shared/contract'
 import type { LabHandlers } from './dispatch'
@@ -43,8 +43,27 @@ async function unpack(bytes: Buffer, name: string): Promise<{ raw: Uint8Array; g
   try {
     return { raw: await gunzipAsync(bytes, { maxOutputLength: IDX_MAX_BYTES }), gzipped: true }
   } catch (err) {
+    // zlib stops at maxOutputLength with Node's "Cannot create a Buffer larger than ..." message.
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DataError(
+        `${name} is too large: it decompresses to more than ${IDX_MAX_BYTES / 1024 / 1024} MiB, far beyond Fashion-MNIST's 47 MB (a gzip bomb, or not a dataset file).`,
+        { kind: 'too-large' }
+      )
+    }
     throw new DataError(`${name} is not a valid gzip file: ${messageOf(err)}.`)
   }
+}
+
+const partnerOf = (role: IdxRole): IdxRole => (role.endsWith('images') ? role.replace('images', 'labels') : role.replace('labels', 'images')) as IdxRole
+
+/** How many images or labels the file already imported for `role` holds, if there is one that reads. */
+async function importedCount(target: string, role: IdxRole): Promise<number | undefined> {
+  const standard = join(target, STANDARD_NAMES[role])
+  for (const path of [standard, `${standard}.gz`]) {
+    const array = await readIdxFile(path).catch(() => undefined)
+    if (array) return array.dims[0]
+  }
+  return undefined
 }
 
 /** The header decides images from labels; the count, or failing that the name, decides the split. */
@@ -88,6 +107,20 @@ export function createImportHandlers(dataDir: string): ImportHandlers {
       for (const { name, base64 } of files) {
         checked.push(await check(name, Buffer.from(base64, 'base64')).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))))
       }
+      // A split's images and labels pair one to one: a pair that disagrees (100 images, 99 labels)
+      // would complete a folder that locateFashionMnist then prefers to a working copy elsewhere.
+      const firstOf = (role: IdxRole): number => checked.findIndex((o) => !(o instanceof Error) && o.role === role)
+      const mismatch: (string | undefined)[] = []
+      for (const [i, c] of checked.entries()) {
+        if (c instanceof Error || firstOf(c.role) !== i) continue
+        const partnerRole = partnerOf(c.role)
+        const j = firstOf(partnerRole)
+        const partner = j >= 0 ? (checked[j] as Checked).count : await importedCount(target, partnerRole)
+        if (partner === undefined || partner === c.count) continue
+        const [split, kind] = c.role.split('-')
+        const other = j >= 0 ? files[j].name : `${STANDARD_NAMES[partnerRole]}, imported before,`
+        mismatch[i] = `${files[i].name} holds ${c.count.toLocaleString('en-US')} ${kind} but ${other} holds ${partner.toLocaleString('en-US')} ${kind === 'images' ? 'labels' : 'images'}; the ${split} images and labels must match one to one, so ${files[i].name} was not imported.`
+      }
       const results: IdxImportResult[] = []
       for (const [i, { name, base64 }] of files.entries()) {
         const c = checked[i]
@@ -98,6 +131,11 @@ export function createImportHandlers(dataDir: string): ImportHandlers {
         const twin = checked.findIndex((o, j) => j < i && !(o instanceof Error) && o.role === c.role)
         if (twin >= 0) {
           results.push({ name, ok: false, error: `${name} and ${files[twin].name} are both the ${c.role.replace('-', ' ')}; only the first was kept.` })
+          continue
+        }
+        const wrongCount = mismatch[i]
+        if (wrongCount) {
+          results.push({ name, ok: false, error: wrongCount })
           continue
         }
         const standard = join(target, STANDARD_NAMES[c.role])

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
+import { stat } from 'node:fs/promises'
 import { isAbsolute, join, resolve, sep } from 'node:path'
 import { EngineClient } from '../engine/client'
 import type { EngineHostFactory } from '../engine/host'
@@ -16,9 +17,12 @@ import {
   newRunId,
   readRun,
   runDir,
-  summaryOnly,
+  readRunSummary,
   updateRunMeta
 } from '../runs/run-store'
+import { removeStaleTemporaries } from '../runs/atomic-write'
+import { recoverRun, recoverRuns } from '../runs/recover'
+import { runLockState } from '../runs/run-lock'
 import { emptyTrash, restoreRun, trashRun } from '../runs/run-trash'
 import { LabError, type ImageFile, type LabEvent, type LabEventPayload, type RunDetail } from '../shared/contract'
 import type { DataSource } from '../shared/dataset'
@@ -72,6 +76,7 @@ export function defaultDataDir(): string {
 
 export async function createLabService(options: LabServiceOptions): Promise<LabService> {
   const dataDir = options.dataDir
+  await assertDataDir(dataDir)
   const runsDir = options.runsDir ?? join(dataDir, 'runs')
   const engine = new EngineClient({
     host: options.engineHost ?? nodeEngineHostFactory(),
@@ -94,8 +99,15 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   options.openedFiles?.onProblem((message) => emit('engine/notice', { level: 'warning', message }))
 
   let active: { runId: string; training: TrainingHandle } | null = null
-  await markInterruptedRuns(runsDir)
-  await emptyTrash(runsDir)
+  // A read-only runs folder must not stop the app: its runs are shown, and changing them is refused.
+  const recovery = await recoverRuns(runsDir)
+  const runsReadOnly = recovery.readOnly
+  if (!runsReadOnly) await emptyTrash(runsDir)
+  // Imports and saved stacks are written atomically too; a kill mid-write leaves a temporary file.
+  for (const dir of [join(dataDir, 'fashion-mnist'), join(dataDir, 'stacks')]) await removeStaleTemporaries(dir).catch(() => 0)
+  const assertWritable = (): void => {
+    if (runsReadOnly) throw new LabError('permission', runsReadOnly)
+  }
 
   /**
    * Folders a call may name: the data folder and those the user chose in this session. Another
@@ -126,7 +138,13 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
 
   const handlers: LabHandlers = {
     async 'app/info'() {
-      return { version: packageJson.version, dataDir, runsDir, platform: `${process.platform}-${process.arch}` }
+      return {
+        version: packageJson.version,
+        dataDir,
+        runsDir,
+        platform: `${process.platform}-${process.arch}`,
+        ...(runsReadOnly ? { runsReadOnly } : {})
+      }
     },
     async 'app/opened-files'() {
       return options.openedFiles ? options.openedFiles.take() : []
@@ -165,6 +183,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       return found.found ? { found: true as const, dir: found.dir } : { found: false as const, searched: found.searched, help: found.help }
     },
     async 'train/start'({ model, data, config, name }) {
+      assertWritable()
       checkSource(data)
       if (active) throw new LabError('busy', `Run ${active.runId} is still training: cancel it or wait for it to finish.`)
       const id = newRunId(model.name)
@@ -198,29 +217,49 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       return { restarted: true as const }
     },
     async 'runs/list'() {
-      return (await listRuns(runsDir)).runs
+      const { runs } = await listRuns(runsDir)
+      return Promise.all(
+        runs.map(async (r) => {
+          if (r.status !== 'running' || r.id === active?.runId) return r
+          // A process that died after this app started left it running: marked now, as at start.
+          if (!runsReadOnly && !(await runLockState(dirOf(r.id))).live) {
+            await recoverRun(dirOf(r.id))
+            return readRunSummary(dirOf(r.id))
+          }
+          return { ...r, trainedElsewhere: true }
+        })
+      )
     },
     async 'runs/get'({ runId }) {
       return readRunOrNotFound(dirOf(runId), runId)
     },
     async 'runs/rename'({ runId, name }) {
+      assertWritable()
       await readRunOrNotFound(dirOf(runId), runId)
       await updateRunMeta(dirOf(runId), { name })
-      return summaryOnly(await readRun(dirOf(runId)))
+      return readRunSummary(dirOf(runId))
     },
     async 'runs/delete'({ runId }) {
+      assertWritable()
       if (active?.runId === runId) throw new LabError('busy', `Run ${runId} is training: cancel it before deleting it.`)
-      await readRunOrNotFound(dirOf(runId), runId)
+      if ((await runLockState(dirOf(runId))).live) {
+        throw new LabError('busy', `Run ${runId} is being trained by another process (such as the command line): stop it there first.`)
+      }
+      // A damaged run can be deleted too: that is what its damage report suggests.
+      await readRunSummary(dirOf(runId)).catch((err: unknown) => {
+        throw new LabError('not-found', `Run ${runId} cannot be opened: ${(err as Error).message}`)
+      })
       await trashRun(runsDir, runId)
       return { deleted: true }
     },
     async 'runs/restore'({ runId }) {
+      assertWritable()
       try {
         await restoreRun(runsDir, runId)
       } catch (err) {
         throw new LabError('not-found', (err as Error).message)
       }
-      return summaryOnly(await readRunOrNotFound(dirOf(runId), runId))
+      return readRunSummary(dirOf(runId))
     },
     async 'runs/evaluate'({ runId, limit }) {
       const run = await finishedRun(runId)
@@ -279,13 +318,17 @@ async function readRunOrNotFound(dir: string, runId: string): Promise<RunDetail>
   }
 }
 
-/** A run still marked running at start-up was cut short by a crash or a kill. */
-async function markInterruptedRuns(runsDir: string): Promise<void> {
-  const { runs } = await listRuns(runsDir)
-  for (const run of runs.filter((r) => r.status === 'running')) {
-    await updateRunMeta(runDir(runsDir, run.id), {
-      status: 'failed',
-      error: 'Interrupted: the app stopped while this run was training.'
-    })
+/**
+ * A data folder someone chose (`npm run web -- --data-dir D`; Electron's user-data folder always
+ * exists) must exist: created silently, a path on a drive that is not mounted would become an
+ * empty folder on the wrong disk. Only the default ~/.convlab is created on first use.
+ */
+async function assertDataDir(dataDir: string): Promise<void> {
+  if (resolve(dataDir) === resolve(defaultDataDir())) return
+  const info = await stat(dataDir).catch((err: NodeJS.ErrnoException) => err)
+  if (info instanceof Error) {
+    const why = info.code === 'ENOENT' ? 'does not exist' : info.code === 'ENOTDIR' ? 'is inside a file, not a folder' : `cannot be read (${info.code})`
+    throw new LabError(info.code === 'EACCES' ? 'permission' : 'not-found', `The data folder ${dataDir} ${why}; create it first or choose another.`)
   }
+  if (!info.isDirectory()) throw new LabError('not-found', `The data folder ${dataDir} is a file, not a folder.`)
 }

@@ -21,6 +21,7 @@ import {
   writeTestMetrics,
   type History
 } from '../runs/run-store'
+import { holdRunLock } from '../runs/run-lock'
 
 export interface TrainingRequest {
   engine: EngineClient
@@ -91,18 +92,31 @@ export async function startTraining(req: TrainingRequest): Promise<TrainingHandl
       message: `Training ${req.model.name} needs at least ${formatBytes(needed)} of memory and ${formatBytes(memory.free)} are free now: the machine may slow down while it trains.`
     })
   }
-  await createRun(req.dir, {
-    id: req.id,
-    name: req.name,
-    createdAt: new Date().toISOString(),
-    status: 'running',
-    model: req.model,
-    data: req.data,
-    config: req.config,
-    classNames: []
-  })
+  // Locked before run.json says "running", so no other process ever sees it running unlocked
+  // and marks it interrupted (runs/recover.ts).
+  const release = await holdRunLock(req.dir)
+  const unlock = (): Promise<void> => release().catch(() => undefined)
+  try {
+    await createRun(req.dir, {
+      id: req.id,
+      name: req.name,
+      createdAt: new Date().toISOString(),
+      status: 'running',
+      model: req.model,
+      data: req.data,
+      config: req.config,
+      classNames: []
+    })
+  } catch (err) {
+    await unlock()
+    throw err
+  }
   const cancel: CancelState = { requested: false, killed: null, settled: false }
-  const finished = train(req, cancel).finally(() => (cancel.settled = true))
+  // The lock goes once the outcome is on disk; one that cannot be removed goes stale by itself.
+  const finished = train(req, cancel).finally(() => {
+    cancel.settled = true
+    return unlock()
+  })
   const graceMs = req.cancelGraceMs ?? CANCEL_GRACE_MS
   return {
     finished,

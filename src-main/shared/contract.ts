@@ -81,19 +81,45 @@ export type RunStatus = z.infer<typeof RunStatus>
 export const TrainThreads = z.object({ count: z.number().int().min(1), split: z.enum(['batch', 'units']).optional() })
 export type TrainThreads = z.infer<typeof TrainThreads>
 
+/**
+ * The loss exploded: it rose to `peakLoss` (the mean of epoch `epoch`, or of a batch when no
+ * epoch finished) from `firstLoss`, the untrained model's first batch (shared/divergence.ts).
+ * The weights are kept, but they are no trained model.
+ */
+export const Divergence = z.object({ firstLoss: z.number(), peakLoss: z.number(), epoch: z.number().int() })
+export type Divergence = z.infer<typeof Divergence>
+
+/** A run folder with a file that cannot be read: what is wrong and what can still be used. */
+export const RunDamage = z.object({
+  problems: z.array(z.string()).min(1),
+  usable: z.string(),
+  /** Whether the trained model can still predict, evaluate and shift: runs pickers offer only those. */
+  modelUsable: z.boolean()
+})
+export type RunDamage = z.infer<typeof RunDamage>
+
 export const RunSummary = z.object({
   id: runId,
   name: z.string(),
   modelName: z.string(),
-  data: DataSource,
+  /** Absent only for a damaged run whose run.json cannot be read. */
+  data: DataSource.optional(),
   createdAt: z.string(),
-  status: RunStatus,
+  /** 'damaged': run.json cannot be read, so the run's own status is unknown (see `damage`). */
+  status: z.union([RunStatus, z.literal('damaged')]),
   epochsDone: z.number().int(),
   backend: z.string().optional(),
   threads: TrainThreads.optional(),
   /** Trained on randomly shifted copies of its images (config.augment). */
   augmented: z.boolean().optional(),
-  testAccuracy: z.number().optional()
+  testAccuracy: z.number().optional(),
+  diverged: Divergence.optional(),
+  damage: RunDamage.optional(),
+  /**
+   * Marked running, but not by this app: another process (the CLI) trains it, or, in a read-only
+   * runs folder, it was interrupted and cannot be marked so. This app can neither follow nor cancel it.
+   */
+  trainedElsewhere: z.boolean().optional()
 })
 export type RunSummary = z.infer<typeof RunSummary>
 
@@ -106,6 +132,8 @@ export const BatchRecord = z.object({
 export type BatchRecord = z.infer<typeof BatchRecord>
 
 export const RunDetail = RunSummary.extend({
+  data: DataSource,
+  status: RunStatus,
   model: ModelSpec,
   config: TrainConfig,
   classNames: z.array(z.string()),
@@ -116,7 +144,10 @@ export const RunDetail = RunSummary.extend({
 })
 export type RunDetail = z.infer<typeof RunDetail>
 
-/** A grey image as the model sees it: values 0..1, row-major, height x width. */
+/**
+ * A grey image as the model sees it: row-major, height x width. Dataset images as they are sent
+ * out may hold other values (the tutorial's toy set is -1..1).
+ */
 export const PixelImage = z
   .object({
     width: z.number().int().min(1).max(4096),
@@ -128,9 +159,25 @@ export const PixelImage = z
   })
 export type PixelImage = z.infer<typeof PixelImage>
 
+/**
+ * An image a caller sends in: every decoder and dataset gives grey values 0..1, and a model fed
+ * far outside that range answers nonsense (1e308 gave uniform probabilities, 1e38 overflowed to
+ * non-finite outputs). One issue for the first bad value, not one per pixel.
+ */
+export const InputPixelImage = PixelImage.superRefine((image, ctx) => {
+  const i = image.pixels.findIndex((v) => !(v >= 0 && v <= 1))
+  if (i >= 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['pixels', i],
+      message: `pixel ${i} is ${image.pixels[i]}; pixels are grey values from 0 to 1 (divide 0-255 values by 255)`
+    })
+  }
+})
+
 export const ImageRef = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('dataset'), split: Split.default('train'), index: z.number().int().min(0) }),
-  z.object({ kind: z.literal('pixels'), image: PixelImage })
+  z.object({ kind: z.literal('pixels'), image: InputPixelImage })
 ])
 export type ImageRef = z.infer<typeof ImageRef>
 
@@ -265,6 +312,9 @@ export type RobustnessReport = z.infer<typeof RobustnessReport>
 
 const jobId = z.string().min(1).max(200)
 
+/** How many skipped files data/samples names; the count says how many more there are. */
+export const SKIPPED_REASONS = 20
+
 const noInput = z.object({}).strict().default({})
 
 function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) {
@@ -274,8 +324,15 @@ function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, d
 export const LAB_METHODS = {
   'app/info': method(
     noInput,
-    z.object({ version: z.string(), dataDir: z.string(), runsDir: z.string(), platform: z.string() }),
-    'Version and where the app keeps its data and runs.'
+    z.object({
+      version: z.string(),
+      dataDir: z.string(),
+      runsDir: z.string(),
+      platform: z.string(),
+      /** Why runs cannot be written (the runs folder is read-only): they are shown, not changed. */
+      runsReadOnly: z.string().optional()
+    }),
+    'Version and where the app keeps its data and runs, and why runs are read-only when they are.'
   ),
   'app/opened-files': method(
     noInput,
@@ -326,9 +383,11 @@ export const LAB_METHODS = {
       /** Images per class over the whole split, for the class balance. */
       classCounts: z.array(z.number().int()),
       labels: z.array(z.number().int()),
-      images: z.array(PixelImage)
+      images: z.array(PixelImage),
+      /** Files of an image folder that are not readable images: how many, and the first reasons. */
+      skipped: z.object({ count: z.number().int().min(1), reasons: z.array(z.string()).max(SKIPPED_REASONS) }).optional()
     }),
-    'A page of samples of one split with their labels, and the class balance of the whole split.'
+    'A page of samples of one split with their labels, the class balance of the whole split, and the files of an image folder skipped.'
   ),
   'train/start': method(
     z.object({ model: ModelSpec, data: DataSource, config: TrainConfig, name: z.string().max(200).optional() }),
@@ -360,7 +419,7 @@ export const LAB_METHODS = {
     'Accuracy, loss and confusion matrix of a run on its test split.'
   ),
   'predict/images': method(
-    z.object({ runId, images: z.array(PixelImage).min(1).max(256) }),
+    z.object({ runId, images: z.array(InputPixelImage).min(1).max(256) }),
     PredictResult,
     'Class probabilities for grey images already at the model input size.'
   ),
@@ -464,8 +523,20 @@ export type LabEventPayload<E extends LabEvent> = z.infer<(typeof LAB_EVENTS)[E]
 export const LAB_EVENT_NAMES = Object.keys(LAB_EVENTS) as LabEvent[]
 
 export interface LabErrorInfo {
-  /** unauthorized: web mode's token was missing or wrong; forbidden: a folder the user did not choose. */
-  code: 'invalid-payload' | 'unknown-method' | 'not-found' | 'busy' | 'data' | 'engine' | 'unauthorized' | 'forbidden' | 'internal'
+  /** unauthorized: web mode's token was missing or wrong; forbidden: a folder the user did not choose;
+   * permission: a file or folder cannot be read or written (EACCES, EPERM, EROFS); io: the disk failed (full, I/O error). */
+  code:
+    | 'invalid-payload'
+    | 'unknown-method'
+    | 'not-found'
+    | 'busy'
+    | 'data'
+    | 'engine'
+    | 'unauthorized'
+    | 'forbidden'
+    | 'permission'
+    | 'io'
+    | 'internal'
   message: string
   issues?: { path: string; message: string }[]
 }

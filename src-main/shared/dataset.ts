@@ -27,6 +27,8 @@ export interface Dataset {
   /** N class indices. */
   labels: Int32Array
   classNames: string[]
+  /** Files of an image folder that could not be read as images, with why: said, never dropped silently. */
+  skipped?: { file: string; reason: string }[]
 }
 
 export function datasetSize(d: Dataset): number {

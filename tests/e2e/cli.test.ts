@@ -28,6 +28,8 @@ const jsonLines = (s: string): unknown[] =>
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'convlab-cli-'))
+  // train creates a run's own folder, not missing folders above it outside the current one.
+  await mkdir(join(home, 'runs'))
 })
 
 afterAll(() => rm(home, { recursive: true, force: true }))
@@ -162,7 +164,8 @@ describe.skipIf(!existsSync(FASHION))('the tutorial experiment on real Fashion-M
       expect(row).toHaveLength(10)
       expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
     }
-    const text = await lab(['shift', '--run', run, '--index', '24150'])
+    // As the README writes it: negative numbers as option values.
+    const text = await lab(['shift', '--run', run, '--index', '24150', '--from', '-5', '--to', '5'])
     expect(text.stdout).toMatch(/^-5 pixels/m)
     expect(text.stdout).toMatch(/^5 pixels/m)
   })

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dispatch, type LabHandlers } from '../../src-main/services/dispatch'
 import { createDataHandlers } from '../../src-main/services/data-handlers'
 import type { LabOutput, LabResponse } from '../../src-main/shared/contract'
+import { join } from 'node:path'
 import { tempDir, writeFashionDir, type TempDir } from '../fixtures/data/builders'
+import { writeBadInputs } from '../fixtures/bad-inputs/generate'
 
 type Samples = LabOutput<'data/samples'>
 
@@ -65,6 +67,16 @@ describe('data/samples', () => {
   it('refuses more than 200 samples at once', async () => {
     const response = await call({ source: { kind: 'toy' }, count: 201 })
     expect(response).toMatchObject({ ok: false, error: { code: 'invalid-payload' } })
+  })
+
+  it('says how many files of an image folder are skipped and why', async () => {
+    const { onePerClassFolder, junkFolder } = await writeBadInputs(join(tmp.path, 'corpus'))
+    const page = await samples({ source: { kind: 'folder', dir: junkFolder }, split: 'train', count: 1 })
+    expect(page.skipped).toEqual({
+      count: 2,
+      reasons: [expect.stringMatching(/^notes\.txt is not a supported image/), 'empty.png is empty.']
+    })
+    expect((await samples({ source: { kind: 'folder', dir: onePerClassFolder }, count: 1 })).skipped).toBeUndefined()
   })
 
   it('names a missing image folder', async () => {

@@ -7,6 +7,7 @@ import { createDataHandlers } from '../../src-main/services/data-handlers'
 import { createImportHandlers } from '../../src-main/services/import-handlers'
 import type { IdxImportResult, LabOutput } from '../../src-main/shared/contract'
 import { fashionSplit, gzip, idxBytes, tempDir, type TempDir } from '../fixtures/data/builders'
+import { gzipBomb } from '../fixtures/bad-inputs/generate'
 
 // Through dispatch, so the contract's schemas check both the request and the answer.
 let tmp: TempDir
@@ -124,6 +125,35 @@ describe('data/import-idx', () => {
     expect(results[1]).toMatchObject({ ok: true, role: 'test-labels' })
     expect(results[2].error).toBe('test-labels.gz and t10k-labels-idx1-ubyte are both the test labels; only the first was kept.')
     expect(await written()).toEqual(['t10k-labels-idx1-ubyte'])
+  })
+
+  it('refuses 100 images with 99 labels, so a broken pair never shadows a working copy elsewhere', async () => {
+    const images = fashionSplit(100).images
+    const labels = fashionSplit(99).labels
+    const results = await importIdx([file('t10k-images-idx3-ubyte', images), file('t10k-labels-idx1-ubyte', labels)])
+    expect(results.map((r) => r.ok)).toEqual([false, false])
+    expect(results[0].error).toBe(
+      't10k-images-idx3-ubyte holds 100 images but t10k-labels-idx1-ubyte holds 99 labels; the test images and labels must match one to one, so t10k-images-idx3-ubyte was not imported.'
+    )
+    expect(results[1].error).toMatch(/^t10k-labels-idx1-ubyte holds 99 labels but t10k-images-idx3-ubyte holds 100 images/)
+    expect(await written()).toEqual([])
+  })
+
+  it('refuses a file that disagrees with its partner imported before', async () => {
+    const train = fashionSplit(3)
+    await importIdx([file('train-images-idx3-ubyte', train.images), file('train-labels-idx1-ubyte', train.labels)])
+    const [result] = await importIdx([file('train-labels.gz', gzip(fashionSplit(2).labels))])
+    expect(result).toMatchObject({
+      ok: false,
+      error: 'train-labels.gz holds 2 labels but train-images-idx3-ubyte, imported before, holds 3 images; the train images and labels must match one to one, so train-labels.gz was not imported.'
+    })
+    expect((await written()).sort()).toEqual(['train-images-idx3-ubyte', 'train-labels-idx1-ubyte'])
+  })
+
+  it('names a gzip bomb as too large instead of passing on a Buffer error', async () => {
+    const [result] = await importIdx([file('t10k-images-idx3-ubyte.gz', gzipBomb(300))])
+    expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/^t10k-images-idx3-ubyte\.gz is too large: it decompresses to more than 256 MiB.*gzip bomb/) })
+    expect(await written()).toEqual([])
   })
 
   it('accepts at most four files a call', async () => {

@@ -2,7 +2,8 @@ import { readdir, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { EngineHost } from '../../src-main/engine/host'
-import { createRun } from '../../src-main/runs/run-store'
+import { holdRunLock } from '../../src-main/runs/run-lock'
+import { createRun, updateRunMeta } from '../../src-main/runs/run-store'
 import { dispatch } from '../../src-main/services/dispatch'
 import { createLabService, type LabService } from '../../src-main/services/lab-service'
 import type { LabMethod, LabOutput } from '../../src-main/shared/contract'
@@ -44,6 +45,28 @@ beforeEach(async () => {
 afterEach(async () => {
   await service.dispose()
   await tmp.remove()
+})
+
+describe('runs/list', () => {
+  it('marks a run another live process is training as trained elsewhere', async () => {
+    await makeRun('run-c', 'Third')
+    await updateRunMeta(join(runsDir(), 'run-c'), { status: 'running' })
+    const release = await holdRunLock(join(runsDir(), 'run-c'))
+    try {
+      await service.dispose()
+      service = await createLabService({ dataDir: tmp.path, engineHost: silentEngine })
+      const listed = await call('runs/list', {})
+      expect(listed.find((r) => r.id === 'run-c')).toMatchObject({ status: 'running', trainedElsewhere: true })
+      expect(listed.find((r) => r.id === 'run-a')!.trainedElsewhere).toBeUndefined()
+      await expect(call('runs/delete', { runId: 'run-c' })).rejects.toThrow(/being trained by another process/)
+    } finally {
+      await release()
+    }
+    // Its process gone while this app runs: the list marks it interrupted, as a start would.
+    const after = (await call('runs/list', {})).find((r) => r.id === 'run-c')!
+    expect(after.status).toBe('failed')
+    expect(after.trainedElsewhere).toBeUndefined()
+  })
 })
 
 describe('runs/delete and runs/restore', () => {

@@ -1,16 +1,18 @@
 import { stat } from 'node:fs/promises'
-import { basename, resolve } from 'node:path'
+import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { RUN_FILE } from '../../runs/run-store'
 import { resolveModel } from '../../services/models'
 import { startTraining } from '../../services/training'
 import { TrainConfig } from '../../shared/contract'
+import { describeDivergence } from '../../shared/divergence'
 import { describeThreads } from '../../shared/threads'
-import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption, required } from '../args'
+import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption, required, runOutFolder } from '../args'
 import { CliError } from '../cli-error'
 import type { CommandContext } from '../context'
 import { withEngine } from '../engine'
 import { formatConfusion, percent } from '../format'
+import { tidyRunFolder } from '../run-arg'
 import { trainingReporter } from '../train-report'
 
 export async function trainCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -38,9 +40,10 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
   })
   const model = await resolveModel(required(values.model, 'model', 'a preset such as seed-mlp, or a model JSON file'))
   const data = await parseDataOption(required(values.data, 'data', 'fashion-mnist, toy or a folder'), values['data-dir'])
-  const out = resolve(required(values.out, 'out', 'the folder the run is written to, e.g. runs/mlp'))
-  if (!values.force && (await stat(resolve(out, RUN_FILE)).catch(() => undefined))) {
-    throw new CliError(`${out} already holds a run; choose another --out or pass --force to replace it.`)
+  const out = await runOutFolder(required(values.out, 'out', 'the folder the run is written to, e.g. runs/mlp'))
+  if (await stat(join(out, RUN_FILE)).catch(() => undefined)) {
+    if ((await tidyRunFolder(out, ctx.status)).live) throw new CliError(`${out} is being trained by another process right now; choose another --out.`)
+    if (!values.force) throw new CliError(`${out} already holds a run; choose another --out or pass --force to replace it.`)
   }
   const backend = choiceOption(values.backend, 'backend', BACKEND_NAMES)
   const maxShift = intOption(values['augment-shift'], 'augment-shift', 0, 8)
@@ -81,12 +84,22 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
   if (ctx.interactive) process.stderr.write('\n')
   if (ctx.json) {
     ctx.print(
-      JSON.stringify({ run: out, status: run.status, backend: run.backend, threads: run.threads, error: run.error, epochs: run.epochs.length, test: run.test })
+      JSON.stringify({
+        run: out,
+        status: run.status,
+        backend: run.backend,
+        threads: run.threads,
+        error: run.error,
+        diverged: run.diverged,
+        epochs: run.epochs.length,
+        test: run.test
+      })
     )
   } else {
     ctx.print(`Run ${run.status}: ${out}`)
     ctx.print(`Trained on: ${run.backend ?? 'unknown backend'}${run.threads ? `, ${describeThreads(run.threads)}` : ''}`)
     if (run.error) ctx.print(`Error: ${run.error}`)
+    if (run.diverged) ctx.print(`Warning: training diverged: ${describeDivergence(run.diverged)}.`)
     if (run.test) {
       ctx.print(`Test accuracy: ${percent(run.test.accuracy)} on ${run.test.count} images, loss ${run.test.loss.toFixed(4)}`)
       ctx.print(formatConfusion(run.classNames, run.test.confusion))

@@ -8,7 +8,7 @@ import { startTraining } from '../../services/training'
 import { verifyModel, type VerifyImages, type VerifyReport } from '../../services/verify'
 import { TrainConfig, type LabEvent, type LabEventPayload, type RunDetail } from '../../shared/contract'
 import type { DataSource } from '../../shared/dataset'
-import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption } from '../args'
+import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption, runOutFolder } from '../args'
 import { CliError } from '../cli-error'
 import type { CommandContext } from '../context'
 import { withEngine } from '../engine'
@@ -61,7 +61,7 @@ export async function verifyCommand(argv: string[], ctx: CommandContext): Promis
     let runDir: string
     let trained: { epochs: number; loss?: number } | undefined
     if (values.model !== undefined) {
-      const out = values.out ? resolve(values.out) : (tempDir = await mkdtemp(join(tmpdir(), 'convlab-verify-')))
+      const out = values.out ? await runOutFolder(values.out) : (tempDir = await mkdtemp(join(tmpdir(), 'convlab-verify-')))
       if (values.out && (await stat(join(out, RUN_FILE)).catch(() => undefined))) {
         throw new CliError(`${out} already holds a run; choose another --out.`)
       }

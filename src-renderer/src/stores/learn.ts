@@ -195,7 +195,7 @@ export const useLearnStore = defineStore('learn', () => {
     try {
       const all = await loadTrainedRuns()
       // Feature maps need an image model with at least one convolution.
-      runs.value = all.filter((r) => r.modelName !== 'seed-mlp' && r.data.kind !== 'toy')
+      runs.value = all.filter((r) => r.modelName !== 'seed-mlp' && r.data?.kind !== 'toy')
       runsLoaded.value = true
       if (!runs.value.some((r) => r.id === insideRunId.value)) {
         insideRunId.value = runs.value.find((r) => r.modelName === 'seed-cnn')?.id ?? runs.value[0]?.id ?? null

@@ -15,13 +15,19 @@ export const useRunsStore = defineStore('runs', () => {
   const detailError = ref<string | null>(null)
   /** The last run deleted, while the view still offers to undo it. */
   const deleted = ref<RunSummary | null>(null)
+  /** Why runs cannot be renamed, deleted or trained (a read-only runs folder); null when they can. */
+  const readOnly = ref<string | null>(null)
 
   const opened = computed(() => (openId.value ? (details.value[openId.value] ?? null) : null))
   const compared = computed(() => selected.value.flatMap((id) => (details.value[id] ? [details.value[id]] : [])))
+  /** Runs with a file that cannot be read, each with what is wrong and what is still usable. */
+  const damaged = computed(() => runs.value.filter((r) => r.damage))
 
   async function load(): Promise<void> {
     try {
-      runs.value = await request('runs/list', {})
+      const [list, info] = await Promise.all([request('runs/list', {}), request('app/info', {})])
+      runs.value = list
+      readOnly.value = info.runsReadOnly ?? null
       loaded.value = true
       error.value = null
       const known = new Set(runs.value.map((r) => r.id))
@@ -129,8 +135,10 @@ export const useRunsStore = defineStore('runs', () => {
     details,
     detailError,
     deleted,
+    readOnly,
     opened,
     compared,
+    damaged,
     load,
     open,
     toggleSelected,

@@ -3,6 +3,7 @@ import type { RunSummary } from '@shared/contract'
 import { request } from '@renderer/api/client'
 
 export function hasTrainedModel(run: RunSummary): boolean {
+  if (run.damage && !run.damage.modelUsable) return false
   return run.status === 'completed' || (run.status === 'cancelled' && run.epochsDone > 0)
 }
 

@@ -1,6 +1,6 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { EpochRecord, EvalMetrics, LabEventPayload, LabOutput, RunStatus, TrainConfigInput, TrainThreads } from '@shared/contract'
+import type { Divergence, EpochRecord, EvalMetrics, LabEventPayload, LabOutput, RunStatus, TrainConfigInput, TrainThreads } from '@shared/contract'
 import type { DataSource } from '@shared/dataset'
 import type { ModelSpec, TrainingDefaults } from '@shared/layers'
 import { describeError, lab, request } from '@renderer/api/client'
@@ -49,6 +49,8 @@ export const useTrainingStore = defineStore('training', () => {
   const classNames = ref<string[]>([])
   const backend = ref<string | null>(null)
   const threads = ref<TrainThreads | null>(null)
+  /** The finished run's loss exploded (shared/divergence.ts): its accuracy means nothing. */
+  const diverged = ref<Divergence | null>(null)
   const modelName = ref('')
 
   const active = computed(() => phase.value === 'starting' || phase.value === 'running')
@@ -112,6 +114,7 @@ export const useTrainingStore = defineStore('training', () => {
       classNames.value = run.classNames
       backend.value = run.backend ?? null
       threads.value = run.threads ?? null
+      diverged.value = run.diverged ?? null
       epochs.value = run.epochs
       if (run.test) test.value = run.test
       if (run.error) error.value = run.error
@@ -137,6 +140,7 @@ export const useTrainingStore = defineStore('training', () => {
     classNames.value = []
     backend.value = null
     threads.value = null
+    diverged.value = null
   }
 
   async function loadPresets(): Promise<void> {
@@ -205,7 +209,8 @@ export const useTrainingStore = defineStore('training', () => {
     listen()
     if (phase.value !== 'idle') return
     try {
-      const running = (await request('runs/list', {})).find((r) => r.status === 'running')
+      // A run another process trains (the CLI) sends this app no progress and cannot be cancelled here.
+      const running = (await request('runs/list', {})).find((r) => r.status === 'running' && !r.trainedElsewhere)
       if (!running || phase.value !== 'idle') return
       reset()
       runId.value = running.id
@@ -234,6 +239,7 @@ export const useTrainingStore = defineStore('training', () => {
     classNames,
     backend,
     threads,
+    diverged,
     modelName,
     active,
     fraction,

@@ -1,6 +1,7 @@
 /** Runs `npm run lab -- ...` as a user does: a real process, the CLI from source through tsx's loader. */
 import { spawn } from 'node:child_process'
-import { join } from 'node:path'
+import { mkdir } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { ROOT } from './web-app'
 
 const CLI = join(ROOT, 'src-main/cli/main.ts')
@@ -49,8 +50,10 @@ export function runLab(home: string | undefined, args: string[], timeoutMs = 240
   })
 }
 
-/** `lab train ...`, rejecting with its output unless it succeeds. */
+/** `lab train ...`, rejecting with its output unless it succeeds; --out's parent is made first, as train asks. */
 export async function trainRun(args: string[]): Promise<void> {
+  const out = args[args.indexOf('--out') + 1]
+  if (args.includes('--out') && out) await mkdir(dirname(out), { recursive: true })
   const r = await runLab(undefined, ['train', ...args])
   if (r.code !== 0) throw new Error(`lab train ${args.join(' ')} exited ${r.code}:\n${r.stdout}${r.stderr}`)
 }

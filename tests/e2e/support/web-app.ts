@@ -35,6 +35,8 @@ export interface WebMode {
 /** Starts `src-main/web/main.ts` on a free port and resolves once it prints its URL. */
 export async function startWebMode(dataDir?: string, extraArgs: string[] = []): Promise<WebMode> {
   const dir = dataDir ?? join(await mkdtemp(join(tmpdir(), 'convlab-e2e-')), 'data')
+  // --data-dir must exist: web mode refuses to create one, as an unmounted drive would be.
+  await mkdir(dir, { recursive: true })
   const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/web/main.ts', '--port', '0', '--data-dir', dir, ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

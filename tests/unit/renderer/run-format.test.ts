@@ -26,4 +26,19 @@ describe('run labels', () => {
     expect(runDistinction(run)).toBe(`82.0% test · ${date}`)
     expect(runDistinction({ ...run, name: 'My first MLP', testAccuracy: undefined })).toBe(`seed-mlp · ${date}`)
   })
+
+  it('says a run diverged first, where runs are picked for Predict, Shift and Study', () => {
+    const run: RunSummary = {
+      id: 'a',
+      name: 'seed-mlp at lr 10',
+      modelName: 'seed-mlp',
+      data: { kind: 'fashion-mnist' },
+      createdAt: '2026-11-28T11:53:00',
+      status: 'completed',
+      epochsDone: 2,
+      testAccuracy: 0.1,
+      diverged: { firstLoss: 2.3, peakLoss: 4.2e13, epoch: 2 }
+    }
+    expect(runDistinction(run)).toMatch(/^diverged · 10\.0% test · /)
+  })
 })

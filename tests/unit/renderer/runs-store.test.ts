@@ -28,6 +28,8 @@ const summary = (id: string, status: RunSummary['status'] = 'completed'): RunSum
 })
 const detail = (id: string): RunDetail => ({
   ...summary(id),
+  data: { kind: 'fashion-mnist' },
+  status: 'completed',
   model: getPreset('seed-mlp')!,
   config: { optimizer: 'adam', learningRate: 0.001, batchSize: 32, epochs: 2, validationSplit: 0 },
   classNames: [],
@@ -41,6 +43,20 @@ beforeEach(() => {
   calls.length = 0
   answers.set('runs/list', () => [summary('a'), summary('b')])
   answers.set('runs/get', (input) => detail((input as { runId: string }).runId))
+  answers.set('app/info', () => ({ version: '1', dataDir: '/d', runsDir: '/d/runs', platform: 'linux-x64' }))
+})
+
+describe('runs store: damaged runs and a read-only folder', () => {
+  it('keeps damaged runs in the list, gathers them with their damage, and says why runs are read-only', async () => {
+    const damage = { problems: ['run.json is not valid JSON (cut short or corrupted)'], usable: 'Nothing in it can be used; delete it.', modelUsable: false }
+    answers.set('runs/list', () => [summary('a'), { ...summary('b'), status: 'damaged', data: undefined, damage }])
+    answers.set('app/info', () => ({ version: '1', dataDir: '/d', runsDir: '/d/runs', platform: 'linux-x64', runsReadOnly: 'The runs folder /d/runs cannot be written (EACCES)' }))
+    const store = useRunsStore()
+    await store.load()
+    expect(store.runs.map((r) => r.id)).toEqual(['a', 'b'])
+    expect(store.damaged).toEqual([expect.objectContaining({ id: 'b', damage })])
+    expect(store.readOnly).toMatch(/cannot be written \(EACCES\)/)
+  })
 })
 
 describe('runs store', () => {

@@ -158,6 +158,23 @@ describe('training store', () => {
     expect(store.batchLoss).toHaveLength(21)
   })
 
+  it('says when the finished run diverged', async () => {
+    const diverged = { firstLoss: 2.3, peakLoss: 4.2e13, epoch: 2 }
+    answers.set('runs/list', () => [{ ...detail('r5', 'completed'), status: 'running' }])
+    answers.set('runs/get', () => ({ ...detail('r5', 'completed'), diverged }))
+    const store = useTrainingStore()
+    await store.resume()
+    expect(store.diverged).toEqual(diverged)
+  })
+
+  it('does not take a run another process trains (the CLI) for its own', async () => {
+    answers.set('runs/list', () => [{ ...detail('cli', 'running'), status: 'running', trainedElsewhere: true }])
+    const store = useTrainingStore()
+    await store.resume()
+    expect(store.runId).toBeNull()
+    expect(store.phase).toBe('idle')
+  })
+
   it('fills the form with a preset recipe when the preset is chosen', async () => {
     answers.set('model/presets', () => [{ name: 'seed-mlp', spec: model }])
     const store = useTrainingStore()

@@ -1,7 +1,9 @@
 import type { RunSummary } from '@shared/contract'
 import type { DataSource } from '@shared/dataset'
 
-export function dataLabel(d: DataSource): string {
+/** A damaged run whose run.json cannot be read has no known data: a dash. */
+export function dataLabel(d: DataSource | undefined): string {
+  if (!d) return 'â€”'
   if (d.kind === 'toy') return 'toy set'
   if (d.kind === 'folder') return `folder ${d.dir.split(/[\\/]/).filter(Boolean).pop() ?? d.dir}`
   return 'Fashion-MNIST'
@@ -30,6 +32,8 @@ export const percent = (x: number | undefined): string => (x === undefined ? 'â€
 export function runDistinction(run: RunSummary): string {
   const date = new Date(run.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false })
   return [
+    // Its weights are kept, so it can be picked, but nobody should mistake it for a trained model.
+    ...(run.diverged ? ['diverged'] : []),
     ...(run.name.includes(run.modelName) ? [] : [run.modelName]),
     ...(run.testAccuracy === undefined ? [] : [`${percent(run.testAccuracy)} test`]),
     date

@@ -1,0 +1,29 @@
+import { describe, expect, it, vi } from 'vitest'
+import type { RunSummary } from '../../../src-main/shared/contract'
+
+vi.mock('@renderer/api/client', () => ({ request: async () => [] }))
+const { hasTrainedModel } = await import('../../../src-renderer/src/stores/trained-runs')
+
+const run = (over: Partial<RunSummary>): RunSummary => ({
+  id: 'a',
+  name: 'a',
+  modelName: 'seed-mlp',
+  data: { kind: 'fashion-mnist' },
+  createdAt: '2026-01-01T00:00:00Z',
+  status: 'completed',
+  epochsDone: 1,
+  ...over
+})
+
+describe('hasTrainedModel', () => {
+  it('offers damaged runs only while their model still works', () => {
+    expect(hasTrainedModel(run({}))).toBe(true)
+    expect(hasTrainedModel(run({ damage: { problems: ['metrics.json is not valid JSON'], usable: 'x', modelUsable: true } }))).toBe(true)
+    expect(hasTrainedModel(run({ damage: { problems: ['the trained model lacks model/weights.bin'], usable: 'x', modelUsable: false } }))).toBe(false)
+    expect(hasTrainedModel(run({ status: 'damaged', data: undefined, damage: { problems: ['run.json is missing'], usable: 'x', modelUsable: false } }))).toBe(false)
+  })
+
+  it('offers a diverged run: its weights are kept', () => {
+    expect(hasTrainedModel(run({ diverged: { firstLoss: 2.3, peakLoss: 1e9, epoch: 1 } }))).toBe(true)
+  })
+})
