@@ -9,12 +9,15 @@ import type { ModelSpec } from '../shared/layers'
 import { encodeSafetensors, type SafeTensor } from './safetensors'
 import { planTorchModules, type HelperModule, type TorchPlan } from './torch-modules'
 import { ExportError } from './torch-modules'
+import { trainPy, type TrainRecipe } from './train-py'
 
 export interface PytorchSource {
   spec: ModelSpec
   classNames: string[]
   /** Trained weights; without them only the code is exported (a stack from Build). */
   weights?: LayerWeights[]
+  /** A Fashion-MNIST run's recipe, for train.py; other runs and bare stacks get none. */
+  recipe?: TrainRecipe
   /** Where the model came from, for the files' headers. */
   origin: string
   convlabVersion: string
@@ -157,7 +160,7 @@ Exported from ConvLab ${source.convlabVersion} (${source.origin}).
 | File | What it is |
 | --- | --- |
 | \`model.py\` | \`build()\`: the network as \`nn.Sequential\`; \`load()\`: the same with the trained weights, in eval mode. \`python3 model.py\` prints the network. |
-${hasWeights ? '| `weights.safetensors` | The weights in PyTorch\'s layouts (the state_dict of `build()`). Read with the `safetensors` package when it is installed, else by `model.py` itself. |\n' : ''}
+${hasWeights ? '| `weights.safetensors` | The weights in PyTorch\'s layouts (the state_dict of `build()`). Read with the `safetensors` package when it is installed, else by `model.py` itself. |\n' : ''}${source.recipe ? '| `train.py` | The run\'s recipe on Fashion-MNIST (optimizer, learning rate, batch, epochs, seed, shift augmentation), as one process or under `torchrun`; writes `weights.safetensors`. |\n' : ''}
 Needs PyTorch (1.13 or newer). In Python, from this folder:
 
 \`\`\`python
@@ -168,7 +171,19 @@ net = model.load()
 x = torch.zeros(1, *model.INPUT_SHAPE)   # your images, preprocessed as ConvLab does
 print(model.CLASS_NAMES[net(x).argmax(1).item()])
 \`\`\`
-`
+${source.recipe ? `
+Train again, on this machine's cores or on GPUs (Fashion-MNIST's IDX files are looked for in
+\`~/.convlab/fashion-mnist\` and \`/usr/share/datasets/fashion-mnist\`, or give \`--data DIR\`):
+
+\`\`\`sh
+python3 train.py --epochs 2                          # one process
+torchrun --standalone --nproc_per_node 4 train.py    # four processes (DistributedDataParallel)
+python3 train.py --resume --epochs 1                 # more epochs from weights.safetensors
+\`\`\`
+
+Debian's PyTorch 1.13 on Python 3.11 has a torchrun that fails before starting ("'NoneType'
+object has no attribute 'get'"); add \`--redirects 1 --tee 1\` to its options there.
+` : ''}`
 }
 
 export interface ExportFiles {
@@ -178,6 +193,7 @@ export interface ExportFiles {
 export function pytorchExport(source: PytorchSource): ExportFiles {
   const plan = planTorchModules(source.spec)
   const files: ExportFiles = { 'model.py': modelPy(source, plan), 'README.md': readmeMd(source, !!source.weights) }
+  if (source.recipe) files['train.py'] = trainPy(source.recipe)
   if (source.weights) {
     files['weights.safetensors'] = encodeSafetensors(stateDict(plan, source.weights), {
       format: 'pt',

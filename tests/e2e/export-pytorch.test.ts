@@ -55,14 +55,14 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max
 }
 
-async function trainAndExport(name: string, args: string[]): Promise<{ run: string; out: string }> {
+async function trainAndExport(name: string, args: string[], files = 'README.md, model.py, train.py, weights.safetensors'): Promise<{ run: string; out: string }> {
   const run = join(dir, name)
   const trained = await runLab(dir, ['train', ...args, '--seed', '1', '--out', run])
   expect(trained.code, trained.stderr).toBe(0)
   const out = join(dir, `${name}-pytorch`)
   const exported = await runLab(dir, ['export', '--run', run, '--format', 'pytorch', '--out', out])
   expect(exported.code, exported.stderr).toBe(0)
-  expect(exported.stdout).toContain(`for PyTorch to ${out}: README.md, model.py, weights.safetensors`)
+  expect(exported.stdout).toContain(`for PyTorch to ${out}: ${files}`)
   return { run, out }
 }
 
@@ -92,7 +92,8 @@ describe.skipIf(!hasTorch || !hasData)('export --format pytorch, run in PyTorch'
   })
 
   it('seed-toy: the same outputs on the toy set', async () => {
-    const { run, out } = await trainAndExport('seed-toy', ['--model', 'seed-toy', '--data', 'toy', '--epochs', '200'])
+    // train.py reads Fashion-MNIST only, so a toy run's export has none.
+    const { run, out } = await trainAndExport('seed-toy', ['--model', 'seed-toy', '--data', 'toy', '--epochs', '200'], 'README.md, model.py, weights.safetensors')
     const seen = await engine.request('model/activations', { model: { dir: join(run, 'model') }, images: { kind: 'dataset', data: { kind: 'toy' }, split: 'train', indices: [0, 1] } })
     expect(maxAbsDiff(torchOutputs(out, seen.inputs, 'seed-toy'), seen.layers.at(-1)!.values)).toBeLessThanOrEqual(1e-5)
   })
@@ -122,5 +123,25 @@ describe.skipIf(!hasTorch || !hasData)('export --format pytorch, run in PyTorch'
     })
     expect(heatmap.shifts).toEqual([-5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5])
     expect(maxAbsDiff(probabilities.flat(), heatmap.probabilities.flat())).toBeLessThanOrEqual(1e-5)
+  })
+
+  it('train.py trains the run\'s recipe as one process and under torchrun with two, and model.py loads what it saved', () => {
+    const out = join(dir, 'seed-mlp-pytorch')
+    const single = execFileSync(PYTHON, ['train.py', '--epochs', '1', '--limit', '300', '--out', join(dir, 'single.safetensors')], { cwd: out, encoding: 'utf8' })
+    expect(single).toMatch(/^epoch 1\/1: loss \d+\.\d+, test accuracy \d+\.\d+% \(1 process\)$/m)
+    // Debian's torchrun 1.13 on Python 3.11 needs --redirects and --tee other than 0 (see the export's README).
+    const torchrun = spawnSync(
+      '/usr/bin/torchrun',
+      ['--standalone', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', 'train.py', '--epochs', '2', '--limit', '300', '--out', join(dir, 'ddp.safetensors')],
+      { cwd: out, encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } }
+    )
+    expect(torchrun.status, torchrun.stderr).toBe(0)
+    const epochs = (torchrun.stdout + torchrun.stderr).match(/epoch \d\/2: .*\(2 processes\)/g) ?? []
+    // Printed by rank 0 alone: once per epoch, not once per process.
+    expect(epochs).toHaveLength(2)
+    for (const weights of ['single.safetensors', 'ddp.safetensors']) {
+      const shape = execFileSync(PYTHON, ['-c', `import model; print(tuple(model.load(${JSON.stringify(join(dir, weights))})[1].weight.shape))`], { cwd: out, encoding: 'utf8' })
+      expect(shape.trim()).toBe('(1000, 784)')
+    }
   })
 })
