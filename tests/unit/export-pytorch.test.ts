@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { modelPy, pytorchExport, stateDict } from '../../src-main/export/pytorch'
 import { decodeSafetensors, encodeSafetensors } from '../../src-main/export/safetensors'
 import { ExportError, planTorchModules } from '../../src-main/export/torch-modules'
+import { trainPy } from '../../src-main/export/train-py'
 import { ModelSpec, type ModelSpecInput } from '../../src-main/shared/layers'
 import { getPreset } from '../../src-main/shared/presets'
 
@@ -136,5 +137,22 @@ describe('the exported files', () => {
     expect(files['model.py']).toContain('raise FileNotFoundError(')
     expect(files['model.py']).toContain('CLASS_NAMES = ["a", "b"]')
     expect(modelPy({ spec: mlp, classNames: [], weights, origin: 'o', convlabVersion: 'v' }, planTorchModules(mlp))).toContain('model.load_state_dict(read_safetensors(path))')
+  })
+})
+
+describe('train.py', () => {
+  it("carries the run's recipe and its loss as PyTorch computes it", () => {
+    const script = trainPy({
+      config: { optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 5, seed: 7, limit: 6000, augment: { maxShift: 3, axes: 'x', mode: 'zero' } },
+      loss: 'softmax-crossentropy'
+    })
+    const recipe = JSON.parse(/RECIPE = json\.loads\("""\n([\s\S]*?)\n"""\)/.exec(script)![1]) as unknown
+    expect(recipe).toEqual({ optimizer: 'sgd', learning_rate: 0.01, batch_size: 32, epochs: 5, seed: 7, limit: 6000, augment: { max_shift: 3, axes: 'x', mode: 'zero' } })
+    expect(script).toContain('LOSS = nn.CrossEntropyLoss()')
+    expect(script).toContain('sampler.set_epoch(epoch)')
+    expect(script).toContain('dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")')
+    const probabilities = trainPy({ config: { optimizer: 'adam', learningRate: 1e-3, batchSize: 8, epochs: 1 }, loss: 'categorical-crossentropy' })
+    expect(probabilities).toContain('LOSS = lambda out, y: F.nll_loss(torch.log(out.clamp(1e-7, 1)), y)')
+    expect(probabilities).toContain('"seed": 0')
   })
 })
