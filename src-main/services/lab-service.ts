@@ -35,6 +35,7 @@ import { startTraining, type TrainingHandle } from './training'
 import { createStackHandlers } from './stack-handlers'
 import { createImageHandlers } from './image-handlers'
 import { createLearnHandlers } from './learn-handlers'
+import { createExportHandlers } from './export-handlers'
 import { createRobustnessHandlers } from './robustness-handlers'
 import { createDataHandlers } from './data-handlers'
 import { createImportHandlers } from './import-handlers'
@@ -281,6 +282,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     ...createImageHandlers(),
     ...createImportHandlers(dataDir),
     ...createLearnHandlers({ engine, finishedRun, modelOf }),
+    ...createExportHandlers({ engine, dataDir, convlabVersion: packageJson.version, finishedRun, modelOf }),
     ...createRobustnessHandlers({ engine, finishedRun, modelOf, emit, cancelGraceMs: options.cancelGraceMs }),
     async 'shift/heatmap'({ runId, image, from, to, axis, mode }) {
       const run = await finishedRun(runId)

@@ -448,6 +448,11 @@ export const LAB_METHODS = {
     z.object({ spec: ModelSpec, classNames: z.array(z.string()), layers: z.array(LayerTensors) }),
     "A run's trained weights in PyTorch's layouts, for the forward pass by hand; only the listed layer indices when given."
   ),
+  'runs/export': method(
+    z.object({ runId, format: z.literal('pytorch') }),
+    z.object({ dir: z.string(), files: z.array(z.string()) }),
+    "Writes a trained run as a PyTorch project (model.py, weights.safetensors, train.py for Fashion-MNIST runs) into the data folder's exports/, replacing an earlier export of it."
+  ),
   'runs/robustness': method(
     z.object({
       runId,

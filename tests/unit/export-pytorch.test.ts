@@ -3,6 +3,7 @@ import { modelPy, pytorchExport, stateDict } from '../../src-main/export/pytorch
 import { decodeSafetensors, encodeSafetensors } from '../../src-main/export/safetensors'
 import { ExportError, planTorchModules } from '../../src-main/export/torch-modules'
 import { trainPy } from '../../src-main/export/train-py'
+import { exportFolderName } from '../../src-main/export/from-run'
 import { ModelSpec, type ModelSpecInput } from '../../src-main/shared/layers'
 import { getPreset } from '../../src-main/shared/presets'
 
@@ -154,5 +155,14 @@ describe('train.py', () => {
     const probabilities = trainPy({ config: { optimizer: 'adam', learningRate: 1e-3, batchSize: 8, epochs: 1 }, loss: 'categorical-crossentropy' })
     expect(probabilities).toContain('LOSS = lambda out, y: F.nll_loss(torch.log(out.clamp(1e-7, 1)), y)')
     expect(probabilities).toContain('"seed": 0')
+  })
+})
+
+describe('exportFolderName', () => {
+  it('keeps the run name as typed, Chinese included, less what file systems forbid, then the id', () => {
+    expect(exportFolderName({ id: 'r1', name: '卷积网络 CNN 2k' }, 'pytorch')).toBe('卷积网络 CNN 2k r1-pytorch')
+    expect(exportFolderName({ id: 'r2', name: 'a/b\\c:d*e?f"g<h>i|j' }, 'pytorch')).toBe('a-b-c-d-e-f-g-h-i-j r2-pytorch')
+    expect(exportFolderName({ id: 'r3', name: '..\u0000hidden\n' }, 'pytorch')).toBe('-hidden- r3-pytorch')
+    expect(exportFolderName({ id: 'r4', name: '   ' }, 'pytorch')).toBe('r4-pytorch')
   })
 })

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { pytorchSourceFromRun } from '../../export/from-run'
 import { pytorchExport, type PytorchSource } from '../../export/pytorch'
 import { ExportError } from '../../export/torch-modules'
 import { writeExportFolder } from '../../export/write-export'
 import { resolveModel } from '../../services/models'
-import { lossFor } from '../../shared/shapes'
 import { required } from '../args'
 import { CliError } from '../cli-error'
 import type { CommandContext } from '../context'
@@ -31,15 +31,7 @@ export async function exportCommand(argv: string[], ctx: CommandContext): Promis
   if (values.run) {
     const { run, model } = await openTrainedRun(values.run)
     const weights = await withEngine(run.config.backend, (engine) => engine.request('model/weights', { model }))
-    const recipe = run.data.kind === 'fashion-mnist' ? { config: run.config, loss: lossFor(weights.spec) } : undefined
-    source = {
-      spec: weights.spec,
-      classNames: weights.classNames,
-      weights: weights.layers,
-      recipe,
-      origin: `run ${run.name}, ${run.id}`,
-      convlabVersion: packageJson.version
-    }
+    source = pytorchSourceFromRun(run, weights, packageJson.version)
   } else {
     const spec = await resolveModel(values.model!)
     const classes = spec.layers.filter((l) => l.type === 'dense').at(-1)

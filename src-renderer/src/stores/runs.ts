@@ -4,6 +4,8 @@ import type { RunDetail, RunSummary } from '@shared/contract'
 import { describeError, request } from '@renderer/api/client'
 
 /** Past runs on disk: the list, the one opened, and the ones overlaid for comparison. */
+export type RunExport = { state: 'exporting' } | { state: 'done'; dir: string; files: string[] } | { state: 'failed'; error: string }
+
 export const useRunsStore = defineStore('runs', () => {
   const runs = ref<RunSummary[]>([])
   const loaded = ref(false)
@@ -126,6 +128,19 @@ export const useRunsStore = defineStore('runs', () => {
     deleted.value = null
   }
 
+  /** The latest export per run: where it went, or why it failed. */
+  const exports = ref<Record<string, RunExport>>({})
+
+  async function exportPytorch(id: string): Promise<void> {
+    exports.value = { ...exports.value, [id]: { state: 'exporting' } }
+    try {
+      const done = await request('runs/export', { runId: id, format: 'pytorch' })
+      exports.value = { ...exports.value, [id]: { state: 'done', ...done } }
+    } catch (err) {
+      exports.value = { ...exports.value, [id]: { state: 'failed', error: describeError(err) } }
+    }
+  }
+
   return {
     runs,
     loaded,
@@ -145,7 +160,9 @@ export const useRunsStore = defineStore('runs', () => {
     rename,
     remove,
     undoDelete,
-    forgetDeleted
+    forgetDeleted,
+    exports,
+    exportPytorch
   }
 })
 

@@ -1,0 +1,48 @@
+/**
+ * The Runs view's "Export for PyTorch": a trained run is written into the data folder's exports/
+ * as the CLI's export writes it, and the view says where; a failed run offers no export.
+ */
+import { existsSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, writeFile, mkdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { trainRun } from './support/cli'
+import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebSession } from './support/web-app'
+
+describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('exporting a run from the Runs view', () => {
+  let session: WebSession
+  let dataDir: string
+
+  beforeAll(async () => {
+    dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-runs-export-')), 'data')
+    await trainRun(['--model', 'seed-mlp', '--data', 'fashion-mnist', '--seed', '1', '--limit', '600', '--epochs', '1', '--out', join(dataDir, 'runs', 'mlp-export')])
+    await mkdir(join(dataDir, 'runs', 'failed-run'), { recursive: true })
+    const run = JSON.parse(await readFile(join(dataDir, 'runs', 'mlp-export', 'run.json'), 'utf8')) as Record<string, unknown>
+    await writeFile(join(dataDir, 'runs', 'failed-run', 'run.json'), JSON.stringify({ ...run, id: 'failed-run', name: 'Failed run', status: 'failed', error: 'NaN loss' }))
+    session = await openWebSession({ dataDir })
+  })
+
+  afterAll(() => session?.close())
+
+  it('writes model.py, the weights and train.py into exports/ and says where', async () => {
+    const { page, web } = session
+    await page.goto(`${web.url}/#/runs`)
+    const rows = page.getByTestId('run-row')
+    await rows.first().waitFor()
+    await rows.filter({ hasText: 'Failed run' }).getByTestId('run-open').click()
+    await expect.poll(() => page.getByTestId('run-detail').locator('h2').textContent()).toBe('Failed run')
+    expect(await page.getByTestId('run-export-pytorch').isDisabled()).toBe(true)
+
+    await rows.filter({ hasNotText: 'Failed run' }).getByTestId('run-open').click()
+    await expect.poll(() => page.getByTestId('run-detail').locator('h2').textContent()).not.toBe('Failed run')
+    await page.getByTestId('run-export-pytorch').click()
+    const notice = page.getByTestId('run-exported')
+    await notice.waitFor({ timeout: 60_000 })
+    const dir = (await notice.locator('code').textContent())!.trim()
+    expect(dir.startsWith(join(dataDir, 'exports'))).toBe(true)
+    expect((await readdir(dir)).sort()).toEqual(['README.md', 'model.py', 'train.py', 'weights.safetensors'])
+    expect(await notice.textContent()).toContain('README.md, model.py, train.py, weights.safetensors')
+    await screenshot(page, 'runs-exported')
+  })
+})
