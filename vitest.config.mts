@@ -27,6 +27,9 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 300_000,
           hookTimeout: 300_000,
+          // expect.poll's 1 s default is a race with the engine on a loaded machine (CI ran the Data
+          // view's sample load over it once); a poll waits for a state, it does not time anything.
+          expect: { poll: { timeout: 30_000, interval: 100 } },
           fileParallelism: false
         }
       }
