@@ -87,7 +87,7 @@ const onnxPads = (p: Pads): number[] => [p.top, p.left, p.bottom, p.right]
 
 function bytesOf(values: Float32Array | BigInt64Array): Uint8Array {
   // raw_data is little-endian; so are typed arrays on every platform Electron runs on.
-  return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength))
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength)
 }
 
 /** Whether the network's output is class probabilities (its last computing layer is a softmax). */
@@ -254,6 +254,7 @@ export function onnxModel(source: OnnxSource): ModelMessage {
   }
   // A stack that computes nothing at inference (empty, or dropout only) still needs a node.
   if (x === ONNX_INPUT) x = g.node('Identity', 'Identity', [x])
+  // The last node's output is the graph's, named for what it holds rather than for its layer.
   const output = endsInSoftmax(spec) ? 'probabilities' : 'logits'
   g.nodes.at(-1)!.output = [output]
 

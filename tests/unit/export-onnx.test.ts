@@ -155,6 +155,13 @@ describe('onnxExport, run in onnxruntime', () => {
     expect(diff).toBeLessThanOrEqual(1e-5)
   })
 
+  it('passes the input through for a stack that computes nothing at inference', async () => {
+    const model = spec({ name: 'dropout only', inputShape: [3], layers: [{ type: 'dropout', rate: 0.5 }] })
+    const file = onnxExport({ spec: model, classNames: [], weights: [], origin: 'a test', convlabVersion: 'test' })
+    const { values } = await runOnnx(file, Float32Array.from([1, -2, 3]), [1, 3])
+    expect(Array.from(values)).toEqual([1, -2, 3])
+  })
+
   it('has a dynamic batch: the same file runs one image or many', async () => {
     const model = getPreset('seed-toy')!
     const file = onnxExport({ spec: model, classNames: ['a', 'b'], weights: randomWeights(model, 3), origin: 'a test', convlabVersion: 'test' })
