@@ -37,7 +37,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
     usage: 'verify (--run DIR | --model <preset|file.json> [--data toy --epochs N --seed 1 --out DIR]) [--index 0 --count K --split train|test --tolerance 1e-4]'
   },
   predict: { run: predictCommand, usage: 'predict --run DIR IMAGE...' },
-  export: { run: exportCommand, usage: 'export (--run DIR | --model <preset|file.json>) --format pytorch --out DIR [--force]' },
+  export: { run: exportCommand, usage: 'export (--run DIR | --model <preset|file.json>) --format pytorch|onnx --out DIR|FILE.onnx [--force]' },
   shift: {
     run: shiftCommand,
     usage: 'shift --run DIR (--index N [--split train|test] | --image FILE) [--from -5 --to 5 --axis x|y --mode roll|zero]'

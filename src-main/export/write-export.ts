@@ -1,6 +1,6 @@
 /**
- * Puts an export's files on disk as one step: written into a temporary folder beside the target,
- * then renamed into place, so a failure or a kill leaves either no export or a whole one.
+ * Puts an export on disk as one step: written into a temporary folder (or file) beside the
+ * target, then renamed into place, so a failure or a kill leaves either no export or a whole one.
  */
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
@@ -35,4 +35,21 @@ export async function writeExportFolder(out: string, files: ExportFiles, options
     throw err
   }
   return Object.keys(files).sort()
+}
+
+/** One file (the ONNX export): refused over a folder, and over a file unless `force`. */
+export async function writeExportFile(out: string, content: Uint8Array, options: { force?: boolean } = {}): Promise<void> {
+  const parent = dirname(out)
+  if (!(await exists(parent))) throw new ExportError(`${parent} does not exist: create it first, or choose another --out.`)
+  const existing = await stat(out).catch(() => undefined)
+  if (existing?.isDirectory()) throw new ExportError(`${out} is a folder: the ONNX export is one file, give its name (e.g. model.onnx).`)
+  if (existing && !options.force) throw new ExportError(`${out} already exists: choose another name, or add --force to replace it.`)
+  const temp = join(parent, `.${basename(out)}.export-${process.pid}`)
+  try {
+    await writeFile(temp, content)
+    await rename(temp, out)
+  } catch (err) {
+    await rm(temp, { force: true })
+    throw err
+  }
 }
