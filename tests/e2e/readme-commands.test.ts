@@ -1,0 +1,80 @@
+/**
+ * Every `npm run lab` and `npm run bench` command in the README's command-line block, run as
+ * written, in order, from a fresh folder (so `runs/mlp` is made by the README's own train line,
+ * and the commands after it use that). Only the amount of work is cut, by options appended to
+ * the README's own: training on 300 images for one epoch, studying 50 test images, benching
+ * for a moment. A README command that no longer parses or runs fails here (`shift --from -5`
+ * once did).
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import sharp from 'sharp'
+import { afterAll, describe, expect, it } from 'vitest'
+import { FASHION_MNIST, ROOT } from './support/web-app'
+
+const CLI = join(ROOT, 'src-main/cli/main.ts')
+const TSX = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href
+
+/** The README's command-line block, one command per line, comments dropped. */
+function readmeCommands(): string[][] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  const block = /## The command line[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? ''
+  return block
+    .split('\n')
+    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .filter((line) => line.startsWith('npm run lab -- ') || line.startsWith('npm run bench'))
+    .map((line) => (line.startsWith('npm run bench') ? ['bench', ...line.slice('npm run bench'.length).trim().split(/\s+/).filter(Boolean)] : line.slice('npm run lab -- '.length).split(/\s+/)))
+}
+
+/** The README's arguments, with options appended that only cut how much work a command does. */
+function lighter(args: string[]): string[] {
+  switch (args[0]) {
+    case 'train':
+      return [...args.filter((a, i) => a !== '--epochs' && args[i - 1] !== '--epochs'), '--epochs', '1', '--limit', '300']
+    case 'shift-study':
+      return [...args, '--limit', '50']
+    case 'bench':
+      return [...args, '--seconds', '0.2', '--no-torch', '--backends', 'wasm']
+    default:
+      return args
+  }
+}
+
+function run(cwd: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, env: { ...process.env, CONVLAB_HOME: join(cwd, 'home'), FORCE_COLOR: '0' } })
+    let output = ''
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()))
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()))
+    child.on('close', (code) => resolve({ code, output }))
+  })
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'convlab-readme-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe.skipIf(!existsSync(FASHION_MNIST))("the README's commands", () => {
+  const commands = readmeCommands()
+
+  it('are found in the README (the block still has its commands)', () => {
+    expect(commands.map((c) => c[0])).toEqual(expect.arrayContaining(['backends', 'summary', 'train', 'evaluate', 'predict', 'shift', 'shift-study', 'verify', 'export', 'bench']))
+  })
+
+  it('each runs and exits 0, in order, from a fresh folder', async () => {
+    // The images the README's predict line names, as a user would have them.
+    const shirt = Buffer.alloc(64 * 64, 40)
+    await sharp(shirt, { raw: { width: 64, height: 64, channels: 1 } }).png().toFile(join(dir, 'shirt.png'))
+    await sharp(Buffer.alloc(48 * 32 * 3, 200), { raw: { width: 48, height: 32, channels: 3 } }).jpeg().toFile(join(dir, 'boot.jpg'))
+    for (const args of commands) {
+      const result = await run(dir, lighter(args))
+      expect(result.code, `lab ${lighter(args).join(' ')}\n${result.output}`).toBe(0)
+    }
+    expect(existsSync(join(dir, 'runs', 'mlp', 'run.json'))).toBe(true)
+    expect(existsSync(join(dir, 'cnn-pytorch', 'model.py'))).toBe(true)
+    expect(existsSync(join(dir, 'cnn.onnx'))).toBe(true)
+  }, 900_000)
+})
