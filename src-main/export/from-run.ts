@@ -1,10 +1,11 @@
 /**
- * What a PyTorch export of a trained run holds, the same from the CLI and from the Runs view:
- * the weights the engine read out in PyTorch's layouts, and train.py's recipe for a
- * Fashion-MNIST run.
+ * What a PyTorch export holds, the same from the CLI and from the window: for a trained run, the
+ * weights the engine read out in PyTorch's layouts and train.py's recipe for a Fashion-MNIST run;
+ * for a stack from Build, its code alone.
  */
 import type { EngineResult } from '../engine/protocol'
 import type { RunDetail } from '../shared/contract'
+import type { ModelSpec } from '../shared/layers'
 import { lossFor } from '../shared/shapes'
 import type { PytorchSource } from './pytorch'
 
@@ -19,14 +20,32 @@ export function pytorchSourceFromRun(run: RunDetail, weights: EngineResult<'mode
   }
 }
 
-/** A folder name for a run's export: the run's name as typed (Unicode kept), less what file
- * systems forbid, then its id so two runs of one name do not collide. */
-export function exportFolderName(run: Pick<RunDetail, 'id' | 'name'>, format: string): string {
-  const name = run.name
+/** An untrained stack's export: its code, with placeholder class names (it has seen no data). */
+export function pytorchSourceFromStack(spec: ModelSpec, convlabVersion: string): PytorchSource {
+  const classes = spec.layers.filter((l) => l.type === 'dense').at(-1)
+  const count = classes?.type === 'dense' ? classes.units : 0
+  return { spec, classNames: Array.from({ length: count }, (_, i) => `class ${i}`), origin: 'a layer stack, untrained', convlabVersion }
+}
+
+/** A name as typed (Unicode kept), less what file systems forbid. */
+function fileSafe(name: string): string {
+  return name
     .replace(/[<>:"/\\|?*\u0000-\u001f\u007f]/g, '-')
     .replace(/\s+/g, ' ')
     .trim()
     .replace(/^\.+/, '')
     .slice(0, 80)
+}
+
+/** A folder name for a run's export: the run's name, then its id so two runs of one name do not collide. */
+export function exportFolderName(run: Pick<RunDetail, 'id' | 'name'>, format: string): string {
+  const name = fileSafe(run.name)
   return `${name ? `${name} ` : ''}${run.id}-${format}`
+}
+
+/** A folder name for a stack's export: its model name, as saved stacks are kept by name (so a
+ * stack exported again replaces its earlier export), marked as a stack beside runs' exports. */
+export function stackExportFolderName(modelName: string, format: string): string {
+  const name = fileSafe(modelName)
+  return name ? `stack ${name}-${format}` : `stack-${format}`
 }

@@ -6,6 +6,8 @@
  */
 import type { LayerWeights } from '../engine/protocol'
 import type { ModelSpec } from '../shared/layers'
+import { describeHead, type OutputKind } from '../shared/shapes'
+import { predictPy } from './predict-py'
 import { encodeSafetensors, type SafeTensor } from './safetensors'
 import { planTorchModules, type HelperModule, type TorchPlan } from './torch-modules'
 import { ExportError } from './torch-modules'
@@ -152,7 +154,7 @@ export function stateDict(plan: TorchPlan, weights: readonly LayerWeights[]): Sa
   return tensors
 }
 
-export function readmeMd(source: PytorchSource, hasWeights: boolean): string {
+export function readmeMd(source: PytorchSource, hasWeights: boolean, hasPredict: boolean): string {
   return `# ${source.spec.name} for PyTorch
 
 Exported from ConvLab ${source.convlabVersion} (${source.origin}).
@@ -160,7 +162,7 @@ Exported from ConvLab ${source.convlabVersion} (${source.origin}).
 | File | What it is |
 | --- | --- |
 | \`model.py\` | \`build()\`: the network as \`nn.Sequential\`; \`load()\`: the same with the trained weights, in eval mode. \`python3 model.py\` prints the network. |
-${hasWeights ? '| `weights.safetensors` | The weights in PyTorch\'s layouts (the state_dict of `build()`). Read with the `safetensors` package when it is installed, else by `model.py` itself. |\n' : ''}${source.recipe ? '| `train.py` | The run\'s recipe on Fashion-MNIST (optimizer, learning rate, batch, epochs, seed, shift augmentation), as one process or under `torchrun`; writes `weights.safetensors`. |\n' : ''}
+${hasWeights ? '| `weights.safetensors` | The weights in PyTorch\'s layouts (the state_dict of `build()`). Read with the `safetensors` package when it is installed, else by `model.py` itself. |\n' : ''}${source.recipe ? '| `train.py` | The run\'s recipe on Fashion-MNIST (optimizer, learning rate, batch, epochs, seed, shift augmentation), as one process or under `torchrun`; writes `weights.safetensors`. |\n' : ''}${hasPredict ? '| `predict.py` | `python3 predict.py IMAGE...`: each image preprocessed as ConvLab does (grey, fitted, a light background inverted, /255) and its class probabilities; `--json` for JSON. Needs Pillow (Debian: `python3-pil`). |\n' : ''}
 Needs PyTorch (1.13 or newer). In Python, from this folder:
 
 \`\`\`python
@@ -190,10 +192,20 @@ export interface ExportFiles {
   [name: string]: string | Uint8Array
 }
 
+/** predict.py reads grey images into a trained classifier: it needs weights and a 1xHxW input. */
+function predictable(source: PytorchSource): OutputKind | undefined {
+  const [channels, ...rest] = source.spec.inputShape
+  if (!source.weights || channels !== 1 || rest.length !== 2) return undefined
+  const head = describeHead(source.spec)
+  return head.ok ? head.kind : undefined
+}
+
 export function pytorchExport(source: PytorchSource): ExportFiles {
   const plan = planTorchModules(source.spec)
-  const files: ExportFiles = { 'model.py': modelPy(source, plan), 'README.md': readmeMd(source, !!source.weights) }
+  const kind = predictable(source)
+  const files: ExportFiles = { 'model.py': modelPy(source, plan), 'README.md': readmeMd(source, !!source.weights, !!kind) }
   if (source.recipe) files['train.py'] = trainPy(source.recipe)
+  if (kind) files['predict.py'] = predictPy(kind)
   if (source.weights) {
     files['weights.safetensors'] = encodeSafetensors(stateDict(plan, source.weights), {
       format: 'pt',

@@ -358,6 +358,11 @@ export const LAB_METHODS = {
   'stacks/list': method(noInput, z.array(SavedStack), 'The layer stacks the user saved, newest first; unreadable files are skipped with a notice.'),
   'stacks/save': method(z.object({ spec: ModelSpec }), SavedStack, 'Saves a layer stack under its model name, replacing one of the same name.'),
   'stacks/delete': method(z.object({ name: z.string().min(1).max(200) }), z.object({ deleted: z.boolean() }), 'Deletes a saved layer stack.'),
+  'stacks/export': method(
+    z.object({ spec: ModelSpec, format: z.literal('pytorch') }),
+    z.object({ dir: z.string(), files: z.array(z.string()) }),
+    "Writes a layer stack's code, without weights, as a PyTorch project (model.py, README.md) into the data folder's exports/, replacing an earlier export of a stack of that name."
+  ),
   'data/locate': method(
     z.object({ dir: z.string().min(1).max(4096).optional() }).strict().default({}),
     FashionMnistStatus,

@@ -1,7 +1,12 @@
 /**
  * The layer-stack editor in Chromium against web mode: build seed-cnn from the palette, reorder
- * with the keyboard, break it, load a preset, and keep a saved stack across a reload.
+ * with the keyboard, break it, load a preset, keep a saved stack across a reload, and export a
+ * stack's code for PyTorch into the data folder.
  */
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BuildPage } from './support/build-page'
 import { hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
@@ -123,6 +128,38 @@ describe.skipIf(!hasChromium)('Build view in Chromium', () => {
     expect(await build.nameField().inputValue()).toBe('my seed-cnn')
 
     expect(await build.notices().count()).toBe(0)
+    expect(consoleErrors).toEqual([])
+  })
+
+  it("exports the stack's code for PyTorch into exports/, says where, and names the layer PyTorch cannot express", async () => {
+    await build.page.getByTestId('export-stack-pytorch').click()
+    const notice = build.page.getByTestId('stack-exported')
+    await notice.waitFor()
+    const dir = join(web.dataDir, 'exports', 'stack my seed-cnn-pytorch')
+    expect(await notice.locator('code').textContent()).toBe(dir)
+    expect(await notice.textContent()).toContain('README.md, model.py')
+    expect((await readdir(dir)).sort()).toEqual(['README.md', 'model.py'])
+    const model = await readFile(join(dir, 'model.py'), 'utf8')
+    expect(model).toContain('nn.Conv2d(64, 128, kernel_size=(3, 3)),')
+    expect(model).toContain('nn.Linear(3200, 256),')
+    await screenshot(build.page, 'build-exported')
+    const python = '/usr/bin/python3'
+    if (existsSync(python) && spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) {
+      // The code runs: PyTorch builds the network and prints it.
+      const printed = spawnSync(python, ['model.py'], { cwd: dir, encoding: 'utf8' })
+      expect(printed.status, printed.stderr).toBe(0)
+      expect(printed.stdout).toContain('(7): Linear(in_features=3200, out_features=256, bias=True)')
+    }
+
+    // A stack that cannot be built exports nothing: the refusal names the layer.
+    await build.setField(4, 'Kernel', 20)
+    await build.page.getByTestId('export-stack-pytorch').click()
+    const refused = build.page.getByRole('alert').filter({ hasText: 'Export failed' })
+    await refused.waitFor()
+    expect(await refused.textContent()).toContain('Layer 4 (Conv2d): kernel 20x20 is larger than its 13x13 input')
+    expect(await readFile(join(dir, 'model.py'), 'utf8')).toBe(model)
+    await refused.getByRole('button', { name: 'Dismiss' }).click()
+    expect(await refused.count()).toBe(0)
     expect(consoleErrors).toEqual([])
   })
 })

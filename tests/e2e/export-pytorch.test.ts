@@ -10,6 +10,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import sharp from 'sharp'
+import { loadFashionMnist } from '../../src-main/data/fashion-mnist'
+import { decodeImageToGrey } from '../../src-main/data/images'
 import { EngineClient } from '../../src-main/engine/client'
 import { nodeEngineHostFactory } from '../../src-main/engine/node-host'
 import { runLab } from './support/cli'
@@ -17,8 +20,10 @@ import { FASHION_MNIST, ROOT } from './support/web-app'
 
 const PYTHON = '/usr/bin/python3'
 const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0
+const hasPillow = hasTorch && spawnSync(PYTHON, ['-c', 'import PIL'], { stdio: 'ignore' }).status === 0
 const hasData = existsSync(FASHION_MNIST)
 if (!hasTorch) console.warn("Skipping the PyTorch export checks: Debian's python3-torch is missing (apt-get install python3-torch).")
+if (hasTorch && !hasPillow) console.warn("Skipping the predict.py checks: Debian's python3-pil is missing (apt-get install python3-pil).")
 if (!hasData) console.warn('Skipping the PyTorch export checks: apt-get install dataset-fashion-mnist.')
 
 const dir = mkdtempSync(join(tmpdir(), 'convlab-export-'))
@@ -55,7 +60,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max
 }
 
-async function trainAndExport(name: string, args: string[], files = 'README.md, model.py, train.py, weights.safetensors'): Promise<{ run: string; out: string }> {
+async function trainAndExport(name: string, args: string[], files = 'README.md, model.py, predict.py, train.py, weights.safetensors'): Promise<{ run: string; out: string }> {
   const run = join(dir, name)
   const trained = await runLab(dir, ['train', ...args, '--seed', '1', '--out', run])
   expect(trained.code, trained.stderr).toBe(0)
@@ -93,7 +98,7 @@ describe.skipIf(!hasTorch || !hasData)('export --format pytorch, run in PyTorch'
 
   it('seed-toy: the same outputs on the toy set', async () => {
     // train.py reads Fashion-MNIST only, so a toy run's export has none.
-    const { run, out } = await trainAndExport('seed-toy', ['--model', 'seed-toy', '--data', 'toy', '--epochs', '200'], 'README.md, model.py, weights.safetensors')
+    const { run, out } = await trainAndExport('seed-toy', ['--model', 'seed-toy', '--data', 'toy', '--epochs', '200'], 'README.md, model.py, predict.py, weights.safetensors')
     const seen = await engine.request('model/activations', { model: { dir: join(run, 'model') }, images: { kind: 'dataset', data: { kind: 'toy' }, split: 'train', indices: [0, 1] } })
     expect(maxAbsDiff(torchOutputs(out, seen.inputs, 'seed-toy'), seen.layers.at(-1)!.values)).toBeLessThanOrEqual(1e-5)
   })
@@ -143,5 +148,98 @@ describe.skipIf(!hasTorch || !hasData)('export --format pytorch, run in PyTorch'
       const shape = execFileSync(PYTHON, ['-c', `import model; print(tuple(model.load(${JSON.stringify(join(dir, weights))})[1].weight.shape))`], { cwd: out, encoding: 'utf8' })
       expect(shape.trim()).toBe('(1000, 784)')
     }
+  })
+})
+
+interface Prediction {
+  file: string
+  predicted: number
+  className: string
+  probabilities: number[]
+}
+
+/** Images ConvLab and predict.py should read alike: test images as PNGs at 28x28 (no resize, so
+ * the same pixels) and a colour one at 28x28 on a light background (grey and inversion alone);
+ * the test images upscaled 3x (both must shrink them back), and photo-like colour pictures on
+ * light backgrounds (both must grey, fit, centre and invert them). */
+async function writeImages(): Promise<{ exact: string[]; resized: string[] }> {
+  const test = await loadFashionMnist(FASHION_MNIST, 'test', { limit: 4 })
+  const exact: string[] = []
+  const resized: string[] = []
+  for (let i = 0; i < 4; i++) {
+    const grey = Buffer.from(test.images.subarray(i * 784, (i + 1) * 784).map((v) => Math.round(v * 255)))
+    const raw = { raw: { width: 28, height: 28, channels: 1 } } as const
+    exact.push(join(dir, `test-${i}.png`))
+    await sharp(grey, raw).png().toFile(exact.at(-1)!)
+    resized.push(join(dir, `test-${i}-x3.png`))
+    await sharp(grey, raw).resize(84, 84, { kernel: 'nearest' }).png().toFile(resized.at(-1)!)
+  }
+  // A dark red boot-like shape on a light warm background, 300x200: colour, aspect, inversion.
+  const boot = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200"><rect width="300" height="200" fill="#f2ece0"/>` +
+      `<path d="M110 30 h60 v90 l80 30 v30 h-140 z" fill="#6b1f1a"/><rect x="110" y="170" width="140" height="10" fill="#302020"/></svg>`
+  )
+  // A colour picture at 28x28 on a light background: grey and inversion without a resize.
+  const colour = Buffer.alloc(28 * 28 * 3)
+  for (let y = 0; y < 28; y++) {
+    for (let x = 0; x < 28; x++) {
+      const inside = x > 6 && x < 21 && y > 3 && y < 25
+      colour.set(inside ? [(x * 37) % 256, (y * 53) % 256, ((x + y) * 29) % 256] : [236, 230, 214], (y * 28 + x) * 3)
+    }
+  }
+  exact.push(join(dir, 'colour-28.png'))
+  await sharp(colour, { raw: { width: 28, height: 28, channels: 3 } }).png().toFile(exact.at(-1)!)
+  resized.push(join(dir, 'boot-photo.png'))
+  await sharp(boot).png().toFile(resized.at(-1)!)
+  // A blue shirt-like shape on white, taller than wide, as a JPEG.
+  const shirt = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="160" height="240"><rect width="160" height="240" fill="#fafafa"/>` +
+      `<path d="M40 30 l-35 40 l20 20 l15 -15 v150 h80 v-150 l15 15 l20 -20 l-35 -40 z" fill="#2a4f9a"/></svg>`
+  )
+  resized.push(join(dir, 'shirt-photo.jpg'))
+  await sharp(shirt).jpeg({ quality: 92 }).toFile(resized.at(-1)!)
+  return { exact, resized }
+}
+
+describe.skipIf(!hasTorch || !hasData || !hasPillow)('predict.py', () => {
+  it("reads images as ConvLab does and gives its probabilities: within 1e-5 for grey images at the input size, the same top class after a resize", async () => {
+    const run = join(dir, 'seed-mlp')
+    const out = join(dir, 'seed-mlp-pytorch')
+    const { exact, resized } = await writeImages()
+    const files = [...exact, ...resized]
+    const convlab = await runLab(dir, ['predict', '--run', run, '--json', ...files])
+    expect(convlab.code, convlab.stderr).toBe(0)
+    const expected = JSON.parse(convlab.stdout) as (Prediction & { preprocessing: string[] })[]
+    // The photo-like images went through every step predict.py must redo.
+    for (const name of ['boot-photo.png', 'shirt-photo.jpg']) {
+      const steps = expected.find((p) => p.file.endsWith(name))!.preprocessing.join(', ')
+      expect(steps).toMatch(/^grey, resize \d+x\d+ → \d+x\d+, centre on 28x28, padded with the background grey, invert \(light background\)$/)
+    }
+    // The inputs themselves: predict.py's preprocess() beside ConvLab's, pixel by pixel.
+    const pixels = JSON.parse(
+      execFileSync(PYTHON, ['-c', 'import json, sys, predict\nprint(json.dumps([predict.preprocess(f, 28, 28).flatten().tolist() for f in sys.argv[1:]]))', ...files], { cwd: out, encoding: 'utf8' })
+    ) as number[][]
+    for (const [i, file] of files.entries()) {
+      const ours = await decodeImageToGrey(readFileSync(file), file, { width: 28, height: 28 })
+      const worst = maxAbsDiff(pixels[i], ours.pixels)
+      // Grey at the input size: the same bytes, so the same values. Colour: libvips rounds its
+      // linear-light luminance through tables, one grey level off here and there (measured 1/255).
+      // Resized: Pillow's Lanczos and libvips' differ at edges (measured up to 19/255 on a pixel).
+      const bound = file.endsWith('colour-28.png') ? 1 / 255 + 1e-6 : exact.includes(file) ? 1e-6 : 0.1
+      expect(worst, file).toBeLessThanOrEqual(bound)
+    }
+    const torch = JSON.parse(execFileSync(PYTHON, ['predict.py', '--json', ...files], { cwd: out, encoding: 'utf8' })) as Prediction[]
+    expect(torch.map((p) => p.file)).toEqual(files)
+    torch.forEach((p, i) => {
+      expect(p.className, p.file).toBe(expected[i].className)
+      // The same inputs: the network's float rounding only (measured 3e-8). Inputs that differ as
+      // bounded above: measured up to 8e-4 with this net.
+      const tolerance = exact.includes(p.file) && !p.file.endsWith('colour-28.png') ? 1e-5 : 5e-3
+      expect(maxAbsDiff(p.probabilities, expected[i].probabilities), p.file).toBeLessThanOrEqual(tolerance)
+    })
+    // Its own text output: the top class, then every class's probability.
+    const text = execFileSync(PYTHON, ['predict.py', exact[0]], { cwd: out, encoding: 'utf8' })
+    expect(text.split('\n')[0]).toBe(`${exact[0]}: ${expected[0].className} (${(100 * expected[0].probabilities[expected[0].predicted]).toFixed(1)}%)`)
+    expect(text.trim().split('\n')).toHaveLength(11)
   })
 })

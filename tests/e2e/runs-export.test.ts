@@ -1,6 +1,7 @@
 /**
  * The Runs view's "Export for PyTorch": a trained run is written into the data folder's exports/
- * as the CLI's export writes it, and the view says where; a failed run offers no export.
+ * as the CLI's export writes it, and the view says where; a failed run offers no export. The
+ * details' report files (summary as text and Markdown, confusion matrix as CSV) download.
  */
 import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, writeFile, mkdir } from 'node:fs/promises'
@@ -41,8 +42,31 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('exporting a run fro
     await notice.waitFor({ timeout: 60_000 })
     const dir = (await notice.locator('code').textContent())!.trim()
     expect(dir.startsWith(join(dataDir, 'exports'))).toBe(true)
-    expect((await readdir(dir)).sort()).toEqual(['README.md', 'model.py', 'train.py', 'weights.safetensors'])
-    expect(await notice.textContent()).toContain('README.md, model.py, train.py, weights.safetensors')
+    expect((await readdir(dir)).sort()).toEqual(['README.md', 'model.py', 'predict.py', 'train.py', 'weights.safetensors'])
+    expect(await notice.textContent()).toContain('README.md, model.py, predict.py, train.py, weights.safetensors')
     await screenshot(page, 'runs-exported')
+  })
+
+  it("downloads the summary as text and Markdown and the confusion matrix as CSV, named after the run", async () => {
+    const { page } = session
+    const saved = async (testId: string): Promise<{ name: string; text: string }> => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()])
+      return { name: download.suggestedFilename(), text: await readFile((await download.path())!, 'utf8') }
+    }
+    const text = await saved('summary-text')
+    expect(text.name).toBe('seed-mlp-on-fashion-mnist-summary.txt')
+    expect(text.text).toBe(await page.getByTestId('run-summary').textContent())
+    const markdown = await saved('summary-markdown')
+    expect(markdown.name).toBe('seed-mlp-on-fashion-mnist-summary.md')
+    expect(markdown.text).toContain('| Linear-2 | [-1, 1000] | 785,000 |')
+    expect(markdown.text).toContain('| Total params | 795,010 |')
+    const csv = await saved('confusion-csv')
+    expect(csv.name).toBe('seed-mlp-on-fashion-mnist-confusion.csv')
+    const rows = csv.text.trim().split('\n').map((line) => line.split(','))
+    expect(rows[0]).toEqual(['true \\ predicted', 'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'])
+    // The counts the run kept, true classes down.
+    const metrics = JSON.parse(await readFile(join(dataDir, 'runs', 'mlp-export', 'metrics.json'), 'utf8')) as { confusion: number[][] }
+    expect(rows.slice(1).map((r) => r.slice(1).map(Number))).toEqual(metrics.confusion)
+    await screenshot(page, 'runs-report-buttons')
   })
 })

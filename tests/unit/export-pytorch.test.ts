@@ -141,6 +141,28 @@ describe('the exported files', () => {
   })
 })
 
+describe('predict.py', () => {
+  const weights = [{ index: 0, type: 'dense', tensors: [{ name: 'weight' as const, shape: [2, 16], values: new Float32Array(32) }, { name: 'bias' as const, shape: [2], values: new Float32Array(2) }] }]
+  const head = (extra: ModelSpecInput['layers']) => spec({ name: 'h', inputShape: [1, 4, 4], layers: [{ type: 'flatten' }, { type: 'dense', units: 2 }, ...extra] })
+  const withWeights = (s: ModelSpec) => ({ spec: s, classNames: ['a', 'b'], weights: [{ ...weights[0], index: 1 }], origin: 'o', convlabVersion: 'v' })
+
+  it('comes with a trained grey-image classifier, and turns its output into probabilities as ConvLab does', () => {
+    const logits = pytorchExport(withWeights(head([])))
+    expect(Object.keys(logits).sort()).toEqual(['README.md', 'model.py', 'predict.py', 'weights.safetensors'])
+    expect(logits['README.md']).toContain('`python3 predict.py IMAGE...`')
+    expect(logits['predict.py']).toContain('def probabilities(output):\n    return torch.softmax(output, dim=1)\n')
+    expect(pytorchExport(withWeights(head([{ type: 'softmax' }])))['predict.py']).toContain('def probabilities(output):\n    return output\n')
+  })
+
+  it('is left out without weights, and for inputs that are not one grey image', () => {
+    const untrained = pytorchExport({ ...withWeights(head([])), weights: undefined })
+    expect(Object.keys(untrained)).not.toContain('predict.py')
+    expect(untrained['README.md']).not.toContain('predict.py')
+    const rgb = spec({ name: 'rgb', inputShape: [3, 4, 4], layers: [{ type: 'flatten' }, { type: 'dense', units: 2 }] })
+    expect(Object.keys(pytorchExport({ ...withWeights(rgb), weights: [{ ...weights[0], index: 1, tensors: [{ name: 'weight' as const, shape: [2, 48], values: new Float32Array(96) }, weights[0].tensors[1]] }] }))).not.toContain('predict.py')
+  })
+})
+
 describe('train.py', () => {
   it("carries the run's recipe and its loss as PyTorch computes it", () => {
     const script = trainPy({

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { pytorchSourceFromRun } from '../../export/from-run'
+import { pytorchSourceFromRun, pytorchSourceFromStack } from '../../export/from-run'
 import { ONNX_INPUT, ONNX_OPSET, endsInSoftmax, onnxExport } from '../../export/onnx'
 import { pytorchExport, type PytorchSource } from '../../export/pytorch'
 import { ExportError } from '../../export/torch-modules'
@@ -34,10 +34,7 @@ export async function exportCommand(argv: string[], ctx: CommandContext): Promis
     const weights = await withEngine(run.config.backend, (engine) => engine.request('model/weights', { model }))
     source = pytorchSourceFromRun(run, weights, packageJson.version)
   } else {
-    const spec = await resolveModel(values.model!)
-    const classes = spec.layers.filter((l) => l.type === 'dense').at(-1)
-    const count = classes?.type === 'dense' ? classes.units : 0
-    source = { spec, classNames: Array.from({ length: count }, (_, i) => `class ${i}`), origin: 'a layer stack, untrained', convlabVersion: packageJson.version }
+    source = pytorchSourceFromStack(await resolveModel(values.model!), packageJson.version)
   }
   try {
     if (format === 'onnx') return await writeOnnx(source, out, ctx, values.force)

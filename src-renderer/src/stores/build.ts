@@ -8,6 +8,7 @@ import { describeError, request } from '@renderer/api/client'
 import { toPlain } from '@renderer/api/plain'
 import { layerLabel, starterLayer } from '@renderer/components/build/layer-info'
 import { useNoticeStore } from './notices'
+import type { RunExport } from './runs'
 
 export type Preset = LabOutput<'model/presets'>[number]
 
@@ -55,6 +56,8 @@ export const useBuildStore = defineStore('build', () => {
   const savedError = ref<string | null>(null)
   const saving = ref(false)
   const lastDeleted = ref<SavedStack | null>(null)
+  /** The latest export of the stack's code: where it went, or why it failed. */
+  const exported = ref<RunExport | null>(null)
 
   const spec = computed<ModelSpec>(() => ({
     name: name.value.trim() || DEFAULT_NAME,
@@ -225,6 +228,19 @@ export const useBuildStore = defineStore('build', () => {
     }
   }
 
+  async function exportPytorch(): Promise<void> {
+    exported.value = { state: 'exporting' }
+    try {
+      exported.value = { state: 'done', ...(await request('stacks/export', { spec: spec.value, format: 'pytorch' })) }
+    } catch (err) {
+      exported.value = { state: 'failed', error: describeError(err) }
+    }
+  }
+
+  function forgetExport(): void {
+    exported.value = null
+  }
+
   function openSaved(stackName: string): void {
     const entry = saved.value.find((s) => s.name === stackName)
     if (entry) load(entry.spec, `Opened ${stackName}`)
@@ -271,6 +287,7 @@ export const useBuildStore = defineStore('build', () => {
     savedError,
     saving,
     lastDeleted,
+    exported,
     spec,
     report,
     summary,
@@ -293,6 +310,8 @@ export const useBuildStore = defineStore('build', () => {
     loadPreset,
     loadSaved,
     save,
+    exportPytorch,
+    forgetExport,
     openSaved,
     deleteSaved,
     undoDelete

@@ -25,6 +25,11 @@ vi.mock('@renderer/api/client', () => ({
       shelf = shelf.filter((s) => s.name !== gone)
       return { deleted: true }
     }
+    if (name === 'stacks/export') {
+      const { spec } = input as LabInput<'stacks/export'>
+      if (spec.layers.length === 0) throw new Error('The stack has no layers.')
+      return { dir: `/data/exports/stack ${spec.name}-pytorch`, files: ['README.md', 'model.py'] }
+    }
     throw new Error(`unexpected call ${name}`)
   }
 }))
@@ -219,6 +224,21 @@ describe('build store', () => {
     expect(store.lastDeleted?.name).toBe('mine')
     await store.undoDelete()
     expect(store.saved.map((s) => s.name)).toEqual(['mine'])
+  })
+
+  it('exports the current stack for PyTorch and keeps where it went, or why it failed, until dismissed', async () => {
+    const store = useBuildStore()
+    store.setName('mine')
+    const failing = store.exportPytorch()
+    expect(store.exported).toEqual({ state: 'exporting' })
+    await failing
+    expect(store.exported).toEqual({ state: 'failed', error: 'The stack has no layers.' })
+    store.add('flatten')
+    await store.exportPytorch()
+    expect(calls.filter((c) => c.name === 'stacks/export').at(-1)?.input).toEqual({ spec: store.spec, format: 'pytorch' })
+    expect(store.exported).toEqual({ state: 'done', dir: '/data/exports/stack mine-pytorch', files: ['README.md', 'model.py'] })
+    store.forgetExport()
+    expect(store.exported).toBeNull()
   })
 
   it('uses a default name when the name field is empty', () => {

@@ -30,7 +30,8 @@ export function cellInk(p: number): string {
   return p >= 0.45 ? '#111418' : '#f4f6f8'
 }
 
-function csvField(value: string): string {
+/** One CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180). */
+export function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
 }
 

@@ -1,0 +1,70 @@
+/**
+ * What a run's details export for a report: the summary table as Markdown (the torchsummary text
+ * is formatSummary's) and the confusion matrix as CSV. Pure, so the files are tested as text.
+ */
+import type { RunDetail } from '@shared/contract'
+import type { ModelSpec } from '@shared/layers'
+import { formatFixed2, formatSummary, formatThousands, summarize } from '@shared/summary'
+import { csvField, safeFileName } from '@renderer/components/shift/heatmap'
+
+export type ReportKind = 'summary-text' | 'summary-markdown' | 'confusion-csv'
+
+/** A table cell: pipes would end the cell early, line breaks the row. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\s*[\r\n]+\s*/g, ' ')
+}
+
+/** The summary as a GitHub Markdown table with torchsummary's columns and totals, under the
+ * model's name and input. An impossible stack gives its valid rows and the error. */
+export function summaryMarkdown(spec: ModelSpec): string {
+  const s = summarize(spec)
+  const lines = [
+    `**${cell(spec.name)}** · input ${spec.inputShape.join('×')}`,
+    '',
+    '| Layer (type) | Output Shape | Param # |',
+    '| --- | --- | ---: |',
+    ...s.rows.map((r) => `| ${cell(r.name)} | [${r.outputShape.join(', ')}] | ${formatThousands(r.params)} |`),
+    ''
+  ]
+  if (s.error) {
+    lines.push(`Error: ${cell(s.error.message)}`)
+  } else {
+    const t = s.totals
+    lines.push(
+      '| Total | |',
+      '| --- | ---: |',
+      `| Total params | ${formatThousands(t.totalParams)} |`,
+      `| Trainable params | ${formatThousands(t.trainableParams)} |`,
+      `| Non-trainable params | ${formatThousands(t.nonTrainableParams)} |`,
+      `| Input size (MB) | ${formatFixed2(t.inputSizeMB)} |`,
+      `| Forward/backward pass size (MB) | ${formatFixed2(t.forwardBackwardSizeMB)} |`,
+      `| Params size (MB) | ${formatFixed2(t.paramsSizeMB)} |`,
+      `| Estimated Total Size (MB) | ${formatFixed2(t.totalSizeMB)} |`
+    )
+  }
+  return `${lines.join('\n')}\n`
+}
+
+/** The confusion matrix as CSV: one row per true class, one column per predicted class, counts. */
+export function confusionCsv(confusion: readonly (readonly number[])[], classNames: readonly string[]): string {
+  if (confusion.length !== classNames.length || confusion.some((row) => row.length !== classNames.length)) {
+    throw new RangeError(`A ${classNames.length}-class confusion matrix needs ${classNames.length}x${classNames.length} counts.`)
+  }
+  const lines = [['true \\ predicted', ...classNames].map(csvField).join(',')]
+  confusion.forEach((row, actual) => lines.push([classNames[actual], ...row.map(String)].map(csvField).join(',')))
+  return `${lines.join('\n')}\n`
+}
+
+/** One report file of a run: its name (the run's, made safe), content and type; none when the
+ * run has no test results to tabulate. */
+export function runReport(run: RunDetail, kind: ReportKind): { fileName: string; content: string; type: string } | null {
+  const stem = safeFileName(run.name)
+  switch (kind) {
+    case 'summary-text':
+      return { fileName: `${stem}-summary.txt`, content: formatSummary(run.model), type: 'text/plain' }
+    case 'summary-markdown':
+      return { fileName: `${stem}-summary.md`, content: summaryMarkdown(run.model), type: 'text/markdown' }
+    case 'confusion-csv':
+      return run.test ? { fileName: `${stem}-confusion.csv`, content: confusionCsv(run.test.confusion, run.classNames), type: 'text/csv' } : null
+  }
+}
