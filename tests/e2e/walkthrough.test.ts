@@ -1,0 +1,106 @@
+/**
+ * What a first walk-through of the app found (#18, part 2), each checked in Chromium at the two
+ * window sizes it was seen at, with a screenshot of each.
+ */
+import type { Locator, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import { createRun, writeHistory } from '../../src-main/runs/run-store'
+import { getPreset } from '../../src-main/shared/presets'
+import { RunsPage } from './support/train-page'
+import { hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
+
+const SIZES = [
+  { width: 1400, height: 900 },
+  { width: 1024, height: 700 }
+]
+const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
+
+interface Box {
+  width: number
+  height: number
+}
+
+/**
+ * The blobs of one colour on a chart's canvas taller than a legend swatch: with one epoch, each
+ * per-epoch series is a single marker. A marker cut by the plot's edge is half as wide as tall.
+ */
+async function markerBoxes(chart: Locator, hex: string): Promise<Box[]> {
+  return chart.locator('canvas').evaluate((canvas: HTMLCanvasElement, colour: string) => {
+    const [r, g, b] = [1, 3, 5].map((i) => Number.parseInt(colour.slice(i, i + 2), 16))
+    const { width, height } = canvas
+    const data = canvas.getContext('2d')!.getImageData(0, 0, width, height).data
+    const near = (i: number): boolean => Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) < 60 && data[i + 3] > 200
+    const seen = new Uint8Array(width * height)
+    const boxes: { width: number; height: number }[] = []
+    for (let start = 0; start < width * height; start++) {
+      if (seen[start] || !near(start * 4)) continue
+      let [x0, x1, y0, y1] = [width, -1, height, -1]
+      const stack = [start]
+      seen[start] = 1
+      while (stack.length) {
+        const p = stack.pop()!
+        const [x, y] = [p % width, Math.floor(p / width)]
+        ;[x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, y), Math.max(y1, y)]
+        for (const q of [p - 1, p + 1, p - width, p + width]) {
+          if (q < 0 || q >= width * height || seen[q] || Math.abs((q % width) - x) > 1 || !near(q * 4)) continue
+          seen[q] = 1
+          stack.push(q)
+        }
+      }
+      if (y1 - y0 + 1 >= 5) boxes.push({ width: x1 - x0 + 1, height: y1 - y0 + 1 })
+    }
+    return boxes
+  }, hex)
+}
+
+describe.skipIf(!hasChromium)('What the first walk-through found (#18)', () => {
+  let web: WebMode
+  let session: WebSession | undefined
+  let page: Page
+
+  beforeAll(async () => {
+    session = await openWebSession({ width: SIZES[0].width, height: SIZES[0].height })
+    ;({ web, page } = session)
+  })
+
+  afterAll(() => session?.close())
+
+  it('draws the markers of a one-epoch run whole, at the right edge and at 100% (item 8)', async () => {
+    const dir = join(web.dataDir, 'runs', 'one-epoch')
+    await createRun(dir, {
+      id: 'one-epoch',
+      name: 'one epoch',
+      createdAt: new Date().toISOString(),
+      status: 'completed',
+      model: getPreset('seed-mlp')!,
+      data: { kind: 'fashion-mnist' },
+      config: { optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 1, validationSplit: 0.1 },
+      classNames: CLASSES
+    })
+    await writeHistory(dir, {
+      // 100% validation accuracy puts that marker on the plot's top edge as well as its right one.
+      epochs: [{ epoch: 1, loss: 0.6, accuracy: 0.8, valLoss: 0.5, valAccuracy: 1, seconds: 1 }],
+      batches: Array.from({ length: 20 }, (_, i) => ({ epoch: 1, batch: i + 1, loss: 2 / (i + 1), accuracy: 0.5 + i / 50 }))
+    })
+    const runs = new RunsPage(page)
+    await page.goto(`${web.url}/#/runs`)
+    await runs.openRun('one epoch')
+    for (const size of SIZES) {
+      await page.setViewportSize(size)
+      for (const id of ['loss-chart', 'accuracy-chart']) {
+        const chart = runs.detail().getByTestId(id)
+        await chart.scrollIntoViewIfNeeded()
+        // The epoch (orange) and validation (green) markers: one each, as wide as tall.
+        for (const colour of ['#e69f00', '#009e73']) {
+          await expect.poll(() => markerBoxes(chart, colour), { message: `${id} ${colour} at ${size.width}` }).toHaveLength(1)
+          const [box] = await markerBoxes(chart, colour)
+          expect(Math.abs(box.width - box.height), `${id} ${colour} marker ${box.width}x${box.height} at ${size.width}`).toBeLessThanOrEqual(1)
+        }
+      }
+      await runs.detail().getByTestId('accuracy-chart').scrollIntoViewIfNeeded()
+      await screenshot(page, `walkthrough-one-epoch-${size.width}`)
+    }
+    await page.setViewportSize(SIZES[0])
+  })
+})
