@@ -220,7 +220,8 @@ export const SummaryRow = z.object({
 
 export const FashionMnistStatus = z.union([
   z.object({ found: z.literal(true), dir: z.string() }),
-  z.object({ found: z.literal(false), searched: z.array(z.string()), help: z.string() })
+  // `problem`: what is wrong with the folder asked about, when one was (it does not exist, lacks files…).
+  z.object({ found: z.literal(false), searched: z.array(z.string()), help: z.string(), problem: z.string().optional() })
 ])
 export type FashionMnistStatus = z.infer<typeof FashionMnistStatus>
 

@@ -4,11 +4,12 @@
  */
 import type { Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createRun, writeHistory } from '../../src-main/runs/run-store'
 import { getPreset } from '../../src-main/shared/presets'
-import { RunsPage } from './support/train-page'
-import { hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
+import { DataPage, RunsPage } from './support/train-page'
+import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
 
 const SIZES = [
   { width: 1400, height: 900 },
@@ -101,6 +102,41 @@ describe.skipIf(!hasChromium)('What the first walk-through found (#18)', () => {
       await runs.detail().getByTestId('accuracy-chart').scrollIntoViewIfNeeded()
       await screenshot(page, `walkthrough-one-epoch-${size.width}`)
     }
+    await page.setViewportSize(SIZES[0])
+  })
+
+  it.skipIf(!existsSync(FASHION_MNIST))('says what is wrong with a wrong "Other folder" and keeps the Fashion-MNIST that works (item 3)', async () => {
+    const data = new DataPage(page)
+    await data.open(web.url)
+    await expect.poll(() => data.found().textContent()).toContain(FASHION_MNIST)
+    const field = page.getByTestId('fashion-dir')
+    const problem = page.getByTestId('fashion-dir-problem')
+    const status = page.getByTestId('dataset-status')
+    const wrong = [
+      { dir: '/no/such/folder', says: '/no/such/folder does not exist.' },
+      // The data folder exists but holds runs, not the dataset.
+      { dir: web.dataDir, says: `${web.dataDir} holds none of Fashion-MNIST's four files` }
+    ]
+    for (const [i, { dir, says }] of wrong.entries()) {
+      await page.setViewportSize(SIZES[i])
+      await field.fill(dir)
+      await field.press('Enter')
+      await expect.poll(() => problem.textContent()).toContain(says)
+      // Said once, beside the field; the copy in use, its samples and the status bar stay.
+      expect(await page.getByText(says).count()).toBe(1)
+      expect(await data.found().textContent()).toContain(FASHION_MNIST)
+      expect(await status.textContent()).toContain(FASHION_MNIST)
+      expect(await status.locator('.dot.ok').count()).toBe(1)
+      expect(await page.getByTestId('data-error').count()).toBe(0)
+      expect(await page.getByTestId('fashion-missing').count()).toBe(0)
+      expect(await data.samples().count()).toBe(60)
+      expect(await field.inputValue()).toBe(dir)
+      await screenshot(page, `walkthrough-wrong-folder-${SIZES[i].width}`)
+    }
+    // Emptying the field and pressing Enter clears the complaint.
+    await field.fill('')
+    await field.press('Enter')
+    await expect.poll(() => problem.count()).toBe(0)
     await page.setViewportSize(SIZES[0])
   })
 })
