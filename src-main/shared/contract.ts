@@ -102,6 +102,8 @@ export const RunSummary = z.object({
   id: runId,
   name: z.string(),
   modelName: z.string(),
+  /** The model's input (channels, height, width), so each view offers only runs it can feed; absent as `data` is. */
+  inputShape: z.array(z.number().int()).optional(),
   /** Absent only for a damaged run whose run.json cannot be read. */
   data: DataSource.optional(),
   createdAt: z.string(),

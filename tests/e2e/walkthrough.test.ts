@@ -139,4 +139,54 @@ describe.skipIf(!hasChromium)('What the first walk-through found (#18)', () => {
     await expect.poll(() => problem.count()).toBe(0)
     await page.setViewportSize(SIZES[0])
   })
+
+  it("keeps Learn's toy runs out of Shift, Predict and Study, marks them in Runs, and keeps the last toy net when Train again is stopped (item 5)", async () => {
+    await page.goto(`${web.url}/#/learn`)
+    await page.getByTestId('toy-train').click()
+    await expect.poll(() => page.getByTestId('toy-verdict').count(), { timeout: 180_000, interval: 500 }).toBe(1)
+    const verdict = await page.getByTestId('toy-verdict').textContent()
+    const params = await page.getByTestId('toy-params').textContent()
+
+    // Train again, then stop it once it is under way: the net checked before stays, said so.
+    await page.getByTestId('toy-train').click()
+    await expect.poll(() => page.getByTestId('toy-status').textContent(), { timeout: 60_000, interval: 100 }).toMatch(/epoch [1-9]/)
+    expect(await page.getByTestId('toy-previous').count()).toBe(1)
+    expect(await page.getByTestId('toy-params').textContent()).toBe(params)
+    await page.getByRole('button', { name: 'Stop', exact: true }).click()
+    await expect.poll(() => page.getByTestId('toy-note').textContent()).toContain('the net trained before is shown')
+    expect(await page.getByTestId('toy-status').textContent()).toContain('Trained')
+    expect(await page.getByTestId('toy-verdict').textContent()).toBe(verdict)
+    expect(await page.getByTestId('toy-params').textContent()).toBe(params)
+    for (const size of SIZES) {
+      await page.setViewportSize(size)
+      await page.getByTestId('toy-note').scrollIntoViewIfNeeded()
+      await screenshot(page, `walkthrough-learn-stopped-${size.width}`)
+    }
+
+    // Runs lists both toy runs, the finished and the cancelled one, marked.
+    const runs = new RunsPage(page)
+    await page.goto(`${web.url}/#/runs`)
+    await runs.row('Learn: the toy CNN').first().waitFor()
+    expect(await runs.row('Learn: the toy CNN').count()).toBe(2)
+    expect(await runs.row('Learn: the toy CNN').getByTestId('run-toy-badge').count()).toBe(2)
+    for (const size of SIZES) {
+      await page.setViewportSize(size)
+      await runs.row('Learn: the toy CNN').first().scrollIntoViewIfNeeded()
+      await screenshot(page, `walkthrough-runs-toy-${size.width}`)
+    }
+
+    // Shift, Predict and Study do not offer them, and say why.
+    for (const [view, select] of [['shift', 'shift-run-a'], ['predict', 'predict-run'], ['study', null]] as const) {
+      for (const size of SIZES) {
+        await page.setViewportSize(size)
+        await page.goto(`${web.url}/#/${view}`)
+        await expect.poll(() => page.getByTestId('runs-left-out').textContent(), { message: view }).toMatch(/trained runs? (is|are) not offered here/)
+        expect(await page.getByTestId('runs-left-out').textContent()).toMatch(view === 'study' ? /not trained on Fashion-MNIST/ : /toy set|1×4×4/)
+        if (select) expect(await page.getByTestId(select).locator('option').allTextContents()).not.toContainEqual(expect.stringContaining('toy'))
+        else expect(await page.getByTestId('study-no-runs').count()).toBe(1)
+        await screenshot(page, `walkthrough-${view}-toy-left-out-${size.width}`)
+      }
+    }
+    await page.setViewportSize(SIZES[0])
+  })
 })
