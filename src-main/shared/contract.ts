@@ -505,12 +505,23 @@ export const TrainProgressEvent = z.object({
   threads: TrainThreads
 })
 
+/**
+ * What a run is doing before and after its batches, which take no batch events: loading the data
+ * and building the model took 7 s of silence on Fashion-MNIST (#18, item 1).
+ */
+export const TrainPhase = z.enum(['loading-data', 'building-model', 'training', 'testing', 'saving'])
+export type TrainPhase = z.infer<typeof TrainPhase>
+
 export const LAB_EVENTS = {
+  /** A run entered a phase; `elapsedSeconds` counts from the start of the run, loading included. */
+  'train/phase': z.object({ runId, phase: TrainPhase, elapsedSeconds: z.number() }),
   'train/progress': TrainProgressEvent,
   'train/epoch': EpochRecord.extend({ runId }),
   'train/finished': z.object({
     runId,
     status: RunStatus,
+    /** The run's duration from its start, loading the data and testing included. */
+    seconds: z.number().optional(),
     error: z.string().optional(),
     test: EvalMetrics.optional()
   }),

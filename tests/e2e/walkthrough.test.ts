@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createRun, writeHistory } from '../../src-main/runs/run-store'
 import { getPreset } from '../../src-main/shared/presets'
-import { DataPage, RunsPage } from './support/train-page'
+import { DataPage, RunsPage, TrainPage } from './support/train-page'
 import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
 
 const SIZES = [
@@ -186,6 +186,42 @@ describe.skipIf(!hasChromium)('What the first walk-through found (#18)', () => {
         else expect(await page.getByTestId('study-no-runs').count()).toBe(1)
         await screenshot(page, `walkthrough-${view}-toy-left-out-${size.width}`)
       }
+    }
+    await page.setViewportSize(SIZES[0])
+  })
+
+  it.skipIf(!existsSync(FASHION_MNIST))('names each step before the first batch instead of a silent "Training" over an empty bar (item 1)', async () => {
+    const train = new TrainPage(page)
+    for (const [i, size] of SIZES.entries()) {
+      await page.setViewportSize(size)
+      await page.goto(`${web.url}/#/data`)
+      await page.getByTestId('source-fashion-mnist').check()
+      await train.open()
+      await train.configure({ preset: 'seed-mlp', optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 1, limit: 1000 + 500 * i, seed: i + 1 })
+      // Every word the phase shows, however briefly: polling would miss a step shorter than a poll.
+      await train.phase().evaluate((el) => {
+        const seen: string[] = []
+        ;(window as unknown as { phases: string[] }).phases = seen
+        new MutationObserver(() => {
+          const text = el.textContent?.trim() ?? ''
+          if (text !== seen.at(-1)) seen.push(text)
+        }).observe(el, { childList: true, characterData: true, subtree: true })
+      })
+      await train.start().click()
+      // The second run's files are already parsed, so its loading may be too short to catch here.
+      await expect.poll(() => train.phase().textContent(), { timeout: 30_000, interval: 50 }).toMatch(/^(Loading the data|Building the model)…$/)
+      await screenshot(page, `walkthrough-train-loading-${size.width}`)
+      await expect.poll(() => train.phase().textContent(), { timeout: 240_000 }).toMatch(/^(Finished|Failed|Cancelled)$/)
+      const seen = await page.evaluate(() => (window as unknown as { phases: string[] }).phases)
+      const order = seen.join(' → ')
+      expect(seen.at(-1), order).toBe('Finished')
+      // Each step before the first batch is named, in order, before "Training"; then the test and the save.
+      const at = (word: string): number => seen.indexOf(word)
+      expect(at('Loading the data…'), order).toBeGreaterThanOrEqual(0)
+      expect(at('Loading the data…'), order).toBeLessThan(at('Building the model…'))
+      expect(at('Building the model…'), order).toBeLessThan(at('Training'))
+      expect(at('Training'), order).toBeLessThan(at('Testing on the test set…'))
+      expect(at('Testing on the test set…'), order).toBeLessThan(at('Saving the model…'))
     }
     await page.setViewportSize(SIZES[0])
   })
