@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createRun, writeHistory } from '../../src-main/runs/run-store'
 import { getPreset } from '../../src-main/shared/presets'
+import { BuildPage } from './support/build-page'
 import { DataPage, RunsPage, TrainPage } from './support/train-page'
 import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
 
@@ -222,6 +223,79 @@ describe.skipIf(!hasChromium)('What the first walk-through found (#18)', () => {
       expect(at('Building the model…'), order).toBeLessThan(at('Training'))
       expect(at('Training'), order).toBeLessThan(at('Testing on the test set…'))
       expect(at('Testing on the test set…'), order).toBeLessThan(at('Saving the model…'))
+    }
+    await page.setViewportSize(SIZES[0])
+  })
+
+  it('keeps the keyboard focus in the runs list after rename, Escape in the delete dialog, delete and undo; and on the next layer after Delete in Build (item 6)', async () => {
+    for (const i of [1, 2, 3]) {
+      await createRun(join(web.dataDir, 'runs', `focus-${i}`), {
+        id: `focus-${i}`,
+        name: `focus ${i}`,
+        createdAt: new Date(Date.UTC(2030, 0, i)).toISOString(),
+        status: 'completed',
+        model: getPreset('seed-mlp')!,
+        data: { kind: 'fashion-mnist' },
+        config: { optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 1, validationSplit: 0 },
+        classNames: CLASSES
+      })
+    }
+    const runs = new RunsPage(page)
+    await page.goto(`${web.url}/#/runs`)
+    await runs.row('focus 1').waitFor()
+    // Which row holds the focus, and which control of it.
+    const focused = (): Promise<string | null> =>
+      page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null
+        const row = el?.closest('tr[data-run-id]')
+        return row ? `${row.getAttribute('data-run-id')} ${el?.getAttribute('data-testid')}` : (el?.tagName ?? null)
+      })
+    const ids = await runs.rows().evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id')!))
+    expect(ids.length).toBeGreaterThanOrEqual(3)
+    const [first, second] = ids
+
+    const rename = runs.rows().nth(0).getByTestId('run-rename')
+    await rename.click()
+    await page.getByTestId('rename-input').press('Escape')
+    await expect.poll(focused).toBe(`${first} run-rename`)
+    await page.keyboard.press('Enter')
+    await page.getByTestId('rename-input').fill('renamed by keyboard')
+    await page.getByTestId('rename-input').press('Enter')
+    await runs.row('renamed by keyboard').waitFor()
+    await expect.poll(focused).toBe(`${first} run-rename`)
+
+    await runs.rows().nth(0).getByTestId('run-delete').click()
+    await runs.dialog().waitFor()
+    await page.keyboard.press('Escape')
+    await expect.poll(() => runs.dialog().count()).toBe(0)
+    await expect.poll(focused).toBe(`${first} run-delete`)
+
+    // Delete, confirmed: the row that took its place; Undo: the run brought back.
+    await page.keyboard.press('Enter')
+    await runs.dialog().getByTestId('confirm').click()
+    await expect.poll(focused).toBe(`${second} run-delete`)
+    await runs.undoToast().getByTestId('undo').click()
+    await expect.poll(focused).toBe(`${first} run-open`)
+    for (const size of SIZES) {
+      await page.setViewportSize(size)
+      await screenshot(page, `walkthrough-runs-focus-${size.width}`)
+    }
+    await page.setViewportSize(SIZES[0])
+
+    // Build: Delete on a layer puts the focus on the layer that took its place.
+    const build = new BuildPage(page)
+    await build.open(web.url)
+    await build.presetPicker().selectOption('seed-cnn')
+    const layer = build.layer
+    await layer(3).waitFor()
+    const before = await page.locator('li[data-layer-id]').evaluateAll((li) => li.map((l) => l.getAttribute('data-layer-id')))
+    await layer(3).locator('button.main').focus()
+    await page.keyboard.press('Delete')
+    await expect.poll(() => page.locator('li[data-layer-id]').count()).toBe(before.length - 1)
+    await expect.poll(() => page.locator('li[data-layer-id]:has(:focus)').getAttribute('data-layer-id')).toBe(before[3])
+    for (const size of SIZES) {
+      await page.setViewportSize(size)
+      await screenshot(page, `walkthrough-build-delete-focus-${size.width}`)
     }
     await page.setViewportSize(SIZES[0])
   })
