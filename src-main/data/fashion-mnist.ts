@@ -24,7 +24,8 @@ export type FashionMnistFiles = Record<keyof typeof FILE_NAMES, string>
 
 export type FashionMnistLocation =
   | { found: true; dir: string; files: FashionMnistFiles }
-  | { found: false; searched: string[]; help: string }
+  /** `problem`: what is wrong with a folder the user chose, in one sentence. */
+  | { found: false; searched: string[]; help: string; problem?: string }
 
 const SIDE = 28
 
@@ -64,6 +65,17 @@ function helpText(searched: string[], partial: string[], appDataDir: string | un
   return lines.join('\n')
 }
 
+/** Why a chosen folder holds no Fashion-MNIST: it is not there, not a folder, or short of files. */
+async function chosenFolderProblem(dir: string, missing: string[]): Promise<string> {
+  const info = await stat(dir).catch(() => null)
+  if (!info) return `${dir} does not exist.`
+  if (!info.isDirectory()) return `${dir} is a file, not a folder.`
+  if (missing.length === Object.keys(FILE_NAMES).length) {
+    return `${dir} holds none of Fashion-MNIST's four files (${Object.values(FILE_NAMES).join(', ')}, each raw or .gz).`
+  }
+  return `${dir} lacks ${missing.join(', ')}.`
+}
+
 /**
  * A folder the user chose is the only place looked at: silently using another copy would hide
  * their mistake. Otherwise `<appDataDir>/fashion-mnist`, then the system dataset folders; the
@@ -82,12 +94,15 @@ export async function locateFashionMnist(opts: {
       ]
   const searched = [...new Set(candidates)]
   const partial: string[] = []
+  let lastMissing: string[] = []
   for (const dir of searched) {
     const { files, missing } = await findFiles(dir)
     if (files) return { found: true, dir, files }
     if (missing.length < Object.keys(FILE_NAMES).length) partial.push(`${dir} lacks ${missing.join(', ')}.`)
+    lastMissing = missing
   }
-  return { found: false, searched, help: helpText(searched, partial, opts.appDataDir) }
+  const help = helpText(searched, partial, opts.appDataDir)
+  return opts.dir ? { found: false, searched, help, problem: await chosenFolderProblem(opts.dir, lastMissing) } : { found: false, searched, help }
 }
 
 interface CacheEntry {

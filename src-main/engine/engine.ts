@@ -4,7 +4,7 @@
  * of pixels never cross IPC: requests only name a data source and split.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { BackendReport } from '../shared/contract'
+import type { BackendReport, TrainPhase } from '../shared/contract'
 import type { Dataset, DataSource, Split } from '../shared/dataset'
 import { DataError } from '../data/errors'
 import { loadDataset } from '../data/load'
@@ -275,6 +275,10 @@ export class Engine {
   }
 
   private async trainRun(p: EngineParsedParams<'train/run'>): Promise<EngineResult<'train/run'>> {
+    const startedAt = performance.now()
+    const phase = (name: TrainPhase): void =>
+      this.options.emit({ event: 'train/phase', payload: { runId: p.runId, phase: name, elapsedSeconds: (performance.now() - startedAt) / 1000 } })
+    phase('loading-data')
     const imageShape = p.model.inputShape.length === 3 ? p.model.inputShape : undefined
     const train = await this.dataset(p.data, 'train', p.config.limit, imageShape)
     // Checked before any training: a run that "completes" without test metrics tells nothing.
@@ -296,8 +300,9 @@ export class Engine {
       this.options.emit({ event: 'engine/log', payload: { level: 'warning', message: describeSkipped(train.skipped) } })
     }
     const { result, model } = await this.trainer.train(
-      { runId: p.runId, spec: p.model, config: p.config, train, test },
+      { runId: p.runId, spec: p.model, config: p.config, train, test, startedAt },
       {
+        onPhase: phase,
         onProgress: (payload) => this.options.emit({ event: 'train/progress', payload }),
         onEpoch: (payload) => this.options.emit({ event: 'train/epoch', payload }),
         onLog: (message) => this.options.emit({ event: 'engine/log', payload: { level: 'warning', message } })
@@ -307,6 +312,7 @@ export class Engine {
       model.model.dispose()
       return result
     }
+    phase('saving')
     try {
       await saveModel(model.model, p.saveDir, model.meta)
       await this.models.adopt(p.saveDir, model)

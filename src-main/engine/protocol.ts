@@ -137,6 +137,7 @@ export type EngineResponse =
   | { id: number; ok: false; error: EngineErrorInfo }
 
 export interface EngineEvents {
+  'train/phase': LabEventPayload<'train/phase'>
   'train/progress': LabEventPayload<'train/progress'>
   'train/epoch': LabEventPayload<'train/epoch'>
   'robustness/progress': { jobId: string; done: number; total: number }

@@ -152,6 +152,7 @@ export function summaryOf(meta: RunMeta, history: History, test?: EvalMetrics): 
     id: meta.id,
     name: meta.name,
     modelName: meta.model.name,
+    inputShape: meta.model.inputShape,
     data: meta.data,
     createdAt: meta.createdAt,
     status: meta.status,
@@ -257,11 +258,12 @@ export async function readRunSummary(dir: string): Promise<RunSummary> {
 }
 
 export function summaryOnly(detail: RunDetail): RunSummary {
-  const { id, name, modelName, data, createdAt, status, epochsDone, backend, threads, augmented, testAccuracy, diverged, damage } = detail
+  const { id, name, modelName, inputShape, data, createdAt, status, epochsDone, backend, threads, augmented, testAccuracy, diverged, damage } = detail
   return {
     id,
     name,
     modelName,
+    inputShape,
     data,
     createdAt,
     status,

@@ -181,7 +181,9 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     async 'data/locate'({ dir }) {
       if (dir !== undefined) checkFolder(dir)
       const found = await locateFashionMnist({ dir, appDataDir: dataDir })
-      return found.found ? { found: true as const, dir: found.dir } : { found: false as const, searched: found.searched, help: found.help }
+      if (found.found) return { found: true as const, dir: found.dir }
+      const { searched, help, problem } = found
+      return problem === undefined ? { found: false as const, searched, help } : { found: false as const, searched, help, problem }
     },
     async 'train/start'({ model, data, config, name }) {
       assertWritable()

@@ -153,6 +153,9 @@ async function train(req: TrainingRequest, cancel: CancelState): Promise<RunDeta
   // History writes are chained so they land in order and never overlap.
   let writes: Promise<void> = Promise.resolve()
   const unsubscribe = [
+    engine.on('train/phase', (p) => {
+      if (p.runId === id) emit('train/phase', p)
+    }),
     engine.on('train/progress', (p) => {
       if (p.runId !== id) return
       history.batches.push({ epoch: p.epoch, batch: p.batch, loss: p.loss, accuracy: p.accuracy })
@@ -185,7 +188,7 @@ async function train(req: TrainingRequest, cancel: CancelState): Promise<RunDeta
       classNames: result.classNames,
       config: { ...req.config, seed: result.seed }
     })
-    emit('train/finished', { runId: id, status: result.status, test: result.test })
+    emit('train/finished', { runId: id, status: result.status, seconds: result.seconds, test: result.test })
   } catch (err) {
     await writes
     if (cancel.killed) {

@@ -102,6 +102,8 @@ export const RunSummary = z.object({
   id: runId,
   name: z.string(),
   modelName: z.string(),
+  /** The model's input (channels, height, width), so each view offers only runs it can feed; absent as `data` is. */
+  inputShape: z.array(z.number().int()).optional(),
   /** Absent only for a damaged run whose run.json cannot be read. */
   data: DataSource.optional(),
   createdAt: z.string(),
@@ -220,7 +222,8 @@ export const SummaryRow = z.object({
 
 export const FashionMnistStatus = z.union([
   z.object({ found: z.literal(true), dir: z.string() }),
-  z.object({ found: z.literal(false), searched: z.array(z.string()), help: z.string() })
+  // `problem`: what is wrong with the folder asked about, when one was (it does not exist, lacks files…).
+  z.object({ found: z.literal(false), searched: z.array(z.string()), help: z.string(), problem: z.string().optional() })
 ])
 export type FashionMnistStatus = z.infer<typeof FashionMnistStatus>
 
@@ -507,12 +510,23 @@ export const TrainProgressEvent = z.object({
   threads: TrainThreads
 })
 
+/**
+ * What a run is doing before and after its batches, which take no batch events: loading the data
+ * and building the model took 7 s of silence on Fashion-MNIST (#18, item 1).
+ */
+export const TrainPhase = z.enum(['loading-data', 'building-model', 'training', 'testing', 'saving'])
+export type TrainPhase = z.infer<typeof TrainPhase>
+
 export const LAB_EVENTS = {
+  /** A run entered a phase; `elapsedSeconds` counts from the start of the run, loading included. */
+  'train/phase': z.object({ runId, phase: TrainPhase, elapsedSeconds: z.number() }),
   'train/progress': TrainProgressEvent,
   'train/epoch': EpochRecord.extend({ runId }),
   'train/finished': z.object({
     runId,
     status: RunStatus,
+    /** The run's duration from its start, loading the data and testing included. */
+    seconds: z.number().optional(),
     error: z.string().optional(),
     test: EvalMetrics.optional()
   }),

@@ -69,6 +69,22 @@ describe('locateFashionMnist', () => {
     if (r.found) return
     expect(r.searched).toEqual([partial])
     expect(r.help).toContain(`${partial} lacks t10k-labels-idx1-ubyte.`)
+    expect(r.problem).toBe(`${partial} lacks t10k-labels-idx1-ubyte.`)
+  })
+
+  it('says what is wrong with a chosen folder: absent, a file, or without the files', async () => {
+    const problem = async (dir: string): Promise<string | undefined> => {
+      const r = await locateFashionMnist({ dir, systemDirs: [] })
+      return r.found ? undefined : r.problem
+    }
+    expect(await problem(join(tmp.path, 'no-such'))).toBe(`${join(tmp.path, 'no-such')} does not exist.`)
+    await tmp.write('a-file', 'x')
+    expect(await problem(join(tmp.path, 'a-file'))).toBe(`${join(tmp.path, 'a-file')} is a file, not a folder.`)
+    await tmp.write('unrelated/readme.txt', 'x')
+    expect(await problem(join(tmp.path, 'unrelated'))).toMatch(/unrelated holds none of Fashion-MNIST's four files \(train-images-idx3-ubyte, /)
+    // The automatic search names no single culprit: its help lists every place looked in.
+    const r = await locateFashionMnist({ appDataDir: join(tmp.path, 'no-app'), systemDirs: [] })
+    expect(r).not.toHaveProperty('problem')
   })
 
   it('when nothing is found, lists the folders searched and says how to get the data', async () => {

@@ -112,7 +112,7 @@ describe('cancelling a run', () => {
     )
     await new Promise((r) => setTimeout(r, 100))
     expect(await call('train/cancel', { runId })).toEqual({ cancelled: true })
-    expect(await finished).toEqual({ runId, status: 'cancelled' })
+    expect(await finished).toEqual({ runId, status: 'cancelled', seconds: expect.any(Number) })
     expect(service!.engine.pid).toBe(pid)
     expect(isAlive(pid!)).toBe(true)
   })

@@ -139,6 +139,21 @@ describe.skipIf(!hasFashion)('training on Fashion-MNIST', () => {
     expect(at).toBe(result.batches.length)
   })
 
+  it('reports each phase, and counts the time before the first batch in the run (the data loaded before it was given)', async () => {
+    const phases: string[] = []
+    const progress: ProgressPayload[] = []
+    // As if loading the data had taken a minute before the trainer was called.
+    const startedAt = performance.now() - 60_000
+    const { result, model } = await new Trainer().train(
+      { runId: 'phases', spec: preset('seed-toy'), config: config({ epochs: 3, batchSize: 1, seed: 1 }), train: loadToy(), test: loadToy(), startedAt },
+      { onPhase: (p) => phases.push(p), onProgress: (p) => progress.push(p) }
+    )
+    model.model.dispose()
+    expect(phases).toEqual(['building-model', 'training', 'testing'])
+    expect(result.seconds).toBeGreaterThanOrEqual(60)
+    expect(progress.every((p) => p.elapsedSeconds >= 60)).toBe(true)
+  })
+
   it('holds out the same validation samples for the same seed', () => {
     expect(splitIndices(100, 0.1, 5)).toEqual(splitIndices(100, 0.1, 5))
     expect(splitIndices(100, 0.1, 5).val).not.toEqual(splitIndices(100, 0.1, 6).val)

@@ -62,5 +62,22 @@ export function epochPoints(epochs: EpochRecord[], key: 'loss' | 'accuracy' | 'v
   })
 }
 
+/** A per-epoch marker's radius, and its radius under the pointer, in CSS pixels. */
+export const MARKER_RADIUS = 3
+export const MARKER_HOVER_RADIUS = 5
+/** Chart.js's default point border, drawn outside the radius. */
+const MARKER_BORDER = 1
+/** Markers are left out beyond this many points: on a hundred they merge into a thick smear. */
+export const MAX_MARKED_POINTS = 40
+
+export const showsMarkers = (s: Series): boolean => s.markers === true && s.points.length <= MAX_MARKED_POINTS
+
+/**
+ * How far a chart's drawing must reach past its plot area so no marker is cut in half. A point on
+ * the axis' end (the last epoch at the right, 100% accuracy at the top) is centred on the plot's
+ * edge, where Chart.js clips by default: a one-epoch run showed half markers (#18, item 8).
+ */
+export const markerRoom = (series: Series[]): number => (series.some(showsMarkers) ? MARKER_HOVER_RADIUS + MARKER_BORDER : 0)
+
 /** Distinct, colour-blind-friendly hues (Okabe-Ito) readable on light and dark backgrounds. */
 export const PALETTE = ['#3b82f6', '#e69f00', '#009e73', '#cc79a7', '#d55e00', '#56b4e9', '#b8a200', '#8c8c8c']

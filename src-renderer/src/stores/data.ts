@@ -22,8 +22,10 @@ export const useDataStore = defineStore('data', () => {
   const status = useDatasetStatusStore()
 
   const kind = ref<DataKind>('fashion-mnist')
-  /** A folder the user typed for Fashion-MNIST; empty means "search the usual places". */
+  /** A folder the user typed for Fashion-MNIST that holds it; empty means "search the usual places". */
   const fashionDir = ref('')
+  /** What is wrong with the last folder typed for Fashion-MNIST, which was therefore not used. */
+  const fashionDirProblem = ref<string | null>(null)
   const folderDir = ref('')
   const split = ref<Split>('train')
   const page = ref(0)
@@ -91,12 +93,28 @@ export const useDataStore = defineStore('data', () => {
     if (dir) await request('data/choose-folder', { dir }).catch(() => undefined)
   }
 
-  /** A typed or dropped Fashion-MNIST folder; the status bar follows it. */
+  /**
+   * A typed or dropped Fashion-MNIST folder: used, with the status bar following, when it holds
+   * the dataset; otherwise what is wrong with it is said and the copy in use stays. An empty
+   * field goes back to the usual places.
+   */
   async function useFashionDir(dir: string): Promise<void> {
-    fashionDir.value = dir.trim()
+    const typed = dir.trim()
+    const switched = kind.value !== 'fashion-mnist'
     kind.value = 'fashion-mnist'
-    await allowFolder(fashionDir.value)
-    await status.locate(fashionDir.value || undefined)
+    if (typed) {
+      await allowFolder(typed)
+      fashionDirProblem.value = await status.tryFolder(typed)
+      if (fashionDirProblem.value) {
+        // The samples shown are another dataset's: show the copy still in use.
+        if (switched) await loadPage(0)
+        return
+      }
+    } else {
+      fashionDirProblem.value = null
+      await status.locate()
+    }
+    fashionDir.value = typed
     await loadPage(0)
   }
 
@@ -136,6 +154,7 @@ export const useDataStore = defineStore('data', () => {
     if (!results.some((r) => r.ok)) return
     // The imported copy lives in the app folder, which only the automatic search looks in.
     fashionDir.value = ''
+    fashionDirProblem.value = null
     kind.value = 'fashion-mnist'
     const found = await status.locate()
     if (found?.found) await loadPage(0)
@@ -149,6 +168,7 @@ export const useDataStore = defineStore('data', () => {
   return {
     kind,
     fashionDir,
+    fashionDirProblem,
     folderDir,
     split,
     page,

@@ -25,7 +25,25 @@ export const useDatasetStatusStore = defineStore('dataset-status', () => {
     return fashionMnist.value
   }
 
-  return { fashionMnist, error, loading, locate }
+  /**
+   * A folder the user typed or dropped: adopted only when it holds Fashion-MNIST. A wrong folder
+   * must not turn the whole app to "missing" while a copy that works exists (#18, item 3), so it
+   * leaves the status as it was and returns what is wrong with it instead.
+   */
+  async function tryFolder(dir: string): Promise<string | null> {
+    let tried: FashionMnistStatus
+    try {
+      tried = await request('data/locate', { dir })
+    } catch (err) {
+      return describeError(err)
+    }
+    if (!tried.found) return tried.problem ?? tried.help
+    fashionMnist.value = tried
+    error.value = null
+    return null
+  }
+
+  return { fashionMnist, error, loading, locate, tryFolder }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useDatasetStatusStore, import.meta.hot))

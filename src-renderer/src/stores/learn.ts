@@ -74,6 +74,8 @@ export const useLearnStore = defineStore('learn', () => {
   const toyRunId = ref<string | null>(null)
   const toyStatus = ref<'idle' | 'training' | 'checking' | 'done' | 'failed'>('idle')
   const toyError = ref<string | null>(null)
+  /** Why the net shown is not the one last started (it was stopped), when that is so. */
+  const toyNote = ref<string | null>(null)
   const toyEpochs = ref(2000)
   const losses = ref<{ epoch: number; loss: number }[]>([])
   const toyWeights = shallowRef<Weights | null>(null)
@@ -92,12 +94,33 @@ export const useLearnStore = defineStore('learn', () => {
     labels.value = [...TUTORIAL_LABELS]
   }
 
+  /**
+   * The last net checked by hand, kept while "Train again" runs: a new run that is cancelled or
+   * fails must not throw away a good result (#18, item 5). Replaced when the new one is checked.
+   */
+  let lastGood: { runId: string; losses: { epoch: number; loss: number }[] } | null = null
+
+  /** After a new run stopped short: the last good result again when there is one, else the failure. */
+  function stoppedShort(error: string | null, note: string | null = null): void {
+    toyNote.value = null
+    if (lastGood && toyWeights.value) {
+      toyNote.value = note
+      toyRunId.value = lastGood.runId
+      losses.value = lastGood.losses
+      toyStatus.value = 'done'
+    } else {
+      toyStatus.value = 'failed'
+    }
+    toyError.value = error
+  }
+
   async function trainToy(): Promise<void> {
     stopListening()
     toyError.value = null
+    toyNote.value = null
+    lastGood = toyStatus.value === 'done' && toyRunId.value && toyWeights.value ? { runId: toyRunId.value, losses: losses.value } : lastGood
+    toyRunId.value = null
     losses.value = []
-    checked.value = []
-    toyWeights.value = null
     toyStatus.value = 'training'
     try {
       const presets = await request('model/presets', {})
@@ -117,10 +140,8 @@ export const useLearnStore = defineStore('learn', () => {
           if (f.runId !== toyRunId.value) return
           stopListening()
           if (f.status === 'completed') void checkToy(f.runId)
-          else {
-            toyStatus.value = 'failed'
-            toyError.value = f.error ?? `Training ${f.status}.`
-          }
+          else if (f.status === 'cancelled') stoppedShort(lastGood ? null : 'Training cancelled.', 'Training stopped: the net trained before is shown.')
+          else stoppedShort(f.error ?? `Training ${f.status}.`)
         })
       ]
       const { runId } = await request('train/start', {
@@ -133,8 +154,7 @@ export const useLearnStore = defineStore('learn', () => {
       losses.value.push(...early.filter((e) => e.runId === runId).map(({ epoch, loss }) => ({ epoch, loss })))
     } catch (err) {
       stopListening()
-      toyStatus.value = 'failed'
-      toyError.value = describeError(err)
+      stoppedShort(describeError(err))
     }
   }
 
@@ -160,8 +180,7 @@ export const useLearnStore = defineStore('learn', () => {
       checked.value = results
       toyStatus.value = 'done'
     } catch (err) {
-      toyStatus.value = 'failed'
-      toyError.value = describeError(err)
+      stoppedShort(describeError(err))
     }
   }
 
@@ -233,6 +252,7 @@ export const useLearnStore = defineStore('learn', () => {
     labels,
     seed,
     toyRunId,
+    toyNote,
     toyStatus,
     toyError,
     toyEpochs,

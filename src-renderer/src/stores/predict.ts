@@ -3,7 +3,7 @@ import { computed, ref } from 'vue'
 import type { PixelImage, RunSummary } from '@shared/contract'
 import { describeError, request } from '@renderer/api/client'
 import { decodeFiles, inputSizeOf } from './image-files'
-import { loadTrainedRuns } from './trained-runs'
+import { loadRunsFor } from './trained-runs'
 
 export interface PredictItem {
   id: number
@@ -23,6 +23,8 @@ export interface PredictItem {
 /** Dropped or picked images, decoded as the model sees them and predicted by one run. */
 export const usePredictStore = defineStore('predict', () => {
   const runs = ref<RunSummary[]>([])
+  /** Trained runs this view cannot use (Learn's toy runs, say), in one sentence. */
+  const runsLeftOut = ref<string | null>(null)
   const runsLoaded = ref(false)
   const runsError = ref<string | null>(null)
   const runId = ref<string | null>(null)
@@ -41,7 +43,7 @@ export const usePredictStore = defineStore('predict', () => {
   async function loadRuns(): Promise<void> {
     runsError.value = null
     try {
-      runs.value = await loadTrainedRuns()
+      ;({ runs: runs.value, leftOut: runsLeftOut.value } = await loadRunsFor('predict'))
       runsLoaded.value = true
       if (!runs.value.some((r) => r.id === runId.value)) await setRun(runs.value[0]?.id ?? null)
     } catch (err) {
@@ -134,7 +136,7 @@ export const usePredictStore = defineStore('predict', () => {
     items.value = []
   }
 
-  return { runs, runsLoaded, runsError, runId, run, classNames, items, predictError, busy, loadRuns, setRun, addFiles, remove, clear }
+  return { runs, runsLeftOut, runsLoaded, runsError, runId, run, classNames, items, predictError, busy, loadRuns, setRun, addFiles, remove, clear }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(usePredictStore, import.meta.hot))

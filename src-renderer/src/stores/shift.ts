@@ -3,7 +3,7 @@ import { computed, ref } from 'vue'
 import type { PixelImage, RunSummary, ShiftResult } from '@shared/contract'
 import { describeError, request } from '@renderer/api/client'
 import { decodeFiles, inputSizeOf } from './image-files'
-import { loadTrainedRuns } from './trained-runs'
+import { loadRunsFor } from './trained-runs'
 
 /** The tutorial's image: training index 24150, a pullover. */
 export const TUTORIAL_INDEX = 24150
@@ -48,6 +48,8 @@ const emptyPanel = (runId: string | null = null): ShiftPanel => ({ runId, result
 /** The shift experiment: one image, up to two runs, the same shifts for both. */
 export const useShiftStore = defineStore('shift', () => {
   const runs = ref<RunSummary[]>([])
+  /** Trained runs this view cannot use (Learn's toy runs, say), in one sentence. */
+  const runsLeftOut = ref<string | null>(null)
   const runsLoaded = ref(false)
   const runsError = ref<string | null>(null)
   const image = ref<ShiftImage>({ kind: 'dataset', split: 'train', index: TUTORIAL_INDEX })
@@ -67,7 +69,7 @@ export const useShiftStore = defineStore('shift', () => {
   async function loadRuns(): Promise<void> {
     runsError.value = null
     try {
-      runs.value = await loadTrainedRuns()
+      ;({ runs: runs.value, leftOut: runsLeftOut.value } = await loadRunsFor('shift'))
       runsLoaded.value = true
       const known = new Set(runs.value.map((r) => r.id))
       panels.value.forEach((p, i) => {
@@ -147,6 +149,7 @@ export const useShiftStore = defineStore('shift', () => {
 
   return {
     runs,
+    runsLeftOut,
     runsLoaded,
     runsError,
     image,

@@ -4,13 +4,15 @@ import type { LabEventPayload, RunSummary } from '@shared/contract'
 import { describeError, lab, request } from '@renderer/api/client'
 import type { StudyRow } from '@renderer/components/study/study'
 import { shiftRecipe } from '@shared/shift-recipe'
-import { loadTrainedRuns } from './trained-runs'
+import { loadRunsFor } from './trained-runs'
 
 let jobCounter = 0
 
 /** The shift study: several runs, the same shifts of the same test images, curves and a table. */
 export const useStudyStore = defineStore('study', () => {
   const runs = ref<RunSummary[]>([])
+  /** Trained runs this view cannot use (Learn's toy runs, say), in one sentence. */
+  const runsLeftOut = ref<string | null>(null)
   const selected = ref<string[]>([])
   const max = ref(5)
   const limit = ref<number | null>(1000)
@@ -34,7 +36,7 @@ export const useStudyStore = defineStore('study', () => {
 
   async function loadRuns(): Promise<void> {
     try {
-      runs.value = await loadTrainedRuns()
+      ;({ runs: runs.value, leftOut: runsLeftOut.value } = await loadRunsFor('study'))
       const known = new Set(runs.value.map((r) => r.id))
       selected.value = selected.value.filter((id) => known.has(id))
     } catch (err) {
@@ -132,7 +134,7 @@ export const useStudyStore = defineStore('study', () => {
     }
   }
 
-  return { runs, selected, max, limit, mode, rows, busy, status, error, progress, canRun, loadRuns, study, cancel, recipe }
+  return { runs, runsLeftOut, selected, max, limit, mode, rows, busy, status, error, progress, canRun, loadRuns, study, cancel, recipe }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useStudyStore, import.meta.hot))

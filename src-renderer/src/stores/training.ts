@@ -1,6 +1,6 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { Divergence, EpochRecord, EvalMetrics, LabEventPayload, LabOutput, RunStatus, TrainConfigInput, TrainThreads } from '@shared/contract'
+import type { Divergence, EpochRecord, EvalMetrics, LabEventPayload, LabOutput, RunStatus, TrainConfigInput, TrainPhase as RunStep, TrainThreads } from '@shared/contract'
 import type { DataSource } from '@shared/dataset'
 import type { ModelSpec, TrainingDefaults } from '@shared/layers'
 import { describeError, lab, request } from '@renderer/api/client'
@@ -23,6 +23,35 @@ export interface TrainForm {
   limit: number | null
 }
 
+const STEP_TEXT: Record<RunStep, string> = {
+  'loading-data': 'Loading the data…',
+  'building-model': 'Building the model…',
+  training: 'Training',
+  testing: 'Testing on the test set…',
+  saving: 'Saving the model…'
+}
+
+/**
+ * The word beside a run: while it runs, the step it is in, so the seconds of loading and building
+ * before the first batch are not a silent "Training" over an empty bar (#18, item 1).
+ */
+export function phaseText(phase: TrainPhase, step: RunStep | null, cancelling: boolean): string {
+  switch (phase) {
+    case 'starting':
+    case 'running':
+      if (cancelling) return 'Stopping after this batch…'
+      return step ? STEP_TEXT[step] : 'Starting…'
+    case 'completed':
+      return 'Finished'
+    case 'cancelled':
+      return 'Cancelled'
+    case 'failed':
+      return 'Failed'
+    default:
+      return 'Not started'
+  }
+}
+
 /** "build" trains the Build view's stack; any other value names a preset. */
 export const FROM_BUILD = 'build'
 
@@ -38,7 +67,11 @@ export const useTrainingStore = defineStore('training', () => {
   const runId = ref<string | null>(null)
   const runName = ref('')
   const phase = ref<TrainPhase>('idle')
+  /** The step the run reported last (loading data, building, training…); null before the first. */
+  const step = ref<RunStep | null>(null)
   const progress = ref<Progress | null>(null)
+  /** Seconds since the run began, loading included, as its events last said. */
+  const elapsed = ref(0)
   const error = ref<string | null>(null)
   const cancelling = ref(false)
   // Up to one point per batch, so 100k+ entries: kept shallow, never proxied point by point.
@@ -67,6 +100,7 @@ export const useTrainingStore = defineStore('training', () => {
   function listen(): void {
     if (subscribed) return
     subscribed = true
+    lab.on('train/phase', onStep)
     lab.on('train/progress', onProgress)
     lab.on('train/epoch', onEpoch)
     lab.on('train/finished', onFinished)
@@ -78,9 +112,18 @@ export const useTrainingStore = defineStore('training', () => {
     return id === runId.value
   }
 
+  function onStep(p: LabEventPayload<'train/phase'>): void {
+    if (!ours(p.runId)) return
+    step.value = p.phase
+    elapsed.value = p.elapsedSeconds
+  }
+
   function onProgress(p: Progress): void {
     if (!ours(p.runId)) return
     if (phase.value === 'starting') phase.value = 'running'
+    // Batches are the training step, also for a run this view attached to after it began.
+    step.value = 'training'
+    elapsed.value = p.elapsedSeconds
     progress.value = p
     threads.value = p.threads
     const x = batchX(p.epoch, p.batch, p.batchesPerEpoch)
@@ -98,6 +141,7 @@ export const useTrainingStore = defineStore('training', () => {
   function onFinished(f: LabEventPayload<'train/finished'>): void {
     if (!ours(f.runId)) return
     phase.value = f.status
+    if (f.seconds !== undefined) elapsed.value = f.seconds
     cancelling.value = false
     error.value = f.error ?? null
     test.value = f.test ?? null
@@ -130,6 +174,8 @@ export const useTrainingStore = defineStore('training', () => {
 
   function reset(): void {
     runId.value = null
+    step.value = null
+    elapsed.value = 0
     progress.value = null
     error.value = null
     cancelling.value = false
@@ -229,6 +275,8 @@ export const useTrainingStore = defineStore('training', () => {
     runId,
     runName,
     phase,
+    step,
+    elapsed,
     progress,
     error,
     cancelling,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { batchPoints, batchX, epochPoints, smooth } from '../../../src-renderer/src/charts/series'
+import { MARKER_HOVER_RADIUS, MAX_MARKED_POINTS, batchPoints, batchX, epochPoints, markerRoom, smooth } from '../../../src-renderer/src/charts/series'
 
 describe('chart series', () => {
   it('places batches in epochs, so per-batch and per-epoch curves share the x axis', () => {
@@ -64,5 +64,14 @@ describe('chart series', () => {
     expect(jitter(byAxis)).toBeLessThan(0.01)
     // Per point, as TensorBoard smooths at the same 0.6, the noise stays ten times as large.
     expect(jitter(smooth(noisy, 0.6, 1 / 500))).toBeGreaterThan(0.04)
+  })
+
+  it('leaves room past the plot for a marker centred on its edge, only when markers are drawn', () => {
+    const point = [{ x: 1, y: 1 }]
+    const many = Array.from({ length: MAX_MARKED_POINTS + 1 }, (_, x) => ({ x, y: 1 }))
+    // Whole under the pointer too: the hover radius and its border.
+    expect(markerRoom([{ label: 'epoch', color: '#000', points: point, markers: true }])).toBeGreaterThan(MARKER_HOVER_RADIUS)
+    expect(markerRoom([{ label: 'batch', color: '#000', points: point }])).toBe(0)
+    expect(markerRoom([{ label: 'epoch', color: '#000', points: many, markers: true }])).toBe(0)
   })
 })

@@ -18,7 +18,7 @@ vi.mock('@renderer/api/client', () => ({
 const { pickComparison, useShiftStore, TUTORIAL_INDEX } = await import('../../../src-renderer/src/stores/shift')
 
 function run(id: string, modelName: string, status: RunSummary['status'] = 'completed'): RunSummary {
-  return { id, name: id, modelName, data: { kind: 'fashion-mnist' }, createdAt: '2025-01-01T00:00:00Z', status, epochsDone: 1 }
+  return { id, name: id, modelName, inputShape: [1, 28, 28], data: { kind: 'fashion-mnist' }, createdAt: '2025-01-01T00:00:00Z', status, epochsDone: 1 }
 }
 
 const shiftResult = (runId: string): ShiftResult => ({

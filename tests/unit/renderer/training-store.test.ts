@@ -25,7 +25,7 @@ vi.mock('@renderer/api/client', () => ({
   describeError: (err: unknown) => (err instanceof Error ? err.message : String(err))
 }))
 
-const { useTrainingStore } = await import('../../../src-renderer/src/stores/training')
+const { phaseText, useTrainingStore } = await import('../../../src-renderer/src/stores/training')
 
 function emit<E extends LabEvent>(event: E, payload: LabEventPayload<E>): void {
   for (const l of listeners.get(event) ?? []) l(payload)
@@ -181,5 +181,41 @@ describe('training store', () => {
     await store.loadPresets()
     store.chooseModel('seed-mlp')
     expect(store.form).toMatchObject({ optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 5 })
+  })
+
+  it('says which step a started run is in before its first batch, and counts those seconds in its duration', async () => {
+    let answer: (v: { runId: string }) => void = () => undefined
+    answers.set('train/start', () => new Promise((r) => (answer = r)))
+    answers.set('runs/get', () => detail('r1', 'completed'))
+    const store = useTrainingStore()
+    const text = (): string => phaseText(store.phase, store.step, store.cancelling)
+    const started = store.start(model, { kind: 'fashion-mnist' }, 'Fashion-MNIST')
+    expect(text()).toBe('Starting…')
+    // The engine's first words can beat train/start's answer.
+    emit('train/phase', { runId: 'r1', phase: 'loading-data', elapsedSeconds: 0 })
+    expect(text()).toBe('Loading the data…')
+    answer({ runId: 'r1' })
+    await started
+    expect(store.phase).toBe('running')
+    expect(text()).toBe('Loading the data…')
+    emit('train/phase', { runId: 'other', phase: 'testing', elapsedSeconds: 9 })
+    emit('train/phase', { runId: 'r1', phase: 'building-model', elapsedSeconds: 6 })
+    expect(text()).toBe('Building the model…')
+    expect(store.elapsed).toBe(6)
+    emit('train/progress', { ...progress('r1', 1, 5), elapsedSeconds: 8 })
+    expect(text()).toBe('Training')
+    expect(store.elapsed).toBe(8)
+    emit('train/phase', { runId: 'r1', phase: 'testing', elapsedSeconds: 20 })
+    expect(text()).toBe('Testing on the test set…')
+    emit('train/finished', { runId: 'r1', status: 'completed', seconds: 24 })
+    expect(text()).toBe('Finished')
+    expect(store.elapsed).toBe(24)
+  })
+
+  it('words each state of a run', () => {
+    expect(phaseText('idle', null, false)).toBe('Not started')
+    expect(phaseText('running', 'saving', false)).toBe('Saving the model…')
+    expect(phaseText('running', 'training', true)).toBe('Stopping after this batch…')
+    expect(phaseText('failed', 'loading-data', false)).toBe('Failed')
   })
 })
