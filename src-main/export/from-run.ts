@@ -6,7 +6,7 @@
 import type { EngineResult } from '../engine/protocol'
 import type { RunDetail } from '../shared/contract'
 import type { ModelSpec } from '../shared/layers'
-import { lossFor } from '../shared/shapes'
+import { describeHead, lossFor } from '../shared/shapes'
 import type { PytorchSource } from './pytorch'
 
 export function pytorchSourceFromRun(run: RunDetail, weights: EngineResult<'model/weights'>, convlabVersion: string): PytorchSource {
@@ -22,8 +22,8 @@ export function pytorchSourceFromRun(run: RunDetail, weights: EngineResult<'mode
 
 /** An untrained stack's export: its code, with placeholder class names (it has seen no data). */
 export function pytorchSourceFromStack(spec: ModelSpec, convlabVersion: string): PytorchSource {
-  const classes = spec.layers.filter((l) => l.type === 'dense').at(-1)
-  const count = classes?.type === 'dense' ? classes.units : 0
+  const head = describeHead(spec)
+  const count = head.ok ? head.classes : 0
   return { spec, classNames: Array.from({ length: count }, (_, i) => `class ${i}`), origin: 'a layer stack, untrained', convlabVersion }
 }
 

@@ -9,8 +9,8 @@
  * (PyTorch's rule) and leaves them out for 'same' (tfjs's), dropout is left out as at inference.
  */
 import type { LayerWeights } from '../engine/protocol'
-import { padsOf, type Pads } from '../shared/forward'
-import { binomialTaps, blurPads, pair, type ActivationName, type ModelSpec } from '../shared/layers'
+import { windowOf, type Pads } from '../shared/forward'
+import { binomialTaps, blurPads, type ActivationName, type ModelSpec } from '../shared/layers'
 import { inferShapes } from '../shared/shapes'
 import { ModelProto } from './onnx-proto'
 import { ExportError } from './torch-modules'
@@ -175,15 +175,14 @@ export function onnxModel(source: OnnxSource): ModelMessage {
     switch (layer.type) {
       case 'conv2d': {
         const [c, h, w] = input
-        const kernel = pair(layer.kernel)
-        const stride = pair(layer.stride)
+        const { kernel, stride, pads } = windowOf(layer, h, w)
         const t = layerTensors(weights, index, label, { weight: [layer.filters, c, ...kernel], ...(layer.useBias ? { bias: [layer.filters] } : {}) })
         const inputs = [x, g.initializer(`${label}.weight`, [layer.filters, c, ...kernel], t.weight)]
         if (layer.useBias) inputs.push(g.initializer(`${label}.bias`, [layer.filters], t.bias))
         x = g.node(label, 'Conv', inputs, [
           ints('kernel_shape', kernel),
           ints('strides', stride),
-          ints('pads', onnxPads(padsOf(h, w, kernel, stride, layer.padding)))
+          ints('pads', onnxPads(pads))
         ])
         x = g.activation(layer.activation, x, label)
         break
@@ -191,9 +190,8 @@ export function onnxModel(source: OnnxSource): ModelMessage {
       case 'maxpool2d':
       case 'avgpool2d': {
         const [, h, w] = input
-        const kernel = pair(layer.pool)
-        const stride = pair(layer.stride ?? layer.pool)
-        const attributes = [ints('kernel_shape', kernel), ints('strides', stride), ints('pads', onnxPads(padsOf(h, w, kernel, stride, layer.padding)))]
+        const { kernel, stride, pads } = windowOf(layer, h, w)
+        const attributes = [ints('kernel_shape', kernel), ints('strides', stride), ints('pads', onnxPads(pads))]
         // MaxPool never takes a padded cell, which is both PyTorch's -inf padding and tfjs's
         // 'same'. An average counts the zeros of explicit padding (PyTorch's count_include_pad)
         // and leaves 'same' padding out (tfjs).

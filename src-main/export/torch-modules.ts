@@ -4,8 +4,8 @@
  * PyTorch's layers cannot take as an argument (tfjs's 'same' is asymmetric when the stride does
  * not divide evenly) becomes an explicit pad module of the right kind in front of the layer.
  */
-import { padsOf, type Pads } from '../shared/forward'
-import { pair, type ActivationName, type ModelSpec } from '../shared/layers'
+import { windowOf, type Pads } from '../shared/forward'
+import type { ActivationName, ModelSpec } from '../shared/layers'
 import { inferShapes } from '../shared/shapes'
 
 /** A stack a format cannot express: says which layer and why, so nothing exports wrong. */
@@ -64,9 +64,7 @@ export function planTorchModules(spec: ModelSpec): TorchPlan {
     switch (layer.type) {
       case 'conv2d': {
         const [c, h, w] = input
-        const kernel = pair(layer.kernel)
-        const stride = pair(layer.stride)
-        const pads = padsOf(h, w, kernel, stride, layer.padding)
+        const { kernel, stride, pads } = windowOf(layer, h, w)
         const padding = symmetric(pads) && !nothing(pads) ? `, padding=${tuple([pads.top, pads.left])}` : ''
         if (!symmetric(pads)) modules.push({ code: `nn.ZeroPad2d(${padTuple(pads)})` })
         const strideArg = stride[0] === 1 && stride[1] === 1 ? '' : `, stride=${tuple(stride)}`
@@ -80,9 +78,7 @@ export function planTorchModules(spec: ModelSpec): TorchPlan {
       case 'maxpool2d':
       case 'avgpool2d': {
         const [, h, w] = input
-        const kernel = pair(layer.pool)
-        const stride = pair(layer.stride ?? layer.pool)
-        const pads = padsOf(h, w, kernel, stride, layer.padding)
+        const { kernel, stride, pads } = windowOf(layer, h, w)
         const isMax = layer.type === 'maxpool2d'
         const name = isMax ? 'MaxPool2d' : 'AvgPool2d'
         const args = `kernel_size=${tuple(kernel)}, stride=${tuple(stride)}`

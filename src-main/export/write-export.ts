@@ -4,6 +4,7 @@
  */
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { writeFileAtomic } from '../runs/atomic-write'
 import { ExportError } from './torch-modules'
 import type { ExportFiles } from './pytorch'
 
@@ -44,12 +45,5 @@ export async function writeExportFile(out: string, content: Uint8Array, options:
   const existing = await stat(out).catch(() => undefined)
   if (existing?.isDirectory()) throw new ExportError(`${out} is a folder: the ONNX export is one file, give its name (e.g. model.onnx).`)
   if (existing && !options.force) throw new ExportError(`${out} already exists: choose another name, or add --force to replace it.`)
-  const temp = join(parent, `.${basename(out)}.export-${process.pid}`)
-  try {
-    await writeFile(temp, content)
-    await rename(temp, out)
-  } catch (err) {
-    await rm(temp, { force: true })
-    throw err
-  }
+  await writeFileAtomic(out, content)
 }

@@ -71,6 +71,20 @@ export function padsOf(h: number, w: number, kernel: [number, number], stride: [
   return { top, bottom, left, right }
 }
 
+/** A conv or pooling layer's window on an h x w map: kernel, stride and the padding per side.
+ * Pooling's stride defaults to its window, as in PyTorch. */
+export interface LayerWindow {
+  kernel: [number, number]
+  stride: [number, number]
+  pads: Pads
+}
+
+export function windowOf(layer: Extract<LayerSpec, { type: 'conv2d' | 'maxpool2d' | 'avgpool2d' }>, h: number, w: number): LayerWindow {
+  const kernel = pair(layer.type === 'conv2d' ? layer.kernel : layer.pool)
+  const stride = pair(layer.type === 'conv2d' ? layer.stride : (layer.stride ?? layer.pool))
+  return { kernel, stride, pads: padsOf(h, w, kernel, stride, layer.padding) }
+}
+
 export interface OutputSize {
   input: number
   kernel: number
@@ -151,9 +165,11 @@ interface Tensors {
 
 function conv2d(x: HandTensor, layer: Extract<LayerSpec, { type: 'conv2d' }>, w: Tensors): HandTensor {
   const [c, h, wd] = x.shape
-  const [kh, kw] = pair(layer.kernel)
-  const [sh, sw] = pair(layer.stride)
-  const pads = padsOf(h, wd, [kh, kw], [sh, sw], layer.padding)
+  const {
+    kernel: [kh, kw],
+    stride: [sh, sw],
+    pads
+  } = windowOf(layer, h, wd)
   const oh = Math.floor((h + pads.top + pads.bottom - kh) / sh) + 1
   const ow = Math.floor((wd + pads.left + pads.right - kw) / sw) + 1
   const f = layer.filters
@@ -191,9 +207,11 @@ function conv2d(x: HandTensor, layer: Extract<LayerSpec, { type: 'conv2d' }>, w:
  */
 function pool2d(x: HandTensor, layer: Extract<LayerSpec, { type: 'maxpool2d' | 'avgpool2d' }>): HandTensor {
   const [c, h, w] = x.shape
-  const [kh, kw] = pair(layer.pool)
-  const [sh, sw] = pair(layer.stride ?? layer.pool)
-  const pads = padsOf(h, w, [kh, kw], [sh, sw], layer.padding)
+  const {
+    kernel: [kh, kw],
+    stride: [sh, sw],
+    pads
+  } = windowOf(layer, h, w)
   const oh = Math.floor((h + pads.top + pads.bottom - kh) / sh) + 1
   const ow = Math.floor((w + pads.left + pads.right - kw) / sw) + 1
   const isMax = layer.type === 'maxpool2d'
