@@ -42,7 +42,8 @@ function byName(a: Dirent, b: Dirent): number {
 
 const visible = (e: Dirent): boolean => !e.name.startsWith('.')
 
-async function listClasses(dir: string): Promise<{ classNames: string[]; files: Entry[][] }> {
+/** The class sub-folders in name order with their files; refuses a folder that cannot train. */
+export async function listClasses(dir: string): Promise<{ classNames: string[]; files: Entry[][] }> {
   let entries: Dirent[]
   try {
     entries = await readdir(dir, { withFileTypes: true })

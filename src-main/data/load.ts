@@ -21,7 +21,7 @@ export interface LoadOptions {
   systemDirs?: readonly string[]
 }
 
-const DEFAULT_FOLDER_SHAPE: [number, number, number] = [1, 28, 28]
+export const DEFAULT_FOLDER_SHAPE: [number, number, number] = [1, 28, 28]
 
 /** Names, sizes and times of every entry two levels down: changes when any image is added, removed or edited. */
 async function folderSignature(dir: string): Promise<string> {

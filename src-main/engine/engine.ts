@@ -9,7 +9,7 @@ import type { Dataset, DataSource, Split } from '../shared/dataset'
 import { DataError } from '../data/errors'
 import { loadDataset } from '../data/load'
 import type { ModelSpec } from '../shared/layers'
-import { headOf } from './head'
+import { dataModelMismatch } from '../shared/data-fit'
 import { activeBackend, backendReport, initBackend } from './backends'
 import { layerName } from './build-model'
 import { layerActivations } from './activations'
@@ -42,21 +42,20 @@ type Handlers = { [M in EngineMethod]: (params: EngineParsedParams<M>) => Promis
 const toFloat32 = (v: SampleValues): Float32Array => (v instanceof Float32Array ? v : Float32Array.from(v))
 
 /**
- * What makes a training run meaningless, refused before it starts: a model whose number of
- * outputs is not the dataset's number of classes (a 10-class model on a 2-class folder trained,
- * then predicted classes with no name), and a test split with no image (a folder with one image
- * per class has none to hold out). The toy set is exempt from the first: the Learn view's edited
- * toy names only the labels it uses.
+ * What makes a training run meaningless, refused before it starts: a model that does not fit the
+ * loaded data (checked from the source's description before the run existed; checked again here
+ * on what actually loaded), and a test split with no image (a folder with one image per class has
+ * none to hold out).
  */
 export function checkTrainingData(spec: ModelSpec, source: DataSource, train: Dataset, test: Dataset): void {
-  const classes = headOf(spec).classes
-  const names = train.classNames
-  if (source.kind !== 'toy' && classes !== names.length) {
-    const list = names.length <= 12 ? ` (${names.join(', ')})` : ''
-    throw new DataError(
-      `The model outputs ${classes} classes but ${train.name} has ${names.length}${list}: make the last layer output ${names.length === 2 ? '2 (or 1 with Sigmoid)' : names.length}.`
-    )
-  }
+  const problem = dataModelMismatch(spec, {
+    name: train.name,
+    sampleShape: train.shape,
+    resizable: false,
+    classNames: train.classNames,
+    checkClassCount: source.kind !== 'toy'
+  })
+  if (problem) throw new DataError(problem)
   if (test.labels.length === 0) {
     throw new DataError(
       `${test.name} has no images, so the run could not be tested: each class needs at least 2 images, one to train on and one to test on.`

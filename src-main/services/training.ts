@@ -11,6 +11,8 @@ import { LabError, type LabEvent, type LabEventPayload, type RunDetail, type Tra
 import type { DataSource } from '../shared/dataset'
 import type { ModelSpec } from '../shared/layers'
 import { describeHead, inferShapes } from '../shared/shapes'
+import { dataModelMismatch } from '../shared/data-fit'
+import { describeSource } from '../data/describe'
 import { estimateTrainingMemory, formatBytes, memoryProblem } from '../shared/memory'
 import {
   MODEL_DIR,
@@ -64,6 +66,12 @@ export function assertTrainable(model: ModelSpec): void {
   if (!head.ok) throw new LabError('invalid-payload', head.error)
 }
 
+/** Throws a LabError saying what to change when the model's input or outputs do not fit the data. */
+export async function assertFitsData(model: ModelSpec, data: DataSource): Promise<void> {
+  const problem = dataModelMismatch(model, await describeSource(data, model))
+  if (problem) throw new LabError('invalid-payload', problem)
+}
+
 /**
  * Throws a LabError with the estimate when training could not fit in the machine's memory: the
  * engine would otherwise grow until the system swaps or kills it, minutes later.
@@ -82,6 +90,7 @@ const batchOf = (config: TrainConfig): number => Math.min(config.batchSize, conf
  */
 export async function startTraining(req: TrainingRequest): Promise<TrainingHandle> {
   assertTrainable(req.model)
+  await assertFitsData(req.model, req.data)
   const memory = req.memory ?? { total: totalmem(), free: freemem() }
   assertFitsInMemory(req.model, req.config, memory.total)
   // It fits the machine but not what is free now: it may still train, with the system swapping.

@@ -4,6 +4,7 @@
  * wrong, and the runs saved before must be byte for byte the same after. Needs no Fashion-MNIST:
  * the cases bring their own data.
  */
+import { existsSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
@@ -15,6 +16,7 @@ import { createLabService, type LabService } from '../../src-main/services/lab-s
 import type { LabErrorInfo, LabMethod, LabOutput } from '../../src-main/shared/contract'
 import { CORPUS_DIR, writeBadInputs, type BadInputs } from '../fixtures/bad-inputs/generate'
 import { runLab, type CliResult } from './support/cli'
+import { getPreset } from '../../src-main/shared/presets'
 
 let home: string
 let corpus: BadInputs
@@ -92,8 +94,9 @@ describe('bad input through the CLI', () => {
   it('refuses a 10-class model on a 2-class folder before training, and prints no accuracy', async () => {
     const r = await lab(['train', '--model', 'seed-mlp', '--data', corpus.twoClassFolder, '--epochs', '1', '--out', cases('classes')])
     expect(r.code).toBe(1)
-    expect(r.stdout).toContain('Error: The model outputs 10 classes but folder-two-classes (train) has 2 (ankle, bag): make the last layer output 2 (or 1 with Sigmoid).')
+    expect(r.stdout + r.stderr).toContain('The model outputs 10 classes but folder-two-classes has 2 (ankle, bag): make the last layer output 2 (or 1 with Sigmoid).')
     expect(r.stdout).not.toMatch(/Test accuracy/)
+    expect(existsSync(cases('classes'))).toBe(false)
   })
 
   it('refuses a folder with one image per class: nothing is left to test on', async () => {
@@ -131,14 +134,23 @@ describe('bad input through the CLI', () => {
   it('leaves nothing of the old run in a folder replaced by a run that fails', async () => {
     const dir = await copyOfSaved('forced')
     expect(await exists(join(dir, 'metrics.json'))).toBe(true)
-    const r = await lab(['train', '--force', '--model', 'seed-mlp', '--data', corpus.twoClassFolder, '--epochs', '1', '--out', dir])
+    const r = await lab(['train', '--force', '--model', join(CORPUS_DIR, 'model-two-classes.json'), '--data', corpus.onePerClassFolder, '--epochs', '1', '--out', dir])
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/^Run failed/)
     expect(r.stdout).not.toMatch(/Test accuracy/)
     expect((await readdir(dir)).sort()).toEqual(['history.json', 'run.json'])
     const e = await lab(['evaluate', '--run', dir])
     expect(e.code).toBe(2)
-    expect(e.stderr).toMatch(/has no trained model \(the run is failed: The model outputs 10 classes/)
+    expect(e.stderr).toMatch(/has no trained model \(the run is failed: folder-one-per-class \(test\) has no images/)
+  })
+
+  it('keeps the old run whole when --force would replace it with a model that does not fit the data', async () => {
+    const dir = await copyOfSaved('forced-mismatch')
+    const before = await fingerprint(dir)
+    const r = await lab(['train', '--force', '--model', 'seed-mlp', '--data', corpus.twoClassFolder, '--epochs', '1', '--out', dir])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('The model outputs 10 classes but folder-two-classes has 2 (ankle, bag)')
+    expect(await fingerprint(dir)).toEqual(before)
   })
 
   it('marks a run left "running" by a killed CLI interrupted, and removes its temporary files', async () => {
@@ -205,6 +217,17 @@ describe('bad input through the API', () => {
       expect({ case: c.case, code: error.code, has: error.message.includes(c.message) }, error.message).toEqual({ case: c.case, code: c.code, has: true })
       expect(error.message.length).toBeLessThan(1000)
     }
+  })
+
+  it('refuses at train/start a model that does not fit its data, before any run folder exists', async () => {
+    const before = await readdir(join(home, 'runs')).catch(() => [])
+    const mlp = getPreset('seed-mlp')!
+    const onToy = await fails('train/start', { model: mlp, data: { kind: 'toy' }, config: {} })
+    expect(onToy).toMatchObject({ code: 'invalid-payload', message: expect.stringContaining("The model's input is 1×28×28 but the toy set's images are 1×4×4: set the input to 1×4×4.") })
+    const threeClasses = { ...mlp, layers: [...mlp.layers.slice(0, -1), { ...mlp.layers.at(-1)!, units: 3 }] }
+    const fewer = await fails('train/start', { model: threeClasses, data: { kind: 'fashion-mnist' }, config: {} })
+    expect(fewer.message).toContain('The model outputs 3 classes but Fashion-MNIST has 10')
+    expect(await readdir(join(home, 'runs')).catch(() => [])).toEqual(before)
   })
 
   it('refuses a gzip bomb and a mismatched pair on import, and writes nothing', async () => {

@@ -4,10 +4,10 @@ import { nameEveryClass } from '../../src-main/engine/model-io'
 import type { Dataset } from '../../src-main/shared/dataset'
 import { getPreset } from '../../src-main/shared/presets'
 
-const dataset = (name: string, classNames: string[], count: number): Dataset => ({
+const dataset = (name: string, classNames: string[], count: number, shape: Dataset['shape'] = [1, 28, 28]): Dataset => ({
   name,
-  shape: [1, 28, 28],
-  images: new Float32Array(count * 784),
+  shape,
+  images: new Float32Array(count * shape[0] * shape[1] * shape[2]),
   labels: Int32Array.from({ length: count }, (_, i) => i % classNames.length),
   classNames
 })
@@ -22,6 +22,13 @@ describe('checkTrainingData', () => {
     )
   })
 
+  it('refuses data whose images are not the size the model takes', () => {
+    const names = Array.from({ length: 10 }, (_, i) => String(i))
+    expect(() => checkTrainingData(mlp, { kind: 'toy' }, dataset('toy', names, 2, [1, 4, 4]), dataset('toy', names, 2, [1, 4, 4]))).toThrow(
+      "The model's input is 1×28×28 but toy's images are 1×4×4: set the input to 1×4×4."
+    )
+  })
+
   it('refuses a test split with no image', () => {
     const names = Array.from({ length: 10 }, (_, i) => String(i))
     expect(() => checkTrainingData(mlp, folder, dataset('f (train)', names, 10), dataset('f (test)', names, 0))).toThrow(
@@ -31,7 +38,7 @@ describe('checkTrainingData', () => {
 
   it('lets the toy set name only the labels it uses, and passes a matching set', () => {
     const toy = getPreset('seed-toy')!
-    expect(() => checkTrainingData(toy, { kind: 'toy' }, dataset('toy', ['0'], 2), dataset('toy', ['0'], 2))).not.toThrow()
+    expect(() => checkTrainingData(toy, { kind: 'toy' }, dataset('toy', ['0'], 2, [1, 4, 4]), dataset('toy', ['0'], 2, [1, 4, 4]))).not.toThrow()
     const names = Array.from({ length: 10 }, (_, i) => String(i))
     expect(() => checkTrainingData(mlp, { kind: 'fashion-mnist' }, dataset('a', names, 10), dataset('b', names, 10))).not.toThrow()
   })
