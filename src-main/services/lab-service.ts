@@ -25,13 +25,14 @@ import { recoverRun, recoverRuns } from '../runs/recover'
 import { runLockState } from '../runs/run-lock'
 import { emptyTrash, restoreRun, trashRun } from '../runs/run-trash'
 import { LabError, type ImageFile, type LabEvent, type LabEventPayload, type RunDetail } from '../shared/contract'
+import { DataError } from '../data/errors'
 import type { DataSource } from '../shared/dataset'
 import { PRESET_NAMES, getPreset } from '../shared/presets'
 import { inferShapes } from '../shared/shapes'
 import { formatSummary, summarize } from '../shared/summary'
 import type { LabEventListener, LabHandlers } from './dispatch'
 import { parseModelSpec } from './models'
-import { startTraining, type TrainingHandle } from './training'
+import { assertFitsData, assertTrainable, startTraining, type TrainingHandle } from './training'
 import { createStackHandlers } from './stack-handlers'
 import { createImageHandlers } from './image-handlers'
 import { createLearnHandlers } from './learn-handlers'
@@ -184,6 +185,17 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       if (found.found) return { found: true as const, dir: found.dir }
       const { searched, help, problem } = found
       return problem === undefined ? { found: false as const, searched, help } : { found: false as const, searched, help, problem }
+    },
+    async 'train/check'({ model, data }) {
+      checkSource(data)
+      try {
+        assertTrainable(model)
+        await assertFitsData(model, data)
+        return {}
+      } catch (err) {
+        if (err instanceof LabError || err instanceof DataError) return { problem: err.message }
+        throw err
+      }
     },
     async 'train/start'({ model, data, config, name }) {
       assertWritable()

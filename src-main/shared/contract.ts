@@ -397,6 +397,11 @@ export const LAB_METHODS = {
     }),
     'A page of samples of one split with their labels, the class balance of the whole split, and the files of an image folder skipped.'
   ),
+  'train/check': method(
+    z.object({ model: ModelSpec, data: DataSource }),
+    z.object({ problem: z.string().max(2000).optional() }),
+    'Whether the model can train on the data, checked without loading it: what to change when its input or outputs do not fit.'
+  ),
   'train/start': method(
     z.object({ model: ModelSpec, data: DataSource, config: TrainConfig, name: z.string().max(200).optional() }),
     z.object({ runId }),

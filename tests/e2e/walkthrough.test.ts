@@ -227,6 +227,25 @@ describe.skipIf(!hasChromium)('What the first walk-through found (#18)', () => {
     await page.setViewportSize(SIZES[0])
   })
 
+  it('refuses to start a model that does not fit the data, says what to change, and starts once it fits (item 2)', async () => {
+    for (const size of SIZES) {
+      await page.setViewportSize(size)
+      await page.goto(`${web.url}/#/data`)
+      await page.getByTestId('source-toy').check()
+      await new TrainPage(page).open()
+      await page.getByTestId('model-choice').selectOption('seed-mlp')
+      await expect.poll(() => page.getByTestId('start-blocker').textContent()).toBe("The model's input is 1×28×28 but the toy set's images are 1×4×4: set the input to 1×4×4.")
+      expect(await page.getByTestId('start').isDisabled()).toBe(true)
+      await screenshot(page, `walkthrough-train-mismatch-${size.width}`)
+      await page.getByTestId('model-choice').selectOption('seed-toy')
+      await expect.poll(() => page.getByTestId('start-blocker').count()).toBe(0)
+      expect(await page.getByTestId('start').isDisabled()).toBe(false)
+    }
+    await page.goto(`${web.url}/#/data`)
+    await page.getByTestId('source-fashion-mnist').check()
+    await page.setViewportSize(SIZES[0])
+  })
+
   it('keeps the keyboard focus in the runs list after rename, Escape in the delete dialog, delete and undo; and on the next layer after Delete in Build (item 6)', async () => {
     for (const i of [1, 2, 3]) {
       await createRun(join(web.dataDir, 'runs', `focus-${i}`), {

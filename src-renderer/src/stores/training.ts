@@ -239,6 +239,19 @@ export const useTrainingStore = defineStore('training', () => {
     }
   }
 
+  /** Why the chosen model cannot train on the chosen data (null when it can), asked of the main side. */
+  const fitProblem = ref<string | null>(null)
+  let fitAsked = 0
+  async function checkFit(model: ModelSpec, data: DataSource): Promise<void> {
+    const asked = ++fitAsked
+    try {
+      const { problem } = await request('train/check', { model: toPlain(model), data: toPlain(data) })
+      if (asked === fitAsked) fitProblem.value = problem ?? null
+    } catch (err) {
+      if (asked === fitAsked) fitProblem.value = describeError(err)
+    }
+  }
+
   async function cancel(): Promise<void> {
     if (!runId.value || !active.value) return
     cancelling.value = true
@@ -289,12 +302,14 @@ export const useTrainingStore = defineStore('training', () => {
     threads,
     diverged,
     modelName,
+    fitProblem,
     active,
     fraction,
     listen,
     loadPresets,
     chooseModel,
     start,
+    checkFit,
     cancel,
     resume
   }
