@@ -17,8 +17,10 @@ const DECODE_CONCURRENCY = 4
 export interface ImageFolderOptions {
   /** [C, H, W] of the model's input; C must be 1 since images are decoded to grey. */
   shape: [number, number, number]
-  /** At most this many images per split, chosen at random (by `seed`) from that split. */
+  /** At most this many training images, chosen at random (by `seed`) from that split. */
   limit?: number
+  /** At most this many test images, likewise; all of them when absent. */
+  testLimit?: number
   /** Share of each class held out for testing; default 0.2. */
   testFraction?: number
   seed?: number
@@ -137,8 +139,9 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Pr
     throw new DataError(`The test fraction must be at least 0 and below 1, not ${testFraction}.`)
   }
   const limit = opts.limit ?? Infinity
-  if (limit !== Infinity && !(Number.isInteger(limit) && limit >= 1)) {
-    throw new DataError(`The sample limit must be a whole number of at least 1, not ${limit}.`)
+  const testLimit = opts.testLimit ?? Infinity
+  for (const n of [limit, testLimit]) {
+    if (n !== Infinity && !(Number.isInteger(n) && n >= 1)) throw new DataError(`The sample limit must be a whole number of at least 1, not ${n}.`)
   }
   const next = mulberry32(opts.seed ?? 0)
   const { classNames, files } = await listClasses(dir)
@@ -157,9 +160,9 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Pr
   const skipped: ImageFolderResult['skipped'] = []
   const target = { width, height }
   const trainItems = await decodeAll(train, target, limit, skipped)
-  const testItems = await decodeAll(test, target, limit, skipped)
+  const testItems = await decodeAll(test, target, testLimit, skipped)
 
-  if (limit === Infinity) {
+  if (limit === Infinity && testLimit === Infinity) {
     const loaded = new Set([...trainItems, ...testItems].map((i) => i.entry.label))
     const empty = classNames.filter((_, label) => !loaded.has(label))
     if (empty.length > 0) {

@@ -13,6 +13,11 @@ import { loadToy, toyFromMatrices } from './toy'
 export interface LoadOptions {
   /** At most this many samples (Fashion-MNIST: the first N; a folder: N chosen by its seeded split). */
   limit?: number
+  /**
+   * Each split's limit, in place of `limit`, for a caller that loads both (training): an image
+   * folder decodes its two splits at once, so both must be known to decode it once.
+   */
+  splitLimits?: { train?: number; test?: number }
   /** The app's data folder, searched for `fashion-mnist/`. */
   appDataDir?: string
   /** The model's input [C, H, W]: image folders are decoded to it; the fixed-size sets ignore it. */
@@ -47,9 +52,10 @@ async function loadFolder(dir: string, split: Split, opts: LoadOptions): Promise
     // The loader itself reports an unreadable folder with a proper message.
     signature = ''
   }
-  const key = JSON.stringify([dir, shape, opts.limit, signature])
+  const limits = opts.splitLimits ?? { train: opts.limit, test: opts.limit }
+  const key = JSON.stringify([dir, shape, limits.train, limits.test, signature])
   if (lastFolder?.key !== key) {
-    const result = loadImageFolder(dir, { shape, limit: opts.limit })
+    const result = loadImageFolder(dir, { shape, limit: limits.train, testLimit: limits.test })
     const entry = { key, result }
     lastFolder = entry
     result.catch(() => {
@@ -60,7 +66,8 @@ async function loadFolder(dir: string, split: Split, opts: LoadOptions): Promise
   return result.skipped.length ? { ...result[split], skipped: result.skipped } : result[split]
 }
 
-export async function loadDataset(source: DataSource, split: Split, opts: LoadOptions = {}): Promise<Dataset> {
+export async function loadDataset(source: DataSource, split: Split, options: LoadOptions = {}): Promise<Dataset> {
+  const opts = options.splitLimits ? { ...options, limit: options.splitLimits[split] } : options
   switch (source.kind) {
     case 'toy': {
       const toy = source.images
@@ -86,6 +93,6 @@ export async function loadDataset(source: DataSource, split: Split, opts: LoadOp
       return loadFashionMnist(location.dir, split, { limit: opts.limit })
     }
     case 'folder':
-      return loadFolder(source.dir, split, opts)
+      return loadFolder(source.dir, split, options)
   }
 }

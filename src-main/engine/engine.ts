@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { BackendReport, TrainPhase } from '../shared/contract'
 import type { Dataset, DataSource, Split } from '../shared/dataset'
 import { DataError } from '../data/errors'
-import { loadDataset } from '../data/load'
+import { loadDataset, type LoadOptions } from '../data/load'
 import type { ModelSpec } from '../shared/layers'
 import { dataModelMismatch } from '../shared/data-fit'
 import { activeBackend, backendReport, initBackend } from './backends'
@@ -76,11 +76,6 @@ export function describeSkipped(skipped: readonly { file: string; reason: string
   return `${skipped.length} file${skipped.length === 1 ? ' of the image folder was' : 's of the image folder were'} skipped (neither trained nor tested on): ${shown.join('; ')}${more}`
 }
 
-/** Test sets are capped at a sixth of the training limit, as the 60k/10k split is. */
-function testLimit(trainLimit?: number): number | undefined {
-  return trainLimit === undefined ? undefined : Math.max(1, Math.ceil(trainLimit / 6))
-}
-
 export class Engine {
   private readonly trainer: Trainer
   private readonly models = new ModelCache(3)
@@ -124,7 +119,12 @@ export class Engine {
     return this.backendReady
   }
 
-  private async dataset(source: DataSource, split: Split, limit: number | undefined, shape?: [number, number, number]): Promise<Dataset> {
+  private async dataset(
+    source: DataSource,
+    split: Split,
+    limit: number | LoadOptions['splitLimits'] | undefined,
+    shape?: [number, number, number]
+  ): Promise<Dataset> {
     const key = JSON.stringify({ source, split, limit, shape })
     const cached = this.datasets.get(key)
     if (cached) {
@@ -132,7 +132,8 @@ export class Engine {
       this.datasets.set(key, cached)
       return cached
     }
-    const entry = loadDataset(source, split, { limit, appDataDir: this.appDataDir, shape })
+    const limits = typeof limit === 'object' ? { splitLimits: limit } : { limit }
+    const entry = loadDataset(source, split, { ...limits, appDataDir: this.appDataDir, shape })
     entry.catch(() => this.datasets.delete(key))
     this.datasets.set(key, entry)
     // Two splits of Fashion-MNIST are ~220 MB as floats: keep only the most recent few.
@@ -279,9 +280,11 @@ export class Engine {
       this.options.emit({ event: 'train/phase', payload: { runId: p.runId, phase: name, elapsedSeconds: (performance.now() - startedAt) / 1000 } })
     phase('loading-data')
     const imageShape = p.model.inputShape.length === 3 ? p.model.inputShape : undefined
-    const train = await this.dataset(p.data, 'train', p.config.limit, imageShape)
+    // The whole test set unless asked otherwise: a training limit must not shrink the test silently.
+    const limits = { train: p.config.limit, test: p.config.testLimit }
+    const train = await this.dataset(p.data, 'train', limits, imageShape)
     // Checked before any training: a run that "completes" without test metrics tells nothing.
-    const test = await this.dataset(p.data, 'test', testLimit(p.config.limit), imageShape).catch((err: unknown) => {
+    const test = await this.dataset(p.data, 'test', limits, imageShape).catch((err: unknown) => {
       throw new DataError(`The test split of ${train.name} cannot be loaded, so the run could not be tested: ${err instanceof Error ? err.message : String(err)}`)
     })
     checkTrainingData(p.model, p.data, train, test)

@@ -9,7 +9,7 @@ import type { LossName } from '../shared/shapes'
 
 /** A Fashion-MNIST run's recipe; train.py reads Fashion-MNIST's IDX files (10 classes). */
 export interface TrainRecipe {
-  config: Pick<TrainConfig, 'optimizer' | 'learningRate' | 'batchSize' | 'epochs' | 'seed' | 'limit'> & { augment?: AugmentConfig }
+  config: Pick<TrainConfig, 'optimizer' | 'learningRate' | 'batchSize' | 'epochs' | 'seed' | 'limit' | 'testLimit'> & { augment?: AugmentConfig }
   loss: LossName
 }
 
@@ -30,6 +30,7 @@ export function trainPy(recipe: TrainRecipe): string {
       epochs: config.epochs,
       seed: config.seed ?? 0,
       limit: config.limit ?? null,
+      test_limit: config.testLimit ?? null,
       augment: config.augment ? { max_shift: config.augment.maxShift, axes: config.augment.axes, mode: config.augment.mode } : null
     },
     null,
@@ -37,7 +38,7 @@ export function trainPy(recipe: TrainRecipe): string {
   )
   return `"""Trains the exported network with the recipe of its ConvLab run.
 
-One process:        python3 train.py [--epochs N] [--limit N] [--data DIR] [--out FILE]
+One process:        python3 train.py [--epochs N] [--limit N] [--test-limit N] [--data DIR] [--out FILE]
 Several processes:  torchrun --nproc_per_node 2 train.py ...
 Several machines:   torchrun --nnodes 2 --nproc_per_node 4 --rdzv-backend c10d --rdzv-endpoint HOST:29500 train.py ...
 
@@ -141,6 +142,7 @@ def main():
     parser.add_argument("--data", help="the folder of Fashion-MNIST's IDX files (searched for when absent)")
     parser.add_argument("--epochs", type=int, default=RECIPE["epochs"])
     parser.add_argument("--limit", type=int, default=RECIPE["limit"], help="train on the first N images")
+    parser.add_argument("--test-limit", type=int, default=RECIPE["test_limit"], help="test on the first N test images (all when absent)")
     parser.add_argument("--lr", type=float, default=RECIPE["learning_rate"])
     parser.add_argument("--seed", type=int, default=RECIPE["seed"])
     parser.add_argument("--resume", action="store_true", help="start from weights.safetensors instead of fresh weights")
@@ -161,7 +163,7 @@ def main():
     net = (model.load() if args.resume else model.build()).to(device)
     trained = DistributedDataParallel(net, device_ids=[local_rank] if device.type == "cuda" else None) if distributed else net
     train = fashion_mnist(args.data, "train", args.limit)
-    test = fashion_mnist(args.data, "test", None if args.limit is None else max(1, args.limit // 6))
+    test = fashion_mnist(args.data, "test", args.test_limit)
     sampler = DistributedSampler(train, num_replicas=world, rank=rank, shuffle=True, seed=args.seed) if distributed else None
     batch = max(1, RECIPE["batch_size"] // world)
     loader = DataLoader(train, batch_size=batch, shuffle=sampler is None, sampler=sampler, generator=torch.Generator().manual_seed(args.seed))

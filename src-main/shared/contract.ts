@@ -43,8 +43,10 @@ export const TrainConfig = z.object({
   batchSize: z.number().int().min(1).max(65536).default(32),
   epochs: z.number().int().min(1).max(100000).default(5),
   validationSplit: z.number().min(0).lt(1).default(0),
-  /** Use only the first N training images (and N/6 test images at most). */
+  /** Use only the first N training images. */
   limit: z.number().int().min(1).optional(),
+  /** Test on only the first N test images; the whole test set when absent, whatever `limit` says. */
+  testLimit: z.number().int().min(1).optional(),
   seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
   backend: BackendName.optional(),
   augment: AugmentConfig.optional()

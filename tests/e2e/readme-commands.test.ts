@@ -19,29 +19,57 @@ import { FASHION_MNIST, ROOT } from './support/web-app'
 const CLI = join(ROOT, 'src-main/cli/main.ts')
 const TSX = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href
 
+const README = (): string => readFileSync(join(ROOT, 'README.md'), 'utf8')
+
+/** `npm run lab -- train …` → ['train', …]; `npm run bench …` → ['bench', …]. */
+function labArgs(command: string): string[] {
+  const words = command.trim().split(/\s+/).filter(Boolean)
+  return words[2] === 'bench' ? ['bench', ...words.slice(3).filter((w) => w !== '--')] : words.slice(4)
+}
+
+const isLabCommand = (text: string): boolean => text.startsWith('npm run lab -- ') || text.startsWith('npm run bench')
+
 /** The README's command-line block, one command per line, comments dropped. */
 function readmeCommands(): string[][] {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-  const block = /## The command line[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? ''
+  const block = /## The command line[\s\S]*?```sh\n([\s\S]*?)```/.exec(README())?.[1] ?? ''
   return block
     .split('\n')
     .map((line) => line.replace(/\s+#.*$/, '').trim())
-    .filter((line) => line.startsWith('npm run lab -- ') || line.startsWith('npm run bench'))
-    .map((line) => (line.startsWith('npm run bench') ? ['bench', ...line.slice('npm run bench'.length).trim().split(/\s+/).filter(Boolean)] : line.slice('npm run lab -- '.length).split(/\s+/)))
+    .filter(isLabCommand)
+    .map(labArgs)
+}
+
+/**
+ * The commands written inline anywhere else in the README (prose, the tutorial's table), a span
+ * broken over two lines joined again; synopses with <placeholders> or [options] are not commands.
+ */
+function inlineCommands(): string[][] {
+  const spans = [...README().matchAll(/`([^`]+)`/g)].map((m) => m[1].replace(/\s+/g, ' ').trim())
+  const inBlock = new Set(readmeCommands().map((c) => c.join(' ')))
+  return spans
+    .filter((text) => isLabCommand(text) && !/[<[]/.test(text))
+    .map(labArgs)
+    .filter((args, i, all) => !inBlock.has(args.join(' ')) && all.findIndex((a) => a.join(' ') === args.join(' ')) === i)
 }
 
 /** The README's arguments, with options appended that only cut how much work a command does. */
 function lighter(args: string[]): string[] {
   switch (args[0]) {
     case 'train':
-      return [...args.filter((a, i) => a !== '--epochs' && args[i - 1] !== '--epochs'), '--epochs', '1', '--limit', '300']
+      return [...without(args, '--epochs'), '--epochs', '1', '--limit', '300']
     case 'shift-study':
-      return [...args, '--limit', '50']
+      return args.includes('--recipe') ? [...without(args, '--epochs'), '--epochs', '1', '--train-limit', '300', '--limit', '50'] : [...args, '--limit', '50']
+    case 'verify':
+      return args.includes('--model') ? [...args, '--epochs', '200'] : args
     case 'bench':
       return [...args, '--seconds', '0.2', '--no-torch', '--backends', 'wasm']
     default:
       return args
   }
+}
+
+function without(args: string[], option: string): string[] {
+  return args.filter((a, i) => a !== option && args[i - 1] !== option)
 }
 
 function run(cwd: string, args: string[]): Promise<{ code: number | null; output: string }> {
@@ -76,5 +104,16 @@ describe.skipIf(!existsSync(FASHION_MNIST))("the README's commands", () => {
     expect(existsSync(join(dir, 'runs', 'mlp', 'run.json'))).toBe(true)
     expect(existsSync(join(dir, 'cnn-pytorch', 'model.py'))).toBe(true)
     expect(existsSync(join(dir, 'cnn.onnx'))).toBe(true)
+  }, 900_000)
+
+  it('written inline elsewhere (prose, the tutorial table) each run and exit 0 too', async () => {
+    const inline = inlineCommands()
+    expect(inline.map((c) => c.join(' '))).toEqual(
+      expect.arrayContaining(['bench --json', 'bench --rounds 3', 'train --model seed-mlp --data fashion-mnist --optimizer sgd --lr 0.01 --batch 32 --epochs 5 --out runs/tutorial-mlp'])
+    )
+    for (const args of inline) {
+      const result = await run(dir, lighter(args))
+      expect(result.code, `lab ${lighter(args).join(' ')}\n${result.output}`).toBe(0)
+    }
   }, 900_000)
 })

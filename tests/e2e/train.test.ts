@@ -97,6 +97,8 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('Data, Train and Run
     expect(accuracy).toBeGreaterThan(40)
     expect(await train.confusionRows().count()).toBe(10)
     expect(await train.confusionCells().count()).toBe(100)
+    // "Train on first 2,000" leaves the test set whole, and the result says which it used.
+    expect((await page.getByTestId('test-coverage').textContent())?.replace(/\s+/g, ' ')).toMatch(/on 10,000 images never seen in training, the whole test set/)
     // Every batch is plotted once the run is saved: 1,800 images after the 10% hold-out make 57 batches of 32.
     await expect.poll(() => train.plottedPoints()).toBeGreaterThanOrEqual(2 * 57)
     await screenshot(page, 'train', { dark: true })

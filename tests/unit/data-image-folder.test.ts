@@ -114,11 +114,12 @@ describe('loadImageFolder', () => {
     expect(skipped.get(empty)).toBe('empty.png is empty.')
   })
 
-  it('with limit, loads at most that many per split, drawn from every class', async () => {
+  it('with limit and testLimit, loads at most that many of each split, drawn from every class; the test split is whole without testLimit', async () => {
     const dir = await makeFolder('limited', ['a', 'b'], [10, 10])
-    const r = await loadImageFolder(dir, { shape: [1, 28, 28], limit: 4, testFraction: 0.5 })
+    const r = await loadImageFolder(dir, { shape: [1, 28, 28], limit: 4, testLimit: 4, testFraction: 0.5 })
     expect(r.train.labels).toHaveLength(4)
     expect(r.test.labels).toHaveLength(4)
+    expect((await loadImageFolder(dir, { shape: [1, 28, 28], limit: 4, testFraction: 0.5 })).test.labels).toHaveLength(10)
     expect(new Set(r.train.labels)).toEqual(new Set([0, 1]))
     expect(new Set(r.test.labels)).toEqual(new Set([0, 1]))
   })

@@ -69,6 +69,21 @@ describe('loadDataset', () => {
     expect(after.labels.length + (await loadDataset(source, 'test', { shape: [1, 8, 8] })).labels.length).toBe(11)
   })
 
+  it("limits each split by its own limit when both are given, so a training limit leaves the test split whole", async () => {
+    const dir = await writeFashionDir(tmp, 'split-limits', { gz: true })
+    const limits = { splitLimits: { train: 1 }, systemDirs: [] }
+    expect(Array.from((await loadDataset({ kind: 'fashion-mnist', dir }, 'train', limits)).labels)).toEqual([9])
+    expect((await loadDataset({ kind: 'fashion-mnist', dir }, 'test', limits)).labels.length).toBe(
+      (await loadDataset({ kind: 'fashion-mnist', dir }, 'test', { systemDirs: [] })).labels.length
+    )
+    expect((await loadDataset({ kind: 'fashion-mnist', dir }, 'test', { splitLimits: { train: 1, test: 1 }, systemDirs: [] })).labels.length).toBe(1)
+    const folder = { kind: 'folder', dir: join(tmp.path, 'folder') } as const
+    const both = { shape: [1, 8, 8] as [number, number, number], splitLimits: { train: 2 } }
+    const whole = await loadDataset(folder, 'test', { shape: [1, 8, 8] })
+    expect((await loadDataset(folder, 'train', both)).labels.length).toBe(2)
+    expect((await loadDataset(folder, 'test', both)).labels.length).toBe(whole.labels.length)
+  })
+
   it('loads a folder at 1x28x28 when no shape is given', async () => {
     const d = await loadDataset({ kind: 'folder', dir: join(tmp.path, 'folder') }, 'train')
     expect(d.shape).toEqual([1, 28, 28])

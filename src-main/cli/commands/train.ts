@@ -29,6 +29,7 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
       optimizer: { type: 'string' },
       'val-split': { type: 'string' },
       limit: { type: 'string' },
+      'test-limit': { type: 'string' },
       seed: { type: 'string' },
       backend: { type: 'string' },
       out: { type: 'string' },
@@ -57,6 +58,7 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
     epochs: intOption(values.epochs, 'epochs', 1, 100000),
     validationSplit: floatOption(values['val-split'], 'val-split', 0, 0.99),
     limit: intOption(values.limit, 'limit', 1),
+    testLimit: intOption(values['test-limit'], 'test-limit', 1),
     seed: intOption(values.seed, 'seed', 0, 2 ** 31 - 1),
     backend,
     augment: maxShift ? { maxShift, axes: axes ?? 'xy', mode: mode ?? 'roll' } : undefined
@@ -101,7 +103,8 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
     if (run.error) ctx.print(`Error: ${run.error}`)
     if (run.diverged) ctx.print(`Warning: training diverged: ${describeDivergence(run.diverged)}.`)
     if (run.test) {
-      ctx.print(`Test accuracy: ${percent(run.test.accuracy)} on ${run.test.count} images, loss ${run.test.loss.toFixed(4)}`)
+      const which = run.config.testLimit === undefined ? 'the whole test set' : `only the first ${run.config.testLimit} of the test set (--test-limit)`
+      ctx.print(`Test accuracy: ${percent(run.test.accuracy)} on ${run.test.count} images (${which}), loss ${run.test.loss.toFixed(4)}`)
       ctx.print(formatConfusion(run.classNames, run.test.confusion))
     }
   }

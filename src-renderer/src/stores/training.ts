@@ -19,8 +19,10 @@ export interface TrainForm {
   validationSplit: number
   /** Empty means a random seed, recorded in the run. */
   seed: number | null
-  /** "Use first N images"; empty means all. */
+  /** "Use first N training images"; empty means all. */
   limit: number | null
+  /** "Test on first N test images"; empty means the whole test set. */
+  testLimit: number | null
 }
 
 const STEP_TEXT: Record<RunStep, string> = {
@@ -62,7 +64,7 @@ export const FROM_BUILD = 'build'
 export const useTrainingStore = defineStore('training', () => {
   const presets = ref<Preset[]>([])
   const modelChoice = ref<string>(FROM_BUILD)
-  const form = ref<TrainForm>({ optimizer: 'adam', learningRate: 0.001, batchSize: 32, epochs: 5, validationSplit: 0.1, seed: null, limit: null })
+  const form = ref<TrainForm>({ optimizer: 'adam', learningRate: 0.001, batchSize: 32, epochs: 5, validationSplit: 0.1, seed: null, limit: null, testLimit: null })
 
   const runId = ref<string | null>(null)
   const runName = ref('')
@@ -84,6 +86,8 @@ export const useTrainingStore = defineStore('training', () => {
   const threads = ref<TrainThreads | null>(null)
   /** The finished run's loss exploded (shared/divergence.ts): its accuracy means nothing. */
   const diverged = ref<Divergence | null>(null)
+  /** The run's test limit: its test figures cover only that many test images. */
+  const testLimit = ref<number | null>(null)
   const modelName = ref('')
 
   const active = computed(() => phase.value === 'starting' || phase.value === 'running')
@@ -160,6 +164,7 @@ export const useTrainingStore = defineStore('training', () => {
       threads.value = run.threads ?? null
       diverged.value = run.diverged ?? null
       epochs.value = run.epochs
+      testLimit.value = run.config.testLimit ?? null
       if (run.test) test.value = run.test
       if (run.error) error.value = run.error
       if (run.batches.length) {
@@ -187,6 +192,7 @@ export const useTrainingStore = defineStore('training', () => {
     backend.value = null
     threads.value = null
     diverged.value = null
+    testLimit.value = null
   }
 
   async function loadPresets(): Promise<void> {
@@ -218,7 +224,8 @@ export const useTrainingStore = defineStore('training', () => {
       epochs: f.epochs,
       validationSplit: f.validationSplit,
       ...(f.seed !== null ? { seed: f.seed } : {}),
-      ...(f.limit !== null ? { limit: f.limit } : {})
+      ...(f.limit !== null ? { limit: f.limit } : {}),
+      ...(f.testLimit !== null ? { testLimit: f.testLimit } : {})
     }
   }
 
@@ -226,6 +233,7 @@ export const useTrainingStore = defineStore('training', () => {
     if (active.value) return
     listen()
     reset()
+    testLimit.value = form.value.testLimit
     phase.value = 'starting'
     modelName.value = model.name
     runName.value = `${model.name} on ${dataLabel}`
@@ -303,6 +311,7 @@ export const useTrainingStore = defineStore('training', () => {
     diverged,
     modelName,
     fitProblem,
+    testLimit,
     active,
     fraction,
     listen,
