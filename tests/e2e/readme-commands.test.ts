@@ -44,7 +44,8 @@ function readmeCommands(): string[][] {
  * broken over two lines joined again; synopses with <placeholders> or [options] are not commands.
  */
 function inlineCommands(): string[][] {
-  const spans = [...README().matchAll(/`([^`]+)`/g)].map((m) => m[1].replace(/\s+/g, ' ').trim())
+  const prose = README().replace(/```[\s\S]*?```/g, '')
+  const spans = [...prose.matchAll(/`([^`]+)`/g)].map((m) => m[1].replace(/\s+/g, ' ').trim())
   const inBlock = new Set(readmeCommands().map((c) => c.join(' ')))
   return spans
     .filter((text) => isLabCommand(text) && !/[<[]/.test(text))

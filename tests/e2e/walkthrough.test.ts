@@ -5,6 +5,7 @@
 import type { Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createRun, writeHistory } from '../../src-main/runs/run-store'
 import { getPreset } from '../../src-main/shared/presets'
@@ -243,6 +244,35 @@ describe.skipIf(!hasChromium)('What the first walk-through found (#18)', () => {
     }
     await page.goto(`${web.url}/#/data`)
     await page.getByTestId('source-fashion-mnist').check()
+    await page.setViewportSize(SIZES[0])
+  })
+
+  it("keeps every run's Rename and Delete in the window at 1024 px, however long its name and however many marks it has", async () => {
+    const dir = join(web.dataDir, 'runs', 'long-marked')
+    await createRun(dir, {
+      id: 'long-marked',
+      name: 'seed-cnn-blurpool on Fashion-MNIST, shifts ±3 px xy zero-filled, repeated for the report',
+      createdAt: new Date().toISOString(),
+      status: 'completed',
+      model: { ...getPreset('seed-cnn')!, name: 'seed-cnn-blurpool-wide' },
+      data: { kind: 'fashion-mnist' },
+      config: { optimizer: 'adam', learningRate: 10, batchSize: 32, epochs: 1, validationSplit: 0 },
+      classNames: CLASSES
+    })
+    // Loss exploded (diverged) and a metrics file cut short (damaged): two marks beside the status.
+    await writeHistory(dir, { epochs: [{ epoch: 1, loss: 4.2e13, accuracy: 0.1, seconds: 1 }], batches: [1, 2, 3].map((b) => ({ epoch: 1, batch: b, loss: b === 1 ? 2.3 : 4.2e13, accuracy: 0.1 })) })
+    await writeFile(join(dir, 'metrics.json'), '{"accuracy": 0.1')
+    const runs = new RunsPage(page)
+    await page.setViewportSize(SIZES[1])
+    await page.goto(`${web.url}/#/runs`)
+    const row = runs.row('seed-cnn-blurpool on Fashion-MNIST, shifts ±3 px xy zero-filled, repeated for the report')
+    await row.getByTestId('run-diverged-badge').waitFor()
+    expect(await row.getByTestId('run-damaged-badge').count()).toBe(1)
+    for (const button of ['run-rename', 'run-delete']) {
+      const box = (await row.getByTestId(button).boundingBox())!
+      expect(box.x + box.width, button).toBeLessThanOrEqual(SIZES[1].width)
+    }
+    await screenshot(page, 'walkthrough-runs-1024')
     await page.setViewportSize(SIZES[0])
   })
 
