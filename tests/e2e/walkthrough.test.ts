@@ -276,6 +276,32 @@ describe.skipIf(!hasChromium)('What the first walk-through found (#18)', () => {
     await page.setViewportSize(SIZES[0])
   })
 
+  it('undoes and redoes edits in Build with Ctrl+Z and Ctrl+Shift+Z, leaving a text field its own undo (item 6)', async () => {
+    const build = new BuildPage(page)
+    await build.open(web.url)
+    await build.newStack()
+    await build.add('conv2d', { Filters: 6 })
+    await build.add('relu')
+    await build.add('flatten')
+    expect(await build.stackTypes()).toEqual(['Conv2d', 'ReLU', 'Flatten'])
+    // In a number field Ctrl+Z belongs to the field: the stack keeps its three layers.
+    await build.layerButton(1).click()
+    await build.layer(1).getByLabel('Filters', { exact: true }).focus()
+    await page.keyboard.press('Control+z')
+    expect(await build.stackTypes()).toEqual(['Conv2d', 'ReLU', 'Flatten'])
+    await build.layerButton(3).click()
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => build.stackTypes()).toEqual(['Conv2d', 'ReLU'])
+    expect(await page.getByTestId('undo-status').textContent()).toBe('Undone: Added Flatten')
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => build.stackTypes()).toEqual(['Conv2d'])
+    await page.keyboard.press('Control+Shift+z')
+    await expect.poll(() => build.stackTypes()).toEqual(['Conv2d', 'ReLU'])
+    await page.keyboard.press('Control+y')
+    await expect.poll(() => build.stackTypes()).toEqual(['Conv2d', 'ReLU', 'Flatten'])
+    expect(await page.getByTestId('undo-status').textContent()).toBe('Redone: Added Flatten')
+  })
+
   it('keeps the keyboard focus in the runs list after rename, Escape in the delete dialog, delete and undo; and on the next layer after Delete in Build (item 6)', async () => {
     for (const i of [1, 2, 3]) {
       await createRun(join(web.dataDir, 'runs', `focus-${i}`), {

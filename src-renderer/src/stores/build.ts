@@ -7,6 +7,7 @@ import { summarize } from '@shared/summary'
 import { describeError, request } from '@renderer/api/client'
 import { toPlain } from '@renderer/api/plain'
 import { layerLabel, starterLayer } from '@renderer/components/build/layer-info'
+import { createEditHistory } from './edit-history'
 import { useNoticeStore } from './notices'
 import type { RunExport } from './runs'
 
@@ -48,8 +49,6 @@ export const useBuildStore = defineStore('build', () => {
   const inputShape = ref<InputShape>([1, 28, 28])
   const entries = ref<StackEntry[]>([])
   const selectedId = ref<string | null>(null)
-  /** One step of undo for whatever last threw layers away: a removal, a preset, a new stack. */
-  const undoable = ref<{ label: string; snapshot: Snapshot } | null>(null)
 
   const presets = ref<Preset[]>([])
   const saved = ref<SavedStack[]>([])
@@ -98,9 +97,13 @@ export const useBuildStore = defineStore('build', () => {
     selectedId.value = s.selectedId
   }
 
-  function remember(label: string): void {
-    undoable.value = { label, snapshot: snapshot() }
-  }
+  /** Every edit of the stack, for Undo and Redo (Ctrl+Z, Ctrl+Shift+Z). */
+  const history = createEditHistory(snapshot, restore)
+  /** The on-screen Undo: offered while the last edit is one that threw layers away. */
+  const undoable = computed(() => {
+    const step = history.lastDestructive.value
+    return step ? { label: step.label } : null
+  })
 
   function indexOf(id: string): number {
     return entries.value.findIndex((e) => e.id === id)
@@ -113,6 +116,7 @@ export const useBuildStore = defineStore('build', () => {
       return null
     }
     const position = at ?? (selectedIndex.value >= 0 ? selectedIndex.value + 1 : entries.value.length)
+    history.record(`Added ${layerLabel(type)}`)
     const entry = entryOf(starterLayer(type))
     entries.value.splice(Math.max(0, Math.min(position, entries.value.length)), 0, entry)
     selectedId.value = entry.id
@@ -122,7 +126,7 @@ export const useBuildStore = defineStore('build', () => {
   function remove(id: string): void {
     const index = indexOf(id)
     if (index < 0) return
-    remember(`Removed ${layerLabel(entries.value[index].layer.type)} (layer ${index + 1})`)
+    history.record(`Removed ${layerLabel(entries.value[index].layer.type)} (layer ${index + 1})`, { destructive: true })
     entries.value.splice(index, 1)
     if (selectedId.value === id) selectedId.value = entries.value[Math.min(index, entries.value.length - 1)]?.id ?? null
   }
@@ -130,6 +134,7 @@ export const useBuildStore = defineStore('build', () => {
   function duplicate(id: string): string | null {
     const index = indexOf(id)
     if (index < 0 || full.value) return null
+    history.record(`Duplicated ${layerLabel(entries.value[index].layer.type)} (layer ${index + 1})`)
     const copy = entryOf(toPlain(entries.value[index].layer))
     entries.value.splice(index + 1, 0, copy)
     selectedId.value = copy.id
@@ -141,6 +146,7 @@ export const useBuildStore = defineStore('build', () => {
     const from = indexOf(id)
     const target = Math.max(0, Math.min(to, entries.value.length - 1))
     if (from < 0 || from === target) return false
+    history.record(`Moved ${layerLabel(entries.value[from].layer.type)} to position ${target + 1}`)
     const [entry] = entries.value.splice(from, 1)
     entries.value.splice(target, 0, entry)
     return true
@@ -152,7 +158,9 @@ export const useBuildStore = defineStore('build', () => {
 
   function update(id: string, layer: LayerSpec): void {
     const index = indexOf(id)
-    if (index >= 0) entries.value[index] = { id, layer }
+    if (index < 0) return
+    history.record(`Changed ${layerLabel(layer.type)} (layer ${index + 1})`, { key: `layer:${id}` })
+    entries.value[index] = { id, layer }
   }
 
   function select(id: string | null): void {
@@ -160,17 +168,23 @@ export const useBuildStore = defineStore('build', () => {
   }
 
   function setName(value: string): void {
+    if (value === name.value) return
+    history.record('Renamed the model', { key: 'name' })
     name.value = value
   }
 
   function setInputShape(shape: InputShape): void {
+    history.record('Changed the input shape', { key: 'input' })
     inputShape.value = shape
   }
 
-  function undo(): void {
-    if (!undoable.value) return
-    restore(undoable.value.snapshot)
-    undoable.value = null
+  /** Takes back the last edit; returns what it was, or null when there is none. */
+  function undo(): string | null {
+    return history.undo()
+  }
+
+  function redo(): string | null {
+    return history.redo()
   }
 
   function replaceWith(model: ModelSpec): void {
@@ -183,7 +197,7 @@ export const useBuildStore = defineStore('build', () => {
   }
 
   function load(model: ModelSpec, label: string): void {
-    if (entries.value.length) remember(label)
+    if (entries.value.length) history.record(label, { destructive: true })
     // A copy: presets and saved stacks stay as they were while the copy is edited.
     replaceWith(toPlain(model))
   }
@@ -305,6 +319,9 @@ export const useBuildStore = defineStore('build', () => {
     setName,
     setInputShape,
     undo,
+    redo,
+    canUndo: history.canUndo,
+    canRedo: history.canRedo,
     clear,
     loadPresets,
     loadPreset,

@@ -152,6 +152,48 @@ describe('build store', () => {
     expect(store.undoable).toBeNull()
   })
 
+  it('undoes and redoes every kind of edit in order, typing in one field as one step', () => {
+    const store = useBuildStore()
+    const conv = store.add('conv2d')!
+    store.add('relu')
+    store.moveTo(conv, 1)
+    const layer = store.entries[1].layer
+    if (layer.type !== 'conv2d') throw new Error('conv2d expected')
+    for (const filters of [1, 12, 128]) store.update(conv, { ...layer, filters })
+    store.setName('m')
+    store.setName('my-cnn')
+    store.setInputShape([1, 32, 32])
+    expect(store.undo()).toBe('Changed the input shape')
+    expect(store.inputShape).toEqual([1, 28, 28])
+    expect(store.undo()).toBe('Renamed the model')
+    expect(store.name).toBe('my-model')
+    expect(store.undo()).toBe('Changed Conv2d (layer 2)')
+    expect(store.entries[1].layer).toEqual(layer)
+    expect(store.undo()).toBe('Moved Conv2d to position 2')
+    expect(types(store)).toEqual(['conv2d', 'relu'])
+    expect(store.redo()).toBe('Moved Conv2d to position 2')
+    expect(types(store)).toEqual(['relu', 'conv2d'])
+    expect(store.redo()).toBe('Changed Conv2d (layer 2)')
+    expect(store.entries[1].layer).toMatchObject({ filters: 128 })
+    // A new edit after undoing drops what could have been redone.
+    store.undo()
+    store.add('flatten')
+    expect(store.canRedo).toBe(false)
+    expect(store.redo()).toBeNull()
+    while (store.canUndo) store.undo()
+    expect(store.entries).toEqual([])
+    expect(store.undo()).toBeNull()
+  })
+
+  it('offers the on-screen Undo only while the last edit threw layers away', () => {
+    const store = useBuildStore()
+    const pool = store.add('maxpool2d')!
+    store.remove(pool)
+    expect(store.undoable?.label).toBe('Removed MaxPool2d (layer 1)')
+    store.add('relu')
+    expect(store.undoable).toBeNull()
+  })
+
   it('loads a preset, and undoes that too', async () => {
     const store = useBuildStore()
     store.add('dense')
