@@ -302,6 +302,39 @@ describe.skipIf(!hasChromium)('What the first walk-through found (#18)', () => {
     expect(await page.getByTestId('undo-status').textContent()).toBe('Redone: Added Flatten')
   })
 
+  it('makes the layer stack one tab stop, with arrows between layers and along a layer\'s buttons (item 6)', async () => {
+    const build = new BuildPage(page)
+    await build.open(web.url)
+    await build.newStack()
+    for (const type of ['conv2d', 'relu', 'flatten'] as const) await build.add(type)
+    const focused = (): Promise<string> =>
+      page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null
+        const row = el?.closest('[data-layer-id]')?.getAttribute('data-testid')
+        return `${row ?? 'outside'}:${el?.getAttribute('aria-label')?.split(':')[0] ?? el?.tagName}`
+      })
+    // From the input shape's last field one Tab enters the stack at the selected layer (Flatten,
+    // just added, has no form), and the next leaves the stack: five buttons a row no longer stop it.
+    await page.getByLabel('Width', { exact: true }).focus()
+    await page.keyboard.press('Tab')
+    expect(await focused()).toBe('layer-3:Layer 3 of 3')
+    await page.keyboard.press('Tab')
+    expect(await focused()).toMatch(/^outside:/)
+    await build.layerButton(3).focus()
+    await page.keyboard.press('Home')
+    expect(await focused()).toBe('layer-1:Layer 1 of 3')
+    await page.keyboard.press('ArrowDown')
+    expect(await focused()).toBe('layer-2:Layer 2 of 3')
+    await page.keyboard.press('ArrowRight')
+    // Layer 2's first enabled button: Move up.
+    expect(await focused()).toBe('layer-2:Move ReLU up')
+    await page.keyboard.press('ArrowRight')
+    expect(await focused()).toBe('layer-2:Move ReLU down')
+    await page.keyboard.press('ArrowDown')
+    expect(await focused()).toBe('layer-3:Layer 3 of 3')
+    expect(await page.locator('.layers button[tabindex="0"]').count()).toBe(1)
+  })
+
   it('keeps the keyboard focus in the runs list after rename, Escape in the delete dialog, delete and undo; and on the next layer after Delete in Build (item 6)', async () => {
     for (const i of [1, 2, 3]) {
       await createRun(join(web.dataDir, 'runs', `focus-${i}`), {
