@@ -55,7 +55,7 @@ export function checkTrainingData(spec: ModelSpec, source: DataSource, train: Da
     classNames: train.classNames,
     checkClassCount: source.kind !== 'toy'
   })
-  if (problem) throw new DataError(problem)
+  if (problem) throw new DataError(problem.message)
   if (test.labels.length === 0) {
     throw new DataError(
       `${test.name} has no images, so the run could not be tested: each class needs at least 2 images, one to train on and one to test on.`

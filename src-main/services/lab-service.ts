@@ -32,7 +32,9 @@ import { inferShapes } from '../shared/shapes'
 import { formatSummary, summarize } from '../shared/summary'
 import type { LabEventListener, LabHandlers } from './dispatch'
 import { parseModelSpec } from './models'
-import { assertFitsData, assertTrainable, startTraining, type TrainingHandle } from './training'
+import { startTraining, type TrainingHandle } from './training'
+import { dataModelMismatch } from '../shared/data-fit'
+import { describeSource } from '../data/describe'
 import { createStackHandlers } from './stack-handlers'
 import { createImageHandlers } from './image-handlers'
 import { createLearnHandlers } from './learn-handlers'
@@ -189,11 +191,10 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     async 'train/check'({ model, data }) {
       checkSource(data)
       try {
-        assertTrainable(model)
-        await assertFitsData(model, data)
-        return {}
+        const mismatch = dataModelMismatch(model, await describeSource(data, model))
+        return mismatch ? { problem: mismatch } : {}
       } catch (err) {
-        if (err instanceof LabError || err instanceof DataError) return { problem: err.message }
+        if (err instanceof DataError) return { problem: { message: err.message } }
         throw err
       }
     },

@@ -69,7 +69,7 @@ export function assertTrainable(model: ModelSpec): void {
 /** Throws a LabError saying what to change when the model's input or outputs do not fit the data. */
 export async function assertFitsData(model: ModelSpec, data: DataSource): Promise<void> {
   const problem = dataModelMismatch(model, await describeSource(data, model))
-  if (problem) throw new LabError('invalid-payload', problem)
+  if (problem) throw new LabError('invalid-payload', problem.message)
 }
 
 /**

@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import { ModelSpec } from './layers'
 import { DataSource, Split } from './dataset'
+import { DATA_MISMATCH_REASONS } from './data-fit'
 
 const runId = z
   .string()
@@ -401,7 +402,16 @@ export const LAB_METHODS = {
   ),
   'train/check': method(
     z.object({ model: ModelSpec, data: DataSource }),
-    z.object({ problem: z.string().max(2000).optional() }),
+    z.object({
+      problem: z
+        .object({
+          message: z.string().max(2000),
+          /** A mismatch's cause with its values, for the interface to word; absent for other problems (a missing folder). */
+          reason: z.enum(DATA_MISMATCH_REASONS).optional(),
+          params: z.record(z.string(), z.union([z.string(), z.number()])).optional()
+        })
+        .optional()
+    }),
     'Whether the model can train on the data, checked without loading it: what to change when its input or outputs do not fit.'
   ),
   'train/start': method(

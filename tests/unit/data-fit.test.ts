@@ -30,7 +30,7 @@ describe('dataModelMismatch', () => {
   })
 
   it('names both sizes and the fix when the image size differs', () => {
-    expect(dataModelMismatch(mlp, { ...fashion, name: 'the toy set', sampleShape: [1, 4, 4] })).toBe(
+    expect(dataModelMismatch(mlp, { ...fashion, name: 'the toy set', sampleShape: [1, 4, 4] })?.message).toBe(
       "The model's input is 1×28×28 but the toy set's images are 1×4×4: set the input to 1×4×4."
     )
   })
@@ -38,7 +38,7 @@ describe('dataModelMismatch', () => {
   it('lets an image folder take any size, but not another number of channels', () => {
     const folder = { ...fashion, name: 'pets', resizable: true, sampleShape: [1, 64, 64] as [number, number, number] }
     expect(dataModelMismatch(mlp, folder)).toBeUndefined()
-    expect(dataModelMismatch({ ...mlp, inputShape: [3, 28, 28] }, folder)).toBe(
+    expect(dataModelMismatch({ ...mlp, inputShape: [3, 28, 28] }, folder)?.message).toBe(
       "The model's input has 3 channels but pets has 1: set the input to 1 channel."
     )
   })
@@ -46,28 +46,39 @@ describe('dataModelMismatch', () => {
   it('checks a flat input against the number of values in one image', () => {
     const flat: ModelSpec = { ...mlp, inputShape: [784], layers: mlp.layers.slice(1) }
     expect(dataModelMismatch(flat, fashion)).toBeUndefined()
-    expect(dataModelMismatch({ ...flat, inputShape: [100] }, fashion)).toBe(
+    expect(dataModelMismatch({ ...flat, inputShape: [100] }, fashion)?.message).toBe(
       'The model takes 100 values per image but Fashion-MNIST has 1×28×28 = 784: set the input to 784, or to 1×28×28 with a Flatten layer first.'
     )
   })
 
+  it('gives the cause and its values beside the sentence, for an interface to word', () => {
+    expect(dataModelMismatch(mlp, { ...fashion, name: 'pets', classNames: ['cat', 'dog'] })).toMatchObject({
+      reason: 'classCount',
+      params: { classes: 10, data: 'pets', dataClasses: 2, names: 'cat, dog' }
+    })
+    expect(dataModelMismatch(mlp, { ...fashion, name: 'toy', sampleShape: [1, 4, 4] })).toMatchObject({
+      reason: 'inputSize',
+      params: { shape: '1×28×28', data: 'toy', dataShape: '1×4×4' }
+    })
+  })
+
   it('names the class counts, the classes and the fix, with Sigmoid offered for two classes', () => {
-    expect(dataModelMismatch(mlp, { ...fashion, name: 'pets', classNames: ['cat', 'dog'] })).toBe(
+    expect(dataModelMismatch(mlp, { ...fashion, name: 'pets', classNames: ['cat', 'dog'] })?.message).toBe(
       'The model outputs 10 classes but pets has 2 (cat, dog): make the last layer output 2 (or 1 with Sigmoid).'
     )
-    expect(dataModelMismatch(withOutputs(mlp, 3), fashion)).toBe(
+    expect(dataModelMismatch(withOutputs(mlp, 3), fashion)?.message).toBe(
       'The model outputs 3 classes but Fashion-MNIST has 10 (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9): make the last layer output 10.'
     )
   })
 
   it('leaves the class names out of a long list, and does not count the toy set’s classes', () => {
     const many = { ...fashion, classNames: Array.from({ length: 20 }, (_, i) => `k${i}`) }
-    expect(dataModelMismatch(mlp, many)).toBe('The model outputs 10 classes but Fashion-MNIST has 20: make the last layer output 20.')
+    expect(dataModelMismatch(mlp, many)?.message).toBe('The model outputs 10 classes but Fashion-MNIST has 20: make the last layer output 20.')
     expect(dataModelMismatch(withOutputs(mlp, 3), { ...fashion, checkClassCount: false })).toBeUndefined()
   })
 
   it('reports a stack that cannot classify before any data question', () => {
-    expect(dataModelMismatch({ ...mlp, layers: mlp.layers.slice(0, 1) }, fashion)).toMatch(/not a vector of class scores|cannot classify|Linear/)
+    expect(dataModelMismatch({ ...mlp, layers: mlp.layers.slice(0, 1) }, fashion)?.message).toMatch(/not a vector of class scores|cannot classify|Linear/)
   })
 })
 

@@ -254,7 +254,7 @@ export const useTrainingStore = defineStore('training', () => {
     const asked = ++fitAsked
     try {
       const { problem } = await request('train/check', { model: toPlain(model), data: toPlain(data) })
-      if (asked === fitAsked) fitProblem.value = problem ?? null
+      if (asked === fitAsked) fitProblem.value = problem?.message ?? null
     } catch (err) {
       if (asked === fitAsked) fitProblem.value = describeError(err)
     }
