@@ -41,7 +41,9 @@ const RunMeta = z.object({
   classNames: z.array(z.string()),
   backend: z.string().optional(),
   threads: TrainThreads.optional(),
-  error: z.string().optional()
+  error: z.string().optional(),
+  /** Runs of one recipe repeated over seeds share it; they are reported together as mean ± sd. */
+  group: z.string().max(200).optional()
 })
 export type RunMeta = z.infer<typeof RunMeta>
 
@@ -161,6 +163,7 @@ export function summaryOf(meta: RunMeta, history: History, test?: EvalMetrics): 
     threads: meta.threads,
     augmented: (meta.config.augment?.maxShift ?? 0) > 0,
     testAccuracy: test?.accuracy,
+    ...(meta.group ? { group: meta.group } : {}),
     ...(diverged ? { diverged } : {})
   }
 }
@@ -258,7 +261,7 @@ export async function readRunSummary(dir: string): Promise<RunSummary> {
 }
 
 export function summaryOnly(detail: RunDetail): RunSummary {
-  const { id, name, modelName, inputShape, data, createdAt, status, epochsDone, backend, threads, augmented, testAccuracy, diverged, damage } = detail
+  const { id, name, modelName, inputShape, data, createdAt, status, epochsDone, backend, threads, augmented, testAccuracy, group, diverged, damage } = detail
   return {
     id,
     name,
@@ -272,6 +275,7 @@ export function summaryOnly(detail: RunDetail): RunSummary {
     threads,
     augmented,
     testAccuracy,
+    ...(group ? { group } : {}),
     ...(diverged ? { diverged } : {}),
     ...(damage ? { damage } : {})
   }

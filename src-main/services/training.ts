@@ -34,6 +34,8 @@ export interface TrainingRequest {
   data: DataSource
   config: TrainConfig
   emit<E extends LabEvent>(event: E, payload: LabEventPayload<E>): void
+  /** The group of runs repeated over seeds this one belongs to. */
+  group?: string
   /** How long a cancel waits for the engine to finish its step before killing it. */
   cancelGraceMs?: number
   /** The machine's memory in bytes; os.totalmem() and os.freemem() unless a test says otherwise. */
@@ -114,7 +116,8 @@ export async function startTraining(req: TrainingRequest): Promise<TrainingHandl
       model: req.model,
       data: req.data,
       config: req.config,
-      classNames: []
+      classNames: [],
+      ...(req.group ? { group: req.group } : {})
     })
   } catch (err) {
     await unlock()

@@ -118,6 +118,8 @@ export const RunSummary = z.object({
   /** Trained on randomly shifted copies of its images (config.augment). */
   augmented: z.boolean().optional(),
   testAccuracy: z.number().optional(),
+  /** The group of runs repeated over seeds this run belongs to (`train --seeds`). */
+  group: z.string().optional(),
   diverged: Divergence.optional(),
   damage: RunDamage.optional(),
   /**

@@ -128,6 +128,44 @@ describe.skipIf(!existsSync(FASHION))('the tutorial experiment on real Fashion-M
     expect(saved.threads).toEqual(threads)
   })
 
+  it('repeats a run over seeds as a group, one folder per seed, and reports the test accuracy as mean ± sd', async () => {
+    const out = join(home, 'runs', 'group')
+    const r = await lab([
+      'train', '--model', 'seed-mlp', '--data', 'fashion-mnist', '--epochs', '1', '--limit', '300', '--test-limit', '500', '--seeds', '3,4', '--out', out, '--json'
+    ])
+    expect(r.stderr).not.toMatch(/^error/m)
+    expect(r.code).toBe(0)
+    const lines = jsonLines(r.stdout) as { run?: string; group?: string; seed?: number; test?: { accuracy: number }; seeds?: number[]; testAccuracy?: { mean: number; sd: number; count: number } }[]
+    const runs = lines.filter((l) => l.run)
+    expect(runs.map((l) => [l.run, l.group, l.seed])).toEqual([
+      [`${out}-seed3`, 'group', 3],
+      [`${out}-seed4`, 'group', 4]
+    ])
+    const summary = lines.at(-1)!
+    expect(summary.seeds).toEqual([3, 4])
+    const [a, b] = runs.map((l) => l.test!.accuracy)
+    expect(a).not.toBe(b)
+    expect(summary.testAccuracy!.mean).toBeCloseTo((a + b) / 2, 12)
+    expect(summary.testAccuracy!.sd).toBeCloseTo(Math.abs(a - b) / Math.SQRT2, 12)
+    const saved = JSON.parse(await readFile(join(`${out}-seed4`, 'run.json'), 'utf8')) as { group?: string; config: { seed: number } }
+    expect(saved).toMatchObject({ group: 'group', config: { seed: 4 } })
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('refuses --seeds with one seed, a repeated seed, or beside --seed, before any work', async () => {
+    for (const [args, message] of [
+      [['--seeds', '1'], '--seeds takes two or more different seeds'],
+      [['--seeds', '1,1'], '--seeds takes two or more different seeds'],
+      [['--seeds', '1,x'], '--seeds'],
+      [['--seeds', '1,2', '--seed', '3'], 'Give either --seed N or --seeds']
+    ] as const) {
+      const r = await lab(['train', '--model', 'seed-mlp', '--data', 'toy', '--out', join(home, 'runs', 'never'), ...args])
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr).toContain(message)
+    }
+    expect(existsSync(join(home, 'runs', 'never-seed1'))).toBe(false)
+  })
+
   it('Ctrl-C in a terminal stops training after the current batch and keeps the run, marked cancelled', async () => {
     const dir = join(home, 'runs', 'interrupted')
     const r = await runLab(home, ['train', '--model', 'seed-mlp', '--data', 'fashion-mnist', '--epochs', '50', '--limit', '3000', '--out', dir], 240_000, /epoch 1:/)

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util'
 import { RUN_FILE } from '../../runs/run-store'
 import { resolveModel } from '../../services/models'
 import { startTraining } from '../../services/training'
-import { TrainConfig } from '../../shared/contract'
+import { TrainConfig, type RunDetail } from '../../shared/contract'
+import { meanSd } from '../../shared/stats'
 import { describeDivergence } from '../../shared/divergence'
 import { describeThreads } from '../../shared/threads'
 import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption, required, runOutFolder } from '../args'
@@ -31,6 +32,7 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
       limit: { type: 'string' },
       'test-limit': { type: 'string' },
       seed: { type: 'string' },
+      seeds: { type: 'string' },
       backend: { type: 'string' },
       out: { type: 'string' },
       force: { type: 'boolean' },
@@ -42,10 +44,11 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
   const model = await resolveModel(required(values.model, 'model', 'a preset such as seed-mlp, or a model JSON file'))
   const data = await parseDataOption(required(values.data, 'data', 'fashion-mnist, toy or a folder'), values['data-dir'])
   const out = await runOutFolder(required(values.out, 'out', 'the folder the run is written to, e.g. runs/mlp'))
-  if (await stat(join(out, RUN_FILE)).catch(() => undefined)) {
-    if ((await tidyRunFolder(out, ctx.status)).live) throw new CliError(`${out} is being trained by another process right now; choose another --out.`)
-    if (!values.force) throw new CliError(`${out} already holds a run; choose another --out or pass --force to replace it.`)
-  }
+  const seeds = seedList(values.seeds)
+  if (seeds && values.seed !== undefined) throw new CliError('Give either --seed N or --seeds A,B,...: --seeds trains one run per seed.')
+  // With --seeds, one run per seed beside each other: runs/mlp-seed1, runs/mlp-seed2, ...
+  const outs = seeds ? seeds.map((seed) => `${out}-seed${seed}`) : [out]
+  for (const dir of outs) await checkOutFree(dir, Boolean(values.force), ctx)
   const backend = choiceOption(values.backend, 'backend', BACKEND_NAMES)
   const maxShift = intOption(values['augment-shift'], 'augment-shift', 0, 8)
   const axes = choiceOption(values['augment-axes'], 'augment-axes', ['x', 'y', 'xy'] as const)
@@ -67,23 +70,52 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
   const config = TrainConfig.parse({ ...model.training, ...definedOnly(flags) })
 
   const emit = trainingReporter(ctx)
-  const run = await withEngine(backend, async (engine) => {
-    const id = basename(out)
-    const started = await startTraining({ engine, dir: out, id, name: runName(model.name, data.kind, config), model, data, config, emit })
-    // Ctrl-C stops after the current batch and keeps the run, marked cancelled (a step that does
-    // not end within seconds is cut short with the engine); a second one quits at once.
-    const onSigint = (): void => {
-      ctx.status('Cancelling after the current batch (Ctrl-C again to quit now)...')
-      started.cancel()
-    }
-    process.once('SIGINT', onSigint)
-    try {
-      return await started.finished
-    } finally {
-      process.off('SIGINT', onSigint)
+  const group = seeds ? basename(out) : undefined
+  const runs: RunDetail[] = []
+  await withEngine(backend, async (engine) => {
+    for (const [i, dir] of outs.entries()) {
+      const runConfig = seeds ? { ...config, seed: seeds[i] } : config
+      if (seeds) ctx.status(`Seed ${seeds[i]} (${i + 1} of ${seeds.length}): ${dir}`)
+      const started = await startTraining({ engine, dir, id: basename(dir), name: runName(model.name, data.kind, runConfig), model, data, config: runConfig, emit, group })
+      // Ctrl-C stops after the current batch and keeps the run, marked cancelled (a step that does
+      // not end within seconds is cut short with the engine); a second one quits at once.
+      const onSigint = (): void => {
+        ctx.status('Cancelling after the current batch (Ctrl-C again to quit now)...')
+        started.cancel()
+      }
+      process.once('SIGINT', onSigint)
+      try {
+        const run = await started.finished
+        runs.push(run)
+        if (ctx.interactive) process.stderr.write('\n')
+        printRun(run, dir, ctx)
+        if (run.status !== 'completed') break
+      } finally {
+        process.off('SIGINT', onSigint)
+      }
     }
   })
-  if (ctx.interactive) process.stderr.write('\n')
+  if (seeds) printGroup(group ?? '', runs, seeds.length, ctx)
+  return runs.some((r) => r.status === 'failed') || runs.length < outs.length ? 1 : 0
+}
+
+/** "1,2,3" → [1, 2, 3]: distinct seeds, at least two, each a valid --seed. */
+function seedList(value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined
+  const seeds = value.split(',').map((part) => intOption(part.trim(), 'seeds', 0, 2 ** 31 - 1) ?? Number.NaN)
+  if (seeds.length < 2 || new Set(seeds).size !== seeds.length) {
+    throw new CliError(`--seeds takes two or more different seeds separated by commas, e.g. 1,2,3, not ${value}.`)
+  }
+  return seeds
+}
+
+async function checkOutFree(out: string, force: boolean, ctx: CommandContext): Promise<void> {
+  if (!(await stat(join(out, RUN_FILE)).catch(() => undefined))) return
+  if ((await tidyRunFolder(out, ctx.status)).live) throw new CliError(`${out} is being trained by another process right now; choose another --out.`)
+  if (!force) throw new CliError(`${out} already holds a run; choose another --out or pass --force to replace it.`)
+}
+
+function printRun(run: RunDetail, out: string, ctx: CommandContext): void {
   if (ctx.json) {
     ctx.print(
       JSON.stringify({
@@ -94,21 +126,37 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
         error: run.error,
         diverged: run.diverged,
         epochs: run.epochs.length,
-        test: run.test
+        test: run.test,
+        ...(run.group ? { group: run.group, seed: run.config.seed } : {})
       })
     )
-  } else {
-    ctx.print(`Run ${run.status}: ${out}`)
-    ctx.print(`Trained on: ${run.backend ?? 'unknown backend'}${run.threads ? `, ${describeThreads(run.threads)}` : ''}`)
-    if (run.error) ctx.print(`Error: ${run.error}`)
-    if (run.diverged) ctx.print(`Warning: training diverged: ${describeDivergence(run.diverged)}.`)
-    if (run.test) {
-      const which = run.config.testLimit === undefined ? 'the whole test set' : `only the first ${run.config.testLimit} of the test set (--test-limit)`
-      ctx.print(`Test accuracy: ${percent(run.test.accuracy)} on ${run.test.count} images (${which}), loss ${run.test.loss.toFixed(4)}`)
-      ctx.print(formatConfusion(run.classNames, run.test.confusion))
-    }
+    return
   }
-  return run.status === 'failed' ? 1 : 0
+  ctx.print(`Run ${run.status}: ${out}`)
+  ctx.print(`Trained on: ${run.backend ?? 'unknown backend'}${run.threads ? `, ${describeThreads(run.threads)}` : ''}`)
+  if (run.error) ctx.print(`Error: ${run.error}`)
+  if (run.diverged) ctx.print(`Warning: training diverged: ${describeDivergence(run.diverged)}.`)
+  if (run.test) {
+    const which = run.config.testLimit === undefined ? 'the whole test set' : `only the first ${run.config.testLimit} of the test set (--test-limit)`
+    ctx.print(`Test accuracy: ${percent(run.test.accuracy)} on ${run.test.count} images (${which}), loss ${run.test.loss.toFixed(4)}`)
+    ctx.print(formatConfusion(run.classNames, run.test.confusion))
+  }
+}
+
+/** The group's test figures over its seeds, mean ± sd; said plainly when some seeds did not finish. */
+function printGroup(group: string, runs: RunDetail[], planned: number, ctx: CommandContext): void {
+  const tested = runs.filter((r) => r.status === 'completed' && r.test)
+  const accuracy = meanSd(tested.map((r) => r.test!.accuracy))
+  const loss = meanSd(tested.map((r) => r.test!.loss))
+  if (ctx.json) {
+    ctx.print(JSON.stringify({ group, seeds: runs.map((r) => r.config.seed), completed: tested.length, planned, testAccuracy: accuracy, testLoss: loss }))
+    return
+  }
+  const pp = (x: number): string => (x * 100).toFixed(2)
+  ctx.print('')
+  if (tested.length < planned) ctx.print(`Group ${group}: ${tested.length} of ${planned} seeds completed; the figures below cover those only.`)
+  if (tested.length === 0) return
+  ctx.print(`Group ${group}, seeds ${tested.map((r) => r.config.seed).join(', ')}: test accuracy ${pp(accuracy.mean)}% ± ${pp(accuracy.sd)} (mean ± sd), loss ${loss.mean.toFixed(4)} ± ${loss.sd.toFixed(4)}`)
 }
 
 /** e.g. "seed-cnn on fashion-mnist, shifts ±3 px xy": runs that differ only in augmentation stay apart. */
