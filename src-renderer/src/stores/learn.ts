@@ -1,9 +1,10 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { LabOutput, RunSummary } from '@shared/contract'
-import { forwardPass, type HandLayerOutput } from '@shared/forward'
+import { forwardPass } from '@shared/forward'
 import type { ModelSpec } from '@shared/layers'
 import { describeError, lab, request } from '@renderer/api/client'
+import { maxDiff, type CheckedSample } from '@renderer/lib/toy-check'
 import { loadTrainedRuns } from './trained-runs'
 
 type Weights = LabOutput<'runs/weights'>
@@ -34,32 +35,12 @@ export const TOY_SEED = 1
 /** The check the tutorial makes, within float32 rounding. */
 export const TOY_TOLERANCE = 1e-5
 
-export interface CheckedSample {
-  label: number
-  input: number[]
-  engine: Activations
-  hand: HandLayerOutput[]
-  maxDiff: number
-}
-
 /** Feature maps of one image through a trained CNN, and its first layer's filters. */
 export interface Inside {
   runId: string
   spec: ModelSpec
   activations: Activations
   filters?: Weights['layers'][number]
-}
-
-function maxDiff(hand: HandLayerOutput[], engine: Activations): number {
-  let worst = 0
-  hand.forEach((layer, i) => {
-    const e = engine.layers[i].values
-    layer.output.values.forEach((v, j) => {
-      const d = Math.abs(v - e[j])
-      worst = Number.isNaN(d) ? Infinity : Math.max(worst, d)
-    })
-  })
-  return worst
 }
 
 /**
