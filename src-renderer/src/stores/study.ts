@@ -2,7 +2,7 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { LabEventPayload, RunSummary } from '@shared/contract'
 import { describeError, lab, request } from '@renderer/api/client'
-import type { StudyRow } from '@renderer/components/study/study'
+import type { StudyRow } from '@renderer/lib/study'
 import { shiftRecipe } from '@shared/shift-recipe'
 import { loadRunsFor } from './trained-runs'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { consistencyFill, gridRows, studyCsv, studySeries, type StudyRow } from '@renderer/components/study/study'
+import { consistencyFill, gridRows, studyCsv, studySeries, type StudyRow } from '@renderer/lib/study'
 import { robustnessCurves, shiftOffsets } from '@shared/robustness'
 
 function row(runId: string): StudyRow {
