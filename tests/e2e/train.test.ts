@@ -214,7 +214,7 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('Data, Train and Run
     // each, before the next frame: counted, not timed.
     const draws = await page.evaluate(async () => {
       const detail = document.querySelector('[data-testid="run-detail"]')!
-      const count = (): number[] => [...detail.querySelectorAll('[data-draws]')].map((c) => Number(c.getAttribute('data-draws')))
+      const count = (): number[] => Array.from(detail.querySelectorAll('[data-draws]'), (c) => Number(c.getAttribute('data-draws')))
       const before = count()
       const slider = detail.querySelector<HTMLInputElement>('[data-testid="smoothing"]')!
       slider.value = '0.9'
