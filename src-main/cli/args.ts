@@ -42,10 +42,13 @@ export async function parseDataOption(value: string, dataDir?: string): Promise<
   if (dataDir !== undefined) await existingFolder(dataDir, 'data-dir')
   if (value === 'fashion-mnist') return dataDir ? { kind: 'fashion-mnist', dir: dataDir } : { kind: 'fashion-mnist' }
   if (value === 'toy') return { kind: 'toy' }
-  const info = await stat(value).catch(() => undefined)
-  if (!info?.isDirectory()) {
-    throw new CliError(`--data must be fashion-mnist, toy or a folder of images (one sub-folder per class); ${JSON.stringify(value)} is none of these.`)
+  const info = await stat(value).catch((err: NodeJS.ErrnoException) => err)
+  const usage = '--data must be fashion-mnist, toy or a folder of images (one sub-folder per class)'
+  if (info instanceof Error) {
+    const why = info.code === 'ENOENT' ? 'does not exist' : info.code === 'EACCES' ? 'cannot be read: permission denied' : `cannot be read (${info.code ?? info.message})`
+    throw new CliError(`--data ${value}: the folder ${why}. ${usage}.`)
   }
+  if (!info.isDirectory()) throw new CliError(`--data ${value} is a file, not a folder. ${usage}.`)
   return { kind: 'folder', dir: value }
 }
 

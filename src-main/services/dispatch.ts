@@ -1,3 +1,5 @@
+import { EngineDownError, EngineExitedError, EngineTimeoutError } from '../engine/client'
+import { EngineError } from '../engine/protocol'
 import {
   LAB_METHODS,
   LabError,
@@ -55,6 +57,13 @@ export async function dispatch(handlers: LabHandlers, name: unknown, payload: un
 const MAX_ERROR_MESSAGE = 2_000
 
 /** Every error leaves with a bounded size, whatever produced it (a data file's name, an engine stack). */
+/**
+ * The engine failed, died, is down between restarts or did not answer (engine/client.ts): all
+ * 'engine', which the interface answers with its Restart engine action, never 'internal'.
+ */
+const isEngineFailure = (err: Error): boolean =>
+  err instanceof EngineError || err instanceof EngineExitedError || err instanceof EngineDownError || err instanceof EngineTimeoutError
+
 export function toErrorInfo(err: unknown): Extract<LabResponse<never>, { ok: false }>['error'] {
   if (err instanceof LabError) {
     const issues = err.issues?.slice(0, MAX_ERROR_ISSUES + 1).map((i) => ({ path: clipText(i.path, 200), message: clipText(i.message) }))
@@ -63,7 +72,7 @@ export function toErrorInfo(err: unknown): Extract<LabResponse<never>, { ok: fal
   if (err instanceof Error) {
     const fs = fileSystemError(err)
     if (fs) return fs
-    const code = err.name === 'DataError' ? 'data' : err.name === 'EngineError' ? 'engine' : 'internal'
+    const code = err.name === 'DataError' ? 'data' : isEngineFailure(err) ? 'engine' : 'internal'
     return { code, message: clipText(err.message, MAX_ERROR_MESSAGE) }
   }
   return { code: 'internal', message: clipText(String(err), MAX_ERROR_MESSAGE) }

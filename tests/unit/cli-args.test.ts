@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { existingFolder, joinNegativeValues, runOutFolder } from '../../src-main/cli/args'
+import { existingFolder, joinNegativeValues, parseDataOption, runOutFolder } from '../../src-main/cli/args'
 import { tempDir, type TempDir } from '../fixtures/data/builders'
 
 describe('joinNegativeValues', () => {
@@ -43,5 +43,13 @@ describe('run and data folders', () => {
     await expect(existingFolder(join(tmp.path, 'f'), 'data-dir')).rejects.toThrow(/is a file, not a folder/)
     await expect(existingFolder(join(tmp.path, 'f', 'x'), 'data-dir')).rejects.toThrow(/is inside a file, not a folder/)
     expect(await existingFolder(tmp.path, 'data-dir')).toBe(tmp.path)
+  })
+
+  it('says a --data folder does not exist, or is a file, rather than that it is none of the choices', async () => {
+    await expect(parseDataOption(join(tmp.path, 'no-such-folder'))).rejects.toThrow(`--data ${join(tmp.path, 'no-such-folder')}: the folder does not exist.`)
+    const file = join(tmp.path, 'pets.txt')
+    await writeFile(file, 'x')
+    await expect(parseDataOption(file)).rejects.toThrow(`--data ${file} is a file, not a folder.`)
+    expect(await parseDataOption(tmp.path)).toEqual({ kind: 'folder', dir: tmp.path })
   })
 })

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { EngineDownError, EngineExitedError, EngineTimeoutError } from '../../src-main/engine/client'
+import { EngineError } from '../../src-main/engine/protocol'
 import { toErrorInfo } from '../../src-main/services/dispatch'
 import { LAB_METHODS } from '../../src-main/shared/contract'
 
@@ -18,6 +20,13 @@ describe('file-system errors across the boundary', () => {
     expect(toErrorInfo(errno('ENOENT', '/gone'))).toEqual({ code: 'not-found', message: '/gone does not exist (ENOENT).' })
     expect(toErrorInfo(errno('EROFS', '/ro')).code).toBe('permission')
     expect(toErrorInfo(errno('ENOSPC', '/full')).code).toBe('io')
+  })
+
+  it("gives every engine failure (failed, died mid-call, down between restarts, silent) the code 'engine', not 'internal'", () => {
+    expect(toErrorInfo(new EngineError({ message: 'x', name: 'Error' })).code).toBe('engine')
+    expect(toErrorInfo(new EngineExitedError('predict/images', 'was killed by SIGKILL'))).toMatchObject({ code: 'engine', message: expect.stringContaining('was killed by SIGKILL') })
+    expect(toErrorInfo(new EngineDownError('predict/images', 'it died 6 times in a minute', 30_000)).code).toBe('engine')
+    expect(toErrorInfo(new EngineTimeoutError('train/cancel', 5_000)).code).toBe('engine')
   })
 
   it('keeps other errors as they were', () => {

@@ -133,7 +133,8 @@ function printRun(run: RunDetail, out: string, ctx: CommandContext): void {
     return
   }
   ctx.print(`Run ${run.status}: ${out}`)
-  ctx.print(`Trained on: ${run.backend ?? 'unknown backend'}${run.threads ? `, ${describeThreads(run.threads)}` : ''}`)
+  // A run that failed before training (its data would not load) was trained on nothing.
+  if (run.backend) ctx.print(`Trained on: ${run.backend}${run.threads ? `, ${describeThreads(run.threads)}` : ''}`)
   if (run.error) ctx.print(`Error: ${run.error}`)
   if (run.diverged) ctx.print(`Warning: training diverged: ${describeDivergence(run.diverged)}.`)
   if (run.test) {
