@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createRun, writeHistory } from '../../src-main/runs/run-store'
-import { getPreset } from '../../src-main/shared/presets'
+import { completedRunMeta } from '../fixtures/runs'
 import { BuildPage } from './support/build-page'
 import { DataPage, RunsPage, TrainPage } from './support/train-page'
 import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
@@ -16,7 +16,6 @@ const SIZES = [
   { width: 1400, height: 900 },
   { width: 1024, height: 700 }
 ]
-const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
 
 interface Box {
   width: number
@@ -70,16 +69,7 @@ describe.skipIf(!hasChromium)('What the first walk-through found (#18)', () => {
 
   it('draws the markers of a one-epoch run whole, at the right edge and at 100% (item 8)', async () => {
     const dir = join(web.dataDir, 'runs', 'one-epoch')
-    await createRun(dir, {
-      id: 'one-epoch',
-      name: 'one epoch',
-      createdAt: new Date().toISOString(),
-      status: 'completed',
-      model: getPreset('seed-mlp')!,
-      data: { kind: 'fashion-mnist' },
-      config: { optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 1, validationSplit: 0.1 },
-      classNames: CLASSES
-    })
+    await createRun(dir, completedRunMeta('one-epoch', { name: 'one epoch', config: { validationSplit: 0.1 } }))
     await writeHistory(dir, {
       // 100% validation accuracy puts that marker on the plot's top edge as well as its right one.
       epochs: [{ epoch: 1, loss: 0.6, accuracy: 0.8, valLoss: 0.5, valAccuracy: 1, seconds: 1 }],
@@ -229,16 +219,10 @@ describe.skipIf(!hasChromium)('What the first walk-through found (#18)', () => {
 
   it('keeps the keyboard focus in the runs list after rename, Escape in the delete dialog, delete and undo; and on the next layer after Delete in Build (item 6)', async () => {
     for (const i of [1, 2, 3]) {
-      await createRun(join(web.dataDir, 'runs', `focus-${i}`), {
-        id: `focus-${i}`,
-        name: `focus ${i}`,
-        createdAt: new Date(Date.UTC(2030, 0, i)).toISOString(),
-        status: 'completed',
-        model: getPreset('seed-mlp')!,
-        data: { kind: 'fashion-mnist' },
-        config: { optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 1, validationSplit: 0 },
-        classNames: CLASSES
-      })
+      await createRun(
+        join(web.dataDir, 'runs', `focus-${i}`),
+        completedRunMeta(`focus-${i}`, { name: `focus ${i}`, createdAt: new Date(Date.UTC(2030, 0, i)).toISOString() })
+      )
     }
     const runs = new RunsPage(page)
     await page.goto(`${web.url}/#/runs`)
