@@ -3,11 +3,12 @@
 // and a value typed `any` (JSON.parse, a catch, an untyped library) may not be returned, passed on or stored
 // without a type first. Style is left to the code as it is: no formatting rules.
 import js from '@eslint/js'
+import { defineConfig } from 'eslint/config'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 import vue from 'eslint-plugin-vue'
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: [
       'out/**',
@@ -21,8 +22,8 @@ export default tseslint.config(
     ]
   },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
-  ...vue.configs['flat/recommended'],
+  tseslint.configs.recommended,
+  vue.configs['flat/recommended'],
   {
     files: ['**/*.ts', '**/*.mts', '**/*.vue'],
     languageOptions: {
