@@ -15,7 +15,7 @@ globalThis.fetch = async (url, ...rest) => {
     return await realFetch(url, ...rest)
   } catch (err) {
     const reason = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err)
-    throw new Error(`could not reach ${String(url)} (${reason})`)
+    throw new Error(`could not reach ${String(url)} (${reason})`, { cause: err })
   }
 }
 

@@ -6,6 +6,11 @@ import type { DataSource } from '../shared/dataset'
 
 export const BACKEND_NAMES = BackendName.options
 
+/** parseArgs options for flags that each take a value; the value is checked by intOption and the others below. */
+export function valueOptions<const K extends string>(...names: K[]): Record<K, { type: 'string' }> {
+  return Object.fromEntries(names.map((name) => [name, { type: 'string' }])) as Record<K, { type: 'string' }>
+}
+
 export function intOption(value: string | undefined, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined
   const n = Number(value)

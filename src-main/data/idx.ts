@@ -76,33 +76,25 @@ export function parseIdx(bytes: Uint8Array, fileName: string): IdxArray {
     )
   }
 
-  const at = (i: number): number => headerBytes + i * spec.size
+  // IDX is big-endian: each wider value is read through the DataView, whatever this machine's order.
+  const bigEndian = <A extends Int16Array | Int32Array | Float32Array | Float64Array>(data: A, read: (offset: number) => number): A => {
+    for (let i = 0; i < count; i++) data[i] = read(headerBytes + i * spec.size)
+    return data
+  }
   switch (spec.type) {
     // Copies, so the result neither aliases the caller's bytes nor is a Buffer (whose slice() is a view).
     case 'u8':
       return { type: 'u8', dims, data: new Uint8Array(bytes.subarray(headerBytes)) }
     case 'i8':
       return { type: 'i8', dims, data: new Int8Array(bytes.buffer, bytes.byteOffset + headerBytes, count).slice() }
-    case 'i16': {
-      const data = new Int16Array(count)
-      for (let i = 0; i < count; i++) data[i] = view.getInt16(at(i), false)
-      return { type: 'i16', dims, data }
-    }
-    case 'i32': {
-      const data = new Int32Array(count)
-      for (let i = 0; i < count; i++) data[i] = view.getInt32(at(i), false)
-      return { type: 'i32', dims, data }
-    }
-    case 'f32': {
-      const data = new Float32Array(count)
-      for (let i = 0; i < count; i++) data[i] = view.getFloat32(at(i), false)
-      return { type: 'f32', dims, data }
-    }
-    case 'f64': {
-      const data = new Float64Array(count)
-      for (let i = 0; i < count; i++) data[i] = view.getFloat64(at(i), false)
-      return { type: 'f64', dims, data }
-    }
+    case 'i16':
+      return { type: 'i16', dims, data: bigEndian(new Int16Array(count), (o) => view.getInt16(o, false)) }
+    case 'i32':
+      return { type: 'i32', dims, data: bigEndian(new Int32Array(count), (o) => view.getInt32(o, false)) }
+    case 'f32':
+      return { type: 'f32', dims, data: bigEndian(new Float32Array(count), (o) => view.getFloat32(o, false)) }
+    case 'f64':
+      return { type: 'f64', dims, data: bigEndian(new Float64Array(count), (o) => view.getFloat64(o, false)) }
   }
 }
 

@@ -62,7 +62,7 @@ function loadNative(name: BackendName, pkg: string): void {
   try {
     nodeRequire(pkg)
   } catch (err) {
-    throw new Error(`failed to load: ${firstLine(err)}`)
+    throw new Error(`failed to load: ${firstLine(err)}`, { cause: err })
   }
   // A second copy of tfjs-core (e.g. a nested node_modules) would register the backend with
   // a different engine: ours would then never see it.
@@ -89,7 +89,7 @@ function prepareWasm(): void {
   try {
     wasmModule = nodeRequire('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm')
   } catch (err) {
-    throw new Error(`@tensorflow/tfjs-backend-wasm failed to load: ${firstLine(err)}`)
+    throw new Error(`@tensorflow/tfjs-backend-wasm failed to load: ${firstLine(err)}`, { cause: err })
   }
   // The default locator looks next to the running script, which is wrong once bundled. In a
   // packaged app the .wasm files are real files beside app.asar (asarUnpack in package.json).
@@ -106,7 +106,7 @@ async function activate(name: BackendName): Promise<void> {
   try {
     ok = await tf.setBackend(tfjsBackendName(name))
   } catch (err) {
-    throw new Error(`failed to initialise: ${firstLine(err)}`)
+    throw new Error(`failed to initialise: ${firstLine(err)}`, { cause: err })
   }
   if (!ok) throw new Error('failed to initialise (tf.setBackend returned false)')
   await tf.ready()
@@ -151,7 +151,7 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
       const reason = firstLine(err)
       failures.set(name, reason)
       candidates.push({ name, available: false, reason })
-      if (forced) throw new Error(`Backend ${forced} was requested but ${reason}`)
+      if (forced) throw new Error(`Backend ${forced} was requested but ${reason}`, { cause: err })
     }
   }
   if (!chosen) throw new Error('No TensorFlow.js backend could be initialised')

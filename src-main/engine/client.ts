@@ -11,7 +11,6 @@ import {
   EngineError,
   isEngineEvent,
   isEngineResponse,
-  type EngineEventName,
   type EngineEvents,
   type EngineMethod,
   type EngineParams,

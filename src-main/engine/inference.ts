@@ -60,7 +60,7 @@ export async function evaluateModel(loaded: LoadedModel, data: Dataset, limit?: 
   let correct = 0
   for (let start = 0; start < n; start += EVAL_BATCH) {
     const end = Math.min(n, start + EVAL_BATCH)
-    const [lossT, predT] = tf.tidy(() => {
+    const [lossT, predT] = tf.tidy((): [tf.Tensor, tf.Tensor] => {
       const x = inputTensor(data.images.subarray(start * per, end * per), end - start, meta.spec.inputShape)
       const y = tf.tensor1d(data.labels.subarray(start, end), 'int32')
       const out = model.predict(x) as tf.Tensor

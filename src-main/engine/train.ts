@@ -18,7 +18,7 @@ import { makeOptimizer } from './optimizer'
 import { mulberry32, randomSeed, range, shuffleInPlace } from '../shared/rng'
 import { missingGradientKernels } from './wasm-kernels'
 import { augmentPlan } from './augment'
-import { batchShiftIndex, drawShifts, type BatchShifts } from './shift'
+import { batchShiftIndex, drawShifts } from './shift'
 
 export type ProgressPayload = LabEventPayload<'train/progress'>
 export type EpochPayload = LabEventPayload<'train/epoch'>

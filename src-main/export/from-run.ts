@@ -30,7 +30,7 @@ export function pytorchSourceFromStack(spec: ModelSpec, convlabVersion: string):
 /** A name as typed (Unicode kept), less what file systems forbid. */
 function fileSafe(name: string): string {
   return name
-    .replace(/[<>:"/\\|?*\u0000-\u001f\u007f]/g, '-')
+    .replace(/[<>:"/\\|?*\p{Cc}]/gu, '-')
     .replace(/\s+/g, ' ')
     .trim()
     .replace(/^\.+/, '')

@@ -251,7 +251,7 @@ export function onnxModel(source: OnnxSource): ModelMessage {
     }
   }
   // A stack that computes nothing at inference (empty, or dropout only) still needs a node.
-  if (x === ONNX_INPUT) x = g.node('Identity', 'Identity', [x])
+  if (x === ONNX_INPUT) g.node('Identity', 'Identity', [x])
   // The last node's output is the graph's, named for what it holds rather than for its layer.
   const output = endsInSoftmax(spec) ? 'probabilities' : 'logits'
   g.nodes.at(-1)!.output = [output]

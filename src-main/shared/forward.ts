@@ -377,7 +377,7 @@ export function forwardPass(spec: ModelSpec, weights: readonly HandLayerWeights[
           break
       }
     } catch (err) {
-      throw new Error(`${name}: ${err instanceof Error ? err.message : String(err)}`)
+      throw new Error(`${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
     }
     outputs.push({ index, type: layer.type, name, output: x, ...(pre ? { preActivation: pre } : {}) })
   }

@@ -8,21 +8,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRun, updateRunMeta, writeHistory, writeTestMetrics, type RunMeta } from '../../src-main/runs/run-store'
-import { getPreset } from '../../src-main/shared/presets'
 import { makeReadOnly, type ReadOnly } from '../fixtures/read-only'
+import { completedRunMeta } from '../fixtures/runs'
 import { RunsPage } from './support/train-page'
 import { hasChromium, openWebSession, screenshot, type WebSession } from './support/web-app'
 
-const meta = (id: string, name: string, day: number): RunMeta => ({
-  id,
-  name,
-  createdAt: new Date(Date.UTC(2026, 0, day)).toISOString(),
-  status: 'completed',
-  model: getPreset('seed-mlp')!,
-  data: { kind: 'fashion-mnist' },
-  config: { optimizer: 'adam', learningRate: 10, batchSize: 32, epochs: 2, validationSplit: 0 },
-  classNames: ['a', 'b']
-})
+const meta = (id: string, name: string, day: number): RunMeta =>
+  completedRunMeta(id, {
+    name,
+    createdAt: new Date(Date.UTC(2026, 0, day)).toISOString(),
+    config: { optimizer: 'adam', learningRate: 10, epochs: 2 },
+    classNames: ['a', 'b']
+  })
 
 /** Stand-ins for a saved model: the list only checks that its files are there. */
 async function fakeModel(dir: string): Promise<void> {

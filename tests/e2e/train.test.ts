@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createRun, writeHistory } from '../../src-main/runs/run-store'
-import { getPreset } from '../../src-main/shared/presets'
+import { completedRunMeta } from '../fixtures/runs'
 import { DataPage, RunsPage, TrainPage } from './support/train-page'
 import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
 
@@ -151,16 +151,7 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('Data, Train and Run
   it('brings the details of a run into view when it is opened above a list longer than the window', async () => {
     const older = Array.from({ length: 12 }, (_, i) => join(web.dataDir, 'runs', `older-${i}`))
     for (const [i, dir] of older.entries()) {
-      await createRun(dir, {
-        id: `older-${i}`,
-        name: `older run ${i}`,
-        createdAt: new Date(Date.UTC(2025, 0, 1 + i)).toISOString(),
-        status: 'completed',
-        model: getPreset('seed-mlp')!,
-        data: { kind: 'fashion-mnist' },
-        config: { optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 1, validationSplit: 0 },
-        classNames: CLASSES
-      })
+      await createRun(dir, completedRunMeta(`older-${i}`, { name: `older run ${i}`, createdAt: new Date(Date.UTC(2025, 0, 1 + i)).toISOString() }))
     }
     const runs = new RunsPage(page)
     await runs.open()
@@ -187,16 +178,7 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('Data, Train and Run
   it('opens a run of 100,000 batches and redraws its two curves once each, before the next frame', async () => {
     const dir = join(web.dataDir, 'runs', 'long-run')
     const batchesPerEpoch = 1000
-    await createRun(dir, {
-      id: 'long-run',
-      name: '100k batches',
-      createdAt: new Date().toISOString(),
-      status: 'completed',
-      model: getPreset('seed-mlp')!,
-      data: { kind: 'fashion-mnist' },
-      config: { optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 100, validationSplit: 0.1 },
-      classNames: CLASSES
-    })
+    await createRun(dir, completedRunMeta('long-run', { name: '100k batches', config: { epochs: 100, validationSplit: 0.1 } }))
     await writeHistory(dir, {
       epochs: Array.from({ length: 100 }, (_, e) => ({ epoch: e + 1, loss: 1 / (e + 2), accuracy: 0.9, valLoss: 1.1 / (e + 2), valAccuracy: 0.88, seconds: 1 })),
       batches: Array.from({ length: 100 * batchesPerEpoch }, (_, i) => ({

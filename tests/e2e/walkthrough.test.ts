@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createRun, writeHistory } from '../../src-main/runs/run-store'
 import { getPreset } from '../../src-main/shared/presets'
+import { completedRunMeta } from '../fixtures/runs'
 import { BuildPage } from './support/build-page'
 import { DataPage, RunsPage, TrainPage } from './support/train-page'
 import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
@@ -17,7 +18,6 @@ const SIZES = [
   { width: 1400, height: 900 },
   { width: 1024, height: 700 }
 ]
-const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
 
 interface Box {
   width: number
@@ -77,16 +77,7 @@ describe.skipIf(!hasChromium)('What the first walk-through found (#18)', () => {
 
   it('draws the markers of a one-epoch run whole, at the right edge and at 100% (item 8)', async () => {
     const dir = join(web.dataDir, 'runs', 'one-epoch')
-    await createRun(dir, {
-      id: 'one-epoch',
-      name: 'one epoch',
-      createdAt: new Date().toISOString(),
-      status: 'completed',
-      model: getPreset('seed-mlp')!,
-      data: { kind: 'fashion-mnist' },
-      config: { optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 1, validationSplit: 0.1 },
-      classNames: CLASSES
-    })
+    await createRun(dir, completedRunMeta('one-epoch', { name: 'one epoch', config: { validationSplit: 0.1 } }))
     await writeHistory(dir, {
       // 100% validation accuracy puts that marker on the plot's top edge as well as its right one.
       epochs: [{ epoch: 1, loss: 0.6, accuracy: 0.8, valLoss: 0.5, valAccuracy: 1, seconds: 1 }],
@@ -258,16 +249,14 @@ describe.skipIf(!hasChromium)('What the first walk-through found (#18)', () => {
 
   it("keeps every run's Rename and Delete in the window at 1024 px, however long its name and however many marks it has", async () => {
     const dir = join(web.dataDir, 'runs', 'long-marked')
-    await createRun(dir, {
-      id: 'long-marked',
-      name: 'seed-cnn-blurpool on Fashion-MNIST, shifts ±3 px xy zero-filled, repeated for the report',
-      createdAt: new Date().toISOString(),
-      status: 'completed',
-      model: { ...getPreset('seed-cnn')!, name: 'seed-cnn-blurpool-wide' },
-      data: { kind: 'fashion-mnist' },
-      config: { optimizer: 'adam', learningRate: 10, batchSize: 32, epochs: 1, validationSplit: 0 },
-      classNames: CLASSES
-    })
+    await createRun(
+      dir,
+      completedRunMeta('long-marked', {
+        name: 'seed-cnn-blurpool on Fashion-MNIST, shifts ±3 px xy zero-filled, repeated for the report',
+        model: { ...getPreset('seed-cnn')!, name: 'seed-cnn-blurpool-wide' },
+        config: { optimizer: 'adam', learningRate: 10 }
+      })
+    )
     // Loss exploded (diverged) and a metrics file cut short (damaged): two marks beside the status.
     await writeHistory(dir, { epochs: [{ epoch: 1, loss: 4.2e13, accuracy: 0.1, seconds: 1 }], batches: [1, 2, 3].map((b) => ({ epoch: 1, batch: b, loss: b === 1 ? 2.3 : 4.2e13, accuracy: 0.1 })) })
     await writeFile(join(dir, 'metrics.json'), '{"accuracy": 0.1')
@@ -346,16 +335,10 @@ describe.skipIf(!hasChromium)('What the first walk-through found (#18)', () => {
 
   it('keeps the keyboard focus in the runs list after rename, Escape in the delete dialog, delete and undo; and on the next layer after Delete in Build (item 6)', async () => {
     for (const i of [1, 2, 3]) {
-      await createRun(join(web.dataDir, 'runs', `focus-${i}`), {
-        id: `focus-${i}`,
-        name: `focus ${i}`,
-        createdAt: new Date(Date.UTC(2030, 0, i)).toISOString(),
-        status: 'completed',
-        model: getPreset('seed-mlp')!,
-        data: { kind: 'fashion-mnist' },
-        config: { optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 1, validationSplit: 0 },
-        classNames: CLASSES
-      })
+      await createRun(
+        join(web.dataDir, 'runs', `focus-${i}`),
+        completedRunMeta(`focus-${i}`, { name: `focus ${i}`, createdAt: new Date(Date.UTC(2030, 0, i)).toISOString() })
+      )
     }
     const runs = new RunsPage(page)
     await page.goto(`${web.url}/#/runs`)

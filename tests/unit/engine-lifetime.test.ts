@@ -14,6 +14,7 @@ import { createLabService, type LabService } from '../../src-main/services/lab-s
 import type { LabEvent, LabMethod, LabOutput } from '../../src-main/shared/contract'
 import { getPreset } from '../../src-main/shared/presets'
 import { tempDir, type TempDir } from '../fixtures/data/builders'
+import { completedRunMeta } from '../fixtures/runs'
 
 const FIXTURES = resolve(__dirname, '../fixtures/engine')
 const TSX = ['--import', 'tsx']
@@ -137,16 +138,7 @@ describe('cancelling a robustness study', () => {
   it('answers at once during a chunk that does not end, then kills the engine, and the study ends cancelled', async () => {
     await start(600_000, 300)
     const busyPid = service!.engine.pid!
-    await createRun(join(tmp!.path, 'runs', 'done'), {
-      id: 'done',
-      name: 'done',
-      createdAt: new Date().toISOString(),
-      status: 'completed',
-      model: getPreset('seed-mlp')!,
-      data: { kind: 'toy' },
-      config: { optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 1, validationSplit: 0 },
-      classNames: ['a', 'b']
-    })
+    await createRun(join(tmp!.path, 'runs', 'done'), completedRunMeta('done', { data: { kind: 'toy' }, classNames: ['a', 'b'] }))
     // Only its presence is looked at before the engine is asked.
     await mkdir(join(tmp!.path, 'runs', 'done', 'model'))
     await writeFile(join(tmp!.path, 'runs', 'done', 'model', 'model.json'), '{}')

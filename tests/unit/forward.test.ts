@@ -256,14 +256,14 @@ describe('forwardPass', () => {
 
   it('blurpool: a blur of 3 spreads a point as [1,2,1] x [1,2,1] / 16, reflecting at the border', () => {
     const blur = (size: number, b: 3 | 5) => spec({ name: 'b', inputShape: [1, size, size], layers: [{ type: 'blurpool', pool: 1, blur: b, stride: 1 }] })
-    const point = forwardPass(blur(5, 3), [], [...Array(12).fill(0), 16, ...Array(12).fill(0)])
+    const point = forwardPass(blur(5, 3), [], [...new Array<number>(12).fill(0), 16, ...new Array<number>(12).fill(0)])
     expect(flat(point[0].output.values)).toEqual([0, 0, 0, 0, 0, 0, 1, 2, 1, 0, 0, 2, 4, 2, 0, 0, 1, 2, 1, 0, 0, 0, 0, 0, 0])
     // On a 3x3 map every window reflects row/column -1 to 1 and 3 to 1, so every one sees the
     // centre at weight 1/4 (zero padding would give the corners 1/16).
     expect(flat(forwardPass(blur(3, 3), [], [0, 0, 0, 0, 16, 0, 0, 0, 0])[0].output.values)).toEqual(Array(9).fill(4))
     const corner = forwardPass(blur(3, 3), [], [16, 0, 0, 0, 0, 0, 0, 0, 0])
     expect(flat(corner[0].output.values)).toEqual([4, 2, 0, 2, 1, 0, 0, 0, 0])
-    const five = forwardPass(blur(5, 5), [], [...Array(12).fill(0), 256, ...Array(12).fill(0)])
+    const five = forwardPass(blur(5, 5), [], [...new Array<number>(12).fill(0), 256, ...new Array<number>(12).fill(0)])
     // [1,4,6,4,1] / 16 along the middle row; the edge columns also see the point reflected.
     expect(flat(five[0].output.values).slice(10, 15)).toEqual([6 + 6, 24, 36, 24, 6 + 6])
   })

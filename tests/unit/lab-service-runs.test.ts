@@ -7,8 +7,8 @@ import { createRun, updateRunMeta } from '../../src-main/runs/run-store'
 import { dispatch } from '../../src-main/services/dispatch'
 import { createLabService, type LabService } from '../../src-main/services/lab-service'
 import type { LabMethod, LabOutput } from '../../src-main/shared/contract'
-import { getPreset } from '../../src-main/shared/presets'
 import { tempDir, type TempDir } from '../fixtures/data/builders'
+import { completedRunMeta } from '../fixtures/runs'
 
 // Deleting and restoring touch only the disk, so the engine is a process that never answers.
 const silentEngine = (): EngineHost => ({ send() {}, onMessage() {}, onExit() {}, kill() {} })
@@ -18,16 +18,7 @@ let service: LabService
 const runsDir = (): string => join(tmp.path, 'runs')
 
 async function makeRun(id: string, name: string): Promise<void> {
-  await createRun(join(runsDir(), id), {
-    id,
-    name,
-    createdAt: new Date().toISOString(),
-    status: 'completed',
-    model: getPreset('seed-mlp')!,
-    data: { kind: 'toy' },
-    config: { optimizer: 'sgd', learningRate: 0.01, batchSize: 32, epochs: 1, validationSplit: 0.1 },
-    classNames: ['a', 'b']
-  })
+  await createRun(join(runsDir(), id), completedRunMeta(id, { name, data: { kind: 'toy' }, classNames: ['a', 'b'], config: { validationSplit: 0.1 } }))
 }
 
 async function call<M extends LabMethod>(name: M, payload: unknown): Promise<LabOutput<M>> {

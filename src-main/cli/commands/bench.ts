@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { BenchmarkReport, BenchmarkRow } from '../../engine/bench'
 import type { BackendName } from '../../shared/contract'
-import { floatOption, intOption } from '../args'
+import { floatOption, intOption, valueOptions } from '../args'
 import { CliError } from '../cli-error'
 import type { CommandContext } from '../context'
 import { withEngine } from '../engine'
@@ -89,16 +89,7 @@ const ratio = (ours: number | undefined, theirs: number | undefined): string =>
 export async function benchCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      seconds: { type: 'string' },
-      batch: { type: 'string' },
-      'infer-batch': { type: 'string' },
-      rounds: { type: 'string' },
-      models: { type: 'string' },
-      backends: { type: 'string' },
-      'slow-cpu': { type: 'boolean' },
-      'no-torch': { type: 'boolean' }
-    },
+    options: { ...valueOptions('seconds', 'batch', 'infer-batch', 'rounds', 'models', 'backends'), 'slow-cpu': { type: 'boolean' }, 'no-torch': { type: 'boolean' } },
     strict: true
   })
   const seconds = floatOption(values.seconds, 'seconds', 0.1, 600) ?? 5

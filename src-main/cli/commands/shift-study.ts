@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import type { EngineClient } from '../../engine/client'
 import type { RobustnessResult } from '../../engine/robustness'
 import { trainRecipe, type RecipeOptions } from '../../services/recipe-training'
-import { choiceOption, intOption, required } from '../args'
+import { choiceOption, intOption, required, valueOptions } from '../args'
 import { CliError } from '../cli-error'
 import type { CommandContext } from '../context'
 import { withEngine } from '../engine'
@@ -26,17 +26,7 @@ export async function shiftStudyCommand(argv: string[], ctx: CommandContext): Pr
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: {
-      runs: { type: 'string' },
-      recipe: { type: 'string' },
-      epochs: { type: 'string' },
-      seed: { type: 'string' },
-      'train-limit': { type: 'string' },
-      max: { type: 'string' },
-      limit: { type: 'string' },
-      mode: { type: 'string' },
-      grid: { type: 'boolean' }
-    }
+    options: { ...valueOptions('runs', 'recipe', 'epochs', 'seed', 'train-limit', 'max', 'limit', 'mode'), grid: { type: 'boolean' } }
   })
   if (values.runs !== undefined && values.recipe !== undefined) throw new CliError('--runs and --recipe cannot be combined; give one of them.')
   if (values.runs === undefined && values.recipe === undefined) {

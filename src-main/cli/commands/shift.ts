@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { decodeImageToGrey } from '../../data/images'
-import { choiceOption, intOption } from '../args'
+import { choiceOption, intOption, valueOptions } from '../args'
 import { CliError } from '../cli-error'
 import type { CommandContext } from '../context'
 import { withEngine } from '../engine'
@@ -12,16 +12,7 @@ export async function shiftCommand(argv: string[], ctx: CommandContext): Promise
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: {
-      run: { type: 'string' },
-      index: { type: 'string' },
-      split: { type: 'string' },
-      image: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      axis: { type: 'string' },
-      mode: { type: 'string' }
-    }
+    options: { ...valueOptions('run', 'index', 'split', 'image', 'from', 'to', 'axis', 'mode') }
   })
   const { run, model } = await openTrainedRun(values.run)
   const index = intOption(values.index, 'index', 0)

@@ -8,7 +8,7 @@ import { TrainConfig, type RunDetail } from '../../shared/contract'
 import { meanSd } from '../../shared/stats'
 import { describeDivergence } from '../../shared/divergence'
 import { describeThreads } from '../../shared/threads'
-import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption, required, runOutFolder } from '../args'
+import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption, required, runOutFolder, valueOptions } from '../args'
 import { CliError } from '../cli-error'
 import type { CommandContext } from '../context'
 import { withEngine } from '../engine'
@@ -21,24 +21,9 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
     args: argv,
     strict: true,
     options: {
-      model: { type: 'string' },
-      data: { type: 'string' },
-      'data-dir': { type: 'string' },
-      epochs: { type: 'string' },
-      batch: { type: 'string' },
-      lr: { type: 'string' },
-      optimizer: { type: 'string' },
-      'val-split': { type: 'string' },
-      limit: { type: 'string' },
-      'test-limit': { type: 'string' },
-      seed: { type: 'string' },
-      seeds: { type: 'string' },
-      backend: { type: 'string' },
-      out: { type: 'string' },
-      force: { type: 'boolean' },
-      'augment-shift': { type: 'string' },
-      'augment-axes': { type: 'string' },
-      'augment-mode': { type: 'string' }
+      ...valueOptions('model', 'data', 'data-dir', 'epochs', 'batch', 'lr', 'optimizer', 'val-split', 'limit', 'test-limit', 'seed', 'seeds', 'backend', 'out'),
+      ...valueOptions('augment-shift', 'augment-axes', 'augment-mode'),
+      force: { type: 'boolean' }
     }
   })
   const model = await resolveModel(required(values.model, 'model', 'a preset such as seed-mlp, or a model JSON file'))

@@ -8,7 +8,7 @@ import { startTraining } from '../../services/training'
 import { verifyModel, type VerifyImages, type VerifyReport } from '../../services/verify'
 import { TrainConfig, type LabEvent, type LabEventPayload, type RunDetail } from '../../shared/contract'
 import type { DataSource } from '../../shared/dataset'
-import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption, runOutFolder } from '../args'
+import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption, runOutFolder, valueOptions } from '../args'
 import { CliError } from '../cli-error'
 import type { CommandContext } from '../context'
 import { withEngine } from '../engine'
@@ -33,20 +33,7 @@ export async function verifyCommand(argv: string[], ctx: CommandContext): Promis
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: {
-      run: { type: 'string' },
-      model: { type: 'string' },
-      data: { type: 'string' },
-      'data-dir': { type: 'string' },
-      epochs: { type: 'string' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-      index: { type: 'string' },
-      count: { type: 'string' },
-      split: { type: 'string' },
-      tolerance: { type: 'string' },
-      backend: { type: 'string' }
-    }
+    options: { ...valueOptions('run', 'model', 'data', 'data-dir', 'epochs', 'seed', 'out', 'index', 'count', 'split', 'tolerance', 'backend') }
   })
   if ((values.run === undefined) === (values.model === undefined)) {
     throw new CliError('give exactly one of --run DIR (a trained run) or --model <preset|file.json> (trained first, e.g. seed-toy).')

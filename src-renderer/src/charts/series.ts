@@ -27,7 +27,7 @@ export interface Series {
  */
 export function smooth(points: Point[], weight: number, unit: number): Point[] {
   if (weight <= 0 || points.length < 2 || !(unit > 0)) return points
-  const out: Point[] = new Array(points.length)
+  const out = new Array<Point>(points.length)
   let sum = 0
   let norm = 0
   for (let i = 0; i < points.length; i++) {

@@ -36,7 +36,7 @@ export function imageFileToFile(image: ImageFile): File {
 
 /** Decodes each file at the model's input size; one result per file, in order, never a throw. */
 export async function decodeFiles(files: File[], size: { width: number; height: number }): Promise<DecodedImage[]> {
-  const results: DecodedImage[] = new Array(files.length)
+  const results = new Array<DecodedImage>(files.length)
   let batch: { index: number; name: string; base64: string }[] = []
   let batchChars = 0
 

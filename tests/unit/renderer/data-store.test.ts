@@ -1,18 +1,11 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { FashionMnistStatus, LabInput, LabMethod } from '../../../src-main/shared/contract'
+import type { FashionMnistStatus } from '../../../src-main/shared/contract'
+import { fakeApi } from './fake-api'
 
-const answers = new Map<LabMethod, (input: unknown) => unknown>()
-const calls: { name: LabMethod; input: unknown }[] = []
-vi.mock('@renderer/api/client', () => ({
-  request: async (name: LabMethod, input: LabInput<LabMethod>) => {
-    calls.push({ name, input })
-    const answer = answers.get(name)
-    if (!answer) throw new Error(`${name} is not faked`)
-    return answer(input)
-  },
-  describeError: (err: unknown) => (err instanceof Error ? err.message : String(err))
-}))
+const api = fakeApi()
+const { answers, calls } = api
+vi.mock('@renderer/api/client', () => api.client)
 
 const { useDataStore } = await import('../../../src-renderer/src/stores/data')
 const { useDatasetStatusStore } = await import('../../../src-renderer/src/stores/dataset-status')
@@ -29,8 +22,7 @@ function locate(input: unknown): FashionMnistStatus {
 
 beforeEach(() => {
   setActivePinia(createPinia())
-  answers.clear()
-  calls.length = 0
+  api.reset()
   answers.set('data/locate', locate)
   answers.set('data/choose-folder', (input) => input)
   answers.set('data/samples', () => ({ name: 'Fashion-MNIST', classNames: [], classCounts: [], shape: [1, 28, 28], total: 60000, images: [], labels: [] }))

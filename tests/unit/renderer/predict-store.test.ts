@@ -1,18 +1,11 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { LabInput, LabMethod, RunSummary } from '../../../src-main/shared/contract'
+import type { RunSummary } from '../../../src-main/shared/contract'
+import { fakeApi } from './fake-api'
 
-const answers = new Map<LabMethod, (input: unknown) => unknown>()
-const calls: { name: LabMethod; input: unknown }[] = []
-vi.mock('@renderer/api/client', () => ({
-  request: async (name: LabMethod, input: LabInput<LabMethod>) => {
-    calls.push({ name, input })
-    const answer = answers.get(name)
-    if (!answer) throw new Error(`${name} is not faked`)
-    return answer(input)
-  },
-  describeError: (err: unknown) => (err instanceof Error ? err.message : String(err))
-}))
+const api = fakeApi()
+const { answers, calls } = api
+vi.mock('@renderer/api/client', () => api.client)
 
 const { usePredictStore } = await import('../../../src-renderer/src/stores/predict')
 const { tooLargeMessage, fileToBase64, imageFileToFile } = await import('../../../src-renderer/src/stores/image-files')
@@ -46,8 +39,7 @@ function fakePredict(input: unknown) {
 
 beforeEach(() => {
   setActivePinia(createPinia())
-  answers.clear()
-  calls.length = 0
+  api.reset()
   answers.set('runs/list', () => [run('mlp'), { ...run('busy'), status: 'running' }])
   answers.set('runs/get', (input) => ({ model: { inputShape: [1, 28, 28] }, id: (input as { runId: string }).runId }))
   answers.set('images/decode', fakeDecoder)

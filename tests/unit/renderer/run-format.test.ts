@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { RunSummary } from '../../../src-main/shared/contract'
 import { duration, runDistinction } from '../../../src-renderer/src/components/runs/format'
+import { runSummary } from './run-summary'
 
 describe('run labels', () => {
   it('writes durations as a person reads them', () => {
@@ -12,33 +12,14 @@ describe('run labels', () => {
   })
 
   it('tells runs of the same name apart by accuracy and start, and names the model when the name does not', () => {
-    const run: RunSummary = {
-      id: 'a',
-      name: 'seed-mlp on Fashion-MNIST',
-      modelName: 'seed-mlp',
-      data: { kind: 'fashion-mnist' },
-      createdAt: '2026-11-28T11:53:00',
-      status: 'completed',
-      epochsDone: 2,
-      testAccuracy: 0.8201
-    }
+    const run = runSummary('a', { name: 'seed-mlp on Fashion-MNIST', createdAt: '2026-11-28T11:53:00', epochsDone: 2, testAccuracy: 0.8201 })
     const date = new Date(run.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false })
     expect(runDistinction(run)).toBe(`82.0% test · ${date}`)
     expect(runDistinction({ ...run, name: 'My first MLP', testAccuracy: undefined })).toBe(`seed-mlp · ${date}`)
   })
 
   it('says a run diverged first, where runs are picked for Predict, Shift and Study', () => {
-    const run: RunSummary = {
-      id: 'a',
-      name: 'seed-mlp at lr 10',
-      modelName: 'seed-mlp',
-      data: { kind: 'fashion-mnist' },
-      createdAt: '2026-11-28T11:53:00',
-      status: 'completed',
-      epochsDone: 2,
-      testAccuracy: 0.1,
-      diverged: { firstLoss: 2.3, peakLoss: 4.2e13, epoch: 2 }
-    }
+    const run = runSummary('a', { name: 'seed-mlp at lr 10', epochsDone: 2, testAccuracy: 0.1, diverged: { firstLoss: 2.3, peakLoss: 4.2e13, epoch: 2 } })
     expect(runDistinction(run)).toMatch(/^diverged · 10\.0% test · /)
   })
 })

@@ -1,28 +1,16 @@
 import { describe, expect, it, vi } from 'vitest'
-import type { RunSummary } from '../../../src-main/shared/contract'
+import { runSummary } from './run-summary'
 
 // The module also loads runs over the API, which needs a window; these tests use its pure part.
 vi.mock('@renderer/api/client', () => ({ request: () => Promise.reject(new Error('not here')) }))
 const { runsFor, unusableFor } = await import('../../../src-renderer/src/stores/trained-runs')
 
-const run = (id: string, over: Partial<RunSummary>): RunSummary => ({
-  id,
-  name: id,
-  modelName: 'seed-mlp',
-  inputShape: [1, 28, 28],
-  data: { kind: 'fashion-mnist' },
-  createdAt: '2025-01-01T00:00:00Z',
-  status: 'completed',
-  epochsDone: 1,
-  ...over
-})
-
-const fashion = run('fashion', {})
-const toy = run('toy', { modelName: 'seed-toy', inputShape: [1, 4, 4], data: { kind: 'toy' } })
-const cancelledToy = run('toy-cancelled', { modelName: 'seed-toy', inputShape: [1, 4, 4], data: { kind: 'toy' }, status: 'cancelled', epochsDone: 3 })
-const pets = run('pets', { data: { kind: 'folder', dir: '/home/me/pets' } })
-const bigPets = run('big-pets', { inputShape: [1, 64, 64], data: { kind: 'folder', dir: '/home/me/pets' } })
-const failed = run('failed', { status: 'failed', epochsDone: 0 })
+const fashion = runSummary('fashion', {})
+const toy = runSummary('toy', { modelName: 'seed-toy', inputShape: [1, 4, 4], data: { kind: 'toy' } })
+const cancelledToy = runSummary('toy-cancelled', { modelName: 'seed-toy', inputShape: [1, 4, 4], data: { kind: 'toy' }, status: 'cancelled', epochsDone: 3 })
+const pets = runSummary('pets', { data: { kind: 'folder', dir: '/home/me/pets' } })
+const bigPets = runSummary('big-pets', { inputShape: [1, 64, 64], data: { kind: 'folder', dir: '/home/me/pets' } })
+const failed = runSummary('failed', { status: 'failed', epochsDone: 0 })
 
 describe('which trained runs each view offers', () => {
   it('keeps toy-set runs, cancelled ones too, out of Shift, Study and Predict', () => {

@@ -1,19 +1,12 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { LabMethod, RunDetail, RunSummary } from '../../../src-main/shared/contract'
+import type { RunDetail, RunSummary } from '../../../src-main/shared/contract'
+import { fakeApi } from './fake-api'
 import { getPreset } from '../../../src-main/shared/presets'
 
-const answers = new Map<LabMethod, (input: unknown) => unknown>()
-const calls: { name: LabMethod; input: unknown }[] = []
-vi.mock('@renderer/api/client', () => ({
-  request: async (name: LabMethod, input: unknown) => {
-    calls.push({ name, input })
-    const answer = answers.get(name)
-    if (!answer) throw new Error(`${name} is not faked`)
-    return answer(input)
-  },
-  describeError: (err: unknown) => (err instanceof Error ? err.message : String(err))
-}))
+const api = fakeApi()
+const { answers, calls } = api
+vi.mock('@renderer/api/client', () => api.client)
 
 const { useRunsStore } = await import('../../../src-renderer/src/stores/runs')
 
@@ -39,8 +32,7 @@ const detail = (id: string): RunDetail => ({
 
 beforeEach(() => {
   setActivePinia(createPinia())
-  answers.clear()
-  calls.length = 0
+  api.reset()
   answers.set('runs/list', () => [summary('a'), summary('b')])
   answers.set('runs/get', (input) => detail((input as { runId: string }).runId))
   answers.set('app/info', () => ({ version: '1', dataDir: '/d', runsDir: '/d/runs', platform: 'linux-x64' }))

@@ -1,19 +1,11 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { LabInput, LabMethod, RunSummary, ShiftResult } from '../../../src-main/shared/contract'
+import type { RunSummary, ShiftResult } from '../../../src-main/shared/contract'
+import { fakeApi } from './fake-api'
 
-// The fake API: each test sets what a method answers; calls are recorded with their input.
-const answers = new Map<LabMethod, (input: unknown) => unknown>()
-const calls: { name: LabMethod; input: unknown }[] = []
-vi.mock('@renderer/api/client', () => ({
-  request: async (name: LabMethod, input: LabInput<LabMethod>) => {
-    calls.push({ name, input })
-    const answer = answers.get(name)
-    if (!answer) throw new Error(`${name} is not faked`)
-    return answer(input)
-  },
-  describeError: (err: unknown) => (err instanceof Error ? err.message : String(err))
-}))
+const api = fakeApi()
+const { answers, calls } = api
+vi.mock('@renderer/api/client', () => api.client)
 
 const { pickComparison, useShiftStore, TUTORIAL_INDEX } = await import('../../../src-renderer/src/stores/shift')
 
@@ -32,8 +24,7 @@ const shiftResult = (runId: string): ShiftResult => ({
 
 beforeEach(() => {
   setActivePinia(createPinia())
-  answers.clear()
-  calls.length = 0
+  api.reset()
 })
 
 describe('pickComparison', () => {

@@ -1,19 +1,11 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { RunSummary } from '../../../src-main/shared/contract'
+import { runSummary } from './run-summary'
 
 vi.mock('@renderer/api/client', () => ({ request: async () => [] }))
 const { hasTrainedModel } = await import('../../../src-renderer/src/stores/trained-runs')
 
-const run = (over: Partial<RunSummary>): RunSummary => ({
-  id: 'a',
-  name: 'a',
-  modelName: 'seed-mlp',
-  data: { kind: 'fashion-mnist' },
-  createdAt: '2026-01-01T00:00:00Z',
-  status: 'completed',
-  epochsDone: 1,
-  ...over
-})
+const run = (changes: Partial<RunSummary>): RunSummary => runSummary('a', changes)
 
 describe('hasTrainedModel', () => {
   it('offers damaged runs only while their model still works', () => {

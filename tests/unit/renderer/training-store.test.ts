@@ -1,35 +1,14 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { LabEvent, LabEventPayload, LabMethod, RunDetail } from '../../../src-main/shared/contract'
+import type { LabEventPayload, RunDetail } from '../../../src-main/shared/contract'
+import { fakeApi } from './fake-api'
 import { getPreset } from '../../../src-main/shared/presets'
 
-const answers = new Map<LabMethod, (input: unknown) => unknown>()
-const calls: { name: LabMethod; input: unknown }[] = []
-const listeners = new Map<LabEvent, Set<(payload: unknown) => void>>()
-
-vi.mock('@renderer/api/client', () => ({
-  request: async (name: LabMethod, input: unknown) => {
-    calls.push({ name, input })
-    const answer = answers.get(name)
-    if (!answer) throw new Error(`${name} is not faked`)
-    return answer(input)
-  },
-  lab: {
-    on: (event: LabEvent, listener: (payload: unknown) => void) => {
-      const set = listeners.get(event) ?? new Set()
-      listeners.set(event, set)
-      set.add(listener)
-      return () => set.delete(listener)
-    }
-  },
-  describeError: (err: unknown) => (err instanceof Error ? err.message : String(err))
-}))
+const api = fakeApi()
+const { answers, calls, emit } = api
+vi.mock('@renderer/api/client', () => api.client)
 
 const { phaseText, useTrainingStore } = await import('../../../src-renderer/src/stores/training')
-
-function emit<E extends LabEvent>(event: E, payload: LabEventPayload<E>): void {
-  for (const l of listeners.get(event) ?? []) l(payload)
-}
 
 const model = getPreset('seed-mlp')!
 const CLASSES = ['a', 'b']
@@ -69,9 +48,7 @@ const detail = (runId: string, status: RunDetail['status']): RunDetail => ({
 
 beforeEach(() => {
   setActivePinia(createPinia())
-  answers.clear()
-  calls.length = 0
-  listeners.clear()
+  api.reset()
 })
 
 describe('training store', () => {
