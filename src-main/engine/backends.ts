@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs'
 import { createRequire } from 'node:module'
 import { dirname, join, sep } from 'node:path'
 import type { BackendName, BackendReport } from '../shared/contract'
-import { unpackedPath } from './packaged-paths'
-import { registerWasmGradientKernels } from './wasm-kernels'
+import { unpackedPath } from './process/packaged-paths'
+import { registerWasmGradientKernels } from './kernels/wasm-kernels'
 
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
 

@@ -9,12 +9,12 @@ import type { Dataset, DataSource, Split } from '../shared/dataset'
 import { DataError } from '../data/errors'
 import { loadDataset } from '../data/load'
 import type { ModelSpec } from '../shared/layers'
-import { headOf } from './head'
+import { headOf } from './model/head'
 import { activeBackend, backendReport, initBackend } from './backends'
-import { layerName } from './build-model'
-import { layerActivations } from './activations'
+import { layerName } from './model/build-model'
+import { layerActivations } from './model/activations'
 import { checkDatasetFits, evaluateModel, predictImages, shiftHeatmap } from './inference'
-import { ModelCache, saveModel } from './model-io'
+import { ModelCache, saveModel } from './model/model-io'
 import {
   ENGINE_PARAMS,
   type EngineEvent,
@@ -23,10 +23,10 @@ import {
   type EngineResult,
   type LayerWeights,
   type SampleValues
-} from './protocol'
+} from './process/protocol'
 import { benchmark } from './bench'
 import { shiftRobustness } from './robustness'
-import { BusyError, Trainer } from './train'
+import { BusyError, Trainer } from './train/train'
 
 export interface EngineOptions {
   emit(event: EngineEvent): void

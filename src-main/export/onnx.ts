@@ -8,7 +8,7 @@
  * max pooling never picks a padded cell, average pooling counts padded zeros for explicit padding
  * (PyTorch's rule) and leaves them out for 'same' (tfjs's), dropout is left out as at inference.
  */
-import type { LayerWeights } from '../engine/protocol'
+import type { LayerWeights } from '../engine/process/protocol'
 import { windowOf, type Pads } from '../shared/forward'
 import { binomialTaps, blurPads, type ActivationName, type ModelSpec } from '../shared/layers'
 import { inferShapes } from '../shared/shapes'

@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { stat } from 'node:fs/promises'
 import { isAbsolute, join, resolve, sep } from 'node:path'
-import { EngineClient } from '../engine/client'
-import type { EngineHostFactory } from '../engine/host'
-import { nodeEngineHostFactory } from '../engine/node-host'
+import { EngineClient } from '../engine/process/client'
+import type { EngineHostFactory } from '../engine/process/host'
+import { nodeEngineHostFactory } from '../engine/process/node-host'
 import { locateFashionMnist } from '../data/fashion-mnist'
 import {
   MODEL_DIR,

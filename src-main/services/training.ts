@@ -6,7 +6,7 @@
  */
 import { freemem, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { EngineTimeoutError, type EngineClient } from '../engine/client'
+import { EngineTimeoutError, type EngineClient } from '../engine/process/client'
 import { LabError, type LabEvent, type LabEventPayload, type RunDetail, type TrainConfig } from '../shared/contract'
 import type { DataSource } from '../shared/dataset'
 import type { ModelSpec } from '../shared/layers'

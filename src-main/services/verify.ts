@@ -3,8 +3,8 @@
  * same layer computed by hand in plain TypeScript (shared/forward.ts) from the trained weights.
  * Used by `lab verify` and the Learn view's 'verify/run'.
  */
-import type { EngineClient } from '../engine/client'
-import type { EngineParams } from '../engine/protocol'
+import type { EngineClient } from '../engine/process/client'
+import type { EngineParams } from '../engine/process/protocol'
 import { compareLayer, forwardPass } from '../shared/forward'
 import { describeHead, type OutputKind } from '../shared/shapes'
 

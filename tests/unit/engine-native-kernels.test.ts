@@ -5,12 +5,12 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, useBackend } from '../../src-main/engine/backends'
-import { buildModel } from '../../src-main/engine/build-model'
-import { FusedAdam, FusedSgd, makeOptimizer } from '../../src-main/engine/optimizer'
-import { planMatMul } from '../../src-main/engine/wasm/gemm-kernels'
-import { nativeKernels, nativeKernelsError } from '../../src-main/engine/wasm/native-kernels'
+import { buildModel } from '../../src-main/engine/model/build-model'
+import { FusedAdam, FusedSgd, makeOptimizer } from '../../src-main/engine/kernels/optimizer'
+import { planMatMul } from '../../src-main/engine/kernels/wasm/gemm-kernels'
+import { nativeKernels, nativeKernelsError } from '../../src-main/engine/kernels/wasm/native-kernels'
 import { ModelSpec, type BlurSize } from '../../src-main/shared/layers'
-import { blur } from '../../src-main/engine/blur'
+import { blur } from '../../src-main/engine/kernels/blur'
 
 const root = resolve(__dirname, '../..')
 
@@ -58,7 +58,7 @@ describe('the native kernels module', () => {
       ctx.skip()
       return
     }
-    const committed = readFileSync(resolve(root, 'src-main/engine/wasm/kernels-binary.ts'), 'utf8')
+    const committed = readFileSync(resolve(root, 'src-main/engine/kernels/wasm/kernels-binary.ts'), 'utf8')
     if (!committed.includes(JSON.stringify(version))) ctx.skip()
     const out = execFileSync(process.execPath, [resolve(root, 'scripts/build-wasm-kernels.mjs'), '--check'], { encoding: 'utf8' })
     expect(out).toMatch(/matches/)

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EngineClient, type EngineRestartNotice } from '../../src-main/engine/client'
-import { nodeEngineHost, nodeEngineHostFactory } from '../../src-main/engine/node-host'
-import type { EngineEvents, EngineParams } from '../../src-main/engine/protocol'
+import { EngineClient, type EngineRestartNotice } from '../../src-main/engine/process/client'
+import { nodeEngineHost, nodeEngineHostFactory } from '../../src-main/engine/process/node-host'
+import type { EngineEvents, EngineParams } from '../../src-main/engine/process/protocol'
 
 const env = { ...process.env, CONVLAB_BACKEND: 'cpu' }
 let dir: string

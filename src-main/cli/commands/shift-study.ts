@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { EngineClient } from '../../engine/client'
+import type { EngineClient } from '../../engine/process/client'
 import type { RobustnessResult } from '../../engine/robustness'
 import { readRunMeta } from '../../runs/run-store'
 import { resolveModel } from '../../services/models'

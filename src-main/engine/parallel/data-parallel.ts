@@ -7,13 +7,13 @@
  * training as one thread, only for models whose layers see samples independently (no batch norm).
  */
 import * as tf from '@tensorflow/tfjs'
-import { ModelSpec } from '../shared/layers'
-import { inferShapes } from '../shared/shapes'
-import { gatherShifted } from './augment'
-import { initBackend } from './backends'
-import { buildModel } from './build-model'
-import { headOf, lossOf, predictedOf, type ClassifierHead } from './head'
-import { makeOptimizer } from './optimizer'
+import { ModelSpec } from '../../shared/layers'
+import { inferShapes } from '../../shared/shapes'
+import { gatherShifted } from '../train/augment'
+import { initBackend } from '../backends'
+import { buildModel } from '../model/build-model'
+import { headOf, lossOf, predictedOf, type ClassifierHead } from '../model/head'
+import { makeOptimizer } from '../kernels/optimizer'
 import {
   assignWeights,
   copyRows,
@@ -40,7 +40,7 @@ import {
   type TrainingSetup,
   waitChange
 } from './parallel-channel'
-import { batchShiftIndex } from './shift'
+import { batchShiftIndex } from '../shift'
 
 export interface BatchPeerInit extends PeerInitBase {
   split: 'batch'

@@ -9,10 +9,10 @@ import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
-import type { TrainConfig } from '../shared/contract'
-import type { ModelSpec } from '../shared/layers'
-import type { ClassifierHead } from './head'
-import { batchShiftIndex, type ShiftMode } from './shift'
+import type { TrainConfig } from '../../shared/contract'
+import type { ModelSpec } from '../../shared/layers'
+import type { ClassifierHead } from '../model/head'
+import { batchShiftIndex, type ShiftMode } from '../shift'
 
 const nodeRequire = createRequire(typeof __filename === 'string' ? __filename : import.meta.url)
 
