@@ -14,7 +14,7 @@ import { buildModel } from './model/build-model'
 import { headOf } from './model/head'
 import { startTwoThreadTraining, type TwoThreadTraining } from './parallel/parallel'
 import { mulberry32, range, shuffleInPlace } from '../shared/rng'
-import { makeOptimizer } from './kernels/optimizer'
+import { makeOptimizer } from './kernels'
 import { trainStep } from './train/train-step'
 
 export interface BenchmarkOptions {

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs'
 import { DEFAULT_LEAKY_ALPHA, ModelSpec, pair, type BlurSize, type ActivationName, type LayerSpec, type ModelSpecInput, type Padding } from '../../shared/layers'
 import { inferShapes } from '../../shared/shapes'
 import { mulberry32 } from '../../shared/rng'
-import { blur } from '../kernels/blur'
+import { blur } from '../kernels'
 import { skipInputGradient } from './input-layer'
 
 /**

@@ -13,7 +13,7 @@ import { gatherShifted } from '../train/augment'
 import { initBackend } from '../backends'
 import { buildModel } from '../model/build-model'
 import { headOf, lossOf, predictedOf, type ClassifierHead } from '../model/head'
-import { makeOptimizer } from '../kernels/optimizer'
+import { makeOptimizer } from '../kernels'
 import {
   assignWeights,
   copyRows,

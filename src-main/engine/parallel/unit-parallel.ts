@@ -15,7 +15,7 @@ import { inferShapes } from '../../shared/shapes'
 import { initBackend } from '../backends'
 import { buildModel, layerName } from '../model/build-model'
 import { lossOf, type ClassifierHead } from '../model/head'
-import { makeOptimizer } from '../kernels/optimizer'
+import { makeOptimizer } from '../kernels'
 import {
   assignWeights,
   COMMAND,
