@@ -1,7 +1,7 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { LabOutput, RunSummary } from '@shared/contract'
-import { forwardPass, type HandLayerOutput } from '@shared/forward'
+import { compareLayer, forwardPass, type HandLayerOutput } from '@shared/forward'
 import type { ModelSpec } from '@shared/layers'
 import { describeError, lab, request } from '@renderer/api/client'
 import { loadTrainedRuns } from './trained-runs'
@@ -31,8 +31,6 @@ export const TOY_DIVISOR = 8
  * reaches the filter) and stop at 0.5: this start trains, as `lab verify --model seed-toy` uses.
  */
 export const TOY_SEED = 1
-/** The check the tutorial makes, within float32 rounding. */
-export const TOY_TOLERANCE = 1e-5
 
 export interface CheckedSample {
   label: number
@@ -51,15 +49,7 @@ export interface Inside {
 }
 
 function maxDiff(hand: HandLayerOutput[], engine: Activations): number {
-  let worst = 0
-  hand.forEach((layer, i) => {
-    const e = engine.layers[i].values
-    layer.output.values.forEach((v, j) => {
-      const d = Math.abs(v - e[j])
-      worst = Number.isNaN(d) ? Infinity : Math.max(worst, d)
-    })
-  })
-  return worst
+  return Math.max(0, ...hand.map((layer, i) => compareLayer(layer, engine.layers[i].values).maxDiff))
 }
 
 /**
