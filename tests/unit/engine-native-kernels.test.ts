@@ -8,7 +8,7 @@ import { initBackend, useBackend } from '../../src-main/engine/backends'
 import { buildModel } from '../../src-main/engine/model/build-model'
 import { FusedAdam, FusedSgd, makeOptimizer } from '../../src-main/engine/kernels/optimizer'
 import { planMatMul } from '../../src-main/engine/kernels/wasm/gemm-kernels'
-import { nativeKernels, nativeKernelsError, nativeKernelsWanted } from '../../src-main/engine/kernels/wasm/native-kernels'
+import { nativeKernels, nativeKernelsError, nativeKernelsWanted, setNativeKernelsWanted } from '../../src-main/engine/kernels/wasm/native-kernels'
 import { conv2dInputGradient } from '../../src-main/engine/kernels/wasm-kernels'
 import { ModelSpec, type BlurSize } from '../../src-main/shared/layers'
 import { blur } from '../../src-main/engine/kernels/blur'
@@ -219,13 +219,13 @@ async function nativeAndFallback(make: () => tf.Tensor): Promise<{ native: Float
   }
   const on = await run()
   expect(nativeKernelsError()).toBeNull()
-  process.env.CONVLAB_NATIVE_KERNELS = '0'
+  setNativeKernelsWanted(false)
   try {
     const off = await run()
     expect(nativeKernelsError()).toMatch(/CONVLAB_NATIVE_KERNELS=0/)
     return { native: on.values, fallback: off.values, fallbackKernels: off.kernels }
   } finally {
-    delete process.env.CONVLAB_NATIVE_KERNELS
+    setNativeKernelsWanted(true)
   }
 }
 

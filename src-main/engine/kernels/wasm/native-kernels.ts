@@ -82,11 +82,18 @@ export function nativeKernelsError(): string | null {
 
 /**
  * CONVLAB_NATIVE_KERNELS=0 turns ConvLab's kernels off, so every caller takes its tfjs fallback:
- * to rule them out when a result looks wrong, and to test the fallbacks. Read at each call so a
- * test can run the same checks both ways in one process.
+ * to rule them out when a result looks wrong, and to test the fallbacks. Read once: every kernel
+ * call asks, and reading the environment costs about a microsecond.
  */
-export function nativeKernelsWanted(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.CONVLAB_NATIVE_KERNELS?.trim() !== '0'
+let wanted = process.env.CONVLAB_NATIVE_KERNELS?.trim() !== '0'
+
+export function nativeKernelsWanted(): boolean {
+  return wanted
+}
+
+/** Turns the kernels off or on again in this thread, so a test can compare both paths in one process. */
+export function setNativeKernelsWanted(on: boolean): void {
+  wanted = on
 }
 
 export function nativeKernels(backend: BackendWasm): NativeKernels | null {
