@@ -38,6 +38,7 @@ import {
   stopPeer,
   TOTAL,
   type TrainingSetup,
+  waitAtLeast,
   waitChange
 } from './parallel-channel'
 import { batchShiftIndex } from '../shift'
@@ -244,11 +245,9 @@ export async function runBatchPeer(init: BatchPeerInit): Promise<void> {
       Atomics.store(ctrl, PEER_CORRECT, half.correct.dataSync()[0])
       signal(ctrl, PEER_DONE, step)
       // At least, not equal: once it has this helper's half, the engine thread may finish the step
-      // and post its next half before this thread wakes, so MAIN_DONE can already be step + 1.
-      for (let seen = Atomics.load(ctrl, MAIN_DONE); seen < step; seen = Atomics.load(ctrl, MAIN_DONE)) {
-        if (Atomics.load(ctrl, STEP) === 0) return
-        Atomics.wait(ctrl, MAIN_DONE, seen, 1000)
-      }
+      // and post its next half before this thread wakes, so MAIN_DONE can already be step + 1. No
+      // time limit: the engine thread's half can take minutes, and it stops this thread itself.
+      waitAtLeast(ctrl, MAIN_DONE, step, Infinity)
       applySum(optimizer, vars, half.grads, views.main)
       tf.dispose([half.loss, half.correct, ...half.grads])
     })
