@@ -25,6 +25,7 @@ import { recoverRun, recoverRuns } from '../runs/recover'
 import { runLockState } from '../runs/run-lock'
 import { emptyTrash, restoreRun, trashRun } from '../runs/run-trash'
 import { LabError, type ImageFile, type LabEvent, type LabEventPayload, type RunDetail } from '../shared/contract'
+import { runName } from '../shared/run-name'
 import type { DataSource } from '../shared/dataset'
 import { PRESET_NAMES, getPreset } from '../shared/presets'
 import { inferShapes } from '../shared/shapes'
@@ -194,7 +195,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
         engine,
         dir: dirOf(id),
         id,
-        name: name ?? `${model.name} on ${data.kind}`,
+        name: name ?? runName(model.name, data, config),
         model,
         data,
         config,

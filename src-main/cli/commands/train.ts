@@ -6,6 +6,7 @@ import { resolveModel } from '../../services/models'
 import { startTraining } from '../../services/training'
 import { TrainConfig } from '../../shared/contract'
 import { describeDivergence } from '../../shared/divergence'
+import { runName } from '../../shared/run-name'
 import { describeThreads } from '../../shared/threads'
 import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption, required, runOutFolder } from '../args'
 import { CliError } from '../cli-error'
@@ -67,7 +68,7 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
   const emit = trainingReporter(ctx)
   const run = await withEngine(backend, async (engine) => {
     const id = basename(out)
-    const started = await startTraining({ engine, dir: out, id, name: runName(model.name, data.kind, config), model, data, config, emit })
+    const started = await startTraining({ engine, dir: out, id, name: runName(model.name, data, config), model, data, config, emit })
     // Ctrl-C stops after the current batch and keeps the run, marked cancelled (a step that does
     // not end within seconds is cut short with the engine); a second one quits at once.
     const onSigint = (): void => {
@@ -106,12 +107,6 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
     }
   }
   return run.status === 'failed' ? 1 : 0
-}
-
-/** e.g. "seed-cnn on fashion-mnist, shifts ±3 px xy": runs that differ only in augmentation stay apart. */
-function runName(model: string, data: string, config: TrainConfig): string {
-  const a = config.augment
-  return `${model} on ${data}${a && a.maxShift > 0 ? `, shifts ±${a.maxShift} px ${a.axes}${a.mode === 'zero' ? ' zero-filled' : ''}` : ''}`
 }
 
 function definedOnly<T extends object>(values: T): Partial<T> {
