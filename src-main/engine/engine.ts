@@ -1,5 +1,5 @@
 /**
- * The engine's request handlers, independent of the transport: worker.ts feeds it messages from
+ * The engine's request handlers, independent of the transport: process/worker.ts feeds it messages from
  * the parent, tests call it directly. Data is loaded here, inside the engine process, so 188 MB
  * of pixels never cross IPC: requests only name a data source and split.
  */

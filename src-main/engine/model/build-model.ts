@@ -49,7 +49,7 @@ tf.serialization.registerClass(ConstantPadding2D)
 
 /**
  * BlurPool2d (Zhang 2019) on NHWC: max pooling at stride 1, reflection padding, then the fixed
- * binomial blur applied with the stride (blur.ts).
+ * binomial blur applied with the stride (kernels/blur.ts).
  */
 export class BlurPool2D extends tf.layers.Layer {
   static readonly className = 'ConvLabBlurPool2D'

@@ -185,7 +185,7 @@ export interface PeerThread {
   failed: Promise<never>
 }
 
-/** Starts the helper from `entry` (worker.ts, or its bundle) and waits until it is ready. */
+/** Starts the helper from `entry` (process/worker.ts, or its bundle) and waits until it is ready. */
 export async function startPeer(entry: string, init: PeerInitBase): Promise<PeerThread> {
   // A .ts entry (development, tests) needs tsx inside the thread too: loader hooks do not cross.
   const worker = entry.endsWith('.ts')
