@@ -20,7 +20,8 @@ import { augmentPlan } from './augment'
 import { batchShiftIndex, drawShifts, type BatchShifts } from '../shift'
 
 export type ProgressPayload = LabEventPayload<'train/progress'>
-export type EpochPayload = LabEventPayload<'train/epoch'>
+/** An epoch's end: its record, and its true per-batch records for the run's history.json. */
+export type EpochPayload = LabEventPayload<'train/epoch'> & { batches: BatchRecord[] }
 
 export interface TrainJob {
   runId: string
@@ -220,6 +221,7 @@ export class Trainer {
     try {
       epochLoop: for (let epoch = 1; epoch <= config.epochs; epoch++) {
         const epochStart = performance.now()
+        const firstBatch = batches.length
         const order = shuffleInPlace(trainIdx.slice(), random)
         let lossSum = 0
         let correctSum = 0
@@ -282,7 +284,7 @@ export class Trainer {
         }
         record.seconds = (performance.now() - epochStart) / 1000
         epochs.push(record)
-        cb.onEpoch?.({ runId: job.runId, ...record })
+        cb.onEpoch?.({ runId: job.runId, ...record, batches: batches.slice(firstBatch) })
       }
       // A cancel that came during the last validation still counts: the user asked to stop.
       if (active.cancelled) status = 'cancelled'
