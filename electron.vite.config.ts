@@ -12,7 +12,7 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src-main/electron/main.ts'),
-          engine: resolve(__dirname, 'src-main/engine/worker.ts')
+          engine: resolve(__dirname, 'src-main/engine/process/worker.ts')
         }
       }
     }

@@ -22,6 +22,19 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          // The wasm and kernel tests again with ConvLab's native kernels off: every fallback they
+          // leave to tfjs's ops must give the same answers.
+          name: 'unit-native-off',
+          include: ['tests/unit/engine-wasm.test.ts', 'tests/unit/engine-native-kernels.test.ts'],
+          environment: 'node',
+          env: { CONVLAB_NATIVE_KERNELS: '0' },
+          testTimeout: 60_000,
+          hookTimeout: 60_000
+        }
+      },
+      {
+        resolve: { alias },
+        test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
           environment: 'node',

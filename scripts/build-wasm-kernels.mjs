@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Compiles src-main/engine/wasm/kernels.c to wasm32 with SIMD and writes it, base64-encoded, to
- * src-main/engine/wasm/kernels-binary.ts, so the engine bundle carries it with no file to locate
+ * Compiles src-main/engine/kernels/wasm/kernels.c to wasm32 with SIMD and writes it, base64-encoded, to
+ * src-main/engine/kernels/wasm/kernels-binary.ts, so the engine bundle carries it with no file to locate
  * at run time. Needs clang and wasm-ld (Debian: apt install clang lld); the generated file is
  * committed, so building the app does not. `--check` compares instead of writing.
  */
@@ -12,8 +12,8 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const source = join(root, 'src-main/engine/wasm/kernels.c')
-const target = join(root, 'src-main/engine/wasm/kernels-binary.ts')
+const source = join(root, 'src-main/engine/kernels/wasm/kernels.c')
+const target = join(root, 'src-main/engine/kernels/wasm/kernels-binary.ts')
 const EXPORTS = ['sgemm', 'sgemm_scratch_floats', 'bias_relu', 'im2col', 'col2im', 'maxpool_grad', 'gather_rows', 'sum_rows', 'adam_step', 'sgd_step', 'blur_forward', 'blur_backward']
 
 export function clangVersion() {

@@ -1,5 +1,5 @@
-import { EngineClient } from '../engine/client'
-import { nodeEngineHostFactory } from '../engine/node-host'
+import { EngineClient } from '../engine/process/client'
+import { nodeEngineHostFactory } from '../engine/process/node-host'
 import { defaultDataDir } from '../services/lab-service'
 
 /**

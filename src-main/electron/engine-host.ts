@@ -5,7 +5,7 @@
  * process.parentPort there; worker.ts detects which transport it has.
  */
 import { utilityProcess, type UtilityProcess } from 'electron'
-import type { EngineExit, EngineHost, EngineHostFactory } from '../engine/host'
+import type { EngineExit, EngineHost, EngineHostFactory } from '../engine/process/host'
 
 export interface UtilityHostOptions {
   /** The built worker, out/main/engine.js. */

@@ -5,7 +5,7 @@
 import { join } from 'node:path'
 import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron'
 import { createLabService, type LabService } from '../services/lab-service'
-import { unpackedPath } from '../engine/packaged-paths'
+import { unpackedPath } from '../engine/process/packaged-paths'
 import { APP_INDEX_URL, handleAppProtocol, registerAppScheme } from './app-protocol'
 import { utilityEngineHostFactory } from './engine-host'
 import { registerLabIpc } from './ipc'

@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs'
 import { createRequire } from 'node:module'
 import { dirname, join, sep } from 'node:path'
 import type { BackendName, BackendReport } from '../shared/contract'
-import { unpackedPath } from './packaged-paths'
-import { registerWasmGradientKernels } from './wasm-kernels'
+import { unpackedPath } from './process/packaged-paths'
+import { registerBackendKernels } from './kernels'
 
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
 
@@ -110,7 +110,7 @@ async function activate(name: BackendName): Promise<void> {
   }
   if (!ok) throw new Error('failed to initialise (tf.setBackend returned false)')
   await tf.ready()
-  if (name === 'wasm') registerWasmGradientKernels()
+  registerBackendKernels(name)
 }
 
 export interface BackendOptions {

@@ -10,12 +10,12 @@ import type { BackendName } from '../shared/contract'
 import { ModelSpec, type ModelSpecInput } from '../shared/layers'
 import { getPreset } from '../shared/presets'
 import { activeBackend, backendReport, initBackend, useBackend } from './backends'
-import { buildModel } from './build-model'
-import { headOf } from './head'
-import { startTwoThreadTraining, type TwoThreadTraining } from './parallel'
+import { buildModel } from './model/build-model'
+import { headOf } from './model/head'
+import { startTwoThreadTraining, type TwoThreadTraining } from './parallel/parallel'
 import { mulberry32, range, shuffleInPlace } from '../shared/rng'
-import { makeOptimizer } from './optimizer'
-import { trainStep } from './train-step'
+import { makeOptimizer } from './kernels'
+import { trainStep } from './train/train-step'
 
 export interface BenchmarkOptions {
   /** Preset names or specs. */

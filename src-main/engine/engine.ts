@@ -1,5 +1,5 @@
 /**
- * The engine's request handlers, independent of the transport: worker.ts feeds it messages from
+ * The engine's request handlers, independent of the transport: process/worker.ts feeds it messages from
  * the parent, tests call it directly. Data is loaded here, inside the engine process, so 188 MB
  * of pixels never cross IPC: requests only name a data source and split.
  */
@@ -11,10 +11,10 @@ import { loadDataset, type LoadOptions } from '../data/load'
 import type { ModelSpec } from '../shared/layers'
 import { dataModelMismatch } from '../shared/data-fit'
 import { activeBackend, backendReport, initBackend } from './backends'
-import { layerName } from './build-model'
-import { layerActivations } from './activations'
+import { layerName } from './model/build-model'
+import { layerActivations } from './model/activations'
 import { checkDatasetFits, evaluateModel, predictImages, shiftHeatmap } from './inference'
-import { ModelCache, saveModel } from './model-io'
+import { ModelCache, saveModel } from './model/model-io'
 import {
   ENGINE_PARAMS,
   type EngineEvent,
@@ -23,10 +23,10 @@ import {
   type EngineResult,
   type LayerWeights,
   type SampleValues
-} from './protocol'
+} from './process/protocol'
 import { benchmark } from './bench'
 import { shiftRobustness } from './robustness'
-import { BusyError, Trainer } from './train'
+import { BusyError, Trainer } from './train/train'
 
 export interface EngineOptions {
   emit(event: EngineEvent): void

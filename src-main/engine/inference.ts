@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs'
 import type { EvalMetrics, PixelImage, PredictResult, ShiftResult } from '../shared/contract'
 import type { Dataset } from '../shared/dataset'
 import type { InputShape } from '../shared/layers'
-import { headOf, lossOf, predictedOf, probabilitiesOf, type ClassifierHead } from './head'
-import type { LoadedModel } from './model-io'
+import { headOf, lossOf, predictedOf, probabilitiesOf, type ClassifierHead } from './model/head'
+import type { LoadedModel } from './model/model-io'
 import { shiftBatch, shiftRange, type ShiftAxis, type ShiftMode } from './shift'
 
 const EVAL_BATCH = 256

@@ -6,10 +6,10 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Dataset } from '../shared/dataset'
 import { robustnessCurves, shiftOffsets, type RobustnessCurves } from '../shared/robustness'
-import { gatherShifted } from './augment'
-import { headOf, predictedOf } from './head'
+import { gatherShifted } from './train/augment'
+import { headOf, predictedOf } from './model/head'
 import { checkDatasetFits, checkLabelsFit, sampleSize } from './inference'
-import type { LoadedModel } from './model-io'
+import type { LoadedModel } from './model/model-io'
 import { batchShiftIndex, type ShiftMode } from './shift'
 
 const CHUNK = 500

@@ -3,7 +3,7 @@
  * weights the engine read out in PyTorch's layouts and train.py's recipe for a Fashion-MNIST run;
  * for a stack from Build, its code alone.
  */
-import type { EngineResult } from '../engine/protocol'
+import type { EngineResult } from '../engine/process/protocol'
 import type { RunDetail } from '../shared/contract'
 import type { ModelSpec } from '../shared/layers'
 import { describeHead, lossFor } from '../shared/shapes'

@@ -8,8 +8,8 @@
  * max pooling never picks a padded cell, average pooling counts padded zeros for explicit padding
  * (PyTorch's rule) and leaves them out for 'same' (tfjs's), dropout is left out as at inference.
  */
-import type { LayerWeights } from '../engine/protocol'
-import { windowOf, type Pads } from '../shared/forward'
+import type { LayerWeights } from '../engine/process/protocol'
+import { windowOf, type Pads } from '../shared/windows'
 import { binomialTaps, blurPads, type ActivationName, type ModelSpec } from '../shared/layers'
 import { inferShapes } from '../shared/shapes'
 import { ModelProto } from './onnx-proto'

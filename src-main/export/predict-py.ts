@@ -7,7 +7,7 @@
  */
 import type { OutputKind } from '../shared/shapes'
 
-/** How ConvLab turns each head's output into probabilities (engine/head.ts's probabilitiesOf). */
+/** How ConvLab turns each head's output into probabilities (engine/model/head.ts's probabilitiesOf). */
 const PROBABILITIES: Record<OutputKind, string> = {
   probabilities: '    return output',
   logits: '    return torch.softmax(output, dim=1)',

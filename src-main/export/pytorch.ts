@@ -4,7 +4,7 @@
  * written here in PyTorch's layouts: conv [out, in, kh, kw], linear [out, in] with the first one
  * after Flatten in NCHW order (ConvLab's own flatten order), BatchNorm with its running statistics.
  */
-import type { LayerWeights } from '../engine/protocol'
+import type { LayerWeights } from '../engine/process/protocol'
 import type { ModelSpec } from '../shared/layers'
 import { describeHead, type OutputKind } from '../shared/shapes'
 import { predictPy } from './predict-py'

@@ -4,7 +4,7 @@
  * PyTorch's layers cannot take as an argument (tfjs's 'same' is asymmetric when the stride does
  * not divide evenly) becomes an explicit pad module of the right kind in front of the layer.
  */
-import { windowOf, type Pads } from '../shared/forward'
+import { windowOf, type Pads } from '../shared/windows'
 import type { ActivationName, ModelSpec } from '../shared/layers'
 import { inferShapes } from '../shared/shapes'
 

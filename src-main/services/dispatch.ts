@@ -1,5 +1,5 @@
-import { EngineDownError, EngineExitedError, EngineTimeoutError } from '../engine/client'
-import { EngineError } from '../engine/protocol'
+import { EngineDownError, EngineExitedError, EngineTimeoutError } from '../engine/process/client'
+import { EngineError } from '../engine/process/protocol'
 import {
   LAB_METHODS,
   LabError,
@@ -58,7 +58,7 @@ const MAX_ERROR_MESSAGE = 2_000
 
 /** Every error leaves with a bounded size, whatever produced it (a data file's name, an engine stack). */
 /**
- * The engine failed, died, is down between restarts or did not answer (engine/client.ts): all
+ * The engine failed, died, is down between restarts or did not answer (engine/process/client.ts): all
  * 'engine', which the interface answers with its Restart engine action, never 'internal'.
  */
 const isEngineFailure = (err: Error): boolean =>

@@ -6,7 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { EngineClient } from '../engine/client'
+import type { EngineClient } from '../engine/process/client'
 import { exportFolderName, pytorchSourceFromRun, pytorchSourceFromStack, stackExportFolderName } from '../export/from-run'
 import { pytorchExport, type PytorchSource } from '../export/pytorch'
 import { ExportError } from '../export/torch-modules'

@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { stat } from 'node:fs/promises'
 import { isAbsolute, join, resolve, sep } from 'node:path'
-import { EngineClient } from '../engine/client'
-import type { EngineHostFactory } from '../engine/host'
-import { nodeEngineHostFactory } from '../engine/node-host'
+import { EngineClient } from '../engine/process/client'
+import type { EngineHostFactory } from '../engine/process/host'
+import { nodeEngineHostFactory } from '../engine/process/node-host'
 import { locateFashionMnist } from '../data/fashion-mnist'
 import {
   MODEL_DIR,
@@ -26,6 +26,7 @@ import { runLockState } from '../runs/run-lock'
 import { emptyTrash, restoreRun, trashRun } from '../runs/run-trash'
 import { LabError, type ImageFile, type LabEvent, type LabEventPayload, type RunDetail } from '../shared/contract'
 import { DataError } from '../data/errors'
+import { runName } from '../shared/run-name'
 import type { DataSource } from '../shared/dataset'
 import { PRESET_NAMES, getPreset } from '../shared/presets'
 import { inferShapes } from '../shared/shapes'
@@ -222,7 +223,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
         engine,
         dir: dirOf(id),
         id,
-        name: name ?? `${model.name} on ${data.kind}`,
+        name: name ?? runName(model.name, data, config),
         model,
         data,
         config,

@@ -4,7 +4,7 @@
  * and draw feature maps and filters. Typed arrays become plain numbers here because web mode
  * carries JSON.
  */
-import type { EngineClient } from '../engine/client'
+import type { EngineClient } from '../engine/process/client'
 import { LabError, type RunDetail } from '../shared/contract'
 import type { LabHandlers } from './dispatch'
 

@@ -3,7 +3,7 @@
  * implementation behind the Study view's 'study/train-recipe' and `lab shift-study --recipe`, so
  * both build the same configs, name the runs the same and stop the same way on a cancel.
  */
-import type { EngineClient } from '../engine/client'
+import type { EngineClient } from '../engine/process/client'
 import { readRunMeta } from '../runs/run-store'
 import { TrainConfig, type LabEvent, type LabEventPayload } from '../shared/contract'
 import type { ModelSpec } from '../shared/layers'

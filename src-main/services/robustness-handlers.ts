@@ -2,7 +2,7 @@
  * The Study view's calls: a run's robustness to shifts of its test images, computed in the
  * engine (engine/robustness.ts) with progress forwarded as robustness/progress events.
  */
-import { EngineTimeoutError, type EngineClient } from '../engine/client'
+import { EngineTimeoutError, type EngineClient } from '../engine/process/client'
 import type { LabEvent, LabEventPayload, RunDetail } from '../shared/contract'
 import type { LabHandlers } from './dispatch'
 import { CANCEL_GRACE_MS } from './training'

@@ -6,7 +6,7 @@
  */
 import { freemem, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { EngineTimeoutError, type EngineClient } from '../engine/client'
+import { EngineTimeoutError, type EngineClient } from '../engine/process/client'
 import { LabError, type LabEvent, type LabEventPayload, type RunDetail, type TrainConfig } from '../shared/contract'
 import type { DataSource } from '../shared/dataset'
 import type { ModelSpec } from '../shared/layers'
@@ -169,17 +169,18 @@ async function train(req: TrainingRequest, cancel: CancelState): Promise<RunDeta
       if (p.runId === id) emit('train/phase', p)
     }),
     engine.on('train/progress', (p) => {
-      if (p.runId !== id) return
-      history.batches.push({ epoch: p.epoch, batch: p.batch, loss: p.loss, accuracy: p.accuracy })
-      emit('train/progress', p)
+      if (p.runId === id) emit('train/progress', p)
     }),
+    // history.json holds true per-batch records only, an epoch's at its end: progress events
+    // carry the epoch's running mean, which a crashed run would otherwise keep as its batches.
     engine.on('train/epoch', (e) => {
       if (e.runId !== id) return
-      const { runId: _runId, ...record } = e
+      const { runId, batches, ...record } = e
       history.epochs.push(record)
+      for (const b of batches) history.batches.push(b)
       const snapshot: History = { epochs: [...history.epochs], batches: [...history.batches] }
       writes = writes.then(() => writeHistory(dir, snapshot)).catch(() => undefined)
-      emit('train/epoch', e)
+      emit('train/epoch', { runId, ...record })
     })
   ]
   try {

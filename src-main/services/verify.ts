@@ -1,10 +1,10 @@
 /**
  * The tutorial's check, for any trained stack: the engine's output of every layer beside the
  * same layer computed by hand in plain TypeScript (shared/forward.ts) from the trained weights.
- * Used by `lab verify` and the Learn view's 'verify/run'.
+ * Used by `lab verify`; the Learn view runs the same hand pass in the renderer (stores/learn.ts).
  */
-import type { EngineClient } from '../engine/client'
-import type { EngineParams } from '../engine/protocol'
+import type { EngineClient } from '../engine/process/client'
+import type { EngineParams } from '../engine/process/protocol'
 import { compareLayer, forwardPass } from '../shared/forward'
 import { describeHead, type OutputKind } from '../shared/shapes'
 

@@ -79,7 +79,7 @@ export type RunStatus = z.infer<typeof RunStatus>
 
 /**
  * How training used the cores: one thread, or two splitting each batch's rows or a hidden
- * layer's units between them (engine/parallel.ts).
+ * layer's units between them (engine/parallel/parallel.ts).
  */
 export const TrainThreads = z.object({ count: z.number().int().min(1), split: z.enum(['batch', 'units']).optional() })
 export type TrainThreads = z.infer<typeof TrainThreads>

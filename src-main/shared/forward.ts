@@ -1,17 +1,15 @@
 /**
- * The forward pass computed by hand: plain loops over plain arrays, no tfjs, as the tutorial
- * checks its CNN (section 3). It takes the trained weights in PyTorch's layouts (what the
- * engine's 'model/weights' returns) and gives every layer's output, so a student (and the
- * `verify` command) can set each intermediate value beside the framework's.
+ * The verification oracle: the forward pass computed by hand, plain loops over plain arrays, no
+ * tfjs, as the tutorial checks its CNN (section 3). It takes the trained weights in PyTorch's
+ * layouts (what the engine's 'model/weights' returns) and gives every layer's output, so a
+ * student (and the `verify` command) can set each intermediate value beside the framework's.
  *
  * Everything is channels first ([C, H, W]) and computed in float64; the engine computes in
  * float32, so agreement is to about 1e-6 relative, not bit for bit.
- *
- * Also here: the step-by-step pieces the Learn view animates (every window of a convolution or
- * a pooling, the output-size formula), written with the same padding rules as the pass itself.
  */
-import { DEFAULT_LEAKY_ALPHA, binomialTaps, blurPads, pair, type ActivationName, type LayerSpec, type ModelSpec, type Padding } from './layers'
+import { DEFAULT_LEAKY_ALPHA, binomialTaps, blurPads, type ActivationName, type LayerSpec, type ModelSpec } from './layers'
 import { inferShapes } from './shapes'
+import { windowOf } from './windows'
 
 /** A tensor in row-major channels-first order; `shape` excludes the batch axis. */
 export interface HandTensor {
@@ -36,73 +34,6 @@ export interface HandLayerOutput {
   output: HandTensor
   /** For Conv2d/Linear with an activation of their own: the values before it. */
   preActivation?: HandTensor
-}
-
-// ---------------------------------------------------------------------------------------------
-// Padding and output size.
-
-export interface Pads {
-  top: number
-  bottom: number
-  left: number
-  right: number
-}
-
-/**
- * Padding along one axis. 'same' is TensorFlow's rule, which tfjs follows: output
- * ceil(in / stride), and an odd total puts the extra row or column at the bottom or right.
- */
-export function axisPadding(size: number, kernel: number, stride: number, padding: 'valid' | 'same' | number): [number, number] {
-  if (padding === 'valid') return [0, 0]
-  if (padding === 'same') {
-    const out = Math.ceil(size / stride)
-    const total = Math.max((out - 1) * stride + kernel - size, 0)
-    const before = Math.floor(total / 2)
-    return [before, total - before]
-  }
-  return [padding, padding]
-}
-
-export function padsOf(h: number, w: number, kernel: [number, number], stride: [number, number], padding: Padding): Pads {
-  const [ph, pw]: ['valid' | 'same' | number, 'valid' | 'same' | number] =
-    typeof padding === 'string' ? [padding, padding] : pair(padding)
-  const [top, bottom] = axisPadding(h, kernel[0], stride[0], ph)
-  const [left, right] = axisPadding(w, kernel[1], stride[1], pw)
-  return { top, bottom, left, right }
-}
-
-/** A conv or pooling layer's window on an h x w map: kernel, stride and the padding per side.
- * Pooling's stride defaults to its window, as in PyTorch. */
-export interface LayerWindow {
-  kernel: [number, number]
-  stride: [number, number]
-  pads: Pads
-}
-
-export function windowOf(layer: Extract<LayerSpec, { type: 'conv2d' | 'maxpool2d' | 'avgpool2d' }>, h: number, w: number): LayerWindow {
-  const kernel = pair(layer.type === 'conv2d' ? layer.kernel : layer.pool)
-  const stride = pair(layer.type === 'conv2d' ? layer.stride : (layer.stride ?? layer.pool))
-  return { kernel, stride, pads: padsOf(h, w, kernel, stride, layer.padding) }
-}
-
-export interface OutputSize {
-  input: number
-  kernel: number
-  stride: number
-  padBefore: number
-  padAfter: number
-  output: number
-  /** The arithmetic with the numbers filled in, e.g. `floor((4 + 0 + 0 - 3) / 1) + 1 = 2`. */
-  formula: string
-}
-
-/** Output length along one axis, with the formula that gives it (PyTorch's floor rule). */
-export function outputSize(input: number, kernel: number, stride: number, padding: 'valid' | 'same' | number): OutputSize {
-  const [padBefore, padAfter] = axisPadding(input, kernel, stride, padding)
-  const span = input + padBefore + padAfter - kernel
-  const output = span < 0 ? 0 : Math.floor(span / stride) + 1
-  const formula = `floor((${input} + ${padBefore} + ${padAfter} - ${kernel}) / ${stride}) + 1 = ${output}`
-  return { input, kernel, stride, padBefore, padAfter, output, formula }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -387,6 +318,12 @@ export function forwardPass(spec: ModelSpec, weights: readonly HandLayerWeights[
 // ---------------------------------------------------------------------------------------------
 // Comparing the hand-computed pass with the engine's.
 
+/**
+ * How close the engine's values must come to the hand pass's for `lab verify` and the Learn view
+ * to call them the same: float32 arithmetic against float64, a few ulps per layer.
+ */
+export const VERIFY_TOLERANCE = 1e-4
+
 export interface LayerComparison {
   index: number
   name: string
@@ -397,203 +334,24 @@ export interface LayerComparison {
   at: number
 }
 
-export function compareLayer(hand: HandLayerOutput, engine: ArrayLike<number>): LayerComparison {
-  const h = hand.output.values
-  if (engine.length !== h.length) {
-    throw new Error(`${hand.name}: the engine gives ${engine.length} values, the hand pass ${h.length}`)
-  }
+/** The largest |engine - hand| and its offset; NaN counts as Infinity so it never passes as agreement. */
+export function largestDifference(hand: ArrayLike<number>, engine: ArrayLike<number>): { maxDiff: number; at: number } {
   let maxDiff = 0
   let at = 0
-  for (let i = 0; i < h.length; i++) {
-    const d = Math.abs(engine[i] - h[i])
-    // NaN must not pass as agreement.
+  for (let i = 0; i < hand.length; i++) {
+    const d = Math.abs(engine[i] - hand[i])
     if (!(d <= maxDiff)) {
       maxDiff = Number.isNaN(d) ? Infinity : d
       at = i
     }
   }
-  return { index: hand.index, name: hand.name, shape: hand.output.shape, maxDiff, at }
+  return { maxDiff, at }
 }
 
-// ---------------------------------------------------------------------------------------------
-// The explainer's steps.
-
-/** [C][H][W] */
-export type Volume = number[][][]
-
-export interface ConvProduct {
-  channel: number
-  /** Position in the filter. */
-  ky: number
-  kx: number
-  /** Position in the unpadded input; outside it for a padded cell. */
-  y: number
-  x: number
-  padded: boolean
-  input: number
-  weight: number
-  product: number
-}
-
-export interface ConvStep {
-  filter: number
-  outY: number
-  outX: number
-  /** Top-left corner of the window in padded coordinates. */
-  top: number
-  left: number
-  products: ConvProduct[]
-  sum: number
-  bias: number
-  output: number
-}
-
-export interface ConvolutionSteps {
-  pads: Pads
-  outH: number
-  outW: number
-  /** [filters][outH][outW] */
-  output: Volume
-  /** Filter by filter, then row by row: the order the explainer walks. */
-  steps: ConvStep[]
-}
-
-/**
- * Every window of a convolution with its products, as the explainer shows them.
- * @param input [C][H][W]
- * @param filters [N][C][kh][kw], PyTorch's layout
- * @param bias N values
- */
-export function convolutionSteps(
-  input: Volume,
-  filters: number[][][][],
-  bias: number[],
-  stride: number | [number, number],
-  padding: Padding
-): ConvolutionSteps {
-  const c = input.length
-  const h = input[0]?.length ?? 0
-  const w = input[0]?.[0]?.length ?? 0
-  const kh = filters[0]?.[0]?.length ?? 0
-  const kw = filters[0]?.[0]?.[0]?.length ?? 0
-  if (filters.some((f) => f.length !== c)) throw new Error(`every filter needs ${c} channels, one per input channel`)
-  const [sh, sw] = pair(stride)
-  const pads = padsOf(h, w, [kh, kw], [sh, sw], padding)
-  const outH = Math.max(0, Math.floor((h + pads.top + pads.bottom - kh) / sh) + 1)
-  const outW = Math.max(0, Math.floor((w + pads.left + pads.right - kw) / sw) + 1)
-  const steps: ConvStep[] = []
-  const output: Volume = filters.map(() => Array.from({ length: outH }, () => new Array<number>(outW).fill(0)))
-  filters.forEach((filter, f) => {
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++) {
-        const products: ConvProduct[] = []
-        let sum = 0
-        for (let ci = 0; ci < c; ci++) {
-          for (let ky = 0; ky < kh; ky++) {
-            for (let kx = 0; kx < kw; kx++) {
-              const y = oy * sh + ky - pads.top
-              const x = ox * sw + kx - pads.left
-              const padded = y < 0 || y >= h || x < 0 || x >= w
-              const value = padded ? 0 : input[ci][y][x]
-              const weight = filter[ci][ky][kx]
-              const product = value * weight
-              sum += product
-              products.push({ channel: ci, ky, kx, y, x, padded, input: value, weight, product })
-            }
-          }
-        }
-        const b = bias[f] ?? 0
-        const out = sum + b
-        output[f][oy][ox] = out
-        steps.push({ filter: f, outY: oy, outX: ox, top: oy * sh, left: ox * sw, products, sum, bias: b, output: out })
-      }
-    }
-  })
-  return { pads, outH, outW, output, steps }
-}
-
-export interface PoolCell {
-  y: number
-  x: number
-  padded: boolean
-  value: number
-}
-
-export interface PoolStep {
-  outY: number
-  outX: number
-  top: number
-  left: number
-  cells: PoolCell[]
-  /** Max pooling: index in `cells` of the value kept. */
-  kept?: number
-  output: number
-}
-
-export interface PoolingSteps {
-  pads: Pads
-  outH: number
-  outW: number
-  output: number[][]
-  steps: PoolStep[]
-}
-
-/** Every block of a pooling over one channel, with PyTorch's padding rules for explicit padding. */
-export function poolSteps(
-  input: number[][],
-  kind: 'max' | 'avg',
-  pool: number | [number, number],
-  stride?: number | [number, number],
-  padding: Padding = 'valid'
-): PoolingSteps {
-  const h = input.length
-  const w = input[0]?.length ?? 0
-  const [kh, kw] = pair(pool)
-  const [sh, sw] = pair(stride ?? pool)
-  const pads = padsOf(h, w, [kh, kw], [sh, sw], padding)
-  const outH = Math.max(0, Math.floor((h + pads.top + pads.bottom - kh) / sh) + 1)
-  const outW = Math.max(0, Math.floor((w + pads.left + pads.right - kw) / sw) + 1)
-  const countPadding = padding !== 'same'
-  const output = Array.from({ length: outH }, () => new Array<number>(outW).fill(0))
-  const steps: PoolStep[] = []
-  for (let oy = 0; oy < outH; oy++) {
-    for (let ox = 0; ox < outW; ox++) {
-      const cells: PoolCell[] = []
-      for (let ky = 0; ky < kh; ky++) {
-        for (let kx = 0; kx < kw; kx++) {
-          const y = oy * sh + ky - pads.top
-          const x = ox * sw + kx - pads.left
-          const padded = y < 0 || y >= h || x < 0 || x >= w
-          cells.push({ y, x, padded, value: padded ? (kind === 'max' ? -Infinity : 0) : input[y][x] })
-        }
-      }
-      let kept: number | undefined
-      let value: number
-      if (kind === 'max') {
-        kept = 0
-        cells.forEach((cell, i) => {
-          if (cell.value > cells[kept!].value) kept = i
-        })
-        value = cells[kept].value
-      } else {
-        const counted = countPadding ? cells : cells.filter((cell) => !cell.padded)
-        value = counted.reduce((s, cell) => s + cell.value, 0) / counted.length
-      }
-      output[oy][ox] = value
-      steps.push({ outY: oy, outX: ox, top: oy * sh, left: ox * sw, cells, ...(kept !== undefined ? { kept } : {}), output: value })
-    }
+export function compareLayer(hand: HandLayerOutput, engine: ArrayLike<number>): LayerComparison {
+  const h = hand.output.values
+  if (engine.length !== h.length) {
+    throw new Error(`${hand.name}: the engine gives ${engine.length} values, the hand pass ${h.length}`)
   }
-  return { pads, outH, outW, output, steps }
-}
-
-/** Weights of a Linear layer on a flattened C x H x W input, and of a conv layer doing the same job. */
-export function parameterComparison(
-  input: [number, number, number],
-  units: number,
-  conv: { filters: number; kernel: number }
-): { dense: number; conv: number; ratio: number } {
-  const [c, h, w] = input
-  const denseParams = c * h * w * units + units
-  const convParams = conv.filters * c * conv.kernel * conv.kernel + conv.filters
-  return { dense: denseParams, conv: convParams, ratio: denseParams / convParams }
+  return { index: hand.index, name: hand.name, shape: hand.output.shape, ...largestDifference(h, engine) }
 }

@@ -10,7 +10,7 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { EngineHost } from '../../src-main/engine/host'
+import type { EngineHost } from '../../src-main/engine/process/host'
 import { dispatch } from '../../src-main/services/dispatch'
 import { createLabService, type LabService } from '../../src-main/services/lab-service'
 import type { LabErrorInfo, LabMethod, LabOutput } from '../../src-main/shared/contract'

@@ -9,7 +9,7 @@ import { hasChromium, openWebSession, screenshot, type WebSession } from './supp
 /** The engine process web mode runs now (its child running the worker), if any. */
 function enginePid(webPid: number): number | undefined {
   try {
-    const out = execFileSync('pgrep', ['-P', String(webPid), '-f', 'engine/worker'], { encoding: 'utf8' })
+    const out = execFileSync('pgrep', ['-P', String(webPid), '-f', 'engine/process/worker'], { encoding: 'utf8' })
     return Number(out.trim().split('\n')[0]) || undefined
   } catch {
     return undefined

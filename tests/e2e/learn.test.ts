@@ -119,11 +119,11 @@ describe.skipIf(!hasChromium)('Learn view', () => {
     expect(await learn.formula().textContent()).toContain('floor((4 + 0 + 0 - 3) / 1) + 1 = 2')
   })
 
-  it('trains the toy CNN and shows the forward pass by hand beside the engine, agreeing to 1e-5', async () => {
+  it('trains the toy CNN and shows the forward pass by hand beside the engine, agreeing within VERIFY_TOLERANCE (1e-4)', async () => {
     const page = learn.page
     await page.getByTestId('toy-train').click()
     await expect.poll(() => page.getByTestId('toy-verdict').count(), { timeout: 180_000, interval: 1000 }).toBe(1)
-    expect(await page.getByTestId('toy-verdict').textContent()).toMatch(/< 0\.00001|< 1e-5/)
+    expect(await page.getByTestId('toy-verdict').textContent()).toMatch(/< 0\.0001\b/)
     expect(await page.getByTestId('toy-answer').textContent()).toMatch(/class 0.*label 0, correct/s)
     expect(await page.getByTestId('toy-params').locator('.cell').count()).toBe(9)
     expect(await page.getByTestId('toy-windows').locator('tbody tr').count()).toBe(4)

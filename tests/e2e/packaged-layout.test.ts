@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { listPackage } from '@electron/asar'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EngineClient } from '../../src-main/engine/client'
-import { nodeEngineHostFactory } from '../../src-main/engine/node-host'
+import { EngineClient } from '../../src-main/engine/process/client'
+import { nodeEngineHostFactory } from '../../src-main/engine/process/node-host'
 import { getPreset } from '../../src-main/shared/presets'
 
 const ROOT = resolve(__dirname, '../..')

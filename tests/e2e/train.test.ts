@@ -135,7 +135,7 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('Data, Train and Run
   it('lists the run in Runs, opens it with its summary, and renames it', async () => {
     const runs = new RunsPage(page)
     await runs.open()
-    const name = 'seed-mlp on Fashion-MNIST'
+    const name = 'seed-mlp · Fashion-MNIST · 2000 images · 2 ep'
     await runs.row(name).waitFor()
     await runs.openRun(name)
     expect(await runs.summary().textContent()).toMatch(/Total params: 795,010/)

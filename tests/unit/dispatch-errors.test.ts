@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { EngineDownError, EngineExitedError, EngineTimeoutError } from '../../src-main/engine/client'
-import { EngineError } from '../../src-main/engine/protocol'
+import { EngineDownError, EngineExitedError, EngineTimeoutError } from '../../src-main/engine/process/client'
+import { EngineError } from '../../src-main/engine/process/protocol'
 import { toErrorInfo } from '../../src-main/services/dispatch'
 import { LAB_METHODS } from '../../src-main/shared/contract'
 

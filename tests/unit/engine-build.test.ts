@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../src-main/engine/backends'
-import { buildModel, layerName, trainableParams } from '../../src-main/engine/build-model'
+import { buildModel, layerName, trainableParams } from '../../src-main/engine/model/build-model'
 import { ModelSpec, type ModelSpecInput } from '../../src-main/shared/layers'
 import { getPreset, PRESET_NAMES } from '../../src-main/shared/presets'
 import { inferShapes } from '../../src-main/shared/shapes'

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { EngineClient, EngineDownError, type EngineBackoffNotice, type EngineRestartNotice } from '../../src-main/engine/client'
-import type { EngineExit, EngineHost } from '../../src-main/engine/host'
+import { EngineClient, EngineDownError, type EngineBackoffNotice, type EngineRestartNotice } from '../../src-main/engine/process/client'
+import type { EngineExit, EngineHost } from '../../src-main/engine/process/host'
 
 /** An engine process without a process: ready at once, answers pings, dies when told. */
 interface FakeHost extends EngineHost {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { checkTrainingData, describeSkipped, untestedClasses } from '../../src-main/engine/engine'
-import { nameEveryClass } from '../../src-main/engine/model-io'
+import { nameEveryClass } from '../../src-main/engine/model/model-io'
 import type { Dataset } from '../../src-main/shared/dataset'
 import { getPreset } from '../../src-main/shared/presets'
 

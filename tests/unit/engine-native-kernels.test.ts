@@ -5,14 +5,17 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, useBackend } from '../../src-main/engine/backends'
-import { buildModel } from '../../src-main/engine/build-model'
-import { FusedAdam, FusedSgd, makeOptimizer } from '../../src-main/engine/optimizer'
-import { planMatMul } from '../../src-main/engine/wasm/gemm-kernels'
-import { nativeKernels, nativeKernelsError } from '../../src-main/engine/wasm/native-kernels'
+import { buildModel } from '../../src-main/engine/model/build-model'
+import { FusedAdam, FusedSgd, makeOptimizer } from '../../src-main/engine/kernels/optimizer'
+import { planMatMul } from '../../src-main/engine/kernels/wasm/gemm-kernels'
+import { nativeKernels, nativeKernelsError, nativeKernelsWanted, setNativeKernelsWanted } from '../../src-main/engine/kernels/wasm/native-kernels'
+import { conv2dInputGradient } from '../../src-main/engine/kernels/wasm-kernels'
 import { ModelSpec, type BlurSize } from '../../src-main/shared/layers'
-import { blur } from '../../src-main/engine/blur'
+import { blur } from '../../src-main/engine/kernels/blur'
 
 const root = resolve(__dirname, '../..')
+/** False in the unit-native-off project (CONVLAB_NATIVE_KERNELS=0): the same checks then run tfjs's fallbacks. */
+const native = nativeKernelsWanted()
 
 /** Runs `make` on cpu and on wasm and returns both results as plain arrays. */
 async function onBoth(make: () => tf.Tensor): Promise<{ cpu: Float32Array; wasm: Float32Array; shape: number[] }> {
@@ -45,9 +48,14 @@ beforeAll(async () => {
 })
 
 describe('the native kernels module', () => {
-  it('loads into the wasm backend it serves', () => {
+  it.runIf(native)('loads into the wasm backend it serves', () => {
     expect(nativeKernels(tf.backend() as BackendWasm)).not.toBeNull()
     expect(nativeKernelsError()).toBeNull()
+  })
+
+  it.runIf(!native)('stays out of the way when CONVLAB_NATIVE_KERNELS=0, saying so', () => {
+    expect(nativeKernels(tf.backend() as BackendWasm)).toBeNull()
+    expect(nativeKernelsError()).toMatch(/CONVLAB_NATIVE_KERNELS=0/)
   })
 
   it('is the build of kernels.c that is committed (when this machine has the same clang)', (ctx) => {
@@ -58,7 +66,7 @@ describe('the native kernels module', () => {
       ctx.skip()
       return
     }
-    const committed = readFileSync(resolve(root, 'src-main/engine/wasm/kernels-binary.ts'), 'utf8')
+    const committed = readFileSync(resolve(root, 'src-main/engine/kernels/wasm/kernels-binary.ts'), 'utf8')
     if (!committed.includes(JSON.stringify(version))) ctx.skip()
     const out = execFileSync(process.execPath, [resolve(root, 'scripts/build-wasm-kernels.mjs'), '--check'], { encoding: 'utf8' })
     expect(out).toMatch(/matches/)
@@ -158,7 +166,7 @@ describe('row gathers on wasm', () => {
     await useBackend('wasm')
     const x = tf.zeros([4, 2])
     const idx = tf.tensor1d([1, 4], 'int32')
-    expect(() => tf.gather(x, idx)).toThrow(/index 4 is not in \[0, 3\]/)
+    expect(() => tf.gather(x, idx)).toThrow('GatherV2: the index value 4 is not in [0, 3]')
     tf.dispose([x, idx])
   })
 })
@@ -173,6 +181,106 @@ describe('Conv2D filter and input gradients through im2col and GEMM', () => {
     }
     const { cpu, wasm } = await onBoth(grads)
     expectClose(wasm, cpu)
+  })
+})
+
+/** Max pooling's input gradient; the input is rounded to halves so windows hold ties. */
+function maxPoolGrad(shape: number[], pool: number, stride: number, pad: 'valid' | 'same'): tf.Tensor {
+  const x = tf.round(tf.mul(normal(shape, 1), 2)) as tf.Tensor4D
+  const w = normal(tf.maxPool(x, pool, stride, pad).shape, 2)
+  return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, pool, stride, pad), w)))(x)
+}
+
+const poolCases: [number[], number, number, 'valid' | 'same'][] = [
+  [[2, 8, 8, 3], 2, 2, 'valid'],
+  [[1, 9, 7, 5], 3, 2, 'same'],
+  [[2, 6, 6, 4], 3, 1, 'same'],
+  [[1, 10, 11, 2], 2, 3, 'valid']
+]
+
+describe('MaxPoolGrad on wasm', () => {
+  it.each(poolCases)('matches the cpu backend, ties included: %j pool %i stride %i %s', async (shape, pool, stride, pad) => {
+    const { cpu, wasm } = await onBoth(() => maxPoolGrad(shape, pool, stride, pad))
+    // Ties go to the same cell (the first maximum in row-major order); overlapping windows add in another order.
+    expect(Array.from(wasm, (v) => v !== 0)).toEqual(Array.from(cpu, (v) => v !== 0))
+    expectClose(wasm, cpu, 1e-6)
+  })
+})
+
+/** Runs `make` on wasm with the native kernels on, then off, and returns both results. */
+async function nativeAndFallback(make: () => tf.Tensor): Promise<{ native: Float32Array; fallback: Float32Array; fallbackKernels: string[] }> {
+  await useBackend('wasm')
+  const run = async (): Promise<{ values: Float32Array; kernels: string[] }> => {
+    const profile = await tf.profile(() => tf.tidy(make))
+    const t = profile.result as tf.Tensor
+    const values = Float32Array.from(await t.data())
+    t.dispose()
+    return { values, kernels: profile.kernels.map((k) => k.name) }
+  }
+  const on = await run()
+  expect(nativeKernelsError()).toBeNull()
+  setNativeKernelsWanted(false)
+  try {
+    const off = await run()
+    expect(nativeKernelsError()).toMatch(/CONVLAB_NATIVE_KERNELS=0/)
+    return { native: on.values, fallback: off.values, fallbackKernels: off.kernels }
+  } finally {
+    setNativeKernelsWanted(true)
+  }
+}
+
+// In the unit-native-off project both sides would be the fallback: these compare the two paths in one process.
+describe.runIf(native)('the fallbacks give what the native kernels give', () => {
+  it.each(poolCases)('MaxPoolGrad in JS: %j pool %i stride %i %s', async (shape, pool, stride, pad) => {
+    const { native: withKernels, fallback } = await nativeAndFallback(() => maxPoolGrad(shape, pool, stride, pad))
+    expect(Array.from(fallback)).toEqual(Array.from(withKernels))
+  })
+
+  it.each([
+    ['stride 2 same', [2, 12, 11, 7], [3, 3, 7, 5], 2, 'same'],
+    ['stride 1 valid', [1, 7, 7, 3], [3, 3, 3, 4], 1, 'valid'],
+    ['stride 3 same, even kernel', [2, 10, 9, 2], [4, 4, 2, 3], 3, 'same']
+  ] as const)('the ops-based conv input gradient, and the filter gradient: %s', async (_, xs, fs, stride, pad) => {
+    const { native: withKernels, fallback, fallbackKernels } = await nativeAndFallback(() => {
+      const x = normal([...xs], 3) as tf.Tensor4D
+      const f = normal([...fs], 4) as tf.Tensor4D
+      const w = normal(tf.conv2d(x, f, stride, pad).shape, 5)
+      const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), w)))([x, f])
+      return tf.concat([tf.reshape(dx, [-1]), tf.reshape(df, [-1])])
+    })
+    // The ops-based input gradient convolves with the filter rotated: a Reverse the native path has no need of.
+    expect(fallbackKernels).toContain('Reverse')
+    expectClose(fallback, withKernels)
+  })
+
+  it('the ops-based conv input gradient called directly leaves no tensors behind', async () => {
+    await useBackend('wasm')
+    const dy = normal([1, 3, 3, 2], 6) as tf.Tensor4D
+    const f = normal([3, 3, 4, 2], 7) as tf.Tensor4D
+    const before = tf.memory().numTensors
+    const dx = conv2dInputGradient([1, 6, 6, 4], dy, f, 2, 'same')
+    expect(dx.shape).toEqual([1, 6, 6, 4])
+    dx.dispose()
+    expect(tf.memory().numTensors).toBe(before)
+    tf.dispose([dy, f])
+  })
+
+  it('blur and the optimizers', async () => {
+    const blurred = await nativeAndFallback(() => {
+      const x = normal([2, 9, 8, 5], 8) as tf.Tensor4D
+      return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(blur(a as tf.Tensor4D, 3, 2), normal([2, 5, 4, 5], 9))))(x)
+    })
+    expectClose(blurred.fallback, blurred.native, 1e-5)
+    const trained = await nativeAndFallback(() => {
+      const optimizer = makeOptimizer({ optimizer: 'adam', learningRate: 0.01 })
+      const v = tf.variable(normal([17, 3], 10))
+      for (let step = 0; step < 3; step++) optimizer.applyGradients({ [v.name]: normal([17, 3], 11 + step) })
+      optimizer.dispose()
+      const out = v.clone()
+      v.dispose()
+      return out
+    })
+    expect(Array.from(trained.fallback)).toEqual(Array.from(trained.native))
   })
 })
 
@@ -199,7 +307,7 @@ describe("BlurPool's blur on wasm", () => {
     expectClose(wasm, cpu, 1e-5)
   })
 
-  it('runs as one native kernel each way on wasm, and leaves no tensors behind', async () => {
+  it('runs as one native kernel each way on wasm (the ops path with the kernels off), and leaves no tensors behind', async () => {
     await useBackend('wasm')
     const x = normal([2, 8, 8, 4], 3) as tf.Tensor4D
     const run = (): tf.Tensor => tf.grad((a: tf.Tensor) => tf.sum(blur(a as tf.Tensor4D, 3, 2)))(x)
@@ -207,8 +315,14 @@ describe("BlurPool's blur on wasm", () => {
     const before = tf.memory().numTensors
     const profile = await tf.profile(() => run())
     tf.dispose(profile.result as tf.Tensor)
-    expect(profile.kernels.map((k) => k.name)).toEqual(expect.arrayContaining(['ConvLabBlur', 'ConvLabBlurGrad']))
-    expect(profile.kernels.map((k) => k.name)).not.toContain('Reverse')
+    const names = profile.kernels.map((k) => k.name)
+    if (native) {
+      expect(names).toEqual(expect.arrayContaining(['ConvLabBlur', 'ConvLabBlurGrad']))
+      expect(names).not.toContain('Reverse')
+    } else {
+      expect(names).toContain('Reverse')
+      expect(names).not.toContain('ConvLabBlur')
+    }
     expect(tf.memory().numTensors).toBe(before)
     x.dispose()
   })
@@ -334,7 +448,7 @@ describe('fused optimizers', () => {
     ['SGD', () => new FusedSgd(0.05), () => tf.train.sgd(0.05)]
   ] as const
 
-  it.each(pairs)('%s gives the weights tfjs gives, step after step, with odd sizes and a missing gradient', async (_, fusedOptimizer, tfjsOptimizer) => {
+  it.runIf(native).each(pairs)('%s gives the weights tfjs gives, step after step, with odd sizes and a missing gradient', async (_, fusedOptimizer, tfjsOptimizer) => {
     await useBackend('wasm')
     const run = (optimizer: tf.Optimizer): Float32Array[] => {
       const vars = tf.tidy(() => [tf.variable(normal([37, 5], 1), true, `opt-a-${optimizer.getClassName()}`), tf.variable(normal([3], 2), true, `opt-b-${optimizer.getClassName()}`)])
@@ -356,7 +470,7 @@ describe('fused optimizers', () => {
     expect(tf.memory().numTensors).toBe(before)
   })
 
-  it("are what training on wasm uses, and tfjs's optimizers elsewhere", async () => {
+  it("are what training on wasm uses (unless the kernels are off), and tfjs's optimizers elsewhere", async () => {
     const classNames = () =>
       (['adam', 'sgd'] as const).map((optimizer) => {
         const made = makeOptimizer({ optimizer, learningRate: 1e-3 })
@@ -365,7 +479,7 @@ describe('fused optimizers', () => {
         return made.getClassName()
       })
     await useBackend('wasm')
-    expect(classNames()).toEqual([FusedAdam.className, FusedSgd.className])
+    expect(classNames()).toEqual(native ? [FusedAdam.className, FusedSgd.className] : ['Adam', 'SGD'])
     await useBackend('cpu')
     expect(classNames()).toEqual(['Adam', 'SGD'])
     await useBackend('wasm')

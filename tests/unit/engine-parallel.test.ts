@@ -2,20 +2,20 @@ import * as tf from '@tensorflow/tfjs'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, useBackend } from '../../src-main/engine/backends'
-import { buildModel } from '../../src-main/engine/build-model'
-import { headOf } from '../../src-main/engine/head'
-import { DataParallel, worthSplittingBatch } from '../../src-main/engine/data-parallel'
-import type { TrainingSetup } from '../../src-main/engine/parallel-channel'
-import { startTwoThreadTraining, type TwoThreadTraining } from '../../src-main/engine/parallel'
-import { planUnitSplit, UnitParallel, worthSplittingUnits } from '../../src-main/engine/unit-parallel'
+import { buildModel } from '../../src-main/engine/model/build-model'
+import { headOf } from '../../src-main/engine/model/head'
+import { DataParallel, worthSplittingBatch } from '../../src-main/engine/parallel/data-parallel'
+import type { TrainingSetup } from '../../src-main/engine/parallel/parallel-channel'
+import { startTwoThreadTraining, type TwoThreadTraining } from '../../src-main/engine/parallel/parallel'
+import { planUnitSplit, UnitParallel, worthSplittingUnits } from '../../src-main/engine/parallel/unit-parallel'
 import { mulberry32 } from '../../src-main/shared/rng'
-import { makeOptimizer } from '../../src-main/engine/optimizer'
-import { trainStep } from '../../src-main/engine/train-step'
+import { makeOptimizer } from '../../src-main/engine/kernels/optimizer'
+import { trainStep } from '../../src-main/engine/train/train-step'
 import { batchShiftIndex, drawShifts, type ShiftMode } from '../../src-main/engine/shift'
 import { ModelSpec, type ModelSpecInput } from '../../src-main/shared/layers'
 import { TrainConfig, type TrainThreads } from '../../src-main/shared/contract'
 import type { Dataset } from '../../src-main/shared/dataset'
-import { Trainer } from '../../src-main/engine/train'
+import { Trainer } from '../../src-main/engine/train/train'
 import { getPreset } from '../../src-main/shared/presets'
 
 type Shape4 = [number, number, number, number]
@@ -82,7 +82,7 @@ describe('MaxPoolGrad on wasm', () => {
   })
 })
 
-const ENTRY = resolve(__dirname, '../../src-main/engine/worker.ts')
+const ENTRY = resolve(__dirname, '../../src-main/engine/process/worker.ts')
 type Recipe = TrainingSetup['recipe']
 
 /** A model, its optimizer and n random images with labels, as a training run sets them up. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as tf from '@tensorflow/tfjs'
-import { gatherShifted } from '../../src-main/engine/augment'
+import { gatherShifted } from '../../src-main/engine/train/augment'
 import { batchShiftIndex, drawShifts, shiftBatch, shiftImage, shiftRange } from '../../src-main/engine/shift'
 import { mulberry32 } from '../../src-main/shared/rng'
 

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EngineClient, type EngineRestartNotice } from '../../src-main/engine/client'
-import { nodeEngineHost, nodeEngineHostFactory } from '../../src-main/engine/node-host'
-import type { EngineEvents, EngineParams } from '../../src-main/engine/protocol'
+import { EngineClient, type EngineRestartNotice } from '../../src-main/engine/process/client'
+import { nodeEngineHost, nodeEngineHostFactory } from '../../src-main/engine/process/node-host'
+import type { EngineEvents, EngineParams } from '../../src-main/engine/process/protocol'
 
 const env = { ...process.env, CONVLAB_BACKEND: 'cpu' }
 let dir: string
@@ -103,6 +103,9 @@ describe('the engine process', () => {
     expect(result.status).toBe('completed')
     expect(result.saveDir).toBe(saveDir)
     expect(epochs.length).toBe(300)
+    // Each epoch brings its own true batches (two images, batch 1): together, the run's.
+    expect(epochs.map((e) => e.batches.length)).toEqual(new Array(300).fill(2))
+    expect(epochs.flatMap((e) => e.batches)).toEqual(result.batches)
     expect(result.test?.count).toBe(2)
 
     const evaluation = await client.request('model/evaluate', { model: { dir: saveDir }, data: { kind: 'toy' } })

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import {
-  activate,
-  axisPadding,
-  compareLayer,
-  convolutionSteps,
-  forwardPass,
-  outputSize,
-  parameterComparison,
-  poolSteps,
-  type HandLayerWeights
-} from '../../src-main/shared/forward'
+import { activate, compareLayer, forwardPass, largestDifference, VERIFY_TOLERANCE, type HandLayerWeights } from '../../src-main/shared/forward'
+import { convolutionSteps, outputSize, parameterComparison, poolSteps } from '../../src-main/shared/learn-steps'
+import { axisPadding } from '../../src-main/shared/windows'
 import { ModelSpec, type ModelSpecInput } from '../../src-main/shared/layers'
 
 const spec = (s: ModelSpecInput): ModelSpec => ModelSpec.parse(s)
@@ -282,6 +274,13 @@ describe('compareLayer and parameterComparison', () => {
     expect(compareLayer(hand, [1, 2.5, 3])).toMatchObject({ maxDiff: 0.5, at: 1 })
     expect(compareLayer(hand, [1, NaN, 3]).maxDiff).toBe(Infinity)
     expect(() => compareLayer(hand, [1])).toThrow(/1 values/)
+  })
+
+  it('largestDifference is the one measure: the first worst offset, NaN never within VERIFY_TOLERANCE', () => {
+    expect(largestDifference([0, 0, 0, 0], [0, -3, 3, 1])).toEqual({ maxDiff: 3, at: 1 })
+    expect(largestDifference([0, 0], [VERIFY_TOLERANCE / 2, 0]).maxDiff).toBeLessThan(VERIFY_TOLERANCE)
+    expect(largestDifference([0, 0], [0, VERIFY_TOLERANCE * 2]).maxDiff).not.toBeLessThan(VERIFY_TOLERANCE)
+    expect(largestDifference([0, 1], [NaN, 1])).toEqual({ maxDiff: Infinity, at: 0 })
   })
 
   it("gives the tutorial's ~90 million weights for 300x300 -> 1,000 units", () => {

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { EngineHost } from '../../src-main/engine/host'
+import type { EngineHost } from '../../src-main/engine/process/host'
 import { dispatch } from '../../src-main/services/dispatch'
 import { createLabService, type LabService } from '../../src-main/services/lab-service'
 import type { LabErrorInfo, LabMethod } from '../../src-main/shared/contract'

@@ -1,7 +1,7 @@
 import { readdir, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { EngineHost } from '../../src-main/engine/host'
+import type { EngineHost } from '../../src-main/engine/process/host'
 import { holdRunLock } from '../../src-main/runs/run-lock'
 import { createRun, updateRunMeta } from '../../src-main/runs/run-store'
 import { dispatch } from '../../src-main/services/dispatch'

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import type { EngineClient } from '../../src-main/engine/client'
+import type { EngineClient } from '../../src-main/engine/process/client'
 import { assertFitsInMemory, startTraining } from '../../src-main/services/training'
 import { TrainConfig } from '../../src-main/shared/contract'
 import { ModelSpec } from '../../src-main/shared/layers'

@@ -1,7 +1,7 @@
 import { sep } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { wasmDistDir } from '../../src-main/engine/backends'
-import { unpackedPath } from '../../src-main/engine/packaged-paths'
+import { unpackedPath } from '../../src-main/engine/process/packaged-paths'
 
 const resources = `${sep}opt${sep}ConvLab${sep}resources`
 const p = (...parts: string[]): string => parts.join(sep)

@@ -4,7 +4,7 @@
  * itself (the recipe's order, configs, events and stops are under test, not the training).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { EngineHost } from '../../src-main/engine/host'
+import type { EngineHost } from '../../src-main/engine/process/host'
 import { dispatch } from '../../src-main/services/dispatch'
 import { createLabService, type LabService } from '../../src-main/services/lab-service'
 import type { LabEvent, LabMethod, LabOutput, TrainConfig } from '../../src-main/shared/contract'

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { EngineClient } from '../../engine/client'
+import type { EngineClient } from '../../engine/process/client'
 import type { RobustnessResult } from '../../engine/robustness'
 import { trainRecipe, type RecipeOptions } from '../../services/recipe-training'
 import { choiceOption, intOption, required, valueOptions } from '../args'

@@ -7,6 +7,7 @@ import { startTraining } from '../../services/training'
 import { TrainConfig, type RunDetail } from '../../shared/contract'
 import { meanSd } from '../../shared/stats'
 import { describeDivergence } from '../../shared/divergence'
+import { runName } from '../../shared/run-name'
 import { describeThreads } from '../../shared/threads'
 import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption, required, runOutFolder, valueOptions } from '../args'
 import { CliError } from '../cli-error'
@@ -61,7 +62,7 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
     for (const [i, dir] of outs.entries()) {
       const runConfig = seeds ? { ...config, seed: seeds[i] } : config
       if (seeds) ctx.status(`Seed ${seeds[i]} (${i + 1} of ${seeds.length}): ${dir}`)
-      const started = await startTraining({ engine, dir, id: basename(dir), name: runName(model.name, data.kind, runConfig), model, data, config: runConfig, emit, group })
+      const started = await startTraining({ engine, dir, id: basename(dir), name: `${runName(model.name, data, runConfig)}${seeds ? ` · seed ${seeds[i]}` : ''}`, model, data, config: runConfig, emit, group })
       // Ctrl-C stops after the current batch and keeps the run, marked cancelled (a step that does
       // not end within seconds is cut short with the engine); a second one quits at once.
       const onSigint = (): void => {
@@ -143,12 +144,6 @@ function printGroup(group: string, runs: RunDetail[], planned: number, ctx: Comm
   if (tested.length < planned) ctx.print(`Group ${group}: ${tested.length} of ${planned} seeds completed; the figures below cover those only.`)
   if (tested.length === 0) return
   ctx.print(`Group ${group}, seeds ${tested.map((r) => r.config.seed).join(', ')}: test accuracy ${pp(accuracy.mean)}% ± ${pp(accuracy.sd)} (mean ± sd), loss ${loss.mean.toFixed(4)} ± ${loss.sd.toFixed(4)}`)
-}
-
-/** e.g. "seed-cnn on fashion-mnist, shifts ±3 px xy": runs that differ only in augmentation stay apart. */
-function runName(model: string, data: string, config: TrainConfig): string {
-  const a = config.augment
-  return `${model} on ${data}${a && a.maxShift > 0 ? `, shifts ±${a.maxShift} px ${a.axes}${a.mode === 'zero' ? ' zero-filled' : ''}` : ''}`
 }
 
 function definedOnly<T extends object>(values: T): Partial<T> {

@@ -6,6 +6,7 @@ import { RUN_FILE } from '../../runs/run-store'
 import { resolveModel } from '../../services/models'
 import { startTraining } from '../../services/training'
 import { verifyModel, type VerifyImages, type VerifyReport } from '../../services/verify'
+import { VERIFY_TOLERANCE } from '../../shared/forward'
 import { TrainConfig, type LabEvent, type LabEventPayload, type RunDetail } from '../../shared/contract'
 import type { DataSource } from '../../shared/dataset'
 import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption, runOutFolder, valueOptions } from '../args'
@@ -14,9 +15,6 @@ import type { CommandContext } from '../context'
 import { withEngine } from '../engine'
 import { formatTable } from '../format'
 import { openTrainedRun } from '../run-arg'
-
-/** float32 arithmetic in the engine against float64 by hand: a few ulps per layer. */
-const DEFAULT_TOLERANCE = 1e-4
 
 /**
  * About half of the toy net's random starts leave its ReLU dead (both samples' max-pooled value
@@ -40,7 +38,7 @@ export async function verifyCommand(argv: string[], ctx: CommandContext): Promis
   }
   const index = intOption(values.index, 'index', 0) ?? 0
   const count = intOption(values.count, 'count', 1, 10000)
-  const tolerance = floatOption(values.tolerance, 'tolerance', 0, 1) ?? DEFAULT_TOLERANCE
+  const tolerance = floatOption(values.tolerance, 'tolerance', 0, 1) ?? VERIFY_TOLERANCE
   const backend = choiceOption(values.backend, 'backend', BACKEND_NAMES)
 
   let tempDir: string | undefined

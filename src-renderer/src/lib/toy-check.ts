@@ -4,7 +4,8 @@
  * the Learn view only renders and the arithmetic has unit tests of its own.
  */
 import type { LabOutput } from '@shared/contract'
-import { convolutionSteps, type ConvStep, type HandLayerOutput } from '@shared/forward'
+import { compareLayer, type HandLayerOutput } from '@shared/forward'
+import { convolutionSteps, type ConvStep } from '@shared/learn-steps'
 
 type Weights = LabOutput<'runs/weights'>
 export type Activations = LabOutput<'runs/activations'>
@@ -46,15 +47,7 @@ export interface CheckedLayer {
 
 /** The largest |hand − engine| over every layer; a NaN anywhere makes it infinite. */
 export function maxDiff(hand: readonly HandLayerOutput[], engine: Activations): number {
-  let worst = 0
-  hand.forEach((layer, i) => {
-    const e = engine.layers[i].values
-    layer.output.values.forEach((v, j) => {
-      const d = Math.abs(v - e[j])
-      worst = Number.isNaN(d) ? Infinity : Math.max(worst, d)
-    })
-  })
-  return worst
+  return Math.max(0, ...hand.map((layer, i) => compareLayer(layer, engine.layers[i].values).maxDiff))
 }
 
 /** The conv filter, biases and linear weight of the toy net; null when the weights are not a toy's. */

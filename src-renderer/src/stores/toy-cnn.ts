@@ -30,8 +30,6 @@ export const TOY_DIVISOR = 8
  * reaches the filter) and stop at 0.5: this start trains, as `lab verify --model seed-toy` uses.
  */
 export const TOY_SEED = 1
-/** The check the tutorial makes, within float32 rounding. */
-export const TOY_TOLERANCE = 1e-5
 
 /**
  * The Learn view's toy CNN: training it on the tutorial's two samples and checking it by hand

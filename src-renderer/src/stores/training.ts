@@ -3,6 +3,7 @@ import { computed, ref, shallowRef } from 'vue'
 import type { Divergence, EpochRecord, EvalMetrics, LabEventPayload, LabOutput, RunStatus, TrainConfigInput, TrainPhase as RunStep, TrainThreads } from '@shared/contract'
 import type { DataSource } from '@shared/dataset'
 import type { ModelSpec, TrainingDefaults } from '@shared/layers'
+import { runName as defaultRunName } from '@shared/run-name'
 import { describeError, lab, request } from '@renderer/api/client'
 import { toPlain } from '@renderer/api/plain'
 import { batchPoints, batchX, type Point } from '@renderer/charts/series'
@@ -229,16 +230,17 @@ export const useTrainingStore = defineStore('training', () => {
     }
   }
 
-  async function start(model: ModelSpec, data: DataSource, dataLabel: string): Promise<void> {
+  async function start(model: ModelSpec, data: DataSource): Promise<void> {
     if (active.value) return
     listen()
     reset()
     testLimit.value = form.value.testLimit
     phase.value = 'starting'
     modelName.value = model.name
-    runName.value = `${model.name} on ${dataLabel}`
+    const recipe = config()
+    runName.value = defaultRunName(model.name, data, recipe)
     try {
-      const { runId: id } = await request('train/start', { model: toPlain(model), data: toPlain(data), config: config(), name: runName.value })
+      const { runId: id } = await request('train/start', { model: toPlain(model), data: toPlain(data), config: recipe, name: runName.value })
       runId.value = id
       if (phase.value === 'starting') phase.value = 'running'
     } catch (err) {

@@ -57,12 +57,12 @@ describe('training store', () => {
     answers.set('runs/get', () => detail('r1', 'completed'))
     const store = useTrainingStore()
     store.form = { ...store.form, optimizer: 'sgd', learningRate: 0.01, epochs: 2, limit: 2000, seed: null }
-    await store.start(model, { kind: 'fashion-mnist' }, 'Fashion-MNIST')
+    await store.start(model, { kind: 'fashion-mnist' })
 
     const start = calls.find((c) => c.name === 'train/start')!.input as { config: Record<string, unknown>; name: string }
     expect(start.config).toMatchObject({ optimizer: 'sgd', learningRate: 0.01, epochs: 2, limit: 2000 })
     expect(start.config).not.toHaveProperty('seed')
-    expect(start.name).toBe('seed-mlp on Fashion-MNIST')
+    expect(start.name).toBe('seed-mlp · Fashion-MNIST · 2000 images · 2 ep')
     expect(store.phase).toBe('running')
 
     emit('train/progress', progress('r1', 1, 5))
@@ -93,7 +93,7 @@ describe('training store', () => {
     let reply: (v: { runId: string }) => void = () => undefined
     answers.set('train/start', () => new Promise((r) => (reply = r)))
     const store = useTrainingStore()
-    const started = store.start(model, { kind: 'toy' }, 'the toy set')
+    const started = store.start(model, { kind: 'toy' })
     await Promise.resolve()
     emit('train/progress', progress('r2', 1, 1))
     reply({ runId: 'r2' })
@@ -107,7 +107,7 @@ describe('training store', () => {
       throw new Error('Run x is still training: cancel it or wait for it to finish.')
     })
     const store = useTrainingStore()
-    await store.start(model, { kind: 'toy' }, 'the toy set')
+    await store.start(model, { kind: 'toy' })
     expect(store.phase).toBe('failed')
     expect(store.error).toMatch(/still training/)
     expect(store.active).toBe(false)
@@ -117,7 +117,7 @@ describe('training store', () => {
     answers.set('train/start', () => ({ runId: 'r3' }))
     answers.set('train/cancel', () => ({ cancelled: true }))
     const store = useTrainingStore()
-    await store.start(model, { kind: 'toy' }, 'the toy set')
+    await store.start(model, { kind: 'toy' })
     await store.cancel()
     expect(calls.at(-1)).toEqual({ name: 'train/cancel', input: { runId: 'r3' } })
     expect(store.cancelling).toBe(true)
@@ -166,7 +166,7 @@ describe('training store', () => {
     answers.set('runs/get', () => detail('r1', 'completed'))
     const store = useTrainingStore()
     const text = (): string => phaseText(store.phase, store.step, store.cancelling)
-    const started = store.start(model, { kind: 'fashion-mnist' }, 'Fashion-MNIST')
+    const started = store.start(model, { kind: 'fashion-mnist' })
     expect(text()).toBe('Starting…')
     // The engine's first words can beat train/start's answer.
     emit('train/phase', { runId: 'r1', phase: 'loading-data', elapsedSeconds: 0 })

@@ -1,12 +1,10 @@
 import type { RunSummary } from '@shared/contract'
 import type { DataSource } from '@shared/dataset'
+import { dataSourceName } from '@shared/run-name'
 
 /** A damaged run whose run.json cannot be read has no known data: a dash. */
 export function dataLabel(d: DataSource | undefined): string {
-  if (!d) return '—'
-  if (d.kind === 'toy') return 'toy set'
-  if (d.kind === 'folder') return `folder ${d.dir.split(/[\\/]/).filter(Boolean).pop() ?? d.dir}`
-  return 'Fashion-MNIST'
+  return d ? dataSourceName(d) : '—'
 }
 
 export function dateLabel(iso: string): string {

@@ -7,13 +7,13 @@
  * training as one thread, only for models whose layers see samples independently (no batch norm).
  */
 import * as tf from '@tensorflow/tfjs'
-import { ModelSpec } from '../shared/layers'
-import { inferShapes } from '../shared/shapes'
-import { gatherShifted } from './augment'
-import { initBackend } from './backends'
-import { buildModel } from './build-model'
-import { headOf, lossOf, predictedOf, type ClassifierHead } from './head'
-import { makeOptimizer } from './optimizer'
+import { ModelSpec } from '../../shared/layers'
+import { inferShapes } from '../../shared/shapes'
+import { gatherShifted } from '../train/augment'
+import { initBackend } from '../backends'
+import { buildModel } from '../model/build-model'
+import { headOf, lossOf, predictedOf, type ClassifierHead } from '../model/head'
+import { makeOptimizer } from '../kernels'
 import {
   assignWeights,
   copyRows,
@@ -38,9 +38,10 @@ import {
   stopPeer,
   TOTAL,
   type TrainingSetup,
+  waitAtLeast,
   waitChange
 } from './parallel-channel'
-import { batchShiftIndex } from './shift'
+import { batchShiftIndex } from '../shift'
 
 export interface BatchPeerInit extends PeerInitBase {
   split: 'batch'
@@ -244,11 +245,9 @@ export async function runBatchPeer(init: BatchPeerInit): Promise<void> {
       Atomics.store(ctrl, PEER_CORRECT, half.correct.dataSync()[0])
       signal(ctrl, PEER_DONE, step)
       // At least, not equal: once it has this helper's half, the engine thread may finish the step
-      // and post its next half before this thread wakes, so MAIN_DONE can already be step + 1.
-      for (let seen = Atomics.load(ctrl, MAIN_DONE); seen < step; seen = Atomics.load(ctrl, MAIN_DONE)) {
-        if (Atomics.load(ctrl, STEP) === 0) return
-        Atomics.wait(ctrl, MAIN_DONE, seen, 1000)
-      }
+      // and post its next half before this thread wakes, so MAIN_DONE can already be step + 1. No
+      // time limit: the engine thread's half can take minutes, and it stops this thread itself.
+      waitAtLeast(ctrl, MAIN_DONE, step, Infinity)
       applySum(optimizer, vars, half.grads, views.main)
       tf.dispose([half.loss, half.correct, ...half.grads])
     })

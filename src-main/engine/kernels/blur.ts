@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { binomialTaps, blurPads, type BlurSize } from '../shared/layers'
+import { binomialTaps, blurPads, type BlurSize } from '../../shared/layers'
 import { heapOffset, nativeKernels, requireNativeKernels } from './wasm/native-kernels'
 
 const FORWARD = 'ConvLabBlur'

@@ -7,9 +7,9 @@
 import * as tf from '@tensorflow/tfjs'
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ModelSpec } from '../shared/layers'
+import { ModelSpec } from '../../shared/layers'
 import { headOf } from './head'
-import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic-write'
+import { writeFileAtomic, writeJsonAtomic } from '../../runs/atomic-write'
 
 export const MODEL_JSON = 'model.json'
 export const WEIGHTS_BIN = 'weights.bin'

@@ -4,8 +4,8 @@
  * BCEWithLogitsLoss on a single logit.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { ModelSpec } from '../shared/layers'
-import { describeHead, type LossName, type OutputKind } from '../shared/shapes'
+import type { ModelSpec } from '../../shared/layers'
+import { describeHead, type LossName, type OutputKind } from '../../shared/shapes'
 
 export interface ClassifierHead {
   loss: LossName

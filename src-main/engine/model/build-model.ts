@@ -7,10 +7,10 @@
  * +1/sqrt(fan_in)).
  */
 import * as tf from '@tensorflow/tfjs'
-import { DEFAULT_LEAKY_ALPHA, ModelSpec, pair, type BlurSize, type ActivationName, type LayerSpec, type ModelSpecInput, type Padding } from '../shared/layers'
-import { inferShapes } from '../shared/shapes'
-import { mulberry32 } from '../shared/rng'
-import { blur } from './blur'
+import { DEFAULT_LEAKY_ALPHA, ModelSpec, pair, type BlurSize, type ActivationName, type LayerSpec, type ModelSpecInput, type Padding } from '../../shared/layers'
+import { inferShapes } from '../../shared/shapes'
+import { mulberry32 } from '../../shared/rng'
+import { blur } from '../kernels'
 import { skipInputGradient } from './input-layer'
 
 /**
@@ -49,7 +49,7 @@ tf.serialization.registerClass(ConstantPadding2D)
 
 /**
  * BlurPool2d (Zhang 2019) on NHWC: max pooling at stride 1, reflection padding, then the fixed
- * binomial blur applied with the stride (blur.ts).
+ * binomial blur applied with the stride (kernels/blur.ts).
  */
 export class BlurPool2D extends tf.layers.Layer {
   static readonly className = 'ConvLabBlurPool2D'

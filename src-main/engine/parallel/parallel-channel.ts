@@ -6,13 +6,13 @@
  * worker_thread with a wasm tfjs of its own.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
-import type { TrainConfig } from '../shared/contract'
-import type { ModelSpec } from '../shared/layers'
-import type { ClassifierHead } from './head'
-import { batchShiftIndex, type ShiftMode } from './shift'
+import type { TrainConfig } from '../../shared/contract'
+import type { ModelSpec } from '../../shared/layers'
+import { tensorValues } from '../kernels'
+import type { ClassifierHead } from '../model/head'
+import { batchShiftIndex, type ShiftMode } from '../shift'
 
 const nodeRequire = createRequire(typeof __filename === 'string' ? __filename : import.meta.url)
 
@@ -113,9 +113,9 @@ export function signal(ctrl: Int32Array, index: number, value: number): void {
   Atomics.notify(ctrl, index)
 }
 
-/** Copies a tensor's values into shared memory, straight from the wasm heap, no staging copy. */
+/** Copies a tensor's values into shared memory, on wasm straight from its heap, no staging copy. */
 export function copyTensorTo(t: tf.Tensor, into: Float32Array, offset = 0): void {
-  into.set((tf.backend() as BackendWasm).typedArrayFromHeap(t) as Float32Array, offset)
+  into.set(tensorValues(t), offset)
 }
 
 /**
@@ -185,7 +185,7 @@ export interface PeerThread {
   failed: Promise<never>
 }
 
-/** Starts the helper from `entry` (worker.ts, or its bundle) and waits until it is ready. */
+/** Starts the helper from `entry` (process/worker.ts, or its bundle) and waits until it is ready. */
 export async function startPeer(entry: string, init: PeerInitBase): Promise<PeerThread> {
   // A .ts entry (development, tests) needs tsx inside the thread too: loader hooks do not cross.
   const worker = entry.endsWith('.ts')

@@ -4,24 +4,24 @@
  * is a gather by shuffled indices, so no pixels are copied in JS per batch.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { BackendName, BatchRecord, EpochRecord, EvalMetrics, LabEventPayload, TrainConfig, TrainPhase, TrainThreads } from '../shared/contract'
-import type { Dataset } from '../shared/dataset'
-import { ModelSpec } from '../shared/layers'
-import { activeBackend, backendReport, BACKEND_ORDER, tfjsBackendName, useBackend } from './backends'
-import { buildModel } from './build-model'
-import { headOf, lossOf, predictedOf, type ClassifierHead } from './head'
-import { checkDatasetFits, checkLabelsFit, evaluateModel } from './inference'
-import type { LoadedModel } from './model-io'
-import { startTwoThreadTraining } from './parallel'
+import type { BackendName, BatchRecord, EpochRecord, EvalMetrics, LabEventPayload, TrainConfig, TrainPhase, TrainThreads } from '../../shared/contract'
+import type { Dataset } from '../../shared/dataset'
+import { ModelSpec } from '../../shared/layers'
+import { activeBackend, backendReport, BACKEND_ORDER, tfjsBackendName, useBackend } from '../backends'
+import { buildModel } from '../model/build-model'
+import { headOf, lossOf, predictedOf, type ClassifierHead } from '../model/head'
+import { checkDatasetFits, checkLabelsFit, evaluateModel } from '../inference'
+import type { LoadedModel } from '../model/model-io'
+import { startTwoThreadTraining } from '../parallel/parallel'
 import { trainStep } from './train-step'
-import { makeOptimizer } from './optimizer'
-import { mulberry32, randomSeed, range, shuffleInPlace } from '../shared/rng'
-import { missingGradientKernels } from './wasm-kernels'
+import { makeOptimizer, missingGradientKernels } from '../kernels'
+import { mulberry32, randomSeed, range, shuffleInPlace } from '../../shared/rng'
 import { augmentPlan } from './augment'
-import { batchShiftIndex, drawShifts } from './shift'
+import { batchShiftIndex, drawShifts, type BatchShifts } from '../shift'
 
 export type ProgressPayload = LabEventPayload<'train/progress'>
-export type EpochPayload = LabEventPayload<'train/epoch'>
+/** An epoch's end: its record, and its true per-batch records for the run's history.json. */
+export type EpochPayload = LabEventPayload<'train/epoch'> & { batches: BatchRecord[] }
 
 export interface TrainJob {
   runId: string
@@ -221,6 +221,7 @@ export class Trainer {
     try {
       epochLoop: for (let epoch = 1; epoch <= config.epochs; epoch++) {
         const epochStart = performance.now()
+        const firstBatch = batches.length
         const order = shuffleInPlace(trainIdx.slice(), random)
         let lossSum = 0
         let correctSum = 0
@@ -283,7 +284,7 @@ export class Trainer {
         }
         record.seconds = (performance.now() - epochStart) / 1000
         epochs.push(record)
-        cb.onEpoch?.({ runId: job.runId, ...record })
+        cb.onEpoch?.({ runId: job.runId, ...record, batches: batches.slice(firstBatch) })
       }
       // A cancel that came during the last validation still counts: the user asked to stop.
       if (active.cancelled) status = 'cancelled'

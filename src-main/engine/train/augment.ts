@@ -3,9 +3,9 @@
  * where) are computed without tfjs in shift.ts; here they are applied to the uploaded dataset.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { TrainConfig } from '../shared/contract'
-import type { ModelSpec } from '../shared/layers'
-import type { BatchShifts } from './shift'
+import type { TrainConfig } from '../../shared/contract'
+import type { ModelSpec } from '../../shared/layers'
+import type { BatchShifts } from '../shift'
 
 export type AugmentPlan = NonNullable<TrainConfig['augment']> & { shape: [number, number, number] }
 

@@ -4,9 +4,9 @@
  * Every message gets an answer: a malformed one gets an error response, never a crash.
  */
 import { isMainThread, workerData } from 'node:worker_threads'
-import { Engine } from './engine'
+import { Engine } from '../engine'
 import { exitWithParent } from './parent-watch'
-import { PEER_ROLE, runTrainPeer } from './parallel'
+import { PEER_ROLE, runTrainPeer } from '../parallel/parallel'
 import { errorInfo, type EngineResponse, type WorkerMessage } from './protocol'
 
 interface ParentPort {

@@ -6,13 +6,13 @@
  * host uses `serialization: 'advanced'`, Electron's utilityProcess structured-clones).
  */
 import { z } from 'zod'
-import { BackendName, BackendReport, EvalMetrics, LabEventPayload, PredictResult, ShiftResult, TrainConfig } from '../shared/contract'
-import { DataSource, Split } from '../shared/dataset'
-import { ModelSpec } from '../shared/layers'
-import type { BenchmarkReport } from './bench'
-import type { LayerActivation } from './activations'
-import type { TrainResult } from './train'
-import type { RobustnessResult } from './robustness'
+import { BackendName, BackendReport, EvalMetrics, LabEventPayload, PredictResult, ShiftResult, TrainConfig } from '../../shared/contract'
+import { DataSource, Split } from '../../shared/dataset'
+import { ModelSpec } from '../../shared/layers'
+import type { BenchmarkReport } from '../bench'
+import type { LayerActivation } from '../model/activations'
+import type { EpochPayload, TrainResult } from '../train/train'
+import type { RobustnessResult } from '../robustness'
 
 /** A trained model on disk (model.json + weights.bin), as saved by `train/run`. */
 export const ModelRef = z.object({ dir: z.string().min(1).max(4096) })
@@ -139,7 +139,7 @@ export type EngineResponse =
 export interface EngineEvents {
   'train/phase': LabEventPayload<'train/phase'>
   'train/progress': LabEventPayload<'train/progress'>
-  'train/epoch': LabEventPayload<'train/epoch'>
+  'train/epoch': EpochPayload
   'robustness/progress': { jobId: string; done: number; total: number }
   /** Sent once the worker listens; the client waits for it before sending. */
   'engine/ready': { pid: number }

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import type { TrainConfig } from '../shared/contract'
+import type { TrainConfig } from '../../shared/contract'
 import { heapOffset, nativeKernels, requireNativeKernels, type AdamConstants, type NativeKernels } from './wasm/native-kernels'
 
 const ADAM_KERNEL = 'ConvLabAdamStep'

@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { gatherShifted } from './augment'
-import { lossOf, predictedOf, type ClassifierHead } from './head'
-import type { BatchShifts } from './shift'
+import { lossOf, predictedOf, type ClassifierHead } from '../model/head'
+import type { BatchShifts } from '../shift'
 
 /** What a step needs of a model: its forward pass. */
 export interface TrainableForward {

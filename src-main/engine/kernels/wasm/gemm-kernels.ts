@@ -208,7 +208,7 @@ export function nativeGather(original: tf.KernelFunc): tf.KernelFunc {
     const rows = x.shape[0]
     const ids = backend.typedArrayFromHeap(indices) as Int32Array
     for (const id of ids) {
-      if (id < 0 || id >= rows) throw new Error(`GatherV2: index ${id} is not in [0, ${rows - 1}]`)
+      if (id < 0 || id >= rows) throw new Error(`GatherV2: the index value ${id} is not in [0, ${rows - 1}]`)
     }
     const row = product(x.shape.slice(1))
     const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype)

@@ -6,8 +6,8 @@
  * last tfjs layer carrying its prefix.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { LayerType } from '../shared/layers'
-import { inputTensor, sampleSize } from './inference'
+import type { LayerType } from '../../shared/layers'
+import { inputTensor, sampleSize } from '../inference'
 import type { LoadedModel } from './model-io'
 
 export interface LayerActivation {

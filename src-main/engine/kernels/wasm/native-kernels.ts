@@ -70,7 +70,8 @@ interface EmscriptenModule {
   _free(ptr: number): void
 }
 
-const loaded = new WeakMap<object, NativeKernels | null>()
+/** Per backend instance: its loaded kernels, or why they could not be loaded. */
+const loaded = new WeakMap<object, NativeKernels | string>()
 let compiled: WebAssembly.Module | null = null
 let lastError: string | null = null
 
@@ -79,17 +80,38 @@ export function nativeKernelsError(): string | null {
   return lastError
 }
 
+/**
+ * CONVLAB_NATIVE_KERNELS=0 turns ConvLab's kernels off, so every caller takes its tfjs fallback:
+ * to rule them out when a result looks wrong, and to test the fallbacks. Read once: every kernel
+ * call asks, and reading the environment costs about a microsecond.
+ */
+let wanted = process.env.CONVLAB_NATIVE_KERNELS?.trim() !== '0'
+
+export function nativeKernelsWanted(): boolean {
+  return wanted
+}
+
+/** Turns the kernels off or on again in this thread, so a test can compare both paths in one process. */
+export function setNativeKernelsWanted(on: boolean): void {
+  wanted = on
+}
+
 export function nativeKernels(backend: BackendWasm): NativeKernels | null {
-  if (loaded.has(backend)) return loaded.get(backend) ?? null
-  let kernels: NativeKernels | null = null
-  try {
-    kernels = instantiate(backend.wasm as unknown as EmscriptenModule)
-    lastError = null
-  } catch (err) {
-    lastError = err instanceof Error ? err.message : String(err)
+  if (!nativeKernelsWanted()) {
+    lastError = 'turned off by CONVLAB_NATIVE_KERNELS=0'
+    return null
   }
-  loaded.set(backend, kernels)
-  return kernels
+  let kernels = loaded.get(backend)
+  if (kernels === undefined) {
+    try {
+      kernels = instantiate(backend.wasm as unknown as EmscriptenModule)
+    } catch (err) {
+      kernels = err instanceof Error ? err.message : String(err)
+    }
+    loaded.set(backend, kernels)
+  }
+  lastError = typeof kernels === 'string' ? kernels : null
+  return typeof kernels === 'string' ? null : kernels
 }
 
 function instantiate(module: EmscriptenModule): NativeKernels {

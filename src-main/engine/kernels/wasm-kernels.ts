@@ -169,6 +169,20 @@ function fastTransposedMatMul(original: tf.KernelFunc): tf.KernelFunc {
   }
 }
 
+/**
+ * tfjs's wasm BatchMatMul leaves its output uninitialised when the shared dimension is 0, where
+ * every entry is an empty sum: zero. ConvLab's GEMM covers that case; this covers it without it.
+ */
+function emptyProductsAreZero(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { a } = args.inputs as { a: tf.TensorInfo }
+    const { transposeA } = args.attrs as { transposeA: boolean }
+    const out = original(args) as tf.TensorInfo
+    if (a.shape[a.shape.length - (transposeA ? 2 : 1)] === 0) ((args.backend as BackendWasm).typedArrayFromHeap(out) as Float32Array).fill(0)
+    return out
+  }
+}
+
 interface MaxPoolGradAttrs {
   filterSize: [number, number] | number
   strides: [number, number] | number
@@ -262,7 +276,7 @@ export function registerWasmGradientKernels(): void {
   const matMul = tf.getKernel('BatchMatMul', 'wasm')
   if (matMul) {
     tf.unregisterKernel('BatchMatMul', 'wasm')
-    tf.registerKernel({ ...matMul, kernelFunc: nativeBatchMatMul(fastTransposedMatMul(matMul.kernelFunc)) })
+    tf.registerKernel({ ...matMul, kernelFunc: nativeBatchMatMul(emptyProductsAreZero(fastTransposedMatMul(matMul.kernelFunc))) })
   }
   if (tf.getKernel('Identity', 'wasm')) tf.unregisterKernel('Identity', 'wasm')
   tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identityWasm })

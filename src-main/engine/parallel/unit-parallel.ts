@@ -10,12 +10,12 @@
  * up to date (syncModel) before it is validated, evaluated or saved.
  */
 import * as tf from '@tensorflow/tfjs'
-import { ModelSpec, type LayerSpec, type LayerType } from '../shared/layers'
-import { inferShapes } from '../shared/shapes'
-import { initBackend } from './backends'
-import { buildModel, layerName } from './build-model'
-import { lossOf, type ClassifierHead } from './head'
-import { makeOptimizer } from './optimizer'
+import { ModelSpec, type LayerSpec, type LayerType } from '../../shared/layers'
+import { inferShapes } from '../../shared/shapes'
+import { initBackend } from '../backends'
+import { buildModel, layerName } from '../model/build-model'
+import { lossOf, type ClassifierHead } from '../model/head'
+import { makeOptimizer } from '../kernels'
 import {
   assignWeights,
   COMMAND,
@@ -43,8 +43,8 @@ import {
   waitAtLeast,
   waitChange
 } from './parallel-channel'
-import { batchShiftIndex } from './shift'
-import { trainStep, type TrainableForward } from './train-step'
+import { batchShiftIndex } from '../shift'
+import { trainStep, type TrainableForward } from '../train/train-step'
 
 export interface UnitSplitPlan {
   /** Spec indices of the hidden and the output Dense layers. */
