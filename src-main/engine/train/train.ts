@@ -17,7 +17,7 @@ import { trainStep } from './train-step'
 import { makeOptimizer, missingGradientKernels } from '../kernels'
 import { mulberry32, randomSeed, range, shuffleInPlace } from '../../shared/rng'
 import { augmentPlan } from './augment'
-import { batchShiftIndex, drawShifts, type BatchShifts } from '../shift'
+import { batchShiftIndex, drawShifts } from '../shift'
 
 export type ProgressPayload = LabEventPayload<'train/progress'>
 /** An epoch's end: its record, and its true per-batch records for the run's history.json. */
