@@ -23,13 +23,26 @@ export interface TwoThreadTraining {
 }
 
 /**
+ * Threads training may use: `asked` when given (the bench's --threads), else CONVLAB_TRAIN_THREADS
+ * when set (taken as it is, so tests can run more threads than cores), else the machine's cores.
+ */
+export function trainThreadLimit(asked: number | undefined, setting: string | undefined, cores: number): number {
+  if (asked !== undefined) return asked
+  const value = setting?.trim() ?? ''
+  if (value === '') return cores
+  const cap = Number(value)
+  if (!Number.isInteger(cap) || cap < 1) throw new Error(`CONVLAB_TRAIN_THREADS must be a whole number of threads, 1 or more, not "${value}"`)
+  return cap
+}
+
+/**
  * Starts the helper thread for `setup`, or returns null when it would not help: one core, a
  * backend other than wasm, a model no split suits, or no entry file to start a thread from
- * (in-process tests). CONVLAB_TRAIN_THREADS=1 keeps training on one thread.
+ * (in-process tests). CONVLAB_TRAIN_THREADS=1 keeps training on one thread; `threads` overrides it.
  */
-export async function startTwoThreadTraining(entry: string | undefined, setup: TrainingSetup): Promise<TwoThreadTraining | null> {
-  const threads = Number(process.env.CONVLAB_TRAIN_THREADS ?? availableParallelism())
-  if (!entry || threads < 2 || tf.getBackend() !== 'wasm') return null
+export async function startTwoThreadTraining(entry: string | undefined, setup: TrainingSetup, threads?: number): Promise<TwoThreadTraining | null> {
+  const limit = trainThreadLimit(threads, process.env.CONVLAB_TRAIN_THREADS, availableParallelism())
+  if (!entry || limit < 2 || tf.getBackend() !== 'wasm') return null
   const plan = planUnitSplit(setup.spec)
   if (plan && worthSplittingUnits(setup.spec, setup.batchSize)) return UnitParallel.start(entry, setup, plan)
   if (worthSplittingBatch(setup.spec, setup.batchSize)) return DataParallel.start(entry, setup)
