@@ -12,7 +12,7 @@ import { getPreset } from '../shared/presets'
 import { activeBackend, backendReport, initBackend, useBackend } from './backends'
 import { buildModel } from './build-model'
 import { headOf } from './head'
-import { startTwoThreadTraining, type TwoThreadTraining } from './parallel'
+import { startParallelTraining, type ParallelTraining } from './parallel'
 import { mulberry32, range, shuffleInPlace } from '../shared/rng'
 import { makeOptimizer } from './optimizer'
 import { trainStep } from './train-step'
@@ -45,7 +45,7 @@ export interface BenchmarkRow {
   batch: number
   inferBatch: number
   optimizer: string
-  /** Threads training used (2: with a helper thread, see parallel.ts). */
+  /** Threads training used (more than 1: with helper threads, see parallel.ts). */
   trainThreads?: number
   /** How two threads split the work: by batch rows or by hidden units. */
   trainSplit?: 'batch' | 'units'
@@ -122,13 +122,13 @@ async function measure(
   const xInfer = tf.slice(xAll, 0, o.inferBatch)
   const varList = model.trainableWeights.map((w) => w.read() as tf.Variable)
   const out: Partial<BenchmarkRow> = {}
-  let parallel: TwoThreadTraining | null = null
+  let parallel: ParallelTraining | null = null
   try {
     if (backend === 'cpu' && hasConv(spec) && !o.slowCpu) {
       out.trainSkipped = 'the cpu backend trains a CNN at about a minute per step: pass --slow-cpu to measure it'
     } else {
       const host = { images, labels }
-      parallel = await startTwoThreadTraining(o.peerEntry, { spec, recipe, model, optimizer, vars: varList, head, xAll, yAll, host, batchSize: o.batch, seed: 1 }, o.threads)
+      parallel = await startParallelTraining(o.peerEntry, { spec, recipe, model, optimizer, vars: varList, head, xAll, yAll, host, batchSize: o.batch, seed: 1 }, o.threads)
       let order = shuffleInPlace(range(n), random)
       let at = 0
       const train = await timeSteps(o.seconds, async () => {
@@ -142,7 +142,7 @@ async function measure(
       })
       out.trainImagesPerSec = (train.steps * o.batch) / (train.ms / 1000)
       out.trainSteps = train.steps
-      out.trainThreads = parallel ? 2 : 1
+      out.trainThreads = parallel ? parallel.threads : 1
       if (parallel) out.trainSplit = parallel.split
       await parallel?.syncModel()
     }
