@@ -85,10 +85,6 @@ export function batchSplitThreads(spec: ModelSpec, batchSize: number, limit: num
   return Math.max(1, Math.min(limit, batchSize, worth))
 }
 
-export function worthSplittingBatch(spec: ModelSpec, batchSize: number): boolean {
-  return batchSplitThreads(spec, batchSize, 2) >= 2
-}
-
 /** Rows of a batch of n each of `threads` threads takes: as even as can be, the engine's thread first. */
 export function batchShares(n: number, threads: number): number[] {
   return Array.from({ length: threads }, (_, t) => Math.floor(n / threads) + (t < n % threads ? 1 : 0))

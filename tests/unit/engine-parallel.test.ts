@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, useBackend } from '../../src-main/engine/backends'
 import { buildModel } from '../../src-main/engine/build-model'
 import { headOf } from '../../src-main/engine/head'
-import { batchShares, batchSplitThreads, DataParallel, worthSplittingBatch } from '../../src-main/engine/data-parallel'
+import { batchShares, batchSplitThreads, DataParallel } from '../../src-main/engine/data-parallel'
 import type { TrainingSetup } from '../../src-main/engine/parallel-channel'
 import { startParallelTraining, type ParallelTraining } from '../../src-main/engine/parallel'
 import { planUnitSplit, UnitParallel, worthSplittingUnits } from '../../src-main/engine/unit-parallel'
@@ -173,11 +173,11 @@ describe('two-thread training', () => {
     await useBackend('wasm')
     const cnn = getPreset('seed-cnn') as ModelSpec
     const mlp = getPreset('seed-mlp') as ModelSpec
-    expect(worthSplittingBatch(cnn, 32)).toBe(true)
-    expect(worthSplittingBatch(mlp, 32)).toBe(false)
+    expect(batchSplitThreads(cnn, 32, 2)).toBe(2)
+    expect(batchSplitThreads(mlp, 32, 2)).toBe(1)
     expect(worthSplittingUnits(mlp, 32)).toBe(true)
     const withBatchNorm = ModelSpec.parse({ ...cnn, layers: [cnn.layers[0], { type: 'batchnorm' }, ...cnn.layers.slice(1)] })
-    expect(worthSplittingBatch(withBatchNorm, 32)).toBe(false)
+    expect(batchSplitThreads(withBatchNorm, 32, 2)).toBe(1)
     // ~362 multiply-adds per parameter per batch of 32: 64 a thread pays for five threads, no more.
     expect([1, 2, 3, 4, 5, 8].map((limit) => batchSplitThreads(cnn, 32, limit))).toEqual([1, 2, 3, 4, 5, 5])
     expect(batchSplitThreads(cnn, 16, 8)).toBe(2)
@@ -239,7 +239,7 @@ describe('two-thread training', () => {
         inputShape: [1, 8, 8],
         layers: [{ type: 'conv2d', filters: 4, kernel: 3 }, { type: 'maxpool2d', pool: 2 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2 }]
       })
-      expect(worthSplittingBatch(spec, 32)).toBe(true)
+      expect(batchSplitThreads(spec, 32, 2)).toBe(2)
       const s = setUp(spec, 64, { optimizer: 'sgd', learningRate: 0.01 }, 32, 5)
       // More threads than this machine's two cores wake slowly: fewer steps keep the test short.
       await expectInStepOverShortSteps(await DataParallel.start(ENTRY, s, threads), s, threads === 2 ? 3000 : 1000)
