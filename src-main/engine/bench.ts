@@ -12,10 +12,11 @@ import { getPreset } from '../shared/presets'
 import { activeBackend, backendReport, initBackend, useBackend } from './backends'
 import { buildModel } from './model/build-model'
 import { headOf } from './model/head'
-import { startTwoThreadTraining, type TwoThreadTraining } from './parallel/parallel'
+import { startParallelTraining, type ParallelTraining } from './parallel/parallel'
 import { mulberry32, range, shuffleInPlace } from '../shared/rng'
-import { makeOptimizer } from './kernels'
+import { kernelBuild, makeOptimizer, useKernelBuild, type KernelBuild } from './kernels'
 import { trainStep } from './train/train-step'
+import { inferShapes } from '../shared/shapes'
 
 export interface BenchmarkOptions {
   /** Preset names or specs. */
@@ -31,6 +32,10 @@ export interface BenchmarkOptions {
   slowCpu?: boolean
   /** Entry of the helper thread that trains on the second core (see parallel.ts). */
   peerEntry?: string
+  /** Threads training may use (default: as a training run, see parallel.ts). */
+  threads?: number
+  /** The build of ConvLab's wasm kernels to measure (default: the one the engine loads). */
+  kernels?: KernelBuild
 }
 
 export interface BenchmarkRow {
@@ -39,7 +44,7 @@ export interface BenchmarkRow {
   batch: number
   inferBatch: number
   optimizer: string
-  /** Threads training used (2: with a helper thread, see parallel.ts). */
+  /** Threads training used (more than 1: with helper threads, see parallel.ts). */
   trainThreads?: number
   /** How two threads split the work: by batch rows or by hidden units. */
   trainSplit?: 'batch' | 'units'
@@ -47,6 +52,13 @@ export interface BenchmarkRow {
   inferImagesPerSec?: number
   trainSteps?: number
   inferSteps?: number
+  /** Multiply-adds of one image's forward pass (inferShapes). */
+  forwardMacs: number
+  /** Achieved GFLOP/s: 2 flops per multiply-add, training as three forward passes' worth. */
+  trainGflops?: number
+  inferGflops?: number
+  /** The build of ConvLab's wasm kernels measured (wasm rows only). */
+  kernels?: KernelBuild
   /** Why training was not measured though the backend works. */
   trainSkipped?: string
   /** Why this combination could not be measured. */
@@ -93,7 +105,7 @@ const hasConv = (spec: ModelSpec): boolean => spec.layers.some((l) => l.type ===
 async function measure(
   spec: ModelSpec,
   backend: BackendName,
-  o: Required<Omit<BenchmarkOptions, 'models' | 'backends' | 'peerEntry'>> & { peerEntry?: string }
+  o: Required<Omit<BenchmarkOptions, 'models' | 'backends' | 'peerEntry' | 'threads' | 'kernels'>> & Pick<BenchmarkOptions, 'peerEntry' | 'threads'>
 ): Promise<Partial<BenchmarkRow>> {
   const head = headOf(spec)
   const random = mulberry32(1)
@@ -109,13 +121,13 @@ async function measure(
   const xInfer = tf.slice(xAll, 0, o.inferBatch)
   const varList = model.trainableWeights.map((w) => w.read() as tf.Variable)
   const out: Partial<BenchmarkRow> = {}
-  let parallel: TwoThreadTraining | null = null
+  let parallel: ParallelTraining | null = null
   try {
     if (backend === 'cpu' && hasConv(spec) && !o.slowCpu) {
       out.trainSkipped = 'the cpu backend trains a CNN at about a minute per step: pass --slow-cpu to measure it'
     } else {
       const host = { images, labels }
-      parallel = await startTwoThreadTraining(o.peerEntry, { spec, recipe, model, optimizer, vars: varList, head, xAll, yAll, host, batchSize: o.batch, seed: 1 })
+      parallel = await startParallelTraining(o.peerEntry, { spec, recipe, model, optimizer, vars: varList, head, xAll, yAll, host, batchSize: o.batch, seed: 1 }, o.threads)
       let order = shuffleInPlace(range(n), random)
       let at = 0
       const train = await timeSteps(o.seconds, async () => {
@@ -129,7 +141,7 @@ async function measure(
       })
       out.trainImagesPerSec = (train.steps * o.batch) / (train.ms / 1000)
       out.trainSteps = train.steps
-      out.trainThreads = parallel ? 2 : 1
+      out.trainThreads = parallel ? parallel.threads : 1
       if (parallel) out.trainSplit = parallel.split
       await parallel?.syncModel()
     }
@@ -149,15 +161,48 @@ async function measure(
   }
 }
 
+/** Training's flops per image: the forward pass, then the input and weight gradients, each about as much. */
+export const TRAIN_FLOPS_PER_FORWARD_MAC = 3 * 2
+export const INFER_FLOPS_PER_FORWARD_MAC = 2
+
+/** Achieved GFLOP/s of a measured rate. */
+export function gflops(imagesPerSec: number | undefined, forwardMacs: number, flopsPerMac: number): number | undefined {
+  return imagesPerSec === undefined ? undefined : (imagesPerSec * forwardMacs * flopsPerMac) / 1e9
+}
+
+/**
+ * Runs `body` with the kernels' build set to `build`, here and in the helper threads it starts
+ * (which read CONVLAB_RELAXED_SIMD when they load the kernels), then puts both back.
+ */
+async function withKernelBuild<T>(build: KernelBuild | undefined, body: () => Promise<T>): Promise<T> {
+  if (!build) return body()
+  const before = kernelBuild()
+  const setting = process.env.CONVLAB_RELAXED_SIMD
+  useKernelBuild(build)
+  process.env.CONVLAB_RELAXED_SIMD = build === 'relaxed-simd' ? '1' : '0'
+  try {
+    return await body()
+  } finally {
+    useKernelBuild(before)
+    if (setting === undefined) delete process.env.CONVLAB_RELAXED_SIMD
+    else process.env.CONVLAB_RELAXED_SIMD = setting
+  }
+}
+
 export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkReport> {
   const o = {
     batch: options.batch ?? 32,
     inferBatch: options.inferBatch ?? 256,
     seconds: options.seconds ?? 5,
     slowCpu: options.slowCpu ?? false,
-    peerEntry: options.peerEntry
+    peerEntry: options.peerEntry,
+    threads: options.threads
   }
   if (!backendReport()) await initBackend()
+  return withKernelBuild(options.kernels, () => measureAll(options, o))
+}
+
+async function measureAll(options: BenchmarkOptions, o: Parameters<typeof measure>[2]): Promise<BenchmarkReport> {
   const restore = activeBackend()
   const rows: BenchmarkRow[] = []
   try {
@@ -169,11 +214,15 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRep
           backend,
           batch: o.batch,
           inferBatch: o.inferBatch,
-          optimizer: spec.training?.optimizer ?? 'adam'
+          optimizer: spec.training?.optimizer ?? 'adam',
+          forwardMacs: inferShapes(spec).totals.macs
         }
         try {
           await useBackend(backend)
           Object.assign(row, await measure(spec, backend, o))
+          row.trainGflops = gflops(row.trainImagesPerSec, row.forwardMacs, TRAIN_FLOPS_PER_FORWARD_MAC)
+          row.inferGflops = gflops(row.inferImagesPerSec, row.forwardMacs, INFER_FLOPS_PER_FORWARD_MAC)
+          if (backend === 'wasm') row.kernels = kernelBuild()
         } catch (err) {
           row.error = err instanceof Error ? err.message : String(err)
         }

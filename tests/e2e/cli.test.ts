@@ -98,6 +98,48 @@ describe('lab backends', () => {
   })
 })
 
+describe('lab bench', () => {
+  interface Row { model: string; kernels?: string; trainThreads?: number; trainImagesPerSec?: number; trainGflops?: number; inferImagesPerSec?: number; inferGflops?: number; forwardMacs: number }
+  interface Report {
+    rows: Row[]
+    cpu: { model: string; flags: string[] }
+    numpy: { gflops: number; threads: number; blas: string[] }[] | { unavailable: string }
+    scaling: { threads: number; kernels?: string; speedup: number; efficiency: number }[]
+  }
+
+  it('sweeps thread counts and kernel builds, with GFLOP/s from inferShapes, numpy as the reference and the CPU named', async () => {
+    const r = await lab(['bench', '--json', '--seconds', '0.2', '--models', 'seed-mlp', '--backends', 'wasm', '--threads', '1,2', '--kernels', 'simd,relaxed-simd', '--no-torch'], 600_000)
+    expect(r.code).toBe(0)
+    const report = jsonLines(r.stdout)[0] as Report
+    expect(report.rows.map((x) => [x.trainThreads, x.kernels])).toEqual([
+      [1, 'simd'],
+      [1, 'relaxed-simd'],
+      [2, 'simd'],
+      [2, 'relaxed-simd']
+    ])
+    // seed-mlp: 784 x 1000 + 1000 x 10 multiply-adds per image.
+    for (const row of report.rows) {
+      expect(row.forwardMacs).toBe(794_000)
+      expect(row.trainGflops).toBeCloseTo(((row.trainImagesPerSec ?? 0) * 794_000 * 6) / 1e9, 6)
+      expect(row.inferGflops).toBeCloseTo(((row.inferImagesPerSec ?? 0) * 794_000 * 2) / 1e9, 6)
+    }
+    expect(report.scaling.map((x) => [x.kernels, x.threads])).toEqual([
+      ['simd', 1],
+      ['simd', 2],
+      ['relaxed-simd', 1],
+      ['relaxed-simd', 2]
+    ])
+    for (const x of report.scaling.filter((x) => x.threads === 2)) expect(x.efficiency).toBeCloseTo(x.speedup / 2, 9)
+    if (existsSync('/proc/cpuinfo')) expect(report.cpu.model).toBeTruthy()
+    if (Array.isArray(report.numpy)) {
+      expect(report.numpy.map((n) => n.threads)).toEqual([1, 2])
+      for (const n of report.numpy) expect(n.gflops).toBeGreaterThan(0)
+    } else {
+      expect(report.numpy.unavailable).toMatch(/numpy/)
+    }
+  }, 600_000)
+})
+
 describe.skipIf(!existsSync(FASHION))('the tutorial experiment on real Fashion-MNIST', () => {
   let run: string
 

@@ -3,12 +3,22 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, useBackend } from '../../src-main/engine/backends'
 import { buildModel } from '../../src-main/engine/model/build-model'
 import { FusedAdam, FusedSgd, makeOptimizer } from '../../src-main/engine/kernels/optimizer'
 import { planMatMul } from '../../src-main/engine/kernels/wasm/gemm-kernels'
-import { nativeKernels, nativeKernelsError, nativeKernelsWanted, setNativeKernelsWanted } from '../../src-main/engine/kernels/wasm/native-kernels'
+import {
+  chooseKernelBuild,
+  engineHasRelaxedSimd,
+  kernelBuild,
+  nativeKernels,
+  nativeKernelsError,
+  nativeKernelsWanted,
+  setNativeKernelsWanted,
+  useKernelBuild,
+  type KernelBuild
+} from '../../src-main/engine/kernels/wasm/native-kernels'
 import { conv2dInputGradient } from '../../src-main/engine/kernels/wasm-kernels'
 import { ModelSpec, type BlurSize } from '../../src-main/shared/layers'
 import { blur } from '../../src-main/engine/kernels/blur'
@@ -69,7 +79,40 @@ describe('the native kernels module', () => {
     const committed = readFileSync(resolve(root, 'src-main/engine/kernels/wasm/kernels-binary.ts'), 'utf8')
     if (!committed.includes(JSON.stringify(version))) ctx.skip()
     const out = execFileSync(process.execPath, [resolve(root, 'scripts/build-wasm-kernels.mjs'), '--check'], { encoding: 'utf8' })
-    expect(out).toMatch(/matches/)
+    expect(out).toMatch(/matches kernels.c \(SIMD and relaxed SIMD\)/)
+  })
+})
+
+describe('the relaxed-SIMD build', () => {
+  it('is what this Node (24, relaxed SIMD on by default) loads unless CONVLAB_RELAXED_SIMD=0 says otherwise', () => {
+    expect(engineHasRelaxedSimd()).toBe(true)
+    expect(kernelBuild()).toBe(process.env.CONVLAB_RELAXED_SIMD === '0' ? 'simd' : 'relaxed-simd')
+  })
+
+  it('is chosen from the setting and what the engine validates', () => {
+    expect(chooseKernelBuild(undefined, true)).toBe('relaxed-simd')
+    expect(chooseKernelBuild('', true)).toBe('relaxed-simd')
+    expect(chooseKernelBuild(undefined, false)).toBe('simd')
+    expect(chooseKernelBuild('0', true)).toBe('simd')
+    expect(chooseKernelBuild('1', true)).toBe('relaxed-simd')
+    expect(() => chooseKernelBuild('1', false)).toThrow(/does not support/)
+    expect(() => chooseKernelBuild('yes', true)).toThrow(/CONVLAB_RELAXED_SIMD must be 0 or 1, not "yes"/)
+  })
+
+  // Only with the kernels on: the unit-native-off run has no module of either build to compare.
+  it.skipIf(!native)('gives the plain build\'s products within float rounding, from its own module', async () => {
+    await useBackend('wasm')
+    const product = (build: KernelBuild): Float32Array => {
+      useKernelBuild(build)
+      expect(nativeKernels(tf.backend() as BackendWasm)?.build).toBe(build)
+      return tf.tidy(() => tf.matMul(normal([37, 600], 1), normal([600, 29], 2))).dataSync() as Float32Array
+    }
+    const before = kernelBuild()
+    try {
+      expectClose(product('relaxed-simd'), product('simd'), 1e-5)
+    } finally {
+      useKernelBuild(before)
+    }
   })
 })
 
@@ -92,7 +135,13 @@ describe('planMatMul', () => {
   })
 })
 
-describe('GEMM on wasm against the cpu backend', () => {
+const BUILDS: KernelBuild[] = ['simd', 'relaxed-simd']
+
+describe.each(BUILDS)('GEMM on wasm (%s build) against the cpu backend', (build) => {
+  const before = kernelBuild()
+  beforeAll(() => useKernelBuild(build))
+  afterAll(() => useKernelBuild(before))
+
   // Sizes cross every blocking edge in kernels.c: MR 6, NR 8, KC 512, MC 96, NC 1024, and last
   // panels of 1, 4 and 5 rows (the 4-row kernel, and the 6-row one with a row to spare).
   const sizes: [number, number, number][] = [
@@ -171,7 +220,11 @@ describe('row gathers on wasm', () => {
   })
 })
 
-describe('Conv2D filter and input gradients through im2col and GEMM', () => {
+describe.each(BUILDS)('Conv2D filter and input gradients through im2col and GEMM (%s build)', (build) => {
+  const before = kernelBuild()
+  beforeAll(() => useKernelBuild(build))
+  afterAll(() => useKernelBuild(before))
+
   it('match the cpu backend on shapes with partial tiles', async () => {
     const grads = (): tf.Tensor => {
       const x = normal([3, 12, 11, 7], 1) as tf.Tensor4D

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, useBackend } from '../../src-main/engine/backends'
 import { buildModel } from '../../src-main/engine/model/build-model'
 import { headOf } from '../../src-main/engine/model/head'
-import { DataParallel, worthSplittingBatch } from '../../src-main/engine/parallel/data-parallel'
+import { batchShares, batchSplitThreads, DataParallel } from '../../src-main/engine/parallel/data-parallel'
 import type { TrainingSetup } from '../../src-main/engine/parallel/parallel-channel'
-import { startTwoThreadTraining, type TwoThreadTraining } from '../../src-main/engine/parallel/parallel'
+import { startParallelTraining, type ParallelTraining } from '../../src-main/engine/parallel/parallel'
 import { planUnitSplit, UnitParallel, worthSplittingUnits } from '../../src-main/engine/parallel/unit-parallel'
 import { mulberry32 } from '../../src-main/shared/rng'
 import { makeOptimizer } from '../../src-main/engine/kernels/optimizer'
@@ -137,9 +137,9 @@ const batchOf = (n: number, batch: number, start: number): Int32Array => Int32Ar
  * 3000 steps of little math, where a thread often finishes its part before the other wakes: the
  * lockstep must neither hang nor mix up steps. Syncs now and then, as validation does.
  */
-async function expectInStepOverShortSteps(two: TwoThreadTraining, s: TrainingSetup): Promise<void> {
+async function expectInStepOverShortSteps(two: ParallelTraining, s: TrainingSetup, steps = 3000): Promise<void> {
   try {
-    for (let step = 0; step < 3000; step++) {
+    for (let step = 0; step < steps; step++) {
       const { loss } = await two.trainStep(batchOf(64, 32, step))
       expect(Number.isFinite(loss)).toBe(true)
       if (step % 500 === 0) await two.syncModel()
@@ -149,6 +149,15 @@ async function expectInStepOverShortSteps(two: TwoThreadTraining, s: TrainingSet
     tearDown(s)
   }
 }
+
+describe('batchShares', () => {
+  it('splits a batch as evenly as it can, the engine thread first, every row once', () => {
+    expect(batchShares(31, 2)).toEqual([16, 15])
+    expect(batchShares(32, 3)).toEqual([11, 11, 10])
+    expect(batchShares(2, 4)).toEqual([1, 1, 0, 0])
+    for (const [n, t] of [[1, 1], [33, 4], [7, 7]]) expect(batchShares(n, t).reduce((a, b) => a + b)).toBe(n)
+  })
+})
 
 describe('two-thread training', () => {
   const threads = process.env.CONVLAB_TRAIN_THREADS
@@ -164,11 +173,17 @@ describe('two-thread training', () => {
     await useBackend('wasm')
     const cnn = getPreset('seed-cnn') as ModelSpec
     const mlp = getPreset('seed-mlp') as ModelSpec
-    expect(worthSplittingBatch(cnn, 32)).toBe(true)
-    expect(worthSplittingBatch(mlp, 32)).toBe(false)
+    expect(batchSplitThreads(cnn, 32, 2)).toBe(2)
+    expect(batchSplitThreads(mlp, 32, 2)).toBe(1)
     expect(worthSplittingUnits(mlp, 32)).toBe(true)
     const withBatchNorm = ModelSpec.parse({ ...cnn, layers: [cnn.layers[0], { type: 'batchnorm' }, ...cnn.layers.slice(1)] })
-    expect(worthSplittingBatch(withBatchNorm, 32)).toBe(false)
+    expect(batchSplitThreads(withBatchNorm, 32, 2)).toBe(1)
+    // ~362 multiply-adds per parameter per batch of 32: 64 a thread pays for five threads, no more.
+    expect([1, 2, 3, 4, 5, 8].map((limit) => batchSplitThreads(cnn, 32, limit))).toEqual([1, 2, 3, 4, 5, 5])
+    expect(batchSplitThreads(cnn, 16, 8)).toBe(2)
+    expect(batchSplitThreads(cnn, 3, 8)).toBe(1)
+    expect(batchSplitThreads(mlp, 32, 8)).toBe(1)
+    expect(batchSplitThreads(withBatchNorm, 32, 8)).toBe(1)
     const tiny = ModelSpec.parse({ name: 'tiny', inputShape: [4], layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 2 }] })
     expect(worthSplittingUnits(tiny, 32)).toBe(false)
     // Where the split starts to pay, as measured (see MIN_MACS_PER_STEP).
@@ -179,7 +194,7 @@ describe('two-thread training', () => {
     const splits: (string | null)[] = []
     for (const spec of [mlp, cnn, withBatchNorm, tiny]) {
       const s = setUp(spec, 64, { optimizer: 'sgd', learningRate: 0.1 }, 32, 1)
-      const two = await startTwoThreadTraining(ENTRY, s)
+      const two = await startParallelTraining(ENTRY, s)
       splits.push(two?.split ?? null)
       await two?.dispose()
       tearDown(s)
@@ -216,7 +231,7 @@ describe('two-thread training', () => {
   }, 60_000)
 
   describe('by batch rows', () => {
-    it('keeps in step over many short steps, where the engine thread often finishes a whole step before the helper wakes', async () => {
+    it.each([2, 3])('keeps in step over many short steps on %i threads, where the engine thread often finishes a whole step before a helper wakes', async (threads) => {
       await useBackend('wasm')
       // Little math per step, but enough per parameter to be split: the helper's wake-ups are as long as its work.
       const spec = ModelSpec.parse({
@@ -224,24 +239,27 @@ describe('two-thread training', () => {
         inputShape: [1, 8, 8],
         layers: [{ type: 'conv2d', filters: 4, kernel: 3 }, { type: 'maxpool2d', pool: 2 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2 }]
       })
-      expect(worthSplittingBatch(spec, 32)).toBe(true)
+      expect(batchSplitThreads(spec, 32, 2)).toBe(2)
       const s = setUp(spec, 64, { optimizer: 'sgd', learningRate: 0.01 }, 32, 5)
-      await expectInStepOverShortSteps(await DataParallel.start(ENTRY, s), s)
-    }, 60_000)
+      // More threads than this machine's two cores wake slowly: fewer steps keep the test short.
+      await expectInStepOverShortSteps(await DataParallel.start(ENTRY, s, threads), s, threads === 2 ? 3000 : 1000)
+    }, 300_000)
 
-    it('trains seed-cnn to the same weights as one thread, with an odd batch split unevenly', async () => {
+    it.each([2, 3, 4])('trains seed-cnn for 20 steps to the weights of one thread on %i threads, an odd batch split unevenly', async (threads) => {
       await useBackend('wasm')
       const spec = getPreset('seed-cnn') as ModelSpec
       const recipe: Recipe = { optimizer: 'sgd', learningRate: 0.05 }
       const single = setUp(spec, 64, recipe, 31, 7)
       const split = setUp(spec, 64, recipe, 31, 7)
       const random = mulberry32(3)
-      const dp = await DataParallel.start(ENTRY, split)
+      const dp = await DataParallel.start(ENTRY, split, threads)
+      expect(dp.threads).toBe(threads)
       const before = tf.memory().numTensors
       try {
-        // Augmented steps too: both halves must see the shifts drawn for the whole batch.
-        for (const [start, mode] of STEPS.slice(0, 3)) {
-          const ids = batchOf(64, 31, start)
+        // Augmented steps too: every share must see the shifts drawn for the whole batch.
+        for (let step = 0; step < 20; step++) {
+          const [start, mode] = STEPS[step % STEPS.length]
+          const ids = batchOf(64, 31, start + step)
           const shifts = mode ? { ...drawShifts(31, 3, 'xy', random), mode, shape: [1, 28, 28] as [number, number, number] } : undefined
           const a = await singleStep(single, ids, shifts)
           const b = await dp.trainStep(ids, shifts)
@@ -254,6 +272,51 @@ describe('two-thread training', () => {
         await dp.dispose()
         tearDown(single)
         tearDown(split)
+      }
+    }, 300_000)
+
+    it('gives a helper no rows when the batch is smaller than the threads, and still the one-thread step', async () => {
+      await useBackend('wasm')
+      const spec = ModelSpec.parse({
+        name: 'tiny-conv',
+        inputShape: [1, 8, 8],
+        layers: [{ type: 'conv2d', filters: 4, kernel: 3 }, { type: 'maxpool2d', pool: 2 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2 }]
+      })
+      const recipe: Recipe = { optimizer: 'adam', learningRate: 0.01 }
+      const single = setUp(spec, 16, recipe, 8, 4)
+      const split = setUp(spec, 16, recipe, 8, 4)
+      const dp = await DataParallel.start(ENTRY, split, 4)
+      try {
+        for (const ids of [batchOf(16, 8, 0), Int32Array.from([3, 9]), batchOf(16, 8, 5)]) {
+          const a = await singleStep(single, ids)
+          const b = await dp.trainStep(ids)
+          expect(b.correct).toBe(a.correct)
+          expect(b.loss).toBeCloseTo(a.loss, 5)
+        }
+        expectSameWeights(single.vars, split.vars, 1e-5)
+      } finally {
+        await dp.dispose()
+        tearDown(single)
+        tearDown(split)
+      }
+    }, 120_000)
+
+    it('ends at once when the engine thread fails mid-step while the helpers wait for it', async () => {
+      await useBackend('wasm')
+      const spec = ModelSpec.parse({
+        name: 'tiny-conv',
+        inputShape: [1, 8, 8],
+        layers: [{ type: 'conv2d', filters: 4, kernel: 3 }, { type: 'maxpool2d', pool: 2 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2 }]
+      })
+      const s = setUp(spec, 16, { optimizer: 'sgd', learningRate: 0.01 }, 8, 4)
+      const dp = await DataParallel.start(ENTRY, s, 3)
+      try {
+        await dp.trainStep(batchOf(16, 8, 0))
+        // Row 99 is not in the dataset: the engine's gather throws after the helpers have started.
+        await expect(dp.trainStep(Int32Array.from([99, 1, 2, 3, 4, 5]))).rejects.toThrow(/99/)
+      } finally {
+        await dp.dispose()
+        tearDown(s)
       }
     }, 60_000)
   })
@@ -349,6 +412,6 @@ describe('two-thread training', () => {
       const spec = mlp([{ type: 'flatten' }, { type: 'dense', units: 4, activation: 'relu' }, { type: 'dense', units: 2 }])
       const s = setUp(spec, 64, { optimizer: 'sgd', learningRate: 0.01 }, 32, 5)
       await expectInStepOverShortSteps(await UnitParallel.start(ENTRY, s, planUnitSplit(spec) as NonNullable<ReturnType<typeof planUnitSplit>>), s)
-    }, 60_000)
+    }, 300_000)
   })
 })

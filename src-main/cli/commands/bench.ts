@@ -1,11 +1,14 @@
 /**
  * `lab bench`: images/s of the tutorial's models, training and inference, on every available
- * backend, next to Debian's PyTorch on the same machine in the same run. PyTorch runs after
- * ours, back to back, so both see the same machine load; `--rounds` repeats the pair and keeps
- * the best of each (a shared machine only ever makes a run slower).
+ * backend, next to Debian's PyTorch on the same machine in the same run, with the GFLOP/s each
+ * row achieves against numpy's float32 matrix product on this machine (its BLAS's rate, the
+ * machine's reference) and the CPU they ran on. PyTorch and numpy run after ours, back to back,
+ * so all see the same machine load; `--rounds` repeats them and keeps the best of each (a shared
+ * machine only ever makes a run slower); `--threads 1,2` measures each thread count and reports
+ * how training scales.
  */
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -21,6 +24,7 @@ import { splitName } from '../../shared/threads'
 const PYTHON = '/usr/bin/python3'
 const here = typeof __dirname === 'string' ? __dirname : dirname(new URL(import.meta.url).pathname)
 const TORCH_SCRIPT = join(here, '..', '..', '..', 'scripts', 'torch_reference.py')
+const NUMPY_SCRIPT = join(here, '..', '..', '..', 'scripts', 'numpy_peak.py')
 
 interface TorchRow {
   model: string
@@ -73,31 +77,156 @@ async function runTorch(seconds: number, batch: number, inferBatch: number, thre
 const best = (a: number | undefined, b: number | undefined): number | undefined =>
   a === undefined ? b : b === undefined ? a : Math.max(a, b)
 
-function mergeBest(into: BenchmarkRow[], rows: BenchmarkRow[]): BenchmarkRow[] {
+/** Keeps the better rate of each row over rounds, and the GFLOP/s of that rate. */
+export function mergeBest(into: BenchmarkRow[], rows: BenchmarkRow[]): BenchmarkRow[] {
   if (!into.length) return rows
-  return into.map((r, i) => ({
-    ...r,
-    trainImagesPerSec: best(r.trainImagesPerSec, rows[i]?.trainImagesPerSec),
-    inferImagesPerSec: best(r.inferImagesPerSec, rows[i]?.inferImagesPerSec)
-  }))
+  return into.map((r, i) => {
+    const other = rows[i]
+    const train = (other?.trainImagesPerSec ?? 0) > (r.trainImagesPerSec ?? 0) ? other : r
+    const infer = (other?.inferImagesPerSec ?? 0) > (r.inferImagesPerSec ?? 0) ? other : r
+    return {
+      ...r,
+      trainImagesPerSec: train.trainImagesPerSec,
+      trainGflops: train.trainGflops,
+      inferImagesPerSec: infer.inferImagesPerSec,
+      inferGflops: infer.inferGflops
+    }
+  })
 }
 
+/** numpy's float32 matrix product on this machine: the reference the rows' GFLOP/s are set against. */
+export interface NumpyPeak {
+  numpy: string
+  threads: number
+  size: number
+  gflops: number
+  /** The BLAS libraries numpy loaded. */
+  blas: string[]
+}
+
+async function numpyUnavailable(): Promise<string | undefined> {
+  if (!existsSync(NUMPY_SCRIPT)) return `${NUMPY_SCRIPT} is missing`
+  try {
+    await run(PYTHON, ['-c', 'import numpy'])
+    return undefined
+  } catch (err) {
+    return `${PYTHON} cannot import numpy (${err instanceof Error ? err.message : String(err)}); apt install python3-numpy to compare`
+  }
+}
+
+async function runNumpy(threads: number, seconds: number): Promise<NumpyPeak> {
+  return JSON.parse(await run(PYTHON, [NUMPY_SCRIPT, '--threads', String(threads), '--seconds', String(Math.min(seconds, 2))])) as NumpyPeak
+}
+
+/** The CPU as /proc/cpuinfo names it, and its SIMD flags (all flags stay in --json). */
+export interface CpuInfo {
+  model: string
+  flags: string[]
+}
+
+const SIMD_FLAG = /^(sse\d.*|ssse3|avx.*|fma.?|f16c|amx.*|asimd.*|sve.*|neon)$/
+
+export function readCpuInfo(text: string): CpuInfo | undefined {
+  const field = (name: string): string | undefined => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(text)?.[1]?.trim()
+  const model = field('model name') ?? field('Model') ?? field('cpu model')
+  if (!model) return undefined
+  return { model, flags: (field('flags') ?? field('Features') ?? '').split(/\s+/).filter(Boolean) }
+}
+
+export const simdFlags = (cpu: CpuInfo): string[] => cpu.flags.filter((f) => SIMD_FLAG.test(f))
+
+/** One configuration of the sweep: threads asked (undefined: as a training run) and the kernels' build. */
+interface Config {
+  threads?: number
+  kernels?: 'simd' | 'relaxed-simd'
+}
+
+export interface ScalingRow {
+  model: string
+  backend: BackendName
+  kernels?: string
+  threads: number
+  trainImagesPerSec: number
+  /** Rate over the fewest threads' rate. */
+  speedup: number
+  /** Speed-up per thread added: speedup / (threads / fewest threads). */
+  efficiency: number
+}
+
+/**
+ * How training scaled over the sweep, per model, backend and kernel build, from the threads each
+ * row actually used (a model no split suits trains on one thread whatever was asked).
+ */
+export function scaling(rows: BenchmarkRow[]): ScalingRow[] {
+  const groups = new Map<string, BenchmarkRow[]>()
+  for (const r of rows) {
+    if (r.trainImagesPerSec === undefined) continue
+    const key = `${r.model}|${r.backend}|${r.kernels ?? ''}`
+    groups.set(key, [...(groups.get(key) ?? []), r])
+  }
+  const out: ScalingRow[] = []
+  for (const group of groups.values()) {
+    const sorted = [...group].sort((a, b) => (a.trainThreads ?? 1) - (b.trainThreads ?? 1))
+    const base = sorted[0]
+    const baseThreads = base.trainThreads ?? 1
+    for (const r of sorted) {
+      const threads = r.trainThreads ?? 1
+      const speedup = (r.trainImagesPerSec ?? 0) / (base.trainImagesPerSec ?? 1)
+      out.push({ model: r.model, backend: r.backend, kernels: r.kernels, threads, trainImagesPerSec: r.trainImagesPerSec ?? 0, speedup, efficiency: speedup / (threads / baseThreads) })
+    }
+  }
+  return out
+}
+
+const listOption = (value: string | undefined): string[] | undefined => value?.split(',').map((v) => v.trim()).filter(Boolean)
+
+const percent = (x: number | undefined, of: number | undefined): string => (x === undefined || !of ? '-' : `${Math.round((100 * x) / of)}%`)
 const fmt = (x: number | undefined): string => (x === undefined ? '-' : x >= 100 ? String(Math.round(x)) : x.toFixed(1))
 const ratio = (ours: number | undefined, theirs: number | undefined): string =>
   ours === undefined || !theirs ? '-' : `${(ours / theirs).toFixed(2)}x`
 
+
+/** The better of two PyTorch reports, model by model. */
+function bestTorch(a: TorchReport | undefined, b: TorchReport): TorchReport {
+  if (!a) return b
+  return {
+    ...b,
+    results: b.results.map((x) => {
+      const prev = a.results.find((p) => p.model === x.model)
+      return {
+        model: x.model,
+        train_images_per_sec: Math.max(x.train_images_per_sec, prev?.train_images_per_sec ?? 0),
+        infer_images_per_sec: Math.max(x.infer_images_per_sec, prev?.infer_images_per_sec ?? 0)
+      }
+    })
+  }
+}
+
 export async function benchCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...valueOptions('seconds', 'batch', 'infer-batch', 'rounds', 'models', 'backends'), 'slow-cpu': { type: 'boolean' }, 'no-torch': { type: 'boolean' } },
+    options: {
+      ...valueOptions('seconds', 'batch', 'infer-batch', 'rounds', 'models', 'backends', 'threads', 'kernels'),
+      'slow-cpu': { type: 'boolean' },
+      'no-torch': { type: 'boolean' },
+      'no-numpy': { type: 'boolean' }
+    },
     strict: true
   })
   const seconds = floatOption(values.seconds, 'seconds', 0.1, 600) ?? 5
   const batch = intOption(values.batch, 'batch', 1, 4096) ?? 32
   const inferBatch = intOption(values['infer-batch'], 'infer-batch', 1, 4096) ?? 256
   const rounds = intOption(values.rounds, 'rounds', 1, 20) ?? 1
-  const models = values.models ? values.models.split(',').map((m) => m.trim()) : ['seed-mlp', 'seed-cnn']
+  const models = listOption(values.models) ?? ['seed-mlp', 'seed-cnn']
   const cores = availableParallelism()
+  const threadList = listOption(values.threads)?.map((t) => intOption(t, 'threads', 1, 64) as number)
+  const kernelList = listOption(values.kernels)?.map((k) => {
+    if (k !== 'simd' && k !== 'relaxed-simd') throw new CliError(`--kernels takes simd and/or relaxed-simd, got ${JSON.stringify(k)}.`)
+    return k
+  })
+  const configs: Config[] = (threadList ?? [undefined]).flatMap((threads) => (kernelList ?? [undefined]).map((kernels) => ({ threads, kernels })))
+  // PyTorch and numpy run at each thread count of the sweep, or at as many threads as cores.
+  const referenceThreads = [...new Set(threadList ?? [cores])]
 
   const report = await withEngine(undefined, async (engine) => {
     const backendsReport = await engine.request('backends/report', {})
@@ -109,91 +238,129 @@ export async function benchCommand(argv: string[], ctx: CommandContext): Promise
       if (unknown.length) throw new CliError(`--backends: ${unknown.join(', ')} not available here (available: ${available.join(', ')}).`)
     }
     const torchWhyNot = values['no-torch'] ? 'skipped (--no-torch)' : await torchUnavailable()
-    let rows: BenchmarkRow[] = []
-    let torch: TorchReport | undefined
+    const numpyWhyNot = values['no-numpy'] ? 'skipped (--no-numpy)' : await numpyUnavailable()
+    const rows: BenchmarkRow[][] = configs.map(() => [])
+    const torch = new Map<number, TorchReport>()
+    const numpy = new Map<number, NumpyPeak>()
     for (let r = 1; r <= rounds; r++) {
-      ctx.status(`round ${r}/${rounds}: ConvLab on ${backends.join(', ')} (${seconds} s per measurement)...`)
-      const ours = await engine.request(
-        'bench/run',
-        { models, backends, batch, inferBatch, seconds, slowCpu: Boolean(values['slow-cpu']) },
-        { timeoutMs: 0 }
-      )
-      rows = mergeBest(rows, ours.rows)
-      if (!torchWhyNot) {
-        ctx.status(`round ${r}/${rounds}: PyTorch, ${cores} threads...`)
-        const t = await runTorch(seconds, batch, inferBatch, cores)
-        torch = torch
-          ? {
-              ...t,
-              results: t.results.map((x) => {
-                const prev = torch?.results.find((p) => p.model === x.model)
-                return {
-                  model: x.model,
-                  train_images_per_sec: Math.max(x.train_images_per_sec, prev?.train_images_per_sec ?? 0),
-                  infer_images_per_sec: Math.max(x.infer_images_per_sec, prev?.infer_images_per_sec ?? 0)
-                }
-              })
-            }
-          : t
+      for (const [i, config] of configs.entries()) {
+        const what = [config.threads && `${config.threads} thread(s)`, config.kernels].filter(Boolean).join(', ')
+        ctx.status(`round ${r}/${rounds}: ConvLab on ${backends.join(', ')}${what ? ` (${what})` : ''}, ${seconds} s per measurement...`)
+        const ours = await engine.request('bench/run', { models, backends, batch, inferBatch, seconds, slowCpu: Boolean(values['slow-cpu']), ...config }, { timeoutMs: 0 })
+        rows[i] = mergeBest(rows[i], ours.rows)
+      }
+      for (const threads of referenceThreads) {
+        if (!torchWhyNot) {
+          ctx.status(`round ${r}/${rounds}: PyTorch, ${threads} thread(s)...`)
+          torch.set(threads, bestTorch(torch.get(threads), await runTorch(seconds, batch, inferBatch, threads)))
+        }
+        if (!numpyWhyNot) {
+          ctx.status(`round ${r}/${rounds}: numpy float32 matmul, ${threads} thread(s)...`)
+          const peak = await runNumpy(threads, seconds)
+          const before = numpy.get(threads)
+          if (!before || peak.gflops > before.gflops) numpy.set(threads, peak)
+        }
       }
     }
-    return { chosen: backendsReport.chosen, rows, torch, torchWhyNot }
+    return { chosen: backendsReport.chosen, rows: rows.flat(), torch, numpy, torchWhyNot, numpyWhyNot }
   })
 
+  let cpuText: string | undefined
+  try {
+    cpuText = readFileSync('/proc/cpuinfo', 'utf8')
+  } catch {
+    cpuText = undefined
+  }
+  const cpu = cpuText === undefined ? undefined : readCpuInfo(cpuText)
   const bench: BenchmarkReport = { cores, rows: report.rows }
-  const torchOf = (model: string): TorchRow | undefined => report.torch?.results.find((t) => t.model === model)
+  // A row is compared with the references at the thread count it used, or the nearest measured.
+  const nearest = <T>(map: Map<number, T>, threads: number | undefined): T | undefined => {
+    const keys = [...map.keys()].sort((a, b) => Math.abs(a - (threads ?? cores)) - Math.abs(b - (threads ?? cores)))
+    return keys.length ? map.get(keys[0]) : undefined
+  }
+  const torchOf = (row: Pick<BenchmarkRow, 'model' | 'trainThreads'>): TorchRow | undefined => nearest(report.torch, row.trainThreads)?.results.find((t) => t.model === row.model)
+  const numpyOf = (row: Pick<BenchmarkRow, 'trainThreads'>): NumpyPeak | undefined => nearest(report.numpy, row.trainThreads)
+  const scalingRows = configs.length > 1 ? scaling(bench.rows) : []
   if (ctx.json) {
     ctx.print(
       JSON.stringify({
         ...bench,
         rounds,
         defaultBackend: report.chosen,
-        pytorch: report.torch ?? { unavailable: report.torchWhyNot },
-        ratios: models.map((m) => {
-          const ours = bench.rows.find((r) => r.model === m && r.backend === report.chosen)
-          const t = torchOf(m)
-          return {
-            model: m,
-            backend: report.chosen,
-            train: ours?.trainImagesPerSec && t ? ours.trainImagesPerSec / t.train_images_per_sec : null,
-            infer: ours?.inferImagesPerSec && t ? ours.inferImagesPerSec / t.infer_images_per_sec : null
-          }
-        })
+        cpu: cpu ?? { unavailable: '/proc/cpuinfo has no model name' },
+        pytorch: report.torch.size ? [...report.torch.values()] : { unavailable: report.torchWhyNot },
+        numpy: report.numpy.size ? [...report.numpy.values()] : { unavailable: report.numpyWhyNot },
+        scaling: scalingRows,
+        ratios: bench.rows
+          .filter((r) => r.backend === report.chosen)
+          .map((r) => {
+            const t = torchOf(r)
+            const peak = numpyOf(r)
+            return {
+              model: r.model,
+              backend: r.backend,
+              threads: r.trainThreads ?? null,
+              kernels: r.kernels ?? null,
+              train: r.trainImagesPerSec && t ? r.trainImagesPerSec / t.train_images_per_sec : null,
+              infer: r.inferImagesPerSec && t ? r.inferImagesPerSec / t.infer_images_per_sec : null,
+              trainOfNumpy: r.trainGflops !== undefined && peak ? r.trainGflops / peak.gflops : null
+            }
+          })
       })
     )
     return 0
   }
+  if (cpu) ctx.print(`CPU: ${cpu.model}; SIMD flags: ${simdFlags(cpu).join(' ') || 'none listed'}`)
   ctx.print(`${cores} cores; training batch ${batch}, inference batch ${inferBatch}; best of ${rounds} round(s) of ${seconds} s each; images/s`)
-  const header = ['model', 'backend', 'optimizer', 'train threads', 'train', 'vs torch', 'infer', 'vs torch']
+  for (const peak of report.numpy.values()) {
+    ctx.print(`numpy ${peak.numpy} float32 matmul ${peak.size}x${peak.size}, ${peak.threads} thread(s): ${peak.gflops.toFixed(1)} GFLOP/s (BLAS: ${peak.blas.join(', ') || 'not found'})`)
+  }
+  const header = ['model', 'backend', 'kernels', 'train threads', 'train', 'GFLOP/s', 'of numpy', 'vs torch', 'infer', 'GFLOP/s', 'vs torch']
   const lines: string[][] = []
   for (const r of bench.rows) {
-    const t = torchOf(r.model)
+    const t = torchOf(r)
     const mark = r.backend === report.chosen ? ' *' : ''
     if (r.error) {
-      lines.push([r.model, r.backend + mark, r.optimizer, '', 'error', '', '', ''])
+      lines.push([r.model, r.backend + mark, r.kernels ?? '', '', 'error', '', '', '', '', '', ''])
       continue
     }
     lines.push([
       r.model,
       r.backend + mark,
-      r.optimizer,
+      r.kernels ?? '',
       r.trainThreads === undefined ? '' : r.trainSplit ? `${r.trainThreads} (${splitName(r.trainSplit)})` : String(r.trainThreads),
       r.trainSkipped ? 'skipped' : fmt(r.trainImagesPerSec),
+      fmt(r.trainGflops),
+      percent(r.trainGflops, numpyOf(r)?.gflops),
       ratio(r.trainImagesPerSec, t?.train_images_per_sec),
       fmt(r.inferImagesPerSec),
+      fmt(r.inferGflops),
       ratio(r.inferImagesPerSec, t?.infer_images_per_sec)
     ])
   }
-  for (const m of models) {
-    const t = torchOf(m)
-    if (t) lines.push([m, `pytorch ${report.torch?.version ?? ''}`.trim(), bench.rows.find((r) => r.model === m)?.optimizer ?? '', String(report.torch?.threads ?? ''), fmt(t.train_images_per_sec), '1.00x', fmt(t.infer_images_per_sec), '1.00x'])
+  for (const [threads, t] of report.torch) {
+    for (const m of models) {
+      const x = t.results.find((y) => y.model === m)
+      if (x) lines.push([m, `pytorch ${t.version}`, '', String(threads), fmt(x.train_images_per_sec), '', '', '1.00x', fmt(x.infer_images_per_sec), '', '1.00x'])
+    }
   }
   ctx.print(formatTable(header, lines))
-  ctx.print('* the backend ConvLab picks by default')
+  ctx.print('* the backend ConvLab picks by default. GFLOP/s: 2 per multiply-add of the forward pass (inferShapes), training counted as 3 forward passes.')
+  if (scalingRows.length) {
+    ctx.print('')
+    ctx.print('Training scaling (efficiency: speed-up over the fewest threads, per thread added):')
+    ctx.print(
+      formatTable(
+        ['model', 'backend', 'kernels', 'threads', 'train', 'speed-up', 'efficiency'],
+        scalingRows.map((s) => [s.model, s.backend, s.kernels ?? '', String(s.threads), fmt(s.trainImagesPerSec), `${s.speedup.toFixed(2)}x`, `${Math.round(100 * s.efficiency)}%`])
+      )
+    )
+  }
   for (const r of bench.rows) {
     if (r.error) ctx.print(`${r.model} on ${r.backend}: ${r.error}`)
     if (r.trainSkipped) ctx.print(`${r.model} on ${r.backend}: training skipped: ${r.trainSkipped}`)
   }
   if (report.torchWhyNot) ctx.print(`PyTorch: ${report.torchWhyNot}`)
+  if (report.numpyWhyNot) ctx.print(`numpy: ${report.numpyWhyNot}`)
   return 0
 }

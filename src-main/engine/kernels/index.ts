@@ -13,6 +13,7 @@ import { registerWasmGradientKernels } from './wasm-kernels'
 export { blur } from './blur'
 export { makeOptimizer } from './optimizer'
 export { missingGradientKernels } from './wasm-kernels'
+export { kernelBuild, useKernelBuild, type KernelBuild } from './wasm/native-kernels'
 
 /** Registers the kernels ConvLab adds to a backend it has just activated (wasm's gradients and its own). */
 export function registerBackendKernels(backend: BackendName): void {

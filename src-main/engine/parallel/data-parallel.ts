@@ -1,10 +1,14 @@
 /**
- * Splitting the batch: the helper thread holds a whole copy of the model and takes half of every
- * batch. Each side computes the gradient of its half, pre-scaled by its share of the batch, into
- * a SharedArrayBuffer; after a two-way handshake both add the two halves in the same order and
- * apply the same optimizer, so the two copies of the weights stay bit-identical without ever
- * being sent again. The sum is exactly the full batch's mean gradient, so this is the same
- * training as one thread, only for models whose layers see samples independently (no batch norm).
+ * Splitting the batch over N threads: each helper thread holds a whole copy of the model and takes
+ * its share of every batch. Each thread computes the gradient of its rows, pre-scaled by their
+ * share of the batch, into a SharedArrayBuffer; once all N are written, each adds them up in the
+ * same order and applies the sum with the same optimizer, so the N copies of the weights stay
+ * bit-identical without ever being sent again. Per step a thread copies its gradient out of wasm
+ * once and the sum in once, whatever N is, and waits once. (Summing one slice each and then
+ * sharing the slices would read less, but costs a second wait per step: measured on this loaded
+ * 2-core machine, a small CNN's step took 42 ms that way against 20 ms with one wait.) The sum is
+ * exactly the full batch's mean gradient, so this is the same training as one thread up to float
+ * rounding, only for models whose layers see samples independently (no batch norm).
  */
 import * as tf from '@tensorflow/tfjs'
 import { ModelSpec } from '../../shared/layers'
@@ -15,17 +19,18 @@ import { buildModel } from '../model/build-model'
 import { headOf, lossOf, predictedOf, type ClassifierHead } from '../model/head'
 import { makeOptimizer } from '../kernels'
 import {
+  arriveAndWait,
+  arriveAndWaitAsync,
   assignWeights,
   copyRows,
   copyTensorTo,
-  MAIN_DONE,
   newControlBlock,
-  PEER_CORRECT,
-  PEER_DONE,
+  newSyncBlock,
   PEER_ROLE,
   type PeerInitBase,
   peerSeed,
   type PeerThread,
+  quitSync,
   reportPeerFailure,
   ROWS,
   servePeerSteps,
@@ -38,16 +43,21 @@ import {
   stopPeer,
   TOTAL,
   type TrainingSetup,
-  waitAtLeast,
-  waitChange
+  WRITTEN
 } from './parallel-channel'
 import { batchShiftIndex } from '../shift'
 
 export interface BatchPeerInit extends PeerInitBase {
   split: 'batch'
-  /** The helper's loss times its rows, for the whole batch's mean. */
-  peerLoss: SharedArrayBuffer
-  /** Both sides' gradients, for two steps (see gradientViews). */
+  /** This helper's place among the threads (the engine's thread is 0). */
+  index: number
+  threads: number
+  /** The block every thread of the run counts its arrivals on (WRITTEN, QUIT). */
+  sync: SharedArrayBuffer
+  /** Each thread's loss times its rows (float64) and correct count (int32), for the whole batch. */
+  losses: SharedArrayBuffer
+  corrects: SharedArrayBuffer
+  /** Every thread's gradient, for two steps (see gradientViews). */
   grads: SharedArrayBuffer
   total: number
 }
@@ -58,29 +68,37 @@ export function canSplitBatch(spec: ModelSpec): boolean {
 }
 
 /**
- * Each step costs the exchange of every parameter's gradient (a copy out of wasm, a sum, a copy
- * back in, an add) and a second optimizer update on top of the math. Measured here on a quiet
- * machine: seed-cnn (~350 multiply-adds per parameter per batch of 32) trains 1.65x faster on two
- * threads (621 against 377 images/s); seed-mlp (~32) 0.97x (5,007 against 5,179: the exchange
- * costs what the halved math saves).
+ * Each thread pays for every parameter each step whatever N is (its gradient copied out, a slice
+ * summed, the sum copied back in, a whole optimizer update), while its math shrinks as 1/N.
+ * Measured on a quiet 2-core machine: seed-cnn (~350 multiply-adds per parameter per batch of 32)
+ * trains 1.65x faster on two threads (621 against 377 images/s); seed-mlp (~32) 0.97x (5,007
+ * against 5,179: the exchange costs what the halved math saves). So a thread is worth adding while
+ * each thread keeps at least 64 multiply-adds per parameter per step (128 shared by two).
  */
-const MIN_MACS_PER_PARAM = 128
+const MIN_MACS_PER_PARAM_PER_THREAD = 64
 
-export function worthSplittingBatch(spec: ModelSpec, batchSize: number): boolean {
+/** How many threads a batch split of `spec` is worth, at most `limit`: 1 when none. */
+export function batchSplitThreads(spec: ModelSpec, batchSize: number, limit: number): number {
   const { totals, error } = inferShapes(spec)
-  return !error && batchSize >= 2 && canSplitBatch(spec) && totals.trainableParams > 0 && (totals.macs * batchSize) / totals.trainableParams >= MIN_MACS_PER_PARAM
+  if (error || !canSplitBatch(spec) || totals.trainableParams === 0) return 1
+  const worth = Math.floor((totals.macs * batchSize) / totals.trainableParams / MIN_MACS_PER_PARAM_PER_THREAD)
+  return Math.max(1, Math.min(limit, batchSize, worth))
 }
 
-/** How many rows the engine's own thread takes of a batch of n. */
-const mainShare = (n: number): number => Math.ceil(n / 2)
+/** Rows of a batch of n each of `threads` threads takes: as even as can be, the engine's thread first. */
+export function batchShares(n: number, threads: number): number[] {
+  return Array.from({ length: threads }, (_, t) => Math.floor(n / threads) + (t < n % threads ? 1 : 0))
+}
 
-/** Two steps' worth, so one step's halves are never overwritten while the other thread reads them. */
-function gradientViews(grads: SharedArrayBuffer, total: number, step: number): { main: Float32Array; peer: Float32Array } {
-  const base = (step % 2) * 2 * total
-  return {
-    main: new Float32Array(grads, base * 4, total),
-    peer: new Float32Array(grads, (base + total) * 4, total)
-  }
+/**
+ * Two steps' worth of every thread's gradient, so a step's are never overwritten while a slower
+ * thread still adds them up: a thread writes step s + 2's only after all have written step s + 1's,
+ * which each does after it has finished step s.
+ */
+function gradientViews(init: Pick<BatchPeerInit, 'grads' | 'total' | 'threads'>, step: number): Float32Array[] {
+  const { total, threads } = init
+  const parity = step % 2
+  return Array.from({ length: threads }, (_, t) => new Float32Array(init.grads, (parity * threads + t) * total * 4, total))
 }
 
 function writeGradients(grads: tf.Tensor[], into: Float32Array): void {
@@ -91,29 +109,34 @@ function writeGradients(grads: tf.Tensor[], into: Float32Array): void {
   }
 }
 
-/**
- * Applies mine + theirs. Both threads call it, each with its own half as `mine`: float addition
- * is commutative, so both get the same bits and the two copies of the weights stay identical.
- */
-function applySum(optimizer: tf.Optimizer, vars: tf.Variable[], mine: tf.Tensor[], theirs: Float32Array): void {
+/** Every thread's gradient added in thread order into `sum`: the same bits on every thread. */
+function sumAll(grads: Float32Array[], sum: Float32Array): Float32Array {
+  sum.set(grads[0])
+  for (let t = 1; t < grads.length; t++) {
+    const g = grads[t]
+    for (let i = 0; i < sum.length; i++) sum[i] += g[i]
+  }
+  return sum
+}
+
+/** Applies the summed gradient. Every thread applies the same bits, so the copies stay identical. */
+function applySum(optimizer: tf.Optimizer, vars: tf.Variable[], sum: Float32Array): void {
   const named: tf.NamedTensorMap = {}
   let offset = 0
-  tf.tidy(() => {
-    vars.forEach((v, i) => {
-      named[v.name] = tf.keep(tf.add(mine[i], tf.tensor(theirs.subarray(offset, offset + v.size), v.shape)))
-      offset += v.size
-    })
-  })
+  for (const v of vars) {
+    named[v.name] = tf.tensor(sum.subarray(offset, offset + v.size), v.shape)
+    offset += v.size
+  }
   optimizer.applyGradients(named)
   tf.dispose(Object.values(named))
 }
 
 /**
- * The training step of a batch half: its loss and correct count, and the gradient of its loss
- * scaled by its share of the batch, so the two halves add up to the whole batch's mean gradient.
+ * The training step of a thread's rows: their loss and correct count, and the gradient of their
+ * loss scaled by their share of the batch, so the shares add up to the whole batch's mean gradient.
  * The caller disposes.
  */
-function halfGradients(
+function shareGradients(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   vars: tf.Variable[],
@@ -135,83 +158,121 @@ function halfGradients(
   return { loss, correct, grads: vars.map((v) => grads[v.name]) }
 }
 
-/** The engine thread's side: owns the helper thread for one training run. */
+/** The engine thread's side: owns the helper threads for one training run. */
 export class DataParallel {
   readonly split = 'batch'
-  private readonly peerLoss: Float64Array
-  private readonly images: Float32Array
-  private readonly labels: Int32Array
+  private readonly sync: Int32Array
+  private readonly losses: Float64Array
+  private readonly corrects: Int32Array
+  private readonly sum: Float32Array
+  /** Rejects when any helper dies; handled here, since it may happen after the last step. */
+  private readonly failed: Promise<never>
   private step = 0
 
   private constructor(
-    private readonly peer: PeerThread,
-    private readonly init: BatchPeerInit,
+    private readonly peers: PeerThread[],
+    private readonly inits: BatchPeerInit[],
     private readonly setup: TrainingSetup
   ) {
-    this.peerLoss = new Float64Array(init.peerLoss)
-    this.images = new Float32Array(init.images)
-    this.labels = new Int32Array(init.labels)
+    this.sync = new Int32Array(inits[0].sync)
+    this.losses = new Float64Array(inits[0].losses)
+    this.corrects = new Int32Array(inits[0].corrects)
+    this.sum = new Float32Array(inits[0].total)
+    this.failed = Promise.race(peers.map((p) => p.failed))
+    this.failed.catch(() => undefined)
   }
 
-  static async start(entry: string, setup: TrainingSetup): Promise<DataParallel> {
+  get threads(): number {
+    return this.peers.length + 1
+  }
+
+  /** Starts `threads` - 1 helpers (at least one). */
+  static async start(entry: string, setup: TrainingSetup, threads = 2): Promise<DataParallel> {
     const { spec, batchSize } = setup
     const sampleSize = spec.inputShape.reduce((a, b) => a * b, 1)
-    const peerRows = batchSize - mainShare(batchSize)
+    const shares = batchShares(batchSize, threads)
     const weights = setup.vars.map((v) => v.dataSync() as Float32Array)
     const total = weights.reduce((a, w) => a + w.length, 0)
-    const init: BatchPeerInit = {
+    const shared = {
+      threads,
+      sync: newSyncBlock(),
+      losses: new SharedArrayBuffer(threads * 8),
+      corrects: new SharedArrayBuffer(threads * 4),
+      grads: new SharedArrayBuffer(2 * threads * total * 4),
+      total
+    }
+    const inits: BatchPeerInit[] = shares.slice(1).map((rows, i) => ({
       role: PEER_ROLE,
       split: 'batch',
+      index: i + 1,
       spec,
       recipe: setup.recipe,
       weights,
-      seed: peerSeed(setup.seed),
+      seed: peerSeed(setup.seed, i + 1),
       ctrl: newControlBlock(),
-      images: new SharedArrayBuffer(peerRows * sampleSize * 4),
-      labels: new SharedArrayBuffer(peerRows * 4),
-      peerLoss: new SharedArrayBuffer(8),
-      grads: new SharedArrayBuffer(2 * 2 * total * 4),
-      total
+      images: new SharedArrayBuffer(Math.max(1, rows) * sampleSize * 4),
+      labels: new SharedArrayBuffer(Math.max(1, rows) * 4),
+      ...shared
+    }))
+    const started = await Promise.allSettled(inits.map((init) => startPeer(entry, init)))
+    const peers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+    const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failure) {
+      quitSync(new Int32Array(shared.sync))
+      await Promise.all(peers.map(stopPeer))
+      throw failure.reason
     }
-    return new DataParallel(await startPeer(entry, init), init, setup)
+    return new DataParallel(peers, inits, setup)
   }
 
   /**
-   * One optimizer step over the rows `ids`: the engine thread takes the first half from the
-   * uploaded dataset, the helper the rest, copied from the host arrays. Augmentation shifts
-   * both halves with the one set of shifts drawn for the whole batch: the engine's half by a
-   * shifted gather, the helper's while it is copied, so the helper never needs to know.
+   * One optimizer step over the rows `ids`: the engine thread takes the first share from the
+   * uploaded dataset, each helper the next, copied from the host arrays. Augmentation shifts every
+   * share with the one set of shifts drawn for the whole batch: the engine's by a shifted gather,
+   * the helpers' while they are copied, so the helpers never need to know.
    */
   async trainStep(ids: Int32Array, shifts?: StepShifts): Promise<StepResult> {
     const { model, optimizer, vars, head, xAll, yAll, host } = this.setup
-    const { ctrl, failed } = this.peer
     const n = ids.length
-    const mine = ids.subarray(0, mainShare(n))
-    const theirs = ids.subarray(mine.length)
-    const m = mine.length
-    copyRows(host, theirs, shifts && { ...shifts, dx: shifts.dx.subarray(m), dy: shifts.dy.subarray(m) }, this.images, this.labels)
-    const myShifts = shifts && batchShiftIndex(mine, shifts.shape, shifts.dx, shifts.dy, shifts.mode)
+    const shares = batchShares(n, this.threads)
     const step = ++this.step
-    Atomics.store(ctrl, ROWS, theirs.length)
-    Atomics.store(ctrl, TOTAL, n)
-    signal(ctrl, STEP, step)
-
-    const views = gradientViews(this.init.grads, this.init.total, step)
+    let from = shares[0]
+    this.peers.forEach((peer, i) => {
+      const rows = shares[i + 1]
+      const part = ids.subarray(from, from + rows)
+      const init = this.inits[i]
+      copyRows(host, part, shifts && { ...shifts, dx: shifts.dx.subarray(from, from + rows), dy: shifts.dy.subarray(from, from + rows) }, new Float32Array(init.images), new Int32Array(init.labels))
+      from += rows
+      Atomics.store(peer.ctrl, ROWS, rows)
+      Atomics.store(peer.ctrl, TOTAL, n)
+      signal(peer.ctrl, STEP, step)
+    })
+    const mine = ids.subarray(0, shares[0])
+    const myShifts = shifts && batchShiftIndex(mine, shifts.shape, shifts.dx, shifts.dy, shifts.mode)
+    const views = gradientViews(this.inits[0], step)
     const idx = tf.tensor1d(mine, 'int32')
-    let half: ReturnType<typeof halfGradients> | undefined
+    let part: ReturnType<typeof shareGradients> | undefined
     try {
-      half = halfGradients(model, optimizer, vars, head, m / n, () => ({ x: myShifts ? gatherShifted(xAll, myShifts) : tf.gather(xAll, idx), y: tf.gather(yAll, idx) }))
-      writeGradients(half.grads, views.main)
-      signal(ctrl, MAIN_DONE, step)
-      const [loss, correct] = [half.loss.dataSync()[0], half.correct.dataSync()[0]]
-      await Promise.race([waitChange(ctrl, PEER_DONE, step - 1, 120_000), failed])
-      applySum(optimizer, vars, half.grads, views.peer)
-      const total = (loss * m + this.peerLoss[0]) / n
-      if (!Number.isFinite(total)) throw new Error(`The loss became ${total}: lower the learning rate`)
-      return { loss: total, correct: correct + Atomics.load(ctrl, PEER_CORRECT) }
+      part = shareGradients(model, optimizer, vars, head, mine.length / n, () => ({ x: myShifts ? gatherShifted(xAll, myShifts) : tf.gather(xAll, idx), y: tf.gather(yAll, idx) }))
+      writeGradients(part.grads, views[0])
+      this.losses[0] = part.loss.dataSync()[0] * mine.length
+      this.corrects[0] = part.correct.dataSync()[0]
+      tf.dispose([part.loss, part.correct, ...part.grads])
+      part = undefined
+      await Promise.race([arriveAndWaitAsync(this.sync, WRITTEN, step * this.threads, 120_000), this.failed])
+      applySum(optimizer, vars, sumAll(views, this.sum))
+      let loss = 0
+      let correct = 0
+      for (let t = 0; t < this.threads; t++) {
+        loss += this.losses[t]
+        correct += this.corrects[t]
+      }
+      loss /= n
+      if (!Number.isFinite(loss)) throw new Error(`The loss became ${loss}: lower the learning rate`)
+      return { loss, correct }
     } finally {
       idx.dispose()
-      if (half) tf.dispose([half.loss, half.correct, ...half.grads])
+      if (part) tf.dispose([part.loss, part.correct, ...part.grads])
     }
   }
 
@@ -219,13 +280,15 @@ export class DataParallel {
   async syncModel(): Promise<void> {}
 
   async dispose(): Promise<void> {
-    await stopPeer(this.peer)
+    quitSync(this.sync)
+    await Promise.all(this.peers.map(stopPeer))
   }
 }
 
-/** The helper thread's loop: its half of each batch, then the sum of both halves applied. */
+/** A helper thread's loop: its share of each batch, then the sum of all shares applied. */
 export async function runBatchPeer(init: BatchPeerInit): Promise<void> {
   const ctrl = new Int32Array(init.ctrl)
+  const sync = new Int32Array(init.sync)
   try {
     await initBackend({ force: 'wasm' })
     const spec = ModelSpec.parse(init.spec)
@@ -235,23 +298,31 @@ export async function runBatchPeer(init: BatchPeerInit): Promise<void> {
     assignWeights(vars, init.weights)
     const optimizer = makeOptimizer(init.recipe)
     const batch = sharedBatch(init)
-    const peerLoss = new Float64Array(init.peerLoss)
+    const losses = new Float64Array(init.losses)
+    const corrects = new Int32Array(init.corrects)
+    const sum = new Float32Array(init.total)
     servePeerSteps(ctrl, (step) => {
       const rows = Atomics.load(ctrl, ROWS)
-      const views = gradientViews(init.grads, init.total, step)
-      const half = halfGradients(model, optimizer, vars, head, rows / Atomics.load(ctrl, TOTAL), () => batch(rows))
-      writeGradients(half.grads, views.peer)
-      peerLoss[0] = half.loss.dataSync()[0] * rows
-      Atomics.store(ctrl, PEER_CORRECT, half.correct.dataSync()[0])
-      signal(ctrl, PEER_DONE, step)
-      // At least, not equal: once it has this helper's half, the engine thread may finish the step
-      // and post its next half before this thread wakes, so MAIN_DONE can already be step + 1. No
-      // time limit: the engine thread's half can take minutes, and it stops this thread itself.
-      waitAtLeast(ctrl, MAIN_DONE, step, Infinity)
-      applySum(optimizer, vars, half.grads, views.main)
-      tf.dispose([half.loss, half.correct, ...half.grads])
+      const views = gradientViews(init, step)
+      if (rows === 0) {
+        // A last batch smaller than the threads: nothing to add (the mean of no rows is NaN).
+        views[init.index].fill(0)
+        losses[init.index] = 0
+        corrects[init.index] = 0
+      } else {
+        const part = shareGradients(model, optimizer, vars, head, rows / Atomics.load(ctrl, TOTAL), () => batch(rows))
+        writeGradients(part.grads, views[init.index])
+        losses[init.index] = part.loss.dataSync()[0] * rows
+        corrects[init.index] = part.correct.dataSync()[0]
+        tf.dispose([part.loss, part.correct, ...part.grads])
+      }
+      // At least, never equal: counts only grow, and a fast thread may already be past this step.
+      if (!arriveAndWait(sync, ctrl, WRITTEN, step * init.threads)) return false
+      applySum(optimizer, vars, sumAll(views, sum))
+      return true
     })
   } catch (err) {
+    quitSync(sync)
     reportPeerFailure(ctrl, err)
   }
 }

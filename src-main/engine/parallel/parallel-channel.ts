@@ -24,10 +24,18 @@ export const PEER_DONE = 1 // helper -> engine: its part of STEP is written
 export const MAIN_DONE = 2 // engine -> helper: the engine's part of STEP is written
 export const READY = 3 // helper -> engine: 1 once initialised, -1 if it failed
 export const ROWS = 4 // rows the helper takes this step
-export const PEER_CORRECT = 5
-export const COMMAND = 6 // what STEP asks for, where a split has more than one kind of work
-export const TOTAL = 7 // rows in the whole batch
-const CTRL_SLOTS = 8
+export const COMMAND = 5 // what STEP asks for, where a split has more than one kind of work
+export const TOTAL = 6 // rows in the whole batch
+const CTRL_SLOTS = 7
+
+/**
+ * Int32 slots of the block all threads of a batch split share: counts of arrivals that only grow
+ * (a step s is reached by all N threads once a count is at least s * N, so no thread waits for
+ * an exact value another may already have passed), and QUIT, set when the run ends.
+ */
+export const WRITTEN = 0 // each thread's gradient is written
+export const QUIT = 1
+const SYNC_SLOTS = 2
 
 /** What every helper thread starts from; each split adds its own buffers. */
 export interface PeerInitBase {
@@ -107,6 +115,45 @@ export function waitAtLeast(ctrl: Int32Array, index: number, value: number, time
   }
 }
 
+/**
+ * Counts this thread in at `index` and blocks until all have arrived (the count reaches `target`).
+ * Waits in slices, so it returns false within a second of the run ending (QUIT, or STEP 0 on
+ * this helper's own block) instead of blocking a cancelled run's helper.
+ */
+export function arriveAndWait(sync: Int32Array, ctrl: Int32Array, index: number, target: number): boolean {
+  Atomics.add(sync, index, 1)
+  Atomics.notify(sync, index)
+  for (let seen = Atomics.load(sync, index); seen < target; seen = Atomics.load(sync, index)) {
+    if (Atomics.load(sync, QUIT) !== 0 || Atomics.load(ctrl, STEP) === 0) return false
+    Atomics.wait(sync, index, seen, 1000)
+  }
+  return true
+}
+
+/** The engine thread's arriveAndWait: it must not block its event loop (cancel, pings). */
+export async function arriveAndWaitAsync(sync: Int32Array, index: number, target: number, timeoutMs: number): Promise<void> {
+  Atomics.add(sync, index, 1)
+  Atomics.notify(sync, index)
+  const deadline = performance.now() + timeoutMs
+  for (let seen = Atomics.load(sync, index); seen < target; seen = Atomics.load(sync, index)) {
+    if (Atomics.load(sync, QUIT) !== 0) throw new Error('The other training thread stopped')
+    const left = deadline - performance.now()
+    if (left <= 0) throw new Error(HELPER_SILENT)
+    const r = waitAsync(sync, index, seen, Math.min(left, 1000))
+    if (r.async) await r.value
+  }
+}
+
+export function newSyncBlock(): SharedArrayBuffer {
+  return new SharedArrayBuffer(SYNC_SLOTS * 4)
+}
+
+/** Ends a run for every thread waiting on `sync`, at once. */
+export function quitSync(sync: Int32Array): void {
+  Atomics.store(sync, QUIT, 1)
+  Atomics.notify(sync, WRITTEN)
+}
+
 /** Sets a slot and wakes whoever waits on it. */
 export function signal(ctrl: Int32Array, index: number, value: number): void {
   Atomics.store(ctrl, index, value)
@@ -162,14 +209,13 @@ export function assignWeights(vars: tf.Variable[], weights: Float32Array[]): voi
  * The helper's side of the handshake: says it is ready, then blocks between steps (it has
  * nothing else to do) and runs `onStep` for each step the engine posts, until it posts 0.
  */
-export function servePeerSteps(ctrl: Int32Array, onStep: (step: number) => void): void {
+export function servePeerSteps(ctrl: Int32Array, onStep: (step: number) => boolean | void): void {
   signal(ctrl, READY, 1)
   let last = 0
   for (;;) {
     Atomics.wait(ctrl, STEP, last)
     const step = Atomics.load(ctrl, STEP)
-    if (step === 0) return
-    onStep(step)
+    if (step === 0 || onStep(step) === false) return
     last = step
   }
 }
@@ -211,11 +257,11 @@ export async function startPeer(entry: string, init: PeerInitBase): Promise<Peer
 }
 
 /**
- * The helper's seed: another stream than the engine's, so the two threads' dropout masks are
- * independent, and still the same from run to run.
+ * Helper `index`'s seed (1 for the first): another stream than the engine's and the other
+ * helpers', so their dropout masks are independent, and still the same from run to run.
  */
-export function peerSeed(seed: number | undefined): number | undefined {
-  return seed === undefined ? undefined : (seed ^ 0x2545f491) >>> 0
+export function peerSeed(seed: number | undefined, index = 1): number | undefined {
+  return seed === undefined ? undefined : (((seed ^ 0x2545f491) >>> 0) + (index - 1) * 0x9e3779b9) >>> 0
 }
 
 export async function stopPeer(peer: PeerThread): Promise<void> {

@@ -1,21 +1,24 @@
 /**
- * Training on two cores: which split a model gets, and the helper thread's entry. A network with
- * one hidden Dense layer splits its hidden units (unit-parallel.ts), exchanging only its outputs;
- * any other model whose math per parameter outweighs the exchange of every gradient splits the
- * batch (data-parallel.ts); the rest train on one thread.
+ * Training on several cores: which split a model gets, over how many threads, and the helper
+ * threads' entry. A network with one hidden Dense layer splits its hidden units over two threads
+ * (unit-parallel.ts), exchanging only its outputs; any other model whose math per parameter
+ * outweighs the exchange of every gradient splits the batch over as many threads as that math
+ * pays for, up to the limit (data-parallel.ts); the rest train on one thread.
  */
 import * as tf from '@tensorflow/tfjs'
 import { availableParallelism } from 'node:os'
-import { DataParallel, runBatchPeer, worthSplittingBatch, type BatchPeerInit } from './data-parallel'
+import { batchSplitThreads, DataParallel, runBatchPeer, type BatchPeerInit } from './data-parallel'
 import type { StepResult, StepShifts, TrainingSetup } from './parallel-channel'
 import { planUnitSplit, runUnitPeer, UnitParallel, worthSplittingUnits, type UnitPeerInit } from './unit-parallel'
 
 export { PEER_ROLE } from './parallel-channel'
 export type { StepShifts, TrainingSetup } from './parallel-channel'
 
-export interface TwoThreadTraining {
+export interface ParallelTraining {
   /** How the work is split: by batch rows or by hidden units. */
   readonly split: 'batch' | 'units'
+  /** Threads training on it, the engine's own included. */
+  readonly threads: number
   trainStep(ids: Int32Array, shifts?: StepShifts): Promise<StepResult>
   /** Brings the engine's model up to date: before it is validated, evaluated or saved. */
   syncModel(): Promise<void>
@@ -23,16 +26,30 @@ export interface TwoThreadTraining {
 }
 
 /**
- * Starts the helper thread for `setup`, or returns null when it would not help: one core, a
- * backend other than wasm, a model no split suits, or no entry file to start a thread from
- * (in-process tests). CONVLAB_TRAIN_THREADS=1 keeps training on one thread.
+ * Threads training may use: `asked` when given (the bench's --threads), else CONVLAB_TRAIN_THREADS
+ * when set (taken as it is, so tests can run more threads than cores), else the machine's cores.
  */
-export async function startTwoThreadTraining(entry: string | undefined, setup: TrainingSetup): Promise<TwoThreadTraining | null> {
-  const threads = Number(process.env.CONVLAB_TRAIN_THREADS ?? availableParallelism())
-  if (!entry || threads < 2 || tf.getBackend() !== 'wasm') return null
+export function trainThreadLimit(asked: number | undefined, setting: string | undefined, cores: number): number {
+  if (asked !== undefined) return asked
+  const value = setting?.trim() ?? ''
+  if (value === '') return cores
+  const cap = Number(value)
+  if (!Number.isInteger(cap) || cap < 1) throw new Error(`CONVLAB_TRAIN_THREADS must be a whole number of threads, 1 or more, not "${value}"`)
+  return cap
+}
+
+/**
+ * Starts the helper threads for `setup`, or returns null when they would not help: one core, a
+ * backend other than wasm, a model no split suits, or no entry file to start a thread from
+ * (in-process tests). CONVLAB_TRAIN_THREADS=1 keeps training on one thread; `threads` overrides it.
+ */
+export async function startParallelTraining(entry: string | undefined, setup: TrainingSetup, threads?: number): Promise<ParallelTraining | null> {
+  const limit = trainThreadLimit(threads, process.env.CONVLAB_TRAIN_THREADS, availableParallelism())
+  if (!entry || limit < 2 || tf.getBackend() !== 'wasm') return null
   const plan = planUnitSplit(setup.spec)
   if (plan && worthSplittingUnits(setup.spec, setup.batchSize)) return UnitParallel.start(entry, setup, plan)
-  if (worthSplittingBatch(setup.spec, setup.batchSize)) return DataParallel.start(entry, setup)
+  const batchThreads = batchSplitThreads(setup.spec, setup.batchSize, limit)
+  if (batchThreads >= 2) return DataParallel.start(entry, setup, batchThreads)
   return null
 }
 

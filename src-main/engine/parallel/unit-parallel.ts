@@ -214,6 +214,7 @@ const EXPORT = 2
 /** The engine thread's side: owns the helper thread and this thread's part of the model for one run. */
 export class UnitParallel {
   readonly split = 'units'
+  readonly threads = 2
   private step = 0
   private readonly images: Float32Array
   private readonly labels: Int32Array

@@ -90,7 +90,11 @@ export const ENGINE_PARAMS = {
     batch: z.number().int().min(1).max(4096).default(32),
     inferBatch: z.number().int().min(1).max(4096).default(256),
     seconds: z.number().gt(0).max(600).default(5),
-    slowCpu: z.boolean().default(false)
+    slowCpu: z.boolean().default(false),
+    /** Threads training may use; default as a training run. */
+    threads: z.number().int().min(1).max(64).optional(),
+    /** The build of the wasm kernels to measure; default the one the engine loads. */
+    kernels: z.enum(['simd', 'relaxed-simd']).optional()
   })
 } as const
 

@@ -12,7 +12,7 @@ import { buildModel } from '../model/build-model'
 import { headOf, lossOf, predictedOf, type ClassifierHead } from '../model/head'
 import { checkDatasetFits, checkLabelsFit, evaluateModel } from '../inference'
 import type { LoadedModel } from '../model/model-io'
-import { startTwoThreadTraining } from '../parallel/parallel'
+import { startParallelTraining } from '../parallel/parallel'
 import { trainStep } from './train-step'
 import { makeOptimizer, missingGradientKernels } from '../kernels'
 import { mulberry32, randomSeed, range, shuffleInPlace } from '../../shared/rng'
@@ -201,11 +201,11 @@ export class Trainer {
     const xAll = tf.tensor(data.images, [n, ...spec.inputShape], 'float32')
     const yAll = tf.tensor1d(data.labels, 'int32')
     const setup = { spec, recipe: config, model, optimizer, vars: varList, head, xAll, yAll, host: data, batchSize, seed }
-    const parallel = await startTwoThreadTraining(this.peerEntry, setup).catch((err: unknown) => {
+    const parallel = await startParallelTraining(this.peerEntry, setup).catch((err: unknown) => {
       cb.onLog?.(`Training on one thread: ${err instanceof Error ? err.message : String(err)}`)
       return null
     })
-    const threads: TrainThreads = parallel ? { count: 2, split: parallel.split } : { count: 1 }
+    const threads: TrainThreads = parallel ? { count: parallel.threads, split: parallel.split } : { count: 1 }
 
     const epochs: EpochRecord[] = []
     const batches: BatchRecord[] = []

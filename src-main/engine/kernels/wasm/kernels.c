@@ -5,11 +5,25 @@
  * 7 GFLOP/s on a training step; this GEMM packs per cache block, as BLIS does, and handles
  * transposed operands while packing, so no transpose is materialised.
  *
- * Built by scripts/build-wasm-kernels.mjs (clang --target=wasm32 -msimd128). The code must not
+ * Built by scripts/build-wasm-kernels.mjs (clang --target=wasm32 -msimd128), twice: plain SIMD, and
+ * with -mrelaxed-simd, where the GEMM micro-kernels multiply-add in one f32x4.relaxed_madd (a fused
+ * multiply-add where the CPU has one; LLVM never emits it by itself). The code must not
  * use the shadow stack or static data: the memory is the tfjs backend's, and its layout is not
  * ours. All scratch space is passed in by the caller, which allocates it with tfjs's malloc.
  */
 #include <wasm_simd128.h>
+
+#ifdef __wasm_relaxed_simd__
+#if !__has_builtin(__builtin_wasm_relaxed_madd_f32x4)
+/* Clang before 16 knows relaxed_madd only by its prototype name and opcode (fma, 0xaf), which no
+ * shipped engine accepts: the build script renumbers each one to the standard 0x105. */
+#define wasm_f32x4_relaxed_madd(a, b, c) __builtin_wasm_fma_f32x4((a), (b), (c))
+#endif
+/* acc + a * b, rounded once or twice as the CPU does it. */
+#define MADD(acc, a, b) wasm_f32x4_relaxed_madd((a), (b), (acc))
+#else
+#define MADD(acc, a, b) wasm_f32x4_add((acc), wasm_f32x4_mul((a), (b)))
+#endif
 
 #define MR 6
 #define NR 8
@@ -79,8 +93,8 @@ static void pack_b(int trans, const float *B, int ldb, int k0, int kc, int j0, i
 #define ROW(r)                                                   \
   {                                                              \
     v128_t a = wasm_f32x4_splat(pa[r]);                          \
-    c##r##0 = wasm_f32x4_add(c##r##0, wasm_f32x4_mul(a, b0));    \
-    c##r##1 = wasm_f32x4_add(c##r##1, wasm_f32x4_mul(a, b1));    \
+    c##r##0 = MADD(c##r##0, a, b0);                              \
+    c##r##1 = MADD(c##r##1, a, b1);                              \
   }
 
 #define STORE(r)                                                                    \

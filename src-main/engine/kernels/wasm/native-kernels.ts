@@ -1,14 +1,49 @@
 /**
  * Loads ConvLab's wasm SIMD kernels (kernels.c) into the tfjs wasm backend's own memory, so they
- * read and write its tensors where they lie. Loaded once per backend instance; when the backend's
- * memory cannot be shared (a threaded build's shared memory, a changed tfjs build), the kernels
- * are unavailable and callers fall back to tfjs's own.
+ * read and write its tensors where they lie. Loaded once per backend instance and build; when the
+ * backend's memory cannot be shared (a threaded build's shared memory, a changed tfjs build), the
+ * kernels are unavailable and callers fall back to tfjs's own. Of the two builds, the relaxed-SIMD
+ * one is used where the engine validates relaxed SIMD (Node 22+, Electron 45), the plain one elsewhere
+ * or when CONVLAB_RELAXED_SIMD=0.
  */
 import type * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { KERNELS_WASM_BASE64 } from './kernels-binary'
+import { KERNELS_RELAXED_SIMD_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-binary'
+
+/** Which build of kernels.c: plain SIMD, or relaxed SIMD (fused multiply-adds in the GEMM). */
+export type KernelBuild = 'simd' | 'relaxed-simd'
+
+/**
+ * The smallest module that uses f32x4.relaxed_madd: (func (param v128 v128 v128) (result v128)
+ * local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd). An engine without relaxed SIMD rejects it.
+ */
+const RELAXED_MADD_PROBE = Uint8Array.from([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x0d, 0x01, 0x0b,
+  0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b
+])
+
+export function engineHasRelaxedSimd(): boolean {
+  return WebAssembly.validate(RELAXED_MADD_PROBE)
+}
+
+/**
+ * The build to use: relaxed SIMD where the engine has it, unless `setting` (CONVLAB_RELAXED_SIMD)
+ * is 0; 1 asks for it and is an error where the engine lacks it.
+ */
+export function chooseKernelBuild(setting: string | undefined, relaxedAvailable: boolean): KernelBuild {
+  const value = setting?.trim() ?? ''
+  if (value === '0') return 'simd'
+  if (value === '1') {
+    if (!relaxedAvailable) throw new Error('CONVLAB_RELAXED_SIMD=1 asks for relaxed SIMD, which this JavaScript engine does not support')
+    return 'relaxed-simd'
+  }
+  if (value !== '') throw new Error(`CONVLAB_RELAXED_SIMD must be 0 or 1, not "${value}"`)
+  return relaxedAvailable ? 'relaxed-simd' : 'simd'
+}
 
 export interface NativeKernels {
+  /** Which build of kernels.c this is. */
+  readonly build: KernelBuild
   /** C = op(A) op(B) (or C += with `accumulate`); addresses are byte offsets into the heap. */
   sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: boolean): void
   /** Adds bias (0: none) to each row of C (m x n), then ReLU when asked. */
@@ -70,10 +105,23 @@ interface EmscriptenModule {
   _free(ptr: number): void
 }
 
-/** Per backend instance: its loaded kernels, or why they could not be loaded. */
-const loaded = new WeakMap<object, NativeKernels | string>()
-let compiled: WebAssembly.Module | null = null
+/** Per backend instance and build: its loaded kernels, or why they could not be loaded. */
+const loaded = new WeakMap<object, Partial<Record<KernelBuild, NativeKernels | string>>>()
+const compiled: Partial<Record<KernelBuild, WebAssembly.Module>> = {}
 let lastError: string | null = null
+let build: KernelBuild | null = null
+
+/** The build the kernels load as, chosen on first use (see chooseKernelBuild). */
+export function kernelBuild(): KernelBuild {
+  build ??= chooseKernelBuild(process.env.CONVLAB_RELAXED_SIMD, engineHasRelaxedSimd())
+  return build
+}
+
+/** Switches the build later loads use, for the bench to compare both in one run and the tests to cover both. */
+export function useKernelBuild(next: KernelBuild): void {
+  if (next === 'relaxed-simd' && !engineHasRelaxedSimd()) throw new Error('this JavaScript engine does not support relaxed SIMD')
+  build = next
+}
 
 /** Why the kernels are not in use, or null when they are (or were never asked for). */
 export function nativeKernelsError(): string | null {
@@ -101,27 +149,31 @@ export function nativeKernels(backend: BackendWasm): NativeKernels | null {
     lastError = 'turned off by CONVLAB_NATIVE_KERNELS=0'
     return null
   }
-  let kernels = loaded.get(backend)
+  const which = kernelBuild()
+  let builds = loaded.get(backend)
+  if (!builds) loaded.set(backend, (builds = {}))
+  let kernels = builds[which]
   if (kernels === undefined) {
     try {
-      kernels = instantiate(backend.wasm as unknown as EmscriptenModule)
+      kernels = instantiate(backend.wasm as unknown as EmscriptenModule, which)
     } catch (err) {
       kernels = err instanceof Error ? err.message : String(err)
     }
-    loaded.set(backend, kernels)
+    builds[which] = kernels
   }
   lastError = typeof kernels === 'string' ? kernels : null
   return typeof kernels === 'string' ? null : kernels
 }
 
-function instantiate(module: EmscriptenModule): NativeKernels {
+function instantiate(module: EmscriptenModule, which: KernelBuild): NativeKernels {
   const memory = module.asm?.memory
   if (!(memory instanceof WebAssembly.Memory)) throw new Error('the tfjs wasm backend does not expose its memory')
-  compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'))
-  const x = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Exports
+  const binary = which === 'relaxed-simd' ? KERNELS_RELAXED_SIMD_WASM_BASE64 : KERNELS_WASM_BASE64
+  const x = new WebAssembly.Instance((compiled[which] ??= new WebAssembly.Module(Buffer.from(binary, 'base64'))), { env: { memory } }).exports as unknown as Exports
   const scratch = module._malloc(x.sgemm_scratch_floats() * 4)
   if (!scratch) throw new Error('no memory for the GEMM scratch space')
   return {
+    build: which,
     sgemm: (ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc) => x.sgemm(+ta, +tb, m, n, k, a, lda, b, ldb, c, ldc, +acc, scratch),
     biasRelu: (c, m, n, bias, relu) => x.bias_relu(c, m, n, bias, +relu),
     im2col: (ptr, [n, h, w, c], [kh, kw], [sh, sw], [top, left], [oh, ow], col) => x.im2col(ptr, n, h, w, c, kh, kw, sh, sw, top, left, oh, ow, col),

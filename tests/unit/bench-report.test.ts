@@ -1,0 +1,84 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { mergeBest, readCpuInfo, scaling, simdFlags } from '../../src-main/cli/commands/bench'
+import { gflops, INFER_FLOPS_PER_FORWARD_MAC, TRAIN_FLOPS_PER_FORWARD_MAC, type BenchmarkRow } from '../../src-main/engine/bench'
+import { trainThreadLimit } from '../../src-main/engine/parallel/parallel'
+
+const row = (over: Partial<BenchmarkRow>): BenchmarkRow => ({ model: 'm', backend: 'wasm', batch: 32, inferBatch: 256, optimizer: 'adam', forwardMacs: 1e6, ...over })
+
+describe('achieved GFLOP/s', () => {
+  it('counts 2 flops per forward multiply-add, training as three forward passes', () => {
+    expect(TRAIN_FLOPS_PER_FORWARD_MAC).toBe(6)
+    expect(INFER_FLOPS_PER_FORWARD_MAC).toBe(2)
+    expect(gflops(1000, 1e6, TRAIN_FLOPS_PER_FORWARD_MAC)).toBeCloseTo(6, 12)
+    expect(gflops(undefined, 1e6, 2)).toBeUndefined()
+  })
+})
+
+describe('mergeBest', () => {
+  it('keeps the better rate of each row with the GFLOP/s of that same measurement', () => {
+    const first = [row({ trainImagesPerSec: 10, trainGflops: 1, inferImagesPerSec: 50, inferGflops: 5 })]
+    const second = [row({ trainImagesPerSec: 20, trainGflops: 2, inferImagesPerSec: 40, inferGflops: 4 })]
+    expect(mergeBest(first, second)[0]).toMatchObject({ trainImagesPerSec: 20, trainGflops: 2, inferImagesPerSec: 50, inferGflops: 5 })
+    expect(mergeBest([], second)).toBe(second)
+  })
+})
+
+describe('scaling', () => {
+  it('sets each thread count against the fewest, per model and kernel build, by the threads rows used', () => {
+    const rows = [
+      row({ model: 'a', kernels: 'simd', trainThreads: 2, trainImagesPerSec: 150 }),
+      row({ model: 'a', kernels: 'simd', trainThreads: 1, trainImagesPerSec: 100 }),
+      row({ model: 'a', kernels: 'simd', trainThreads: 4, trainImagesPerSec: 200 }),
+      row({ model: 'b', kernels: 'simd', trainThreads: 1, trainImagesPerSec: 30 }),
+      row({ model: 'b', kernels: 'simd', trainSkipped: 'no' })
+    ]
+    const out = scaling(rows)
+    expect(out.map((s) => [s.model, s.threads, s.speedup, s.efficiency])).toEqual([
+      ['a', 1, 1, 1],
+      ['a', 2, 1.5, 0.75],
+      ['a', 4, 2, 0.5],
+      ['b', 1, 1, 1]
+    ])
+  })
+})
+
+describe('readCpuInfo', () => {
+  it('reads the model name and flags of the first processor, and picks the SIMD flags', () => {
+    const text = 'processor\t: 0\nmodel name\t: Some CPU @ 2.0GHz\nflags\t\t: fpu sse2 ssse3 avx avx2 fma avx512f ht\n\nprocessor\t: 1\nmodel name\t: Some CPU @ 2.0GHz\n'
+    const cpu = readCpuInfo(text)
+    expect(cpu?.model).toBe('Some CPU @ 2.0GHz')
+    expect(cpu && simdFlags(cpu)).toEqual(['sse2', 'ssse3', 'avx', 'avx2', 'fma', 'avx512f'])
+    expect(readCpuInfo('nothing here')).toBeUndefined()
+  })
+})
+
+describe('trainThreadLimit', () => {
+  it('takes an explicit count, else CONVLAB_TRAIN_THREADS, else the cores, and names a bad setting', () => {
+    expect(trainThreadLimit(3, '1', 2)).toBe(3)
+    expect(trainThreadLimit(undefined, '1', 8)).toBe(1)
+    expect(trainThreadLimit(undefined, '4', 2)).toBe(4)
+    expect(trainThreadLimit(undefined, undefined, 6)).toBe(6)
+    expect(trainThreadLimit(undefined, ' ', 6)).toBe(6)
+    expect(() => trainThreadLimit(undefined, 'two', 2)).toThrow(/CONVLAB_TRAIN_THREADS must be a whole number of threads, 1 or more, not "two"/)
+    expect(() => trainThreadLimit(undefined, '0', 2)).toThrow(/not "0"/)
+  })
+})
+
+describe.skipIf(!existsSync('/usr/bin/python3'))('scripts/numpy_peak.py', () => {
+  it('prints the rate, the threads asked and the BLAS numpy loaded', (ctx) => {
+    try {
+      execFileSync('/usr/bin/python3', ['-c', 'import numpy'])
+    } catch {
+      ctx.skip()
+    }
+    const out = execFileSync('/usr/bin/python3', [resolve(__dirname, '../../scripts/numpy_peak.py'), '--threads', '1', '--size', '64', '--seconds', '0.1'], { encoding: 'utf8' })
+    const peak = JSON.parse(out) as { gflops: number; threads: number; size: number; blas: string[] }
+    expect(peak.threads).toBe(1)
+    expect(peak.size).toBe(64)
+    expect(peak.gflops).toBeGreaterThan(0)
+    expect(Array.isArray(peak.blas)).toBe(true)
+  })
+})
