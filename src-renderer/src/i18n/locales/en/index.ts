@@ -1,0 +1,7 @@
+/** The English messages: the source every other locale is typed from, one file per domain. */
+import { errors } from './errors'
+import { shell } from './shell'
+
+export const en = { shell, errors }
+
+export type Messages = typeof en

@@ -1,0 +1,6 @@
+/** 简体中文. Typed from the English source: a missing or extra key fails the type check. */
+import type { Messages } from '../en'
+import { errors } from './errors'
+import { shell } from './shell'
+
+export const zhCN: Messages = { shell, errors }
