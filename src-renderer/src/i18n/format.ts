@@ -7,6 +7,8 @@ export interface Formatters {
   fixed(n: number, digits: number): string
   /** A fraction 0..1 as a percentage with `digits` fraction digits. */
   percent(fraction: number, digits?: number): string
+  /** A large count in the locale's short form: 1.2M, 120万. */
+  compact(n: number): string
   date(value: string | number | Date): string
   /** A short date and time without the year, for lists of runs. */
   shortDate(value: string | number | Date): string
@@ -32,6 +34,7 @@ export function createFormatters(locale: Locale): Formatters {
     fixed: (n, digits) => fixedOf(digits).format(n),
     percent: (fraction, digits = 1) =>
       new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(fraction),
+    compact: (n) => new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 2 }).format(n),
     date: (value) => {
       const d = asDate(value)
       return Number.isNaN(d.getTime()) ? String(value) : dates.format(d)

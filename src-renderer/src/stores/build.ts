@@ -5,6 +5,7 @@ import { ModelSpec, type InputShape, type LayerSpec, type LayerType, type Traini
 import { describeHead, inferShapes } from '@shared/shapes'
 import { summarize } from '@shared/summary'
 import { describeError, request } from '@renderer/api/client'
+import { t } from '@renderer/i18n'
 import { toPlain } from '@renderer/api/plain'
 import { layerLabel, starterLayer } from '@renderer/components/build/layer-info'
 import { useNoticeStore } from './notices'
@@ -109,7 +110,7 @@ export const useBuildStore = defineStore('build', () => {
   /** Inserts after the selected layer (or at `at`), so repeated adds build the stack in order. */
   function add(type: LayerType, at?: number): string | null {
     if (full.value) {
-      notices.push('warning', `A stack holds at most ${MAX_LAYERS} layers.`)
+      notices.push('warning', t('build.notices.full', { max: MAX_LAYERS }))
       return null
     }
     const position = at ?? (selectedIndex.value >= 0 ? selectedIndex.value + 1 : entries.value.length)
@@ -122,7 +123,7 @@ export const useBuildStore = defineStore('build', () => {
   function remove(id: string): void {
     const index = indexOf(id)
     if (index < 0) return
-    remember(`Removed ${layerLabel(entries.value[index].layer.type)} (layer ${index + 1})`)
+    remember(t('build.undo.removed', { layer: layerLabel(entries.value[index].layer.type), n: index + 1 }))
     entries.value.splice(index, 1)
     if (selectedId.value === id) selectedId.value = entries.value[Math.min(index, entries.value.length - 1)]?.id ?? null
   }
@@ -189,20 +190,20 @@ export const useBuildStore = defineStore('build', () => {
   }
 
   function clear(): void {
-    load({ name: DEFAULT_NAME, inputShape: [1, 28, 28], layers: [] }, 'Started a new stack')
+    load({ name: DEFAULT_NAME, inputShape: [1, 28, 28], layers: [] }, t('build.undo.newStack'))
   }
 
   async function loadPresets(): Promise<void> {
     try {
       presets.value = await request('model/presets', {})
     } catch (err) {
-      notices.push('error', `The presets could not be loaded: ${describeError(err)}`)
+      notices.push('error', t('build.notices.presetsFailed', { error: describeError(err) }))
     }
   }
 
   function loadPreset(presetName: string): void {
     const preset = presets.value.find((p) => p.name === presetName)
-    if (preset) load(preset.spec, `Loaded preset ${presetName}`)
+    if (preset) load(preset.spec, t('build.undo.preset', { name: presetName }))
   }
 
   async function loadSaved(): Promise<void> {
@@ -221,7 +222,7 @@ export const useBuildStore = defineStore('build', () => {
       saved.value = [entry, ...saved.value.filter((s) => s.name !== entry.name)]
       return entry
     } catch (err) {
-      notices.push('error', `The stack could not be saved: ${describeError(err)}`)
+      notices.push('error', t('build.notices.saveFailed', { error: describeError(err) }))
       return null
     } finally {
       saving.value = false
@@ -243,7 +244,7 @@ export const useBuildStore = defineStore('build', () => {
 
   function openSaved(stackName: string): void {
     const entry = saved.value.find((s) => s.name === stackName)
-    if (entry) load(entry.spec, `Opened ${stackName}`)
+    if (entry) load(entry.spec, t('build.undo.opened', { name: stackName }))
   }
 
   async function deleteSaved(stackName: string): Promise<void> {
@@ -253,7 +254,7 @@ export const useBuildStore = defineStore('build', () => {
       saved.value = saved.value.filter((s) => s.name !== stackName)
       lastDeleted.value = entry ?? null
     } catch (err) {
-      notices.push('error', `${stackName} could not be deleted: ${describeError(err)}`)
+      notices.push('error', t('build.notices.deleteFailed', { name: stackName, error: describeError(err) }))
     }
   }
 
@@ -265,13 +266,13 @@ export const useBuildStore = defineStore('build', () => {
       saved.value = [again, ...saved.value.filter((s) => s.name !== again.name)]
       lastDeleted.value = null
     } catch (err) {
-      notices.push('error', `${entry.name} could not be restored: ${describeError(err)}`)
+      notices.push('error', t('build.notices.restoreFailed', { name: entry.name, error: describeError(err) }))
     }
   }
 
   // The stack survives a reload: a student's half-built model is not lost to F5.
   const persisted = readPersisted()
-  if (persisted === 'corrupt') notices.push('warning', 'The stack from your last visit could not be read, so a new one was started.')
+  if (persisted === 'corrupt') notices.push('warning', t('build.notices.corrupt'))
   else if (persisted) replaceWith(persisted)
   watch(spec, (value) => writePersisted(value))
 
