@@ -1,8 +1,9 @@
 /** The English messages: the source every other locale is typed from, one file per domain. */
 import { build } from './build'
+import { data } from './data'
 import { errors } from './errors'
 import { shell } from './shell'
 
-export const en = { shell, errors, build }
+export const en = { shell, errors, build, data }
 
 export type Messages = typeof en

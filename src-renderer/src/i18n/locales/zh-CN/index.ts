@@ -1,7 +1,8 @@
 /** 简体中文. Typed from the English source: a missing or extra key fails the type check. */
 import type { Messages } from '../en'
 import { build } from './build'
+import { data } from './data'
 import { errors } from './errors'
 import { shell } from './shell'
 
-export const zhCN: Messages = { shell, errors, build }
+export const zhCN: Messages = { shell, errors, build, data }
