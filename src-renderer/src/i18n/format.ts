@@ -1,6 +1,6 @@
 import type { Locale } from './locale'
 
-/** Numbers, percentages, dates and durations in a locale's own formats, through Intl. */
+/** Numbers, percentages and dates in a locale's own formats, through Intl. */
 export interface Formatters {
   int(n: number): string
   /** `n` with exactly `digits` fraction digits: losses and other measured values. */
@@ -12,8 +12,6 @@ export interface Formatters {
   date(value: string | number | Date): string
   /** A short date and time without the year, for lists of runs. */
   shortDate(value: string | number | Date): string
-  /** A duration in milliseconds, in the largest units that make it readable (1 h 4 min, 12 s). */
-  duration(ms: number): string
 }
 
 export function createFormatters(locale: Locale): Formatters {
@@ -26,8 +24,6 @@ export function createFormatters(locale: Locale): Formatters {
   }
   const dates = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })
   const shortDates = new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false })
-  const unit = (u: 'hour' | 'minute' | 'second', v: number): string =>
-    new Intl.NumberFormat(locale, { style: 'unit', unit: u, unitDisplay: 'short', maximumFractionDigits: u === 'second' && v < 10 ? 1 : 0 }).format(v)
   const asDate = (value: string | number | Date): Date => (value instanceof Date ? value : new Date(value))
   return {
     int: (n) => ints.format(n),
@@ -42,15 +38,6 @@ export function createFormatters(locale: Locale): Formatters {
     shortDate: (value) => {
       const d = asDate(value)
       return Number.isNaN(d.getTime()) ? String(value) : shortDates.format(d)
-    },
-    duration: (ms) => {
-      const s = ms / 1000
-      if (s < 60) return unit('second', s)
-      const h = Math.floor(s / 3600)
-      const m = Math.floor((s % 3600) / 60)
-      const rest = Math.round(s % 60)
-      if (h > 0) return `${unit('hour', h)} ${unit('minute', m)}`
-      return rest > 0 ? `${unit('minute', m)} ${unit('second', rest)}` : unit('minute', m)
     }
   }
 }

@@ -4,6 +4,7 @@ import type { Divergence, EpochRecord, EvalMetrics, LabEventPayload, LabOutput, 
 import type { DataSource } from '@shared/dataset'
 import type { ModelSpec, TrainingDefaults } from '@shared/layers'
 import { describeError, lab, request } from '@renderer/api/client'
+import { t } from '@renderer/i18n'
 import { toPlain } from '@renderer/api/plain'
 import { batchPoints, batchX, type Point } from '@renderer/charts/series'
 
@@ -23,14 +24,6 @@ export interface TrainForm {
   limit: number | null
 }
 
-const STEP_TEXT: Record<RunStep, string> = {
-  'loading-data': 'Loading the data…',
-  'building-model': 'Building the model…',
-  training: 'Training',
-  testing: 'Testing on the test set…',
-  saving: 'Saving the model…'
-}
-
 /**
  * The word beside a run: while it runs, the step it is in, so the seconds of loading and building
  * before the first batch are not a silent "Training" over an empty bar (#18, item 1).
@@ -39,16 +32,16 @@ export function phaseText(phase: TrainPhase, step: RunStep | null, cancelling: b
   switch (phase) {
     case 'starting':
     case 'running':
-      if (cancelling) return 'Stopping after this batch…'
-      return step ? STEP_TEXT[step] : 'Starting…'
+      if (cancelling) return t('train.phases.stopping')
+      return step ? t(`train.steps.${step}`) : t('train.phases.starting')
     case 'completed':
-      return 'Finished'
+      return t('train.phases.completed')
     case 'cancelled':
-      return 'Cancelled'
+      return t('train.phases.cancelled')
     case 'failed':
-      return 'Failed'
+      return t('train.phases.failed')
     default:
-      return 'Not started'
+      return t('train.phases.idle')
   }
 }
 
@@ -228,7 +221,7 @@ export const useTrainingStore = defineStore('training', () => {
     reset()
     phase.value = 'starting'
     modelName.value = model.name
-    runName.value = `${model.name} on ${dataLabel}`
+    runName.value = t('train.runLabel.name', { model: model.name, data: dataLabel })
     try {
       const { runId: id } = await request('train/start', { model: toPlain(model), data: toPlain(data), config: config(), name: runName.value })
       runId.value = id

@@ -3,7 +3,8 @@ import { build } from './build'
 import { data } from './data'
 import { errors } from './errors'
 import { shell } from './shell'
+import { train } from './train'
 
-export const en = { shell, errors, build, data }
+export const en = { shell, errors, build, data, train }
 
 export type Messages = typeof en

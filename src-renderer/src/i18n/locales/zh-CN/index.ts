@@ -4,5 +4,6 @@ import { build } from './build'
 import { data } from './data'
 import { errors } from './errors'
 import { shell } from './shell'
+import { train } from './train'
 
-export const zhCN: Messages = { shell, errors, build, data }
+export const zhCN: Messages = { shell, errors, build, data, train }

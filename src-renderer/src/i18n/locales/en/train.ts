@@ -1,0 +1,97 @@
+/** The Train view: settings, progress, curves, test results; also the words shared with Runs. */
+export const train = {
+  title: 'Train',
+  intro: 'Train a model on the chosen data and watch it learn. Training goes on while you visit other views.',
+  settings: 'Settings',
+  blocker: {
+    presets: 'Loading the presets…',
+    empty: 'The stack in Build is empty: add layers there or pick a preset.',
+    invalid: 'The stack in Build cannot be trained: {error}',
+    noData: 'Choose a dataset in Data first.'
+  },
+  data: 'Data',
+  change: 'change',
+  backend: 'Backend',
+  threads: 'Threads',
+  start: 'Start training',
+  cancel: 'Cancel',
+  noRun: 'No run yet',
+  diverged: 'Diverged:',
+  tryLower: 'Try a lower learning rate.',
+  curves: 'Curves',
+  liveNote: 'While training, the batch curves get a point about five times a second, the mean of the batches since the one before; every batch is loaded when the run ends.',
+  testSet: 'Test set',
+  testAccuracy: '{accuracy} accuracy',
+  testOn: 'on {count} images never seen in training · loss {loss}',
+  failed: 'Training failed: {error}',
+  steps: {
+    'loading-data': 'Loading the data…',
+    'building-model': 'Building the model…',
+    training: 'Training',
+    testing: 'Testing on the test set…',
+    saving: 'Saving the model…'
+  },
+  phases: { stopping: 'Stopping after this batch…', starting: 'Starting…', completed: 'Finished', cancelled: 'Cancelled', failed: 'Failed', idle: 'Not started' },
+  form: {
+    model: 'Model',
+    fromBuild: 'Current stack from Build: {name}',
+    preset: 'Preset: {name}',
+    optimizer: 'Optimizer',
+    learningRate: 'Learning rate',
+    batchSize: 'Batch size',
+    epochs: 'Epochs',
+    validation: 'Validation share',
+    seed: 'Seed',
+    random: 'random',
+    limit: 'Use first N images',
+    all: 'all'
+  },
+  progress: {
+    label: 'Training progress',
+    epoch: 'Epoch',
+    batch: 'Batch',
+    speed: 'Speed',
+    imagesPerSec: '{n} images/s',
+    timeLeft: 'Time left',
+    took: 'Took',
+    about: '≈ {time}',
+    loss: 'Loss (this epoch)',
+    accuracy: 'Accuracy (this epoch)'
+  },
+  charts: {
+    smoothing: 'Smoothing',
+    smoothingTitle: 'Exponential moving average of the batch curves: how much of its weight a value keeps over each 1% of the epoch axis',
+    logLoss: 'Log scale for loss',
+    loss: 'Loss',
+    accuracy: 'Accuracy',
+    lossAxis: 'loss (cross-entropy)',
+    accuracyAxis: 'accuracy',
+    latestLoss: 'Latest batch loss {value}',
+    latestAccuracy: 'Latest batch accuracy {value}',
+    noneYet: 'none yet',
+    rawSuffix: '(raw)',
+    batchRaw: 'batch {what} (raw)',
+    batchSmoothed: 'batch {what}, smoothed',
+    epochSeries: 'epoch {what}',
+    validationSeries: 'validation {what}',
+    what: { loss: 'loss', accuracy: 'accuracy' },
+    epochAxis: 'epoch',
+    by: '{y} by {x}. {description}'
+  },
+  confusion: {
+    label: 'Confusion matrix: rows are the true class, columns the predicted class',
+    corner: 'true ↓ · predicted →',
+    correct: 'correct',
+    correctTitle: 'Share of this class predicted correctly',
+    cell: '{actual} predicted as {predicted}: {count} of {total}',
+    classN: 'class {n}'
+  },
+  threadCount: {
+    count: '{n} thread | {n} threads',
+    split: { batch: 'batch rows', units: 'hidden units' },
+    withSplit: '{count} ({split})'
+  },
+  duration: { s: '{s} s', ms: '{m} min {s} s', hm: '{h} h {m} min' },
+  runLabel: { toy: 'toy set', folder: 'folder {name}', diverged: 'diverged', test: '{accuracy} test', name: '{model} on {data}' },
+  divergence: 'the loss rose from {first} to {peak} (epoch {epoch}); the weights are kept but did not learn'
+}
