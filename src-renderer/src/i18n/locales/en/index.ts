@@ -2,9 +2,10 @@
 import { build } from './build'
 import { data } from './data'
 import { errors } from './errors'
+import { runs } from './runs'
 import { shell } from './shell'
 import { train } from './train'
 
-export const en = { shell, errors, build, data, train }
+export const en = { shell, errors, build, data, train, runs }
 
 export type Messages = typeof en

@@ -3,7 +3,8 @@ import type { Messages } from '../en'
 import { build } from './build'
 import { data } from './data'
 import { errors } from './errors'
+import { runs } from './runs'
 import { shell } from './shell'
 import { train } from './train'
 
-export const zhCN: Messages = { shell, errors, build, data, train }
+export const zhCN: Messages = { shell, errors, build, data, train, runs }
