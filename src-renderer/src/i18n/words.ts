@@ -14,3 +14,22 @@ export function divergenceText(d: Divergence): string {
   const num = (x: number): string => (Number.isFinite(x) && Math.abs(x) < 1e4 ? f.fixed(x, 2) : x.toExponential(1))
   return t('train.divergence', { first: num(d.firstLoss), peak: num(d.peakLoss), epoch: d.epoch })
 }
+
+/** The decoder's English step names (data/images.ts) matched to messages; an unknown step stays as sent. */
+const STEP_PATTERNS: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/^grey$/, () => t('predict.steps.grey')],
+  [/^first frame of (\d+)$/, (m) => t('predict.steps.firstFrame', { n: m[1] })],
+  [/^rotate \(EXIF orientation (\d+)\)$/, (m) => t('predict.steps.rotate', { n: m[1] })],
+  [/^flatten transparency onto white$/, () => t('predict.steps.flatten')],
+  [/^resize (\d+x\d+) → (\d+x\d+)$/, (m) => t('predict.steps.resize', { from: m[1], to: m[2] })],
+  [/^centre on (\d+x\d+), padded with the background grey$/, (m) => t('predict.steps.centre', { size: m[1] })],
+  [/^invert \(light background\)$/, () => t('predict.steps.invert')]
+]
+
+export function preprocessingStepText(step: string): string {
+  for (const [pattern, word] of STEP_PATTERNS) {
+    const m = pattern.exec(step)
+    if (m) return word(m)
+  }
+  return step
+}

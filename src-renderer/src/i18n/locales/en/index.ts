@@ -2,10 +2,11 @@
 import { build } from './build'
 import { data } from './data'
 import { errors } from './errors'
+import { predict } from './predict'
 import { runs } from './runs'
 import { shell } from './shell'
 import { train } from './train'
 
-export const en = { shell, errors, build, data, train, runs }
+export const en = { shell, errors, build, data, train, runs, predict }
 
 export type Messages = typeof en

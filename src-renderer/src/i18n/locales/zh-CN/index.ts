@@ -3,8 +3,9 @@ import type { Messages } from '../en'
 import { build } from './build'
 import { data } from './data'
 import { errors } from './errors'
+import { predict } from './predict'
 import { runs } from './runs'
 import { shell } from './shell'
 import { train } from './train'
 
-export const zhCN: Messages = { shell, errors, build, data, train, runs }
+export const zhCN: Messages = { shell, errors, build, data, train, runs, predict }
