@@ -5,8 +5,9 @@ import { errors } from './errors'
 import { predict } from './predict'
 import { runs } from './runs'
 import { shell } from './shell'
+import { shift } from './shift'
 import { train } from './train'
 
-export const en = { shell, errors, build, data, train, runs, predict }
+export const en = { shell, errors, build, data, train, runs, predict, shift }
 
 export type Messages = typeof en

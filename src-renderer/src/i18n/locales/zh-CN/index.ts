@@ -6,6 +6,7 @@ import { errors } from './errors'
 import { predict } from './predict'
 import { runs } from './runs'
 import { shell } from './shell'
+import { shift } from './shift'
 import { train } from './train'
 
-export const zhCN: Messages = { shell, errors, build, data, train, runs, predict }
+export const zhCN: Messages = { shell, errors, build, data, train, runs, predict, shift }
