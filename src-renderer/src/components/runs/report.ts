@@ -6,7 +6,8 @@
 import type { RunDetail } from '@shared/contract'
 import type { ModelSpec } from '@shared/layers'
 import { formatFixed2, formatSummary, formatThousands, summarize } from '@shared/summary'
-import { csvField, safeFileName } from '@renderer/components/shift/heatmap'
+import { fileSafeName } from '@shared/file-name'
+import { csvField } from '@renderer/components/shift/heatmap'
 import { currentLocale, t } from '@renderer/i18n'
 import { localClassName } from '@renderer/i18n/class-names'
 
@@ -62,7 +63,7 @@ export function confusionCsv(confusion: readonly (readonly number[])[], classNam
 /** One report file of a run: its name (the run's, made safe), content and type; none when the
  * run has no test results to tabulate. */
 export function runReport(run: RunDetail, kind: ReportKind): { fileName: string; content: string; type: string } | null {
-  const stem = safeFileName(run.name)
+  const stem = fileSafeName(run.name, 'run')
   switch (kind) {
     case 'summary-text':
       return { fileName: `${stem}-summary.txt`, content: formatSummary(run.model), type: 'text/plain' }

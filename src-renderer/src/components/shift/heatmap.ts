@@ -80,8 +80,3 @@ export function rowsKeepingPrediction(result: ShiftResult): number {
   if (centre < 0) return 0
   return result.predicted.filter((c) => c === result.predicted[centre]).length
 }
-
-/** A file name from free text: no path separators or characters file systems refuse. */
-export function safeFileName(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'heatmap'
-}
