@@ -33,3 +33,25 @@ export function preprocessingStepText(step: string): string {
   }
   return step
 }
+
+/** The engine's English account of a backend it did not use (engine/backends.ts), per locale. */
+const BACKEND_REASONS: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/^(\S+) is not installed$/, (m) => t('shell.status.reasons.notInstalled', { pkg: m[1] })],
+  [/^not needed: (\S+) was chosen first$/, (m) => t('shell.status.reasons.notNeeded', { chosen: m[1] })],
+  [/^not tried: backend forced to (\S+)$/, (m) => t('shell.status.reasons.notTried', { forced: m[1] })]
+]
+
+export function backendReasonText(reason: string): string {
+  for (const [pattern, word] of BACKEND_REASONS) {
+    const m = pattern.exec(reason)
+    if (m) return word(m)
+  }
+  return reason
+}
+
+/** A dataset's name as main gives it ("Fashion-MNIST (train)", "… (test, first 600)") with its split worded. */
+export function datasetNameText(name: string): string {
+  return name.replace(/\((train|test)(?:, first (\d+))?\)$/, (_, split: 'train' | 'test', first?: string) =>
+    first ? t('data.nameFirst', { split: t(`data.splitNames.${split}`), n: first }) : t('data.nameSplit', { split: t(`data.splitNames.${split}`) })
+  )
+}

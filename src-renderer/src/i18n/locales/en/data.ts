@@ -21,6 +21,8 @@ export const data = {
   lastPage: 'Last page',
   range: '{from}–{to} of {total}',
   sample: 'Sample {n}: {name}',
+  nameSplit: '({split})',
+  nameFirst: '({split}, first {n})',
   label: {
     none: 'no data chosen',
     toy: 'the toy set',

@@ -48,6 +48,7 @@ export const shell = {
     fashionMnist: 'Fashion-MNIST:',
     fashionMnistMissing: 'Fashion-MNIST not found ·',
     howToGetIt: 'how to get it',
-    lookingForData: 'Looking for Fashion-MNIST…'
+    lookingForData: 'Looking for Fashion-MNIST…',
+    reasons: { notInstalled: '{pkg} is not installed', notNeeded: 'not needed: {chosen} was chosen first', notTried: 'not tried: backend forced to {forced}' }
   }
 }

@@ -22,6 +22,8 @@ export const data: typeof en = {
   lastPage: '最后一页',
   range: '第 {from}–{to} 个，共 {total} 个',
   sample: '样本 {n}：{name}',
+  nameSplit: '（{split}）',
+  nameFirst: '（{split}，前 {n} 张）',
   label: {
     none: '尚未选择数据',
     toy: '玩具数据集',

@@ -49,6 +49,7 @@ export const shell: typeof en = {
     fashionMnist: 'Fashion-MNIST：',
     fashionMnistMissing: '未找到 Fashion-MNIST ·',
     howToGetIt: '如何获取',
-    lookingForData: '正在查找 Fashion-MNIST…'
+    lookingForData: '正在查找 Fashion-MNIST…',
+    reasons: { notInstalled: '未安装 {pkg}', notNeeded: '无需使用：已优先选用 {chosen}', notTried: '未尝试：后端被指定为 {forced}' }
   }
 }

@@ -24,7 +24,7 @@ export const shift: typeof en = {
   exportPng: '导出 PNG',
   exportCsv: '导出 CSV',
   tutorialLabels: '使用教程的英文标签',
-  tutorialLabelsTitle: '热力图及导出文件使用与教程相同的标签：英文类别名、“-5 pixels”',
+  tutorialLabelsTitle: '热力图及导出文件使用与教程插图相同的英文标签（类别名和平移量）',
   pngFailed: '无法生成 PNG：{error}',
   computing: '正在计算 {name}…',
   trainHint:
