@@ -32,6 +32,7 @@ import { formatSummary, summarize } from '../shared/summary'
 import type { LabEventListener, LabHandlers } from './dispatch'
 import { parseModelSpec } from './models'
 import { startTraining, type TrainingHandle } from './training'
+import { trainRecipe } from './recipe-training'
 import { createStackHandlers } from './stack-handlers'
 import { createImageHandlers } from './image-handlers'
 import { createLearnHandlers } from './learn-handlers'
@@ -102,6 +103,20 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   options.openedFiles?.onProblem((message) => emit('engine/notice', { level: 'warning', message }))
 
   let active: { runId: string; training: TrainingHandle } | null = null
+  /** The training that holds the engine until it ends: one at a time. */
+  const track = (runId: string, training: TrainingHandle): void => {
+    const current = { runId, training }
+    active = current
+    void training.finished.finally(() => {
+      if (active === current) active = null
+    })
+  }
+  /** The shift study's recipe in progress: the run it trains now, and whether a cancel stopped it. */
+  let recipe: { runId: string | null; stop: boolean } | null = null
+  const assertIdle = (): void => {
+    if (active) throw new LabError('busy', `Run ${active.runId} is still training: cancel it or wait for it to finish.`).because('trainingBusy')
+    if (recipe) throw new LabError('busy', "The shift study's recipe is training: cancel it or wait for it to finish.").because('recipeBusy')
+  }
   // A read-only runs folder must not stop the app: its runs are shown, and changing them is refused.
   const recovery = await recoverRuns(runsDir)
   const runsReadOnly = recovery.readOnly
@@ -193,7 +208,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     async 'train/start'({ model, data, config, name }) {
       assertWritable()
       checkSource(data)
-      if (active) throw new LabError('busy', `Run ${active.runId} is still training: cancel it or wait for it to finish.`).because('trainingBusy')
+      assertIdle()
       const id = newRunId(model.name)
       const started = await startTraining({
         engine,
@@ -206,15 +221,42 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
         emit,
         cancelGraceMs: options.cancelGraceMs
       })
-      const current = { runId: id, training: started }
-      active = current
-      void started.finished.finally(() => {
-        if (active === current) active = null
-      })
+      track(id, started)
       return { runId: id }
     },
+    async 'study/train-recipe'({ epochs, seed, trainLimit }) {
+      assertWritable()
+      assertIdle()
+      const current: { runId: string | null; stop: boolean } = { runId: null, stop: false }
+      recipe = current
+      try {
+        const outcome = await trainRecipe({
+          engine,
+          options: { epochs, seed, ...(trainLimit ? { trainLimit } : {}) },
+          place: (run) => {
+            const id = newRunId(run.model.name)
+            return { id, dir: dirOf(id) }
+          },
+          emit,
+          cancelGraceMs: options.cancelGraceMs,
+          stopRequested: () => current.stop,
+          onStep: (step) => {
+            current.runId = step.id
+            if (step.training) track(step.id, step.training)
+            emit('study/recipe-step', { index: step.index, total: step.total, label: step.label, runId: step.id })
+          }
+        })
+        const runIds = outcome.runs.map((r) => r.id)
+        if (outcome.status === 'completed') return { status: outcome.status, runIds }
+        return { status: outcome.status, runIds, error: `${outcome.label} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}` }
+      } finally {
+        recipe = null
+      }
+    },
     async 'train/cancel'({ runId }) {
-      if (active?.runId !== runId) return { cancelled: false }
+      // A cancel of the recipe's run also stops the recipe, even between two of its runs.
+      if (recipe?.runId === runId) recipe.stop = true
+      if (active?.runId !== runId) return { cancelled: recipe?.runId === runId }
       // Answered at once: the engine may be deep in a step and only hear it when the step ends.
       active.training.cancel()
       return { cancelled: true }
@@ -313,6 +355,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     },
     async dispose() {
       // The run is recorded as cancelled before the engine goes; cancel ends it within its grace.
+      if (recipe) recipe.stop = true
       if (active) {
         active.training.cancel()
         await active.training.finished

@@ -480,6 +480,15 @@ export const LAB_METHODS = {
     z.object({ cancelled: z.boolean() }),
     'Answers at once; the study stops after its current chunk of images, or, when that chunk has not ended within seconds, with the engine process, which is restarted.'
   ),
+  'study/train-recipe': method(
+    z.object({
+      epochs: z.number().int().min(1).max(100_000).default(2),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+      trainLimit: z.number().int().min(1).optional()
+    }),
+    z.object({ status: z.enum(['completed', 'cancelled', 'failed']), runIds: z.array(runId), error: z.string().optional() }),
+    "Trains the shift study's four recipe runs on Fashion-MNIST one after another (seed-mlp, seed-cnn, seed-cnn with shifted images, seed-cnn with BlurPool), as `lab shift-study --recipe` does; each start as study/recipe-step, stopped by train/cancel of the run in progress. runIds: the runs completed, in recipe order."
+  ),
   'runs/activations': method(
     z.object({ runId, image: ImageRef }),
     LayerActivations,
@@ -540,6 +549,8 @@ export const LAB_EVENTS = {
     /** Offered beside the message: the engine is down and engine/restart brings it back. */
     action: z.literal('restart-engine').optional()
   }),
+  /** A run of the shift study's recipe started: the `index`th of `total`, training as `runId`. */
+  'study/recipe-step': z.object({ index: z.number().int().min(0), total: z.number().int().min(1), label: z.string(), runId }),
   /** Shifts done of a robustness study. */
   'robustness/progress': z.object({ jobId, done: z.number().int(), total: z.number().int() })
 } as const
@@ -587,6 +598,7 @@ export const LAB_ERROR_REASONS = [
   'runFailedNoModel',
   'runNoModel',
   'trainingBusy',
+  'recipeBusy',
   'stackMissing',
   'runsReadOnly'
 ] as const

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { BuildPage } from './support/build-page'
 import { hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
 
@@ -19,12 +19,29 @@ describe.skipIf(!hasChromium)('Build view in Chromium', () => {
 
   beforeAll(async () => {
     session = await openWebSession()
-    ;({ web, errors: consoleErrors } = session)
-    build = new BuildPage(session.page)
+    web = session.web
+  })
+  // A page per test, each starting from the stack it needs: one failing cannot leave the next
+  // with a half-edited stack. Saved stacks and exports on disk carry on.
+  beforeEach(async () => {
+    const opened = await session!.newPage()
+    consoleErrors = opened.errors
+    build = new BuildPage(opened.page)
     await build.open(web.url)
+  })
+  afterEach(async () => {
+    expect(await build.notices().count()).toBe(0)
+    expect(consoleErrors).toEqual([])
+    await build.page.close()
   })
 
   afterAll(() => session?.close())
+
+  /** The tutorial's CNN, as the first test builds it from the palette. */
+  async function seedCnn(): Promise<void> {
+    await build.presetPicker().selectOption('seed-cnn')
+    await expect.poll(() => build.totalParams().textContent()).toBe('896,522')
+  }
 
   it('builds seed-cnn from the palette and counts 896,522 parameters', async () => {
     await build.newStack()
@@ -51,6 +68,7 @@ describe.skipIf(!hasChromium)('Build view in Chromium', () => {
   })
 
   it('reorders a layer with the keyboard, keeping focus on it', async () => {
+    await seedCnn()
     await build.layerButton(3).focus()
     await build.page.keyboard.press('Alt+ArrowUp')
     expect((await build.stackTypes()).slice(0, 3)).toEqual(['Conv2d', 'ReLU', 'MaxPool2d'])
@@ -67,6 +85,7 @@ describe.skipIf(!hasChromium)('Build view in Chromium', () => {
   })
 
   it('reorders by dragging a layer, and adds by dragging from the palette', async () => {
+    await seedCnn()
     await build.layer(3).locator('.head').dragTo(build.layer(2).locator('.head'), { targetPosition: { x: 40, y: 2 } })
     expect((await build.stackTypes()).slice(0, 3)).toEqual(['Conv2d', 'ReLU', 'MaxPool2d'])
     await build.layer(2).locator('.head').dragTo(build.layer(3).locator('.head'), { targetPosition: { x: 40, y: 30 } })
@@ -85,6 +104,7 @@ describe.skipIf(!hasChromium)('Build view in Chromium', () => {
   })
 
   it('shows an impossible stack on the failing layer, with its reason', async () => {
+    await seedCnn()
     await build.setField(4, 'Kernel', 20)
     const reason = 'Layer 4 (Conv2d): kernel 20x20 is larger than its 13x13 input (with padding 0).'
     await expect.poll(() => build.layerProblem(4).textContent()).toBe('kernel 20x20 is larger than its 13x13 input (with padding 0).')
@@ -101,6 +121,8 @@ describe.skipIf(!hasChromium)('Build view in Chromium', () => {
   })
 
   it('refuses a value outside the schema range and says so', async () => {
+    await seedCnn()
+    await build.layerButton(4).click()
     const filters = build.layer(4).getByLabel('Filters', { exact: true })
     await filters.fill('5000')
     expect(await build.layer(4).getByRole('alert').textContent()).toBe('Filters must be from 1 to 4096.')
@@ -110,6 +132,7 @@ describe.skipIf(!hasChromium)('Build view in Chromium', () => {
   })
 
   it('saves the stack, loads seed-toy, and finds the saved stack after a reload', async () => {
+    await seedCnn()
     await build.save('my seed-cnn')
     await expect.poll(() => build.savedNames()).toEqual(['my seed-cnn'])
     await screenshot(build.page, 'build-saved')
@@ -127,11 +150,14 @@ describe.skipIf(!hasChromium)('Build view in Chromium', () => {
     await expect.poll(() => build.totalParams().textContent()).toBe('896,522')
     expect(await build.nameField().inputValue()).toBe('my seed-cnn')
 
-    expect(await build.notices().count()).toBe(0)
-    expect(consoleErrors).toEqual([])
   })
 
   it("exports the stack's code for PyTorch into exports/, says where, and names the layer PyTorch cannot express", async () => {
+    // The stack the test before saved.
+    await build.savedNames()
+    await build.page.locator('.saved-item', { hasText: 'my seed-cnn' }).locator('button.open').click()
+    await expect.poll(() => build.totalParams().textContent()).toBe('896,522')
+    expect(await build.nameField().inputValue()).toBe('my seed-cnn')
     await build.page.getByTestId('export-stack-pytorch').click()
     const notice = build.page.getByTestId('stack-exported')
     await notice.waitFor()
@@ -160,6 +186,5 @@ describe.skipIf(!hasChromium)('Build view in Chromium', () => {
     expect(await readFile(join(dir, 'model.py'), 'utf8')).toBe(model)
     await refused.getByRole('button', { name: 'Dismiss' }).click()
     expect(await refused.count()).toBe(0)
-    expect(consoleErrors).toEqual([])
   })
 })

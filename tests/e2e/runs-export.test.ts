@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, writeFile, mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { trainRun } from './support/cli'
 import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebSession } from './support/web-app'
 
@@ -24,11 +25,17 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('exporting a run fro
     session = await openWebSession({ dataDir })
   })
 
+  // A page per test: each opens the run it needs.
+  let page: Page
+  beforeEach(async () => {
+    ;({ page } = await session.newPage())
+  })
+  afterEach(() => page.close())
+
   afterAll(() => session?.close())
 
   it('writes model.py, the weights and train.py into exports/ and says where', async () => {
-    const { page, web } = session
-    await page.goto(`${web.url}/#/runs`)
+    await page.goto(`${session.web.url}/#/runs`)
     const rows = page.getByTestId('run-row')
     await rows.first().waitFor()
     await rows.filter({ hasText: 'Failed run' }).getByTestId('run-open').click()
@@ -48,7 +55,9 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('exporting a run fro
   })
 
   it("downloads the summary as text and Markdown and the confusion matrix as CSV, named after the run", async () => {
-    const { page } = session
+    await page.goto(`${session.web.url}/#/runs`)
+    await page.getByTestId('run-row').filter({ hasNotText: 'Failed run' }).getByTestId('run-open').click()
+    await page.getByTestId('run-summary').waitFor()
     const saved = async (testId: string): Promise<{ name: string; text: string }> => {
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()])
       return { name: download.suggestedFilename(), text: await readFile((await download.path())!, 'utf8') }

@@ -10,7 +10,7 @@ import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { trainRun } from './support/cli'
 import { FASHION_MNIST, SCREENSHOTS, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
@@ -92,7 +92,15 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('shift heatmap and p
     await trainRun(['--model', 'seed-mlp', ...common, '--limit', '10000', '--epochs', '2', '--out', join(dataDir, 'runs', 'mlp-e2e')])
     await trainRun(['--model', 'seed-cnn', ...common, '--limit', '3000', '--epochs', '1', '--out', join(dataDir, 'runs', 'cnn-e2e')])
     session = await openWebSession({ dataDir })
-    ;({ web, page, errors: consoleErrors } = session)
+    web = session.web
+  })
+  // A page per test: each sets up the view it needs, so one failing cannot leave the next mid-way.
+  beforeEach(async () => {
+    ;({ page, errors: consoleErrors } = await session!.newPage())
+  })
+  afterEach(async () => {
+    expect(consoleErrors).toEqual([])
+    await page.close()
   })
 
   afterAll(() => session?.close())
@@ -118,6 +126,8 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('shift heatmap and p
 
   it('puts the MLP and the CNN side by side with one click', async () => {
     const shift = new ShiftPage(page)
+    await shift.open(web.url)
+    await expect.poll(() => shift.cells(0).count(), { timeout: 120_000 }).toBe(110)
     await shift.compare().click()
     await expect.poll(() => shift.cells(1).count(), { timeout: 120_000 }).toBe(110)
     await expect.poll(() => shift.panel(0).textContent()).toContain('seed-mlp')
@@ -143,6 +153,10 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('shift heatmap and p
   it("shifts a dropped image instead of the dataset's, and names a file that is not one", async () => {
     const shift = new ShiftPage(page)
     const drops = new PredictPage(page)
+    await shift.open(web.url)
+    await expect.poll(() => shift.cells(0).count(), { timeout: 120_000 }).toBe(110)
+    await shift.compare().click()
+    await expect.poll(() => shift.cells(1).count(), { timeout: 120_000 }).toBe(110)
     await drops.drop('[data-testid="shift-drop"]', [{ name: 'notes.txt', type: 'text/plain', bytes: Buffer.from('not a picture') }])
     await expect.poll(() => page.getByTestId('shift-image-error').textContent()).toMatch(/^notes\.txt is not a supported image/)
     await drops.drop('[data-testid="shift-drop"]', [{ name: 'pullover.png', type: 'image/png', bytes: await pulloverPng() }])
@@ -173,7 +187,6 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('shift heatmap and p
     const text = predict.card('notes.txt')
     expect(await text.getAttribute('data-status')).toBe('error')
     expect(await text.getByTestId('predict-error').textContent()).toMatch(/^notes\.txt is not a supported image/)
-    expect(consoleErrors).toEqual([])
     await screenshot(page, 'predict', { dark: true })
   })
 

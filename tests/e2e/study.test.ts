@@ -3,10 +3,10 @@
  * augmentation), measured over test images; the table, the curves, the grids and the CSV.
  */
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { trainRun } from './support/cli'
 import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
@@ -24,7 +24,11 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('the shift study in 
     await trainRun(['--model', 'seed-mlp', ...common, '--out', join(dataDir, 'runs', 'mlp-study')])
     await trainRun(['--model', 'seed-mlp', ...common, '--augment-shift', '2', '--out', join(dataDir, 'runs', 'mlp-aug-study')])
     session = await openWebSession({ dataDir, width: 1280, height: 1000 })
-    ;({ web, page, errors: consoleErrors } = session)
+    web = session.web
+  })
+  // A page per test: one left mid-study cannot take the next test down.
+  beforeEach(async () => {
+    ;({ page, errors: consoleErrors } = await session!.newPage())
   })
 
   afterAll(() => session?.close())
@@ -53,6 +57,22 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('the shift study in 
     // Per run: 5 x points, 5 y points, 25 grid points.
     expect(lines).toHaveLength(1 + 2 * (5 + 5 + 25))
     expect(lines.filter((l) => l.startsWith('mlp-study,') && l.includes(',x,0,0,'))[0]).toMatch(/,1$/)
+    expect(consoleErrors).toEqual([])
+  })
+
+  it("trains the recipe's four runs on the main side, then measures all four", async () => {
+    await page.goto(`${web.url}/#/study`)
+    await page.getByTestId('study-max').fill('1')
+    await page.getByTestId('study-limit').fill('100')
+    await page.getByTestId('study-recipe-limit').fill('100')
+    await page.getByTestId('study-recipe').click()
+    const rows = page.getByTestId('study-table').locator('tbody tr')
+    await expect.poll(() => rows.count(), { timeout: 280_000, interval: 1000 }).toBe(4)
+    const names = await rows.locator('td:first-child').allTextContents()
+    expect(names.map((n) => n.trim())).toEqual(['seed-mlp', 'seed-cnn', 'seed-cnn + shifts ±3', 'seed-cnn + BlurPool'])
+    const recipeRuns = (await readdir(join(web.dataDir, 'runs'))).filter((d) => !d.startsWith('.') && !d.endsWith('-study'))
+    const metas = await Promise.all(recipeRuns.map(async (d) => JSON.parse(await readFile(join(web.dataDir, 'runs', d, 'run.json'), 'utf8')) as { status: string; config: { limit?: number } }))
+    expect(metas.map((m) => [m.status, m.config.limit])).toEqual(Array(4).fill(['completed', 100]))
     expect(consoleErrors).toEqual([])
   })
 })

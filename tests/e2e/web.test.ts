@@ -2,7 +2,7 @@
  * The whole round trip in a real browser: `npm run web` (as a child process, with its own data
  * folder) serving the built renderer, Chromium driving it. `npm test` builds out/ first.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { BuildPage } from './support/build-page'
 import { dirname } from 'node:path'
@@ -26,10 +26,16 @@ describe.skipIf(!hasChromium)('web mode in Chromium', () => {
 
   beforeAll(async () => {
     session = await openWebSession()
-    ;({ web, errors: consoleErrors } = session)
-    shell = new Shell(session.page)
-    build = new BuildPage(session.page)
+    web = session.web
   })
+  // A page per test, each signed in through the printed address as a user's browser would be.
+  beforeEach(async () => {
+    const opened = await session!.newPage()
+    consoleErrors = opened.errors
+    shell = new Shell(opened.page)
+    build = new BuildPage(opened.page)
+  })
+  afterEach(() => shell.page.close())
 
   afterAll(() => session?.close())
 

@@ -99,6 +99,9 @@ const NOT_YET_TRANSLATED = new Set<string>([
   'components/learn/ReceptiveField.vue',
   'components/learn/StepControls.vue',
   'components/learn/ToyCnnVerified.vue',
+  'components/learn/ToyHandCheck.vue',
+  'components/learn/ToyParamsCard.vue',
+  'components/learn/ToySetup.vue',
   'views/LearnView.vue',
   'views/StudyView.vue'
 ])

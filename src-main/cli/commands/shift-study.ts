@@ -2,11 +2,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { EngineClient } from '../../engine/client'
 import type { RobustnessResult } from '../../engine/robustness'
-import { readRunMeta } from '../../runs/run-store'
-import { resolveModel } from '../../services/models'
-import { startTraining } from '../../services/training'
-import { TrainConfig } from '../../shared/contract'
-import { shiftRecipe } from '../../shared/shift-recipe'
+import { trainRecipe, type RecipeOptions } from '../../services/recipe-training'
 import { choiceOption, intOption, required } from '../args'
 import { CliError } from '../cli-error'
 import type { CommandContext } from '../context'
@@ -58,13 +54,11 @@ export async function shiftStudyCommand(argv: string[], ctx: CommandContext): Pr
     const options = {
       epochs: intOption(values.epochs, 'epochs', 1, 100000) ?? 2,
       seed: intOption(values.seed, 'seed', 0, 2 ** 31 - 1) ?? 1,
-      limit: intOption(values['train-limit'], 'train-limit', 1)
+      trainLimit: intOption(values['train-limit'], 'train-limit', 1)
     }
-    const steps = await recipeSteps(root, options)
     results = await withEngine(undefined, (engine) =>
       interruptible(async (signal) => {
-        const dirs: string[] = []
-        for (const step of steps) dirs.push(await trainStep(engine, step, ctx, signal))
+        const dirs = await trainRecipeRuns(engine, root, options, ctx, signal)
         const runs = await Promise.all(dirs.map(async (dir) => ({ dir, ...(await openTrainedRun(dir)) })))
         return studyRuns(engine, runs, study, ctx, signal)
       })
@@ -120,33 +114,6 @@ export async function shiftStudyCommand(argv: string[], ctx: CommandContext): Pr
 /** The recipe's folder names under DIR, as the presets are named. */
 const RECIPE_DIRS = ['seed-mlp', 'seed-cnn', 'seed-cnn-shifts', 'seed-cnn-blurpool']
 
-interface RecipeStep {
-  id: string
-  dir: string
-  label: string
-  model: TrainingModel
-  config: TrainConfig
-}
-type TrainingModel = Awaited<ReturnType<typeof resolveModel>>
-
-/** The four runs with their configs, built as the Study view's recipe() builds them. */
-async function recipeSteps(root: string, options: { epochs: number; seed: number; limit?: number }): Promise<RecipeStep[]> {
-  const [mlp, cnn] = await Promise.all([resolveModel('seed-mlp'), resolveModel('seed-cnn')])
-  return shiftRecipe(mlp, cnn).map((step, i) => ({
-    id: RECIPE_DIRS[i],
-    dir: join(root, RECIPE_DIRS[i]),
-    label: step.label,
-    model: step.model,
-    config: TrainConfig.parse({
-      ...step.model.training,
-      epochs: options.epochs,
-      seed: options.seed,
-      ...(options.limit ? { limit: options.limit } : {}),
-      ...(step.augment ? { augment: step.augment } : {})
-    })
-  }))
-}
-
 /** Ctrl-C while `use` runs cancels whatever the engine is doing; `signal.cancel` says how. */
 interface Interrupt {
   interrupted: boolean
@@ -167,31 +134,42 @@ async function interruptible<T>(use: (signal: Interrupt) => Promise<T>): Promise
   }
 }
 
-/** Trains one recipe run into its folder unless a completed run with the same settings is there. */
-async function trainStep(engine: EngineClient, step: RecipeStep, ctx: CommandContext, signal: Interrupt): Promise<string> {
-  if (signal.interrupted) throw new CliError(`cancelled before ${step.dir}; run the same command again to resume.`)
-  const meta = await readRunMeta(step.dir).catch(() => undefined)
-  if (
-    meta?.status === 'completed' &&
-    meta.model.name === step.model.name &&
-    meta.config.epochs === step.config.epochs &&
-    meta.config.seed === step.config.seed &&
-    meta.config.limit === step.config.limit
-  ) {
-    ctx.status(`Reusing ${step.dir}: ${step.label} already trained with these epochs, seed and limit.`)
-    return step.dir
+/**
+ * The four recipe runs trained into DIR's folders, those already there with the same settings
+ * reused; Ctrl-C cancels the run in progress and the recipe stops there, to resume next time.
+ */
+async function trainRecipeRuns(engine: EngineClient, root: string, options: RecipeOptions, ctx: CommandContext, signal: Interrupt): Promise<string[]> {
+  let trained = -1
+  const outcome = await trainRecipe({
+    engine,
+    options,
+    place: (_, i) => ({ id: RECIPE_DIRS[i], dir: resolve(join(root, RECIPE_DIRS[i])) }),
+    reuse: true,
+    emit: trainingReporter(ctx),
+    stopRequested: () => signal.interrupted,
+    onStep: (step) => {
+      const dir = join(root, RECIPE_DIRS[step.index])
+      if (step.reused) ctx.status(`Reusing ${dir}: ${step.label} already trained with these epochs, seed and limit.`)
+      else ctx.status(`Training ${step.label} into ${dir}`)
+      const training = step.training
+      if (!training) return
+      trained = step.index
+      // As `train`: stops after the batch, or ends a step that does not end with the engine.
+      signal.cancel = () => training.cancel()
+      if (signal.interrupted) signal.cancel()
+      void training.finished.finally(() => {
+        signal.cancel = null
+        if (ctx.interactive) process.stderr.write('\n')
+      })
+    }
+  })
+  if (outcome.status === 'completed') return outcome.runs.map((_, i) => join(root, RECIPE_DIRS[i]))
+  const dir = join(root, RECIPE_DIRS[outcome.runs.length])
+  if (outcome.status === 'cancelled' || signal.interrupted) {
+    const when = trained === outcome.runs.length ? `while training ${dir}` : `before ${dir}`
+    throw new CliError(`cancelled ${when}; run the same command again to resume.`)
   }
-  ctx.status(`Training ${step.label} into ${step.dir}`)
-  const { id, label: name, model, config } = step
-  const started = await startTraining({ engine, dir: resolve(step.dir), id, name, model, data: { kind: 'fashion-mnist' }, config, emit: trainingReporter(ctx) })
-  // As `train`: stops after the batch, or ends a step that does not end with the engine.
-  signal.cancel = () => started.cancel()
-  if (signal.interrupted) signal.cancel()
-  const run = await started.finished.finally(() => (signal.cancel = null))
-  if (ctx.interactive) process.stderr.write('\n')
-  if (run.status === 'cancelled' || signal.interrupted) throw new CliError(`cancelled while training ${step.dir}; run the same command again to resume.`)
-  if (run.status !== 'completed') throw new CliError(`${step.label} ${run.status}${run.error ? `: ${run.error}` : ''}`)
-  return step.dir
+  throw new CliError(`${outcome.label} failed${outcome.error ? `: ${outcome.error}` : ''}`)
 }
 
 /** One study per run in turn on one engine; Ctrl-C cancels the one in progress. */

@@ -81,3 +81,6 @@ export const markerRoom = (series: Series[]): number => (series.some(showsMarker
 
 /** Distinct, colour-blind-friendly hues (Okabe-Ito) readable on light and dark backgrounds. */
 export const PALETTE = ['#3b82f6', '#e69f00', '#009e73', '#cc79a7', '#d55e00', '#56b4e9', '#b8a200', '#8c8c8c']
+
+/** The colour of the `i`th run or series, the palette repeating past its end. */
+export const seriesColor = (i: number): string => PALETTE[i % PALETTE.length]

@@ -7,7 +7,7 @@ import { summarize } from '@shared/summary'
 import { describeError, request } from '@renderer/api/client'
 import { t } from '@renderer/i18n'
 import { toPlain } from '@renderer/api/plain'
-import { layerLabel, starterLayer } from '@renderer/components/build/layer-info'
+import { layerLabel, starterLayer } from '@renderer/lib/layer-info'
 import { useNoticeStore } from './notices'
 import type { RunExport } from './runs'
 

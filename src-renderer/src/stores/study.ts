@@ -2,8 +2,7 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { LabEventPayload, RunSummary } from '@shared/contract'
 import { describeError, lab, request } from '@renderer/api/client'
-import type { StudyRow } from '@renderer/components/study/study'
-import { shiftRecipe } from '@shared/shift-recipe'
+import type { StudyRow } from '@renderer/lib/study'
 import { loadRunsFor } from './trained-runs'
 
 let jobCounter = 0
@@ -24,6 +23,8 @@ export const useStudyStore = defineStore('study', () => {
   const progress = ref<{ run: string; done: number; total: number } | null>(null)
   let currentJob: string | null = null
   let cancelled = false
+  /** The recipe's run in training, which Cancel stops (and the recipe with it). */
+  let recipeRunId: string | null = null
 
   const canRun = computed(() => !busy.value && selected.value.length > 0)
 
@@ -85,50 +86,39 @@ export const useStudyStore = defineStore('study', () => {
 
   async function cancel(): Promise<void> {
     cancelled = true
+    if (recipeRunId) await request('train/cancel', { runId: recipeRunId }).catch(() => undefined)
     if (currentJob) await request('runs/robustness-cancel', { jobId: currentJob }).catch(() => undefined)
   }
 
   /**
-   * The issue's recipe: trains seed-mlp, seed-cnn, seed-cnn with shifted images and seed-cnn
-   * with BlurPool on Fashion-MNIST with one seed and one number of epochs, then studies them.
+   * The issue's recipe, trained on the main side ('study/train-recipe', as `lab shift-study
+   * --recipe`): seed-mlp, seed-cnn, seed-cnn with shifted images and seed-cnn with BlurPool on
+   * Fashion-MNIST with one seed and one number of epochs, then studied here.
    */
   async function recipe(options: { epochs: number; seed: number; trainLimit?: number }): Promise<void> {
     if (busy.value) return
     busy.value = true
     cancelled = false
     error.value = null
-    const finished = new Map<string, LabEventPayload<'train/finished'>>()
-    const off = lab.on('train/finished', (f) => finished.set(f.runId, f))
-    const trained: string[] = []
+    const off = lab.on('study/recipe-step', (step) => {
+      recipeRunId = step.runId
+      status.value = `Training ${step.label}…`
+    })
+    let trained: string[] = []
     try {
-      const presets = await request('model/presets', {})
-      const mlp = presets.find((p) => p.name === 'seed-mlp')?.spec
-      const cnn = presets.find((p) => p.name === 'seed-cnn')?.spec
-      if (!mlp || !cnn) throw new Error('The seed-mlp and seed-cnn presets are missing')
-      for (const step of shiftRecipe(mlp, cnn)) {
-        if (cancelled) break
-        status.value = `Training ${step.label}…`
-        const config = {
-          ...step.model.training,
-          epochs: options.epochs,
-          seed: options.seed,
-          ...(options.trainLimit ? { limit: options.trainLimit } : {}),
-          ...(step.augment ? { augment: step.augment } : {})
-        }
-        const { runId } = await request('train/start', { model: step.model, data: { kind: 'fashion-mnist' }, config, name: step.label })
-        while (!finished.has(runId)) await new Promise((resolve) => setTimeout(resolve, 250))
-        const end = finished.get(runId)!
-        if (end.status !== 'completed') throw new Error(`${step.label} ${end.status}${end.error ? `: ${end.error}` : ''}`)
-        trained.push(runId)
-      }
+      const result = await request('study/train-recipe', options)
+      if (result.status === 'completed') trained = result.runIds
+      else if (result.status === 'cancelled') status.value = 'Cancelled.'
+      else error.value = result.error ?? 'The recipe failed.'
     } catch (err) {
       error.value = describeError(err)
     } finally {
       off()
+      recipeRunId = null
       busy.value = false
     }
     await loadRuns()
-    if (trained.length === 4) {
+    if (trained.length && !cancelled) {
       selected.value = trained
       await study()
     }

@@ -119,6 +119,11 @@ export interface WebSession {
   page: Page
   /** Console errors and uncaught exceptions of the page. */
   errors: string[]
+  /**
+   * Another signed-in page in a context of its own (no storage shared with the others), so a test
+   * that leaves its page broken or mid-navigation cannot take the next test down with it.
+   */
+  newPage(): Promise<{ page: Page; errors: string[] }>
   /** Closes the browser, stops web mode and removes the temporary folder around its data. */
   close(): Promise<void>
 }
@@ -132,10 +137,14 @@ export async function openWebSession(options: { dataDir?: string; width?: number
   }
   try {
     const browser = await launchChromium()
-    const { page, errors } = await openPage(browser, options.width, options.height, options.locale)
-    // As a user opening the printed address: the server sets the cookie every later page needs.
-    await page.goto(web.signInUrl)
-    return { web, page, errors, close: async () => {
+    const newPage = async (): Promise<{ page: Page; errors: string[] }> => {
+      const opened = await openPage(browser, options.width, options.height, options.locale)
+      // As a user opening the printed address: the server sets the cookie every later page needs.
+      await opened.page.goto(web.signInUrl)
+      return opened
+    }
+    const { page, errors } = await newPage()
+    return { web, page, errors, newPage, close: async () => {
       await browser.close()
       await stopWeb()
     } }

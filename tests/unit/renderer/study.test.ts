@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { consistencyFill, gridRows, studyCsv, studySeries, type StudyRow } from '@renderer/components/study/study'
+import { PALETTE, seriesColor } from '@renderer/charts/series'
+import { consistencyFill, gridRows, studyCsv, studySeries, type StudyRow } from '@renderer/lib/study'
 import { robustnessCurves, shiftOffsets } from '@shared/robustness'
 
 function row(runId: string): StudyRow {
@@ -16,6 +17,13 @@ describe('the study helpers', () => {
     expect(s.map((x) => x.label)).toEqual(['run, "a" (x)', 'run, "a" (y)', 'run, "b" (x)', 'run, "b" (y)'])
     expect(s[1].points).toEqual([{ x: -1, y: 1 }, { x: 0, y: 1 }, { x: 1, y: 0.5 }])
     expect(s[1].dashed).toBe(true)
+  })
+
+  it("colours each run as the Runs view's palette does, x and y alike, repeating past its end", () => {
+    const rows = Array.from({ length: PALETTE.length + 1 }, (_, i) => row(`r${i}`))
+    const colours = studySeries(rows, 'accuracy').map((s) => s.color)
+    expect(colours).toEqual(rows.flatMap((_, i) => [PALETTE[i % PALETTE.length], PALETTE[i % PALETTE.length]]))
+    expect(seriesColor(PALETTE.length)).toBe(PALETTE[0])
   })
 
   it('CSV: every point of every curve, names quoted', () => {

@@ -31,6 +31,7 @@ export const errors = {
     runFailedNoModel: 'Run {run} failed and has no trained model.',
     runNoModel: 'Run {run} has no trained model.',
     trainingBusy: 'A run is already training; wait for it or cancel it.',
+    recipeBusy: "The shift study's recipe is training; wait for it or cancel it.",
     stackMissing: 'There is no saved layer stack named {name}.',
     runsReadOnly: 'The runs folder is read-only: runs are shown, not changed.'
   }

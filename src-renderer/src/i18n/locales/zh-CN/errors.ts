@@ -29,6 +29,7 @@ export const errors: typeof en = {
     runFailedNoModel: '运行 {run} 失败了，没有训练好的模型。',
     runNoModel: '运行 {run} 没有训练好的模型。',
     trainingBusy: '已有一个运行在训练；请等待它结束或取消它。',
+    recipeBusy: '研究视图的一键配方正在训练；请等待它结束或取消它。',
     stackMissing: '没有名为 {name} 的已保存网络结构。',
     runsReadOnly: '运行记录文件夹是只读的：运行记录只能查看，不能更改。'
   }

@@ -1,13 +1,12 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { LabOutput, RunSummary } from '@shared/contract'
-import { forwardPass, type HandLayerOutput } from '@shared/forward'
-import type { ModelSpec } from '@shared/layers'
+import type { LabOutput } from '@shared/contract'
+import { forwardPass } from '@shared/forward'
 import { describeError, lab, request } from '@renderer/api/client'
+import { maxDiff, type CheckedSample } from '@renderer/lib/toy-check'
 import { loadTrainedRuns } from './trained-runs'
 
 type Weights = LabOutput<'runs/weights'>
-type Activations = LabOutput<'runs/activations'>
 
 /** The tutorial's two samples (section 3), before dividing by 8. */
 export const TUTORIAL_SAMPLES: number[][][] = [
@@ -34,40 +33,11 @@ export const TOY_SEED = 1
 /** The check the tutorial makes, within float32 rounding. */
 export const TOY_TOLERANCE = 1e-5
 
-export interface CheckedSample {
-  label: number
-  input: number[]
-  engine: Activations
-  hand: HandLayerOutput[]
-  maxDiff: number
-}
-
-/** Feature maps of one image through a trained CNN, and its first layer's filters. */
-export interface Inside {
-  runId: string
-  spec: ModelSpec
-  activations: Activations
-  filters?: Weights['layers'][number]
-}
-
-function maxDiff(hand: HandLayerOutput[], engine: Activations): number {
-  let worst = 0
-  hand.forEach((layer, i) => {
-    const e = engine.layers[i].values
-    layer.output.values.forEach((v, j) => {
-      const d = Math.abs(v - e[j])
-      worst = Number.isNaN(d) ? Infinity : Math.max(worst, d)
-    })
-  })
-  return worst
-}
-
 /**
- * The Learn view's calls: training the toy net and checking it by hand (the forward pass runs
- * here, in the renderer, from shared/forward.ts), and a trained CNN's feature maps.
+ * The Learn view's toy CNN: training it on the tutorial's two samples and checking it by hand
+ * (the forward pass runs here, in the renderer, from shared/forward.ts).
  */
-export const useLearnStore = defineStore('learn', () => {
-  // --- The toy CNN -------------------------------------------------------------------------
+export const useToyCnnStore = defineStore('toy-cnn', () => {
   const samples = ref<number[][][]>(structuredClone(TUTORIAL_SAMPLES))
   const labels = ref<number[]>([...TUTORIAL_LABELS])
   const seed = ref(TOY_SEED)
@@ -200,53 +170,6 @@ export const useLearnStore = defineStore('learn', () => {
     }
   }
 
-  // --- Inside a trained CNN -------------------------------------------------------------------
-  const runs = ref<RunSummary[]>([])
-  const runsLoaded = ref(false)
-  const insideRunId = ref<string | null>(null)
-  const imageIndex = ref(0)
-  const inside = shallowRef<Inside | null>(null)
-  const insideLoading = ref(false)
-  const insideError = ref<string | null>(null)
-  let insideTicket = 0
-
-  async function loadRuns(): Promise<void> {
-    try {
-      const all = await loadTrainedRuns()
-      // Feature maps need an image model with at least one convolution.
-      runs.value = all.filter((r) => r.modelName !== 'seed-mlp' && r.data?.kind !== 'toy')
-      runsLoaded.value = true
-      if (!runs.value.some((r) => r.id === insideRunId.value)) {
-        insideRunId.value = runs.value.find((r) => r.modelName === 'seed-cnn')?.id ?? runs.value[0]?.id ?? null
-      }
-    } catch (err) {
-      insideError.value = describeError(err)
-    }
-  }
-
-  async function showInside(): Promise<void> {
-    const runId = insideRunId.value
-    if (!runId) return
-    const ticket = ++insideTicket
-    insideLoading.value = true
-    insideError.value = null
-    try {
-      const detail = await request('runs/get', { runId })
-      const firstConv = detail.model.layers.findIndex((l) => l.type === 'conv2d')
-      if (firstConv < 0) throw new Error(`${detail.name} has no convolution: pick a CNN run.`)
-      const [activations, weights] = await Promise.all([
-        request('runs/activations', { runId, image: { kind: 'dataset', split: 'test', index: imageIndex.value } }),
-        request('runs/weights', { runId, layers: [firstConv] })
-      ])
-      if (ticket !== insideTicket) return
-      inside.value = { runId, spec: detail.model, activations, filters: weights.layers[0] }
-    } catch (err) {
-      if (ticket === insideTicket) insideError.value = describeError(err)
-    } finally {
-      if (ticket === insideTicket) insideLoading.value = false
-    }
-  }
-
   return {
     samples,
     labels,
@@ -263,17 +186,8 @@ export const useLearnStore = defineStore('learn', () => {
     resetSamples,
     trainToy,
     cancelToy,
-    loadLatestToy,
-    runs,
-    runsLoaded,
-    insideRunId,
-    imageIndex,
-    inside,
-    insideLoading,
-    insideError,
-    loadRuns,
-    showInside
+    loadLatestToy
   }
 })
 
-if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useLearnStore, import.meta.hot))
+if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useToyCnnStore, import.meta.hot))

@@ -3,7 +3,7 @@
  * be tested and so the screen and the file agree. The recipe's four models are in @shared/shift-recipe.
  */
 import type { RobustnessReport } from '@shared/contract'
-import type { Series } from '@renderer/charts/series'
+import { seriesColor, type Series } from '@renderer/charts/series'
 
 export type StudyResult = Extract<RobustnessReport, { status: 'completed' }>
 
@@ -13,14 +13,12 @@ export interface StudyRow {
   result: StudyResult
 }
 
-const COLORS = ['#4e79a7', '#e15759', '#59a14f', '#f28e2b', '#b07aa1', '#76b7b2', '#edc948', '#9c755f']
-export const studyColor = (i: number): string => COLORS[i % COLORS.length]
 
 /** One line per run and axis: y solid, x dashed, so four runs stay legible on one chart. */
 export function studySeries(rows: StudyRow[], metric: 'accuracy' | 'consistency'): Series[] {
   return rows.flatMap((row, i) => [
-    { label: `${row.name} (x)`, color: studyColor(i), markers: true, points: row.result.x.map((p) => ({ x: p.dx, y: p[metric] })) },
-    { label: `${row.name} (y)`, color: studyColor(i), markers: true, dashed: true, points: row.result.y.map((p) => ({ x: p.dy, y: p[metric] })) }
+    { label: `${row.name} (x)`, color: seriesColor(i), markers: true, points: row.result.x.map((p) => ({ x: p.dx, y: p[metric] })) },
+    { label: `${row.name} (y)`, color: seriesColor(i), markers: true, dashed: true, points: row.result.y.map((p) => ({ x: p.dy, y: p[metric] })) }
   ])
 }
 

@@ -1,0 +1,122 @@
+/**
+ * The shift study's four recipe runs, trained one after another on one engine: the single
+ * implementation behind the Study view's 'study/train-recipe' and `lab shift-study --recipe`, so
+ * both build the same configs, name the runs the same and stop the same way on a cancel.
+ */
+import type { EngineClient } from '../engine/client'
+import { readRunMeta } from '../runs/run-store'
+import { TrainConfig, type LabEvent, type LabEventPayload } from '../shared/contract'
+import type { ModelSpec } from '../shared/layers'
+import { getPreset } from '../shared/presets'
+import { shiftRecipe, type RecipeRun } from '../shared/shift-recipe'
+import { startTraining, type TrainingHandle } from './training'
+
+export interface RecipeOptions {
+  epochs: number
+  seed: number
+  /** Training images per run; all of them when absent. */
+  trainLimit?: number
+}
+
+/** Where one recipe run is written: its id and folder. */
+export interface RecipePlace {
+  id: string
+  dir: string
+}
+
+/** One recipe run starting, or found already trained when `reused`. */
+export interface RecipeStep extends RecipePlace {
+  index: number
+  total: number
+  label: string
+  reused: boolean
+  /** The training in progress, to cancel it; absent for a reused run. */
+  training?: TrainingHandle
+}
+
+export interface RecipeTrainingRequest {
+  engine: EngineClient
+  options: RecipeOptions
+  /** Where the `index`th run goes. */
+  place(run: RecipeRun, index: number): RecipePlace
+  /** Keep a completed run already at its place with the same model, epochs, seed and limit (the CLI resumes this way). */
+  reuse?: boolean
+  emit<E extends LabEvent>(event: E, payload: LabEventPayload<E>): void
+  onStep?(step: RecipeStep): void
+  /** Asked before each run: true stops the recipe there, as cancelled. */
+  stopRequested?(): boolean
+  cancelGraceMs?: number
+}
+
+export type RecipeOutcome =
+  | { status: 'completed'; runs: RecipePlace[] }
+  /** `runs`: those completed before `label` ended early. */
+  | { status: 'cancelled' | 'failed'; runs: RecipePlace[]; label: string; error?: string }
+
+/** The config every recipe run trains with: the preset's recipe with the study's epochs, seed and limit. */
+export function recipeConfig(run: RecipeRun, options: RecipeOptions): TrainConfig {
+  return TrainConfig.parse({
+    ...run.model.training,
+    epochs: options.epochs,
+    seed: options.seed,
+    ...(options.trainLimit ? { limit: options.trainLimit } : {}),
+    ...(run.augment ? { augment: run.augment } : {})
+  })
+}
+
+/** The four runs of the recipe, from the seed-mlp and seed-cnn presets. */
+export function recipeRuns(): RecipeRun[] {
+  const preset = (name: string): ModelSpec => {
+    const spec = getPreset(name)
+    if (!spec) throw new Error(`The ${name} preset is missing.`)
+    return spec
+  }
+  return shiftRecipe(preset('seed-mlp'), preset('seed-cnn'))
+}
+
+/** Trains the recipe's runs in order and stops at the first that does not complete. */
+export async function trainRecipe(req: RecipeTrainingRequest): Promise<RecipeOutcome> {
+  const runs = recipeRuns()
+  const done: RecipePlace[] = []
+  for (const [index, run] of runs.entries()) {
+    const place = req.place(run, index)
+    const step = { ...place, index, total: runs.length, label: run.label }
+    if (req.stopRequested?.()) return { status: 'cancelled', runs: done, label: run.label }
+    const config = recipeConfig(run, req.options)
+    if (req.reuse && (await alreadyTrained(place.dir, run.model, config))) {
+      req.onStep?.({ ...step, reused: true })
+      done.push(place)
+      continue
+    }
+    const training = await startTraining({
+      engine: req.engine,
+      dir: place.dir,
+      id: place.id,
+      name: run.label,
+      model: run.model,
+      data: { kind: 'fashion-mnist' },
+      config,
+      emit: req.emit,
+      cancelGraceMs: req.cancelGraceMs
+    })
+    req.onStep?.({ ...step, reused: false, training })
+    const result = await training.finished
+    if (result.status !== 'completed') {
+      const status = result.status === 'cancelled' ? 'cancelled' : 'failed'
+      return { status, runs: done, label: run.label, ...(result.error ? { error: result.error } : {}) }
+    }
+    done.push(place)
+  }
+  return { status: 'completed', runs: done }
+}
+
+async function alreadyTrained(dir: string, model: ModelSpec, config: TrainConfig): Promise<boolean> {
+  const meta = await readRunMeta(dir).catch(() => undefined)
+  return (
+    meta?.status === 'completed' &&
+    meta.model.name === model.name &&
+    meta.config.epochs === config.epochs &&
+    meta.config.seed === config.seed &&
+    meta.config.limit === config.limit
+  )
+}

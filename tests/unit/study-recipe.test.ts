@@ -1,0 +1,134 @@
+/**
+ * 'study/train-recipe': the shift study's four runs trained on the main side, as the Study view
+ * and `lab shift-study --recipe` both do, against a scripted engine that answers train/run
+ * itself (the recipe's order, configs, events and stops are under test, not the training).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { EngineHost } from '../../src-main/engine/host'
+import { dispatch } from '../../src-main/services/dispatch'
+import { createLabService, type LabService } from '../../src-main/services/lab-service'
+import type { LabEvent, LabMethod, LabOutput, TrainConfig } from '../../src-main/shared/contract'
+import { tempDir, type TempDir } from '../fixtures/data/builders'
+
+interface TrainCall {
+  runId: string
+  model: { name: string }
+  config: TrainConfig
+}
+
+/** An engine whose train/run answers completed at once, or waits for a train/cancel when `hold` says so. */
+function scriptedEngine(script: { hold?: (call: number) => boolean; fail?: (call: number) => string | undefined }, calls: TrainCall[]): () => EngineHost {
+  return () => {
+    const listeners: ((m: unknown) => void)[] = []
+    const send = (m: unknown): void => void setImmediate(() => listeners.forEach((l) => l(m)))
+    const held = new Map<string, number>()
+    const finish = (id: number, runId: string, status: 'completed' | 'cancelled'): void =>
+      send({
+        id,
+        ok: true,
+        result: { runId, status, seed: 1, backend: 'cpu', threads: { count: 1 }, classNames: ['a', 'b'], trainCount: 2, valCount: 0, epochs: [], batches: [], seconds: 1, imagesPerSec: 2 }
+      })
+    return {
+      pid: 1,
+      send(message) {
+        const { id, method, params } = message as { id: number; method: string; params: TrainCall }
+        if (method === 'train/run') {
+          calls.push(params)
+          const n = calls.length - 1
+          const error = script.fail?.(n)
+          if (error) send({ id, ok: false, error: { name: 'EngineError', message: error } })
+          else if (script.hold?.(n)) held.set(params.runId, id)
+          else finish(id, params.runId, 'completed')
+        } else if (method === 'train/cancel') {
+          const runId = (params as unknown as { runId: string }).runId
+          const waiting = held.get(runId)
+          if (waiting !== undefined) finish(waiting, runId, 'cancelled')
+          send({ id, ok: true, result: { cancelled: waiting !== undefined } })
+        } else {
+          send({ id, ok: true, result: {} })
+        }
+      },
+      onMessage(listener) {
+        listeners.push(listener)
+        send({ event: 'engine/ready', payload: { pid: 1 } })
+      },
+      onExit() {},
+      kill() {}
+    }
+  }
+}
+
+let tmp: TempDir
+let service: LabService | undefined
+let calls: TrainCall[]
+let events: { event: LabEvent; payload: Record<string, unknown> }[]
+
+async function start(script: Parameters<typeof scriptedEngine>[0]): Promise<LabService> {
+  service = await createLabService({ dataDir: tmp.path, engineHost: scriptedEngine(script, calls) })
+  service.onEvent((event, payload) => events.push({ event, payload: payload as Record<string, unknown> }))
+  return service
+}
+
+async function call<M extends LabMethod>(s: LabService, name: M, payload: unknown): Promise<LabOutput<M>> {
+  const response = await dispatch(s.handlers, name, payload)
+  if (!response.ok) throw new Error(response.error.message)
+  return response.result as LabOutput<M>
+}
+
+const LABELS = ['seed-mlp', 'seed-cnn', 'seed-cnn + shifts ±3', 'seed-cnn + BlurPool']
+
+beforeEach(async () => {
+  tmp = await tempDir('convlab-recipe-')
+  calls = []
+  events = []
+})
+afterEach(async () => {
+  await service?.dispose()
+  service = undefined
+  await tmp.remove()
+})
+
+describe('study/train-recipe', () => {
+  it('trains the four runs in order with the study settings, announcing each before its end', async () => {
+    const s = await start({})
+    const result = await call(s, 'study/train-recipe', { epochs: 3, seed: 7, trainLimit: 500 })
+    expect(result.status).toBe('completed')
+    expect(result.runIds).toHaveLength(4)
+    expect(calls.map((c) => c.runId)).toEqual(result.runIds)
+    expect(calls.map((c) => c.model.name)).toEqual(['seed-mlp', 'seed-cnn', 'seed-cnn', 'seed-cnn-blurpool'])
+    expect(calls.map((c) => [c.config.epochs, c.config.seed, c.config.limit])).toEqual(Array(4).fill([3, 7, 500]))
+    expect(calls.map((c) => c.config.augment)).toEqual([undefined, undefined, { maxShift: 3, axes: 'xy', mode: 'roll' }, undefined])
+
+    const order = events.filter((e) => e.event === 'study/recipe-step' || e.event === 'train/finished')
+    expect(order.map((e) => [e.event, e.payload.runId])).toEqual(result.runIds.flatMap((id) => [['study/recipe-step', id], ['train/finished', id]]))
+    const steps = order.filter((e) => e.event === 'study/recipe-step').map((e) => e.payload)
+    expect(steps.map((p) => [p.index, p.total, p.label])).toEqual(LABELS.map((label, i) => [i, 4, label]))
+
+    const runs = await Promise.all(result.runIds.map((runId) => call(s, 'runs/get', { runId })))
+    expect(runs.map((r) => [r.name, r.status, r.data.kind])).toEqual(LABELS.map((label) => [label, 'completed', 'fashion-mnist']))
+  })
+
+  it('stops at the run cancelled with train/cancel, keeps those done, and refuses another training meanwhile', async () => {
+    const s = await start({ hold: (n) => n === 1 })
+    const recipe = call(s, 'study/train-recipe', { epochs: 1 })
+    while (!events.some((e) => e.event === 'study/recipe-step' && e.payload.index === 1)) await new Promise((resolve) => setImmediate(resolve))
+    const second = events.find((e) => e.event === 'study/recipe-step' && e.payload.index === 1)!.payload.runId as string
+
+    await expect(call(s, 'study/train-recipe', {})).rejects.toThrow(/still training/)
+    await expect(call(s, 'train/start', { model: { name: 'tiny', inputShape: [1, 4, 4], layers: [{ type: 'flatten' }, { type: 'dense', units: 2 }] }, data: { kind: 'toy' }, config: {} })).rejects.toThrow(/still training/)
+    expect(await call(s, 'train/cancel', { runId: second })).toEqual({ cancelled: true })
+
+    const result = await recipe
+    expect(result.status).toBe('cancelled')
+    expect(result.runIds).toEqual([calls[0].runId])
+    expect(calls).toHaveLength(2)
+    expect((await call(s, 'runs/get', { runId: second })).status).toBe('cancelled')
+  })
+
+  it('ends at a run that fails, naming it and the engine error', async () => {
+    const s = await start({ fail: (n) => (n === 2 ? 'out of memory' : undefined) })
+    const result = await call(s, 'study/train-recipe', { epochs: 1 })
+    expect(result).toEqual({ status: 'failed', runIds: calls.slice(0, 2).map((c) => c.runId), error: 'seed-cnn + shifts ±3 failed: out of memory' })
+    expect(calls).toHaveLength(3)
+  })
+})
