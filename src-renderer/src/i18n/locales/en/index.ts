@@ -6,8 +6,9 @@ import { predict } from './predict'
 import { runs } from './runs'
 import { shell } from './shell'
 import { shift } from './shift'
+import { study } from './study'
 import { train } from './train'
 
-export const en = { shell, errors, build, data, train, runs, predict, shift }
+export const en = { shell, errors, build, data, train, runs, predict, shift, study }
 
 export type Messages = typeof en

@@ -7,6 +7,7 @@ import { predict } from './predict'
 import { runs } from './runs'
 import { shell } from './shell'
 import { shift } from './shift'
+import { study } from './study'
 import { train } from './train'
 
-export const zhCN: Messages = { shell, errors, build, data, train, runs, predict, shift }
+export const zhCN: Messages = { shell, errors, build, data, train, runs, predict, shift, study }
