@@ -2,6 +2,7 @@
 import { build } from './build'
 import { data } from './data'
 import { errors } from './errors'
+import { learn } from './learn'
 import { predict } from './predict'
 import { runs } from './runs'
 import { shell } from './shell'
@@ -9,6 +10,6 @@ import { shift } from './shift'
 import { study } from './study'
 import { train } from './train'
 
-export const en = { shell, errors, build, data, train, runs, predict, shift, study }
+export const en = { shell, errors, build, data, train, runs, predict, shift, study, learn }
 
 export type Messages = typeof en
