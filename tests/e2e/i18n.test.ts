@@ -1,7 +1,8 @@
 /**
  * ConvLab in Chinese, as a reader of the tutorial meets it: a browser whose language is zh-CN
  * gets the interface in Chinese with the tutorial's own terms, the main flows (build, data, train,
- * runs, shift, predict) show no English interface word, an error from main is worded in Chinese,
+ * runs, shift, predict, study) show no English interface word, the Learn view's sections are in
+ * Chinese (its explainers are not yet), an error from main is worded in Chinese,
  * and the switch brings every word back in English. Screenshots of every view in both languages
  * at 1400×900 and 1024×700 go to test-results/screenshots/i18n-*.
  */
@@ -244,6 +245,26 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('ConvLab in Chinese 
     const text = await shownText(page)
     for (const term of ['预处理', '模型看到的', '原图']) expect(text).toContain(term)
     expect(englishWords(text)).toEqual([])
+  })
+
+  it('measures shift robustness in the Study view in Chinese', async () => {
+    await page.getByTestId('nav-study').click()
+    await page.getByTestId('study-run-mlp-zh').check()
+    await page.getByTestId('study-run-cnn-zh').check()
+    await page.getByTestId('study-max').fill('1')
+    await page.getByTestId('study-limit').fill('20')
+    await page.getByTestId('study-run').click()
+    await expect.poll(() => page.getByTestId('study-table').locator('tbody tr').count(), { timeout: 120_000 }).toBe(2)
+    const text = await shownText(page)
+    for (const term of ['平移', '准确率', '一致性', '最差准确率', '一键配方', '迭代周期']) expect(text).toContain(term)
+    expect(englishWords(text)).toEqual([])
+  })
+
+  it("frames the Learn view's sections with the tutorial's terms", async () => {
+    await page.getByTestId('nav-learn').click()
+    const sections = await page.locator('nav.toc').innerText()
+    for (const term of ['卷积', '池化与展平', '激活函数', '感受野']) expect(sections).toContain(term)
+    expect(englishWords(sections)).toEqual([])
   })
 
   it('words an error from main in Chinese', async () => {
