@@ -34,6 +34,11 @@ const SAME_IN_EVERY_LANGUAGE = [
   'wasm',
   'torchsummary',
   'BlurPool2d',
+  'BlurPool',
+  // The Study view cites Zhang (2019) and names the shift's axes dx and dy.
+  'Zhang',
+  'dx',
+  'dy',
   'MaxPool2d',
   'AvgPool2d',
   'Conv2d',
