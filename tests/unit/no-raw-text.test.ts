@@ -97,7 +97,6 @@ const NOT_YET_TRANSLATED = new Set<string>([
   'components/learn/ParameterCalculator.vue',
   'components/learn/PoolingExplainer.vue',
   'components/learn/ReceptiveField.vue',
-  'components/learn/StepControls.vue',
   'components/learn/ToyCnnVerified.vue',
   'components/learn/ToyHandCheck.vue',
   'components/learn/ToyParamsCard.vue',

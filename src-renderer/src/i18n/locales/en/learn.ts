@@ -3,6 +3,7 @@ export const learn = {
   title: 'Learn',
   intro: "The building blocks of a convolutional network, one at a time, with numbers you can change; then the tutorial's tiny CNN trained and its forward pass recomputed by hand beside the engine's.",
   sectionsLabel: 'Sections',
+  steps: { first: 'First position', previous: 'Previous position', next: 'Next position', last: 'Last position', play: 'Play', pause: 'Pause', position: '{label}: position' },
   sections: {
     convolution: 'Convolution, step by step',
     pooling: 'Pooling and flatten',

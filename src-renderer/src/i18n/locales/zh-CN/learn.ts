@@ -4,6 +4,7 @@ export const learn: typeof en = {
   title: '学习',
   intro: '逐一认识卷积神经网络的基本组件，其中的数字都可以修改；然后训练教程中的小 CNN，并手算它的前向传播，与引擎的结果对照。',
   sectionsLabel: '小节',
+  steps: { first: '第一个位置', previous: '上一个位置', next: '下一个位置', last: '最后一个位置', play: '播放', pause: '暂停', position: '{label}：位置' },
   sections: {
     convolution: '一步一步看卷积',
     pooling: '池化与展平',
