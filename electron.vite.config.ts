@@ -34,6 +34,8 @@ export default defineConfig({
       alias: { ...shared, '@renderer': resolve(__dirname, 'src-renderer/src') }
     },
     plugins: [vue()],
+    // vue-i18n in composition mode only: the legacy API and devtools hooks left out of the bundle.
+    define: { __VUE_I18N_FULL_INSTALL__: true, __VUE_I18N_LEGACY_API__: false, __INTLIFY_PROD_DEVTOOLS__: false },
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       rollupOptions: { input: resolve(__dirname, 'src-renderer/index.html') }

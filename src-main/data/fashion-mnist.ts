@@ -4,14 +4,12 @@
  */
 import { stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { FASHION_MNIST_CLASSES, type Dataset, type Split } from '../shared/dataset'
+import { FASHION_MNIST_CLASSES, FASHION_MNIST_URL, type Dataset, type Split } from '../shared/dataset'
 import { DataError } from './errors'
 import { readIdxFile, type IdxArray } from './idx'
 
 /** Where the Debian/Ubuntu package `dataset-fashion-mnist` installs the files. */
 export const SYSTEM_DATASET_DIRS: readonly string[] = ['/usr/share/datasets/fashion-mnist']
-
-export const FASHION_MNIST_URL = 'https://github.com/zalandoresearch/fashion-mnist/tree/master/data/fashion'
 
 const FILE_NAMES = {
   trainImages: 'train-images-idx3-ubyte',

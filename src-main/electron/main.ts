@@ -48,6 +48,7 @@ async function start(): Promise<void> {
   const lab = await createLabService({
     dataDir: app.getPath('userData'),
     openedFiles,
+    systemLanguages: () => app.getPreferredSystemLanguages(),
     // Run from app.asar.unpacked when packaged: the engine and its helper threads then load
     // their modules and wasm files as plain files, the way they are tested.
     engineHost: utilityEngineHostFactory({ entry: unpackedPath(join(__dirname, 'engine.js')) })

@@ -3,6 +3,7 @@
  * weights the engine read out in PyTorch's layouts and train.py's recipe for a Fashion-MNIST run;
  * for a stack from Build, its code alone.
  */
+import { fileSafeName } from '../shared/file-name'
 import type { EngineResult } from '../engine/process/protocol'
 import type { RunDetail } from '../shared/contract'
 import type { ModelSpec } from '../shared/layers'
@@ -27,25 +28,15 @@ export function pytorchSourceFromStack(spec: ModelSpec, convlabVersion: string):
   return { spec, classNames: Array.from({ length: count }, (_, i) => `class ${i}`), origin: 'a layer stack, untrained', convlabVersion }
 }
 
-/** A name as typed (Unicode kept), less what file systems forbid. */
-function fileSafe(name: string): string {
-  return name
-    .replace(/[<>:"/\\|?*\p{Cc}]/gu, '-')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/^\.+/, '')
-    .slice(0, 80)
-}
-
 /** A folder name for a run's export: the run's name, then its id so two runs of one name do not collide. */
 export function exportFolderName(run: Pick<RunDetail, 'id' | 'name'>, format: string): string {
-  const name = fileSafe(run.name)
+  const name = fileSafeName(run.name)
   return `${name ? `${name} ` : ''}${run.id}-${format}`
 }
 
 /** A folder name for a stack's export: its model name, as saved stacks are kept by name (so a
  * stack exported again replaces its earlier export), marked as a stack beside runs' exports. */
 export function stackExportFolderName(modelName: string, format: string): string {
-  const name = fileSafe(modelName)
+  const name = fileSafeName(modelName)
   return name ? `stack ${name}-${format}` : `stack-${format}`
 }

@@ -9,6 +9,7 @@ import {
   parseInput,
   type LabEvent,
   type LabErrorInfo,
+  type LabErrorReason,
   type LabEventPayload,
   type LabMethod,
   type LabOutput,
@@ -67,7 +68,8 @@ const isEngineFailure = (err: Error): boolean =>
 export function toErrorInfo(err: unknown): Extract<LabResponse<never>, { ok: false }>['error'] {
   if (err instanceof LabError) {
     const issues = err.issues?.slice(0, MAX_ERROR_ISSUES + 1).map((i) => ({ path: clipText(i.path, 200), message: clipText(i.message) }))
-    return { code: err.code, message: clipText(err.message, MAX_ERROR_MESSAGE), ...(issues ? { issues } : {}) }
+    const why = err.reason ? { reason: err.reason, params: clippedParams(err.params ?? {}) } : {}
+    return { code: err.code, message: clipText(err.message, MAX_ERROR_MESSAGE), ...(issues ? { issues } : {}), ...why }
   }
   if (err instanceof Error) {
     const fs = fileSystemError(err)
@@ -78,15 +80,19 @@ export function toErrorInfo(err: unknown): Extract<LabResponse<never>, { ok: fal
   return { code: 'internal', message: clipText(String(err), MAX_ERROR_MESSAGE) }
 }
 
-const FS_CODES: Record<string, { code: LabErrorInfo['code']; says: string }> = {
-  ENOENT: { code: 'not-found', says: 'does not exist' },
-  ENOTDIR: { code: 'not-found', says: 'is not a folder (a part of the path is a file)' },
-  EISDIR: { code: 'invalid-payload', says: 'is a folder, not a file' },
-  EACCES: { code: 'permission', says: 'cannot be accessed: permission denied' },
-  EPERM: { code: 'permission', says: 'cannot be changed: operation not permitted' },
-  EROFS: { code: 'permission', says: 'is on a read-only file system' },
-  ENOSPC: { code: 'io', says: 'cannot be written: the disk is full' },
-  EIO: { code: 'io', says: 'cannot be read or written: the disk reported an I/O error' }
+const FS_CODES: Record<string, { code: LabErrorInfo['code']; reason: LabErrorReason; says: string }> = {
+  ENOENT: { code: 'not-found', reason: 'fsMissing', says: 'does not exist' },
+  ENOTDIR: { code: 'not-found', reason: 'fsNotFolder', says: 'is not a folder (a part of the path is a file)' },
+  EISDIR: { code: 'invalid-payload', reason: 'fsIsFolder', says: 'is a folder, not a file' },
+  EACCES: { code: 'permission', reason: 'fsDenied', says: 'cannot be accessed: permission denied' },
+  EPERM: { code: 'permission', reason: 'fsNotPermitted', says: 'cannot be changed: operation not permitted' },
+  EROFS: { code: 'permission', reason: 'fsReadOnly', says: 'is on a read-only file system' },
+  ENOSPC: { code: 'io', reason: 'fsFull', says: 'cannot be written: the disk is full' },
+  EIO: { code: 'io', reason: 'fsIo', says: 'cannot be read or written: the disk reported an I/O error' }
+}
+
+function clippedParams(params: Record<string, string | number>): Record<string, string | number> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? clipText(v, 500) : v]))
 }
 
 /**
@@ -97,5 +103,6 @@ function fileSystemError(err: Error): LabErrorInfo | undefined {
   const { code, path } = err as NodeJS.ErrnoException
   const known = code ? FS_CODES[code] : undefined
   if (!known) return undefined
-  return { code: known.code, message: path ? `${path} ${known.says} (${code}).` : `${err.message}` }
+  if (!path) return { code: known.code, message: err.message }
+  return { code: known.code, message: `${path} ${known.says} (${code}).`, reason: known.reason, params: { path: clipText(path, 500) } }
 }

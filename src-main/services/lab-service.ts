@@ -57,6 +57,8 @@ export interface LabServiceOptions {
   openedFiles?: OpenedFileSource
   /** How long a cancelled run's step or study's chunk may go on before the engine is killed. */
   cancelGraceMs?: number
+  /** The system's preferred languages, for the interface's first start: Electron's only. */
+  systemLanguages?: () => readonly string[]
 }
 
 export interface OpenedFileSource {
@@ -116,8 +118,8 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   /** The shift study's recipe in progress: the run it trains now, and whether a cancel stopped it. */
   let recipe: { runId: string | null; stop: boolean } | null = null
   const assertIdle = (): void => {
-    if (active) throw new LabError('busy', `Run ${active.runId} is still training: cancel it or wait for it to finish.`)
-    if (recipe) throw new LabError('busy', "The shift study's recipe is training: cancel it or wait for it to finish.")
+    if (active) throw new LabError('busy', `Run ${active.runId} is still training: cancel it or wait for it to finish.`).because('trainingBusy')
+    if (recipe) throw new LabError('busy', "The shift study's recipe is training: cancel it or wait for it to finish.").because('recipeBusy')
   }
   // A read-only runs folder must not stop the app: its runs are shown, and changing them is refused.
   const recovery = await recoverRuns(runsDir)
@@ -126,7 +128,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   // Imports and saved stacks are written atomically too; a kill mid-write leaves a temporary file.
   for (const dir of [join(dataDir, 'fashion-mnist'), join(dataDir, 'stacks')]) await removeStaleTemporaries(dir).catch(() => 0)
   const assertWritable = (): void => {
-    if (runsReadOnly) throw new LabError('permission', runsReadOnly)
+    if (runsReadOnly) throw new LabError('permission', runsReadOnly).because('runsReadOnly')
   }
 
   /**
@@ -149,10 +151,12 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   const modelOf = (runId: string) => ({ dir: join(dirOf(runId), MODEL_DIR) })
   const finishedRun = async (runId: string): Promise<RunDetail> => {
     const run = await readRunOrNotFound(dirOf(runId), runId)
-    if (run.status === 'running') throw new LabError('busy', `Run ${runId} is still training.`)
-    if (run.status === 'failed') throw new LabError('not-found', `Run ${runId} failed and has no trained model.`)
+    if (run.status === 'running') throw new LabError('busy', `Run ${runId} is still training.`).because('runTraining', { run: runId })
+    if (run.status === 'failed') throw new LabError('not-found', `Run ${runId} failed and has no trained model.`).because('runFailedNoModel', { run: runId })
     // A cancel that had to kill the engine mid-step took the model with it (training.ts).
-    if (!existsSync(join(dirOf(runId), MODEL_DIR, 'model.json'))) throw new LabError('not-found', `Run ${runId} has no trained model: ${run.error ?? 'it was never saved'}`)
+    if (!existsSync(join(dirOf(runId), MODEL_DIR, 'model.json'))) throw new LabError('not-found', `Run ${runId} has no trained model: ${run.error ?? 'it was never saved'}`).because('runNoModel', {
+        run: runId
+      })
     return run
   }
 
@@ -163,7 +167,8 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
         dataDir,
         runsDir,
         platform: `${process.platform}-${process.arch}`,
-        ...(runsReadOnly ? { runsReadOnly } : {})
+        ...(runsReadOnly ? { runsReadOnly } : {}),
+        ...(options.systemLanguages ? { languages: options.systemLanguages().slice(0, 50) } : {})
       }
     },
     async 'app/opened-files'() {
@@ -300,13 +305,16 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     },
     async 'runs/delete'({ runId }) {
       assertWritable()
-      if (active?.runId === runId) throw new LabError('busy', `Run ${runId} is training: cancel it before deleting it.`)
+      if (active?.runId === runId) throw new LabError('busy', `Run ${runId} is training: cancel it before deleting it.`).because('runTraining', { run: runId })
       if ((await runLockState(dirOf(runId))).live) {
-        throw new LabError('busy', `Run ${runId} is being trained by another process (such as the command line): stop it there first.`)
+        throw new LabError('busy', `Run ${runId} is being trained by another process (such as the command line): stop it there first.`).because(
+          'runTraining',
+          { run: runId }
+        )
       }
       // A damaged run can be deleted too: that is what its damage report suggests.
       await readRunSummary(dirOf(runId)).catch((err: unknown) => {
-        throw new LabError('not-found', `Run ${runId} cannot be opened: ${(err as Error).message}`)
+        throw new LabError('not-found', `Run ${runId} cannot be opened: ${(err as Error).message}`).because('runMissing', { run: runId })
       })
       await trashRun(runsDir, runId)
       return { deleted: true }
@@ -375,7 +383,7 @@ async function readRunOrNotFound(dir: string, runId: string): Promise<RunDetail>
   try {
     return await readRun(dir)
   } catch (err) {
-    throw new LabError('not-found', `Run ${runId} cannot be opened: ${(err as Error).message}`)
+    throw new LabError('not-found', `Run ${runId} cannot be opened: ${(err as Error).message}`).because('runMissing', { run: runId })
   }
 }
 

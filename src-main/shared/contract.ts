@@ -338,7 +338,9 @@ export const LAB_METHODS = {
       runsDir: z.string(),
       platform: z.string(),
       /** Why runs cannot be written (the runs folder is read-only): they are shown, not changed. */
-      runsReadOnly: z.string().optional()
+      runsReadOnly: z.string().optional(),
+      /** The system's preferred languages (BCP 47), most preferred first: the desktop app's only. */
+      languages: z.array(z.string().max(50)).max(50).optional()
     }),
     'Version and where the app keeps its data and runs, and why runs are read-only when they are.'
   ),
@@ -591,14 +593,44 @@ export interface LabErrorInfo {
     | 'permission'
     | 'io'
     | 'internal'
+  /** The server's English sentence: the CLI prints it; the interface words `reason` or `code` itself. */
   message: string
   issues?: { path: string; message: string }[]
+  /** A finer cause than `code`, with its parameters, so the interface can say it in the reader's language. */
+  reason?: LabErrorReason
+  params?: Record<string, string | number>
 }
+
+/** The causes the interface words exactly; any other error is worded from its code. */
+export const LAB_ERROR_REASONS = [
+  'fsMissing',
+  'fsNotFolder',
+  'fsIsFolder',
+  'fsDenied',
+  'fsNotPermitted',
+  'fsReadOnly',
+  'fsFull',
+  'fsIo',
+  'invalidField',
+  'runMissing',
+  'runTraining',
+  'runFailedNoModel',
+  'runNoModel',
+  'trainingBusy',
+  'recipeBusy',
+  'stackMissing',
+  'runsReadOnly'
+] as const
+export type LabErrorReason = (typeof LAB_ERROR_REASONS)[number]
 
 /** What every transport returns for a call: never a thrown exception across the boundary. */
 export type LabResponse<T> = { ok: true; result: T } | { ok: false; error: LabErrorInfo }
 
 export class LabError extends Error {
+  /** A finer cause the interface words in the reader's language; set with `because`. */
+  reason?: LabErrorReason
+  params?: Record<string, string | number>
+
   constructor(
     readonly code: LabErrorInfo['code'],
     message: string,
@@ -606,6 +638,13 @@ export class LabError extends Error {
   ) {
     super(message)
     this.name = 'LabError'
+  }
+
+  /** Names the cause and its parameters; returns the error, to throw in one expression. */
+  because(reason: LabErrorReason, params: Record<string, string | number> = {}): this {
+    this.reason = reason
+    this.params = params
+    return this
   }
 }
 
@@ -630,7 +669,9 @@ export function parseInput<M extends LabMethod>(name: M, payload: unknown): LabP
     const issues = all.slice(0, MAX_ERROR_ISSUES).map((i) => ({ path: clipText(i.path.join('.') || '(payload)', 200), message: clipText(i.message) }))
     if (all.length > MAX_ERROR_ISSUES) issues.push({ path: '(payload)', message: `and ${all.length - MAX_ERROR_ISSUES} more issues` })
     const first = issues[0]
-    throw new LabError('invalid-payload', `Invalid payload for ${name}: ${first.path}: ${first.message}`, issues)
+    throw new LabError('invalid-payload', `Invalid payload for ${name}: ${first.path}: ${first.message}`, issues).because('invalidField', {
+      field: first.path
+    })
   }
   return result.data as LabParsedInput<M>
 }

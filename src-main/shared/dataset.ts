@@ -17,6 +17,9 @@ export const FASHION_MNIST_CLASSES = [
   'Ankle boot'
 ] as const
 
+/** Where the files are published; the offline app only ever names it, so the user can fetch them. */
+export const FASHION_MNIST_URL = 'https://github.com/zalandoresearch/fashion-mnist/tree/master/data/fashion'
+
 export interface Dataset {
   /** Human name, e.g. "Fashion-MNIST (train)". */
   name: string

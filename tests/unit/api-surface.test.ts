@@ -22,7 +22,7 @@ import {
 const METHODS: Record<LabMethod, { input: string; output: string }> = {
   'app/info': {
     input: '{}',
-    output: '{ version: string, dataDir: string, runsDir: string, platform: string, runsReadOnly?: string }'
+    output: '{ version: string, dataDir: string, runsDir: string, platform: string, runsReadOnly?: string, languages?: string[] }'
   },
   'app/opened-files': {
     input: '{}',

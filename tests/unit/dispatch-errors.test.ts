@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { EngineDownError, EngineExitedError, EngineTimeoutError } from '../../src-main/engine/process/client'
 import { EngineError } from '../../src-main/engine/process/protocol'
 import { toErrorInfo } from '../../src-main/services/dispatch'
-import { LAB_METHODS } from '../../src-main/shared/contract'
+import { LAB_METHODS, LabError } from '../../src-main/shared/contract'
 
 const errno = (code: string, path?: string): NodeJS.ErrnoException =>
   Object.assign(new Error(`${code}: raw message, open '${path}'`), { code, ...(path ? { path } : {}) })
@@ -11,13 +11,22 @@ describe('file-system errors across the boundary', () => {
   it('maps EACCES, ENOTDIR and ENOENT to codes with a message naming the path, not "internal"', () => {
     expect(toErrorInfo(errno('EACCES', '/data/runs/a/run.json'))).toEqual({
       code: 'permission',
-      message: '/data/runs/a/run.json cannot be accessed: permission denied (EACCES).'
+      message: '/data/runs/a/run.json cannot be accessed: permission denied (EACCES).',
+      reason: 'fsDenied',
+      params: { path: '/data/runs/a/run.json' }
     })
     expect(toErrorInfo(errno('ENOTDIR', '/data/file/x'))).toEqual({
       code: 'not-found',
-      message: '/data/file/x is not a folder (a part of the path is a file) (ENOTDIR).'
+      message: '/data/file/x is not a folder (a part of the path is a file) (ENOTDIR).',
+      reason: 'fsNotFolder',
+      params: { path: '/data/file/x' }
     })
-    expect(toErrorInfo(errno('ENOENT', '/gone'))).toEqual({ code: 'not-found', message: '/gone does not exist (ENOENT).' })
+    expect(toErrorInfo(errno('ENOENT', '/gone'))).toEqual({
+      code: 'not-found',
+      message: '/gone does not exist (ENOENT).',
+      reason: 'fsMissing',
+      params: { path: '/gone' }
+    })
     expect(toErrorInfo(errno('EROFS', '/ro')).code).toBe('permission')
     expect(toErrorInfo(errno('ENOSPC', '/full')).code).toBe('io')
   })
@@ -27,6 +36,15 @@ describe('file-system errors across the boundary', () => {
     expect(toErrorInfo(new EngineExitedError('predict/images', 'was killed by SIGKILL'))).toMatchObject({ code: 'engine', message: expect.stringContaining('was killed by SIGKILL') })
     expect(toErrorInfo(new EngineDownError('predict/images', 'it died 6 times in a minute', 30_000)).code).toBe('engine')
     expect(toErrorInfo(new EngineTimeoutError('train/cancel', 5_000)).code).toBe('engine')
+  })
+
+  it("names the reason and the path, so the interface can say it in the reader's language", () => {
+    const denied = toErrorInfo(Object.assign(new Error("EACCES: permission denied, open '/data/runs/x/run.json'"), { code: 'EACCES', path: '/data/runs/x/run.json' }))
+    expect(denied).toMatchObject({ code: 'permission', reason: 'fsDenied', params: { path: '/data/runs/x/run.json' } })
+    const busy = toErrorInfo(new LabError('busy', 'Run r1 is still training.').because('runTraining', { run: 'r1' }))
+    expect(busy).toEqual({ code: 'busy', message: 'Run r1 is still training.', reason: 'runTraining', params: { run: 'r1' } })
+    const invalid = toErrorInfo(new LabError('invalid-payload', 'Invalid payload for runs/get: runId: Too small'))
+    expect(invalid).not.toHaveProperty('reason')
   })
 
   it('keeps other errors as they were', () => {

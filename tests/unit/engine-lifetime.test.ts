@@ -94,7 +94,12 @@ describe('cancelling a run', () => {
     // Its model went with the engine: calls that need one say so instead of failing on a missing file.
     expect(await dispatch(service!.handlers, 'runs/evaluate', { runId })).toEqual({
       ok: false,
-      error: { code: 'not-found', message: expect.stringMatching(/^Run .* has no trained model: Cancelled in the middle of a training step/) }
+      error: {
+        code: 'not-found',
+        message: expect.stringMatching(/^Run .* has no trained model: Cancelled in the middle of a training step/),
+        reason: 'runNoModel',
+        params: { run: runId }
+      }
     })
     await until(() => !isAlive(busyPid), 'the busy engine is gone')
     expect(events.some((e) => e.event === 'engine/notice' && /restarted/.test((e.payload as { message: string }).message))).toBe(true)

@@ -5,6 +5,7 @@
 import type { LabApi, LabErrorInfo, LabInput, LabMethod, LabOutput } from '@shared/contract'
 import { createHttpTransport } from './http-transport'
 import { toPlain } from './plain'
+import { wordError } from './word-error'
 
 export const transport: 'electron' | 'web' = window.lab ? 'electron' : 'web'
 
@@ -34,7 +35,8 @@ export async function request<M extends LabMethod>(name: M, input: LabInput<M>):
   return response.result
 }
 
-/** A readable sentence for any failure, for notices. */
+/** A readable sentence for any failure, for notices, in the interface's language. */
 export function describeError(err: unknown): string {
+  if (err instanceof LabCallError) return wordError(err.info)
   return err instanceof Error ? err.message : String(err)
 }

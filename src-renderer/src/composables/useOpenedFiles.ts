@@ -1,6 +1,7 @@
 import { onBeforeUnmount, onMounted } from 'vue'
 import { useRouter } from 'vue-router'
-import { lab, request } from '@renderer/api/client'
+import { describeError, lab, request } from '@renderer/api/client'
+import { t } from '@renderer/i18n'
 import { useNoticeStore } from '@renderer/stores/notices'
 import { imageFileToFile } from '@renderer/stores/image-files'
 import { usePredictStore } from '@renderer/stores/predict'
@@ -22,7 +23,7 @@ export function useOpenedFiles(): void {
       void predict.addFiles(files.map(imageFileToFile))
       if (router.currentRoute.value.name !== 'predict') await router.push({ name: 'predict' })
     } catch (err) {
-      notices.push('error', `Could not open the images given to ConvLab: ${err instanceof Error ? err.message : String(err)}`)
+      notices.push('error', t('shell.openedFilesFailed', { error: describeError(err) }))
     }
   }
 

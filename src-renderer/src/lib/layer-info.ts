@@ -19,45 +19,19 @@ import {
   type Pair,
   type Padding
 } from '@shared/layers'
+import { t } from '@renderer/i18n'
 
+/** Drag-and-drop payloads: a type from the palette, or a layer id moved within the stack. */
 /** Drag-and-drop payloads: a type from the palette, or a layer id moved within the stack. */
 export const PALETTE_MIME = 'application/x-convlab-layer-type'
 export const LAYER_MIME = 'application/x-convlab-layer-id'
 
-export const PALETTE: { group: string; types: { type: LayerType; hint: string }[] }[] = [
-  {
-    group: 'Feature extraction',
-    types: [
-      { type: 'conv2d', hint: 'Learned filters' },
-      { type: 'maxpool2d', hint: 'Max of each window' },
-      { type: 'avgpool2d', hint: 'Mean of each window' },
-      { type: 'blurpool', hint: 'Anti-aliased max pool' }
-    ]
-  },
-  {
-    group: 'Activation',
-    types: [
-      { type: 'relu', hint: 'max(0, x)' },
-      { type: 'leakyrelu', hint: 'Small slope below 0' },
-      { type: 'sigmoid', hint: 'Squashes to 0..1' },
-      { type: 'tanh', hint: 'Squashes to -1..1' },
-      { type: 'softmax', hint: 'Scores to probabilities' }
-    ]
-  },
-  {
-    group: 'Classifier',
-    types: [
-      { type: 'flatten', hint: 'Image to a flat vector' },
-      { type: 'dense', hint: 'Dense, fully connected' }
-    ]
-  },
-  {
-    group: 'Regularisation',
-    types: [
-      { type: 'dropout', hint: 'Zeroes some values' },
-      { type: 'batchnorm', hint: 'Normalises channels' }
-    ]
-  }
+/** Palette groups and their layer types; names and hints are messages under build.palette. */
+export const PALETTE: { group: 'features' | 'activation' | 'classifier' | 'regularisation'; types: LayerType[] }[] = [
+  { group: 'features', types: ['conv2d', 'maxpool2d', 'avgpool2d', 'blurpool'] },
+  { group: 'activation', types: ['relu', 'leakyrelu', 'sigmoid', 'tanh', 'softmax'] },
+  { group: 'classifier', types: ['flatten', 'dense'] },
+  { group: 'regularisation', types: ['dropout', 'batchnorm'] }
 ]
 
 /** The label the editor uses, PyTorch's name as in the summary table. */
@@ -91,14 +65,14 @@ const fmtPair = (p: Pair): string => {
   return `${h}×${w}`
 }
 
-const fmtPadding = (p: Padding): string => (typeof p === 'string' ? p : `pad ${fmtPair(p)}`)
+const fmtPadding = (p: Padding): string => (typeof p === 'string' ? p : t('build.details.pad', { size: fmtPair(p) }))
 
 /** The one-line reminder of a layer's settings shown on its card. */
 export function layerDetails(layer: LayerSpec): string {
   switch (layer.type) {
     case 'conv2d': {
-      const parts = [`${layer.filters} filters`, fmtPair(layer.kernel)]
-      if (pair(layer.stride).some((s) => s !== 1)) parts.push(`stride ${fmtPair(layer.stride)}`)
+      const parts = [t('build.details.filters', { n: layer.filters }), fmtPair(layer.kernel)]
+      if (pair(layer.stride).some((s) => s !== 1)) parts.push(t('build.details.stride', { size: fmtPair(layer.stride) }))
       if (layer.padding !== 'valid') parts.push(fmtPadding(layer.padding))
       if (layer.activation !== 'linear') parts.push(layer.activation)
       return parts.join(' · ')
@@ -106,20 +80,20 @@ export function layerDetails(layer: LayerSpec): string {
     case 'maxpool2d':
     case 'avgpool2d': {
       const parts = [fmtPair(layer.pool)]
-      if (layer.stride !== undefined) parts.push(`stride ${fmtPair(layer.stride)}`)
+      if (layer.stride !== undefined) parts.push(t('build.details.stride', { size: fmtPair(layer.stride) }))
       if (layer.padding !== 'valid') parts.push(fmtPadding(layer.padding))
       return parts.join(' · ')
     }
     case 'blurpool':
-      return `max ${layer.pool}×${layer.pool} · blur ${layer.blur} · stride ${layer.stride}`
+      return t('build.details.blurpool', { pool: `${layer.pool}×${layer.pool}`, blur: layer.blur, stride: layer.stride })
     case 'dense':
-      return [`${layer.units} units`, ...(layer.activation !== 'linear' ? [layer.activation] : [])].join(' · ')
+      return [t('build.details.units', { n: layer.units }), ...(layer.activation !== 'linear' ? [layer.activation] : [])].join(' · ')
     case 'dropout':
-      return `rate ${layer.rate}`
+      return t('build.details.rate', { rate: layer.rate })
     case 'leakyrelu':
-      return `slope ${layer.alpha}`
+      return t('build.details.slope', { alpha: layer.alpha })
     case 'batchnorm':
-      return `momentum ${layer.momentum}`
+      return t('build.details.momentum', { momentum: layer.momentum })
     default:
       return ''
   }
@@ -133,6 +107,7 @@ function bounds(schema: z.ZodType): { min?: number; max?: number } {
   return { ...(finite(inner.minValue) ? { min: inner.minValue } : {}), ...(finite(inner.maxValue) ? { max: inner.maxValue } : {}) }
 }
 
+/** `label`, `help` and `optional` are message keys under build.fields. */
 export type FieldDef =
   | { key: string; kind: 'int' | 'number'; label: string; min?: number; max?: number; step?: number; help: string }
   | { key: string; kind: 'pair'; label: string; optional?: string; help: string }
@@ -141,41 +116,41 @@ export type FieldDef =
   | { key: string; kind: 'boolean'; label: string; help: string }
 
 const POOL_FIELDS: FieldDef[] = [
-  { key: 'pool', kind: 'pair', label: 'Pool size', help: 'Window height × width' },
-  { key: 'stride', kind: 'pair', label: 'Stride', optional: 'same as pool', help: 'Step between windows' },
-  { key: 'padding', kind: 'padding', label: 'Padding', help: 'At most half the pool size' }
+  { key: 'pool', kind: 'pair', label: 'poolSize', help: 'poolSizeHelp' },
+  { key: 'stride', kind: 'pair', label: 'stride', optional: 'poolStrideOptional', help: 'poolStrideHelp' },
+  { key: 'padding', kind: 'padding', label: 'padding', help: 'poolPaddingHelp' }
 ]
 
 export const FIELDS: Record<LayerType, FieldDef[]> = {
   conv2d: [
-    { key: 'filters', kind: 'int', label: 'Filters', ...bounds(Conv2DSpec.shape.filters), help: 'Output channels' },
-    { key: 'kernel', kind: 'pair', label: 'Kernel', help: 'Filter height × width' },
-    { key: 'stride', kind: 'pair', label: 'Stride', help: 'Step between positions' },
-    { key: 'padding', kind: 'padding', label: 'Padding', help: "'same' keeps the size at stride 1" },
-    { key: 'activation', kind: 'activation', label: 'Activation', help: 'Applied to every output' },
-    { key: 'useBias', kind: 'boolean', label: 'Bias', help: 'One learned offset per filter' }
+    { key: 'filters', kind: 'int', label: 'filters', ...bounds(Conv2DSpec.shape.filters), help: 'filtersHelp' },
+    { key: 'kernel', kind: 'pair', label: 'kernel', help: 'kernelHelp' },
+    { key: 'stride', kind: 'pair', label: 'stride', help: 'convStrideHelp' },
+    { key: 'padding', kind: 'padding', label: 'padding', help: 'convPaddingHelp' },
+    { key: 'activation', kind: 'activation', label: 'activation', help: 'activationHelp' },
+    { key: 'useBias', kind: 'boolean', label: 'bias', help: 'convBiasHelp' }
   ],
   maxpool2d: POOL_FIELDS,
   avgpool2d: POOL_FIELDS,
   blurpool: [
-    { key: 'pool', kind: 'int', label: 'Max pool', ...bounds(BlurPoolSpec.shape.pool), help: 'Window of the stride-1 max' },
-    { key: 'blur', kind: 'int', label: 'Blur taps', min: 2, max: 5, help: 'Binomial filter: 2, 3 or 5' },
-    { key: 'stride', kind: 'int', label: 'Stride', ...bounds(BlurPoolSpec.shape.stride), help: 'Keeps every n-th pixel after the blur' }
+    { key: 'pool', kind: 'int', label: 'maxPool', ...bounds(BlurPoolSpec.shape.pool), help: 'maxPoolHelp' },
+    { key: 'blur', kind: 'int', label: 'blurTaps', min: 2, max: 5, help: 'blurTapsHelp' },
+    { key: 'stride', kind: 'int', label: 'stride', ...bounds(BlurPoolSpec.shape.stride), help: 'blurStrideHelp' }
   ],
   relu: [],
-  leakyrelu: [{ key: 'alpha', kind: 'number', label: 'Negative slope', step: 0.01, ...bounds(LeakyReLUSpec.shape.alpha), help: 'Slope for x < 0' }],
+  leakyrelu: [{ key: 'alpha', kind: 'number', label: 'slope', step: 0.01, ...bounds(LeakyReLUSpec.shape.alpha), help: 'slopeHelp' }],
   sigmoid: [],
   tanh: [],
   softmax: [],
   flatten: [],
   dense: [
-    { key: 'units', kind: 'int', label: 'Units', ...bounds(DenseSpec.shape.units), help: 'Output values' },
-    { key: 'activation', kind: 'activation', label: 'Activation', help: 'Applied to every output' },
-    { key: 'useBias', kind: 'boolean', label: 'Bias', help: 'One learned offset per unit' }
+    { key: 'units', kind: 'int', label: 'units', ...bounds(DenseSpec.shape.units), help: 'unitsHelp' },
+    { key: 'activation', kind: 'activation', label: 'activation', help: 'activationHelp' },
+    { key: 'useBias', kind: 'boolean', label: 'bias', help: 'denseBiasHelp' }
   ],
-  dropout: [{ key: 'rate', kind: 'number', label: 'Rate', step: 0.05, ...bounds(DropoutSpec.shape.rate), help: 'Share of values zeroed, below 1' }],
+  dropout: [{ key: 'rate', kind: 'number', label: 'rate', step: 0.05, ...bounds(DropoutSpec.shape.rate), help: 'rateHelp' }],
   batchnorm: [
-    { key: 'momentum', kind: 'number', label: 'Momentum', step: 0.01, ...bounds(BatchNormSpec.shape.momentum), help: 'Between 0 and 1' },
-    { key: 'epsilon', kind: 'number', label: 'Epsilon', step: 0.00001, ...bounds(BatchNormSpec.shape.epsilon), help: 'Added to the variance' }
+    { key: 'momentum', kind: 'number', label: 'momentum', step: 0.01, ...bounds(BatchNormSpec.shape.momentum), help: 'momentumHelp' },
+    { key: 'epsilon', kind: 'number', label: 'epsilon', step: 0.00001, ...bounds(BatchNormSpec.shape.epsilon), help: 'epsilonHelp' }
   ]
 }

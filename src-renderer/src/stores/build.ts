@@ -5,6 +5,7 @@ import { ModelSpec, type InputShape, type LayerSpec, type LayerType, type Traini
 import { describeHead, inferShapes } from '@shared/shapes'
 import { summarize } from '@shared/summary'
 import { describeError, request } from '@renderer/api/client'
+import { t } from '@renderer/i18n'
 import { toPlain } from '@renderer/api/plain'
 import { layerLabel, starterLayer } from '@renderer/lib/layer-info'
 import { createEditHistory } from './edit-history'
@@ -112,11 +113,11 @@ export const useBuildStore = defineStore('build', () => {
   /** Inserts after the selected layer (or at `at`), so repeated adds build the stack in order. */
   function add(type: LayerType, at?: number): string | null {
     if (full.value) {
-      notices.push('warning', `A stack holds at most ${MAX_LAYERS} layers.`)
+      notices.push('warning', t('build.notices.full', { max: MAX_LAYERS }))
       return null
     }
     const position = at ?? (selectedIndex.value >= 0 ? selectedIndex.value + 1 : entries.value.length)
-    history.record(`Added ${layerLabel(type)}`)
+    history.record(t('build.undo.added', { layer: layerLabel(type) }))
     const entry = entryOf(starterLayer(type))
     entries.value.splice(Math.max(0, Math.min(position, entries.value.length)), 0, entry)
     selectedId.value = entry.id
@@ -126,7 +127,7 @@ export const useBuildStore = defineStore('build', () => {
   function remove(id: string): void {
     const index = indexOf(id)
     if (index < 0) return
-    history.record(`Removed ${layerLabel(entries.value[index].layer.type)} (layer ${index + 1})`, { destructive: true })
+    history.record(t('build.undo.removed', { layer: layerLabel(entries.value[index].layer.type), n: index + 1 }), { destructive: true })
     entries.value.splice(index, 1)
     if (selectedId.value === id) selectedId.value = entries.value[Math.min(index, entries.value.length - 1)]?.id ?? null
   }
@@ -134,7 +135,7 @@ export const useBuildStore = defineStore('build', () => {
   function duplicate(id: string): string | null {
     const index = indexOf(id)
     if (index < 0 || full.value) return null
-    history.record(`Duplicated ${layerLabel(entries.value[index].layer.type)} (layer ${index + 1})`)
+    history.record(t('build.undo.duplicated', { layer: layerLabel(entries.value[index].layer.type), n: index + 1 }))
     const copy = entryOf(toPlain(entries.value[index].layer))
     entries.value.splice(index + 1, 0, copy)
     selectedId.value = copy.id
@@ -146,7 +147,7 @@ export const useBuildStore = defineStore('build', () => {
     const from = indexOf(id)
     const target = Math.max(0, Math.min(to, entries.value.length - 1))
     if (from < 0 || from === target) return false
-    history.record(`Moved ${layerLabel(entries.value[from].layer.type)} to position ${target + 1}`)
+    history.record(t('build.undo.moved', { layer: layerLabel(entries.value[from].layer.type), n: target + 1 }))
     const [entry] = entries.value.splice(from, 1)
     entries.value.splice(target, 0, entry)
     return true
@@ -159,7 +160,7 @@ export const useBuildStore = defineStore('build', () => {
   function update(id: string, layer: LayerSpec): void {
     const index = indexOf(id)
     if (index < 0) return
-    history.record(`Changed ${layerLabel(layer.type)} (layer ${index + 1})`, { key: `layer:${id}` })
+    history.record(t('build.undo.changed', { layer: layerLabel(layer.type), n: index + 1 }), { key: `layer:${id}` })
     entries.value[index] = { id, layer }
   }
 
@@ -169,12 +170,12 @@ export const useBuildStore = defineStore('build', () => {
 
   function setName(value: string): void {
     if (value === name.value) return
-    history.record('Renamed the model', { key: 'name' })
+    history.record(t('build.undo.renamed'), { key: 'name' })
     name.value = value
   }
 
   function setInputShape(shape: InputShape): void {
-    history.record('Changed the input shape', { key: 'input' })
+    history.record(t('build.undo.inputShape'), { key: 'input' })
     inputShape.value = shape
   }
 
@@ -203,20 +204,20 @@ export const useBuildStore = defineStore('build', () => {
   }
 
   function clear(): void {
-    load({ name: DEFAULT_NAME, inputShape: [1, 28, 28], layers: [] }, 'Started a new stack')
+    load({ name: DEFAULT_NAME, inputShape: [1, 28, 28], layers: [] }, t('build.undo.newStack'))
   }
 
   async function loadPresets(): Promise<void> {
     try {
       presets.value = await request('model/presets', {})
     } catch (err) {
-      notices.push('error', `The presets could not be loaded: ${describeError(err)}`)
+      notices.push('error', t('build.notices.presetsFailed', { error: describeError(err) }))
     }
   }
 
   function loadPreset(presetName: string): void {
     const preset = presets.value.find((p) => p.name === presetName)
-    if (preset) load(preset.spec, `Loaded preset ${presetName}`)
+    if (preset) load(preset.spec, t('build.undo.preset', { name: presetName }))
   }
 
   async function loadSaved(): Promise<void> {
@@ -235,7 +236,7 @@ export const useBuildStore = defineStore('build', () => {
       saved.value = [entry, ...saved.value.filter((s) => s.name !== entry.name)]
       return entry
     } catch (err) {
-      notices.push('error', `The stack could not be saved: ${describeError(err)}`)
+      notices.push('error', t('build.notices.saveFailed', { error: describeError(err) }))
       return null
     } finally {
       saving.value = false
@@ -257,7 +258,7 @@ export const useBuildStore = defineStore('build', () => {
 
   function openSaved(stackName: string): void {
     const entry = saved.value.find((s) => s.name === stackName)
-    if (entry) load(entry.spec, `Opened ${stackName}`)
+    if (entry) load(entry.spec, t('build.undo.opened', { name: stackName }))
   }
 
   async function deleteSaved(stackName: string): Promise<void> {
@@ -267,7 +268,7 @@ export const useBuildStore = defineStore('build', () => {
       saved.value = saved.value.filter((s) => s.name !== stackName)
       lastDeleted.value = entry ?? null
     } catch (err) {
-      notices.push('error', `${stackName} could not be deleted: ${describeError(err)}`)
+      notices.push('error', t('build.notices.deleteFailed', { name: stackName, error: describeError(err) }))
     }
   }
 
@@ -279,13 +280,13 @@ export const useBuildStore = defineStore('build', () => {
       saved.value = [again, ...saved.value.filter((s) => s.name !== again.name)]
       lastDeleted.value = null
     } catch (err) {
-      notices.push('error', `${entry.name} could not be restored: ${describeError(err)}`)
+      notices.push('error', t('build.notices.restoreFailed', { name: entry.name, error: describeError(err) }))
     }
   }
 
   // The stack survives a reload: a student's half-built model is not lost to F5.
   const persisted = readPersisted()
-  if (persisted === 'corrupt') notices.push('warning', 'The stack from your last visit could not be read, so a new one was started.')
+  if (persisted === 'corrupt') notices.push('warning', t('build.notices.corrupt'))
   else if (persisted) replaceWith(persisted)
   watch(spec, (value) => writePersisted(value))
 

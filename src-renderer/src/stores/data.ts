@@ -3,6 +3,7 @@ import { computed, ref, shallowRef } from 'vue'
 import { MAX_IDX_FILE_BYTES, type IdxImportResult, type LabOutput } from '@shared/contract'
 import type { DataSource, Split } from '@shared/dataset'
 import { describeError, request } from '@renderer/api/client'
+import { t } from '@renderer/i18n'
 import { useDatasetStatusStore } from './dataset-status'
 import { fileToBase64 } from './image-files'
 
@@ -48,10 +49,10 @@ export const useDataStore = defineStore('data', () => {
   /** In words, for the Train view and the run name: "Fashion-MNIST", "toy set", "folder …/cats". */
   const label = computed(() => {
     const s = source.value
-    if (!s) return 'no data chosen'
-    if (s.kind === 'toy') return 'the toy set'
-    if (s.kind === 'folder') return `folder ${s.dir}`
-    return s.dir ? `Fashion-MNIST in ${s.dir}` : 'Fashion-MNIST'
+    if (!s) return t('data.label.none')
+    if (s.kind === 'toy') return t('data.label.toy')
+    if (s.kind === 'folder') return t('data.label.folder', { dir: s.dir })
+    return s.dir ? t('data.label.fashionIn', { dir: s.dir }) : t('data.label.fashion')
   })
 
   async function loadPage(n = page.value): Promise<void> {
@@ -137,9 +138,9 @@ export const useDataStore = defineStore('data', () => {
     for (const file of files) {
       let result: IdxImportResult
       if (!IDX_FILE_NAME.test(file.name)) {
-        result = { name: file.name, ok: false, error: `${file.name} is not a Fashion-MNIST file: expected a name ending in .gz, .idx or -ubyte.` }
+        result = { name: file.name, ok: false, error: t('data.idx.notIdx', { name: file.name }) }
       } else if (file.size > MAX_IDX_FILE_BYTES) {
-        result = { name: file.name, ok: false, error: `${file.name} is too large: ${(file.size / 1e6).toFixed(1)} MB is over the ${MAX_IDX_FILE_BYTES / 1e6} MB limit for IDX files.` }
+        result = { name: file.name, ok: false, error: t('data.idx.tooLarge', { name: file.name, size: (file.size / 1e6).toFixed(1), max: MAX_IDX_FILE_BYTES / 1e6 }) }
       } else {
         try {
           ;[result] = await request('data/import-idx', { files: [{ name: file.name, base64: await fileToBase64(file) }] })

@@ -4,6 +4,7 @@
  */
 import { MAX_IMAGE_FILE_BYTES, type DecodedImage, type ImageFile } from '@shared/contract'
 import { describeError, request } from '@renderer/api/client'
+import { t } from '@renderer/i18n'
 
 // Several small requests rather than one huge one: the web server caps a request at 72 MB and
 // base64 grows files by a third.
@@ -12,7 +13,7 @@ const MAX_BATCH_FILES = 64
 
 /** The decoder's own wording for a file over the limit, so the message matches the CLI's. */
 export function tooLargeMessage(name: string, bytes: number): string {
-  return `${name} is too large: ${(bytes / 1e6).toFixed(1)} MB is over the ${MAX_IMAGE_FILE_BYTES / 1e6} MB limit for images.`
+  return t('predict.tooLarge', { name, size: (bytes / 1e6).toFixed(1), max: MAX_IMAGE_FILE_BYTES / 1e6 })
 }
 
 export async function fileToBase64(file: Blob): Promise<string> {

@@ -2,6 +2,7 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { LabEventPayload } from '@shared/contract'
 import { describeError, lab, request } from '@renderer/api/client'
+import { t } from '@renderer/i18n'
 
 export type NoticeLevel = LabEventPayload<'engine/notice'>['level']
 export type NoticeAction = NonNullable<LabEventPayload<'engine/notice'>['action']>
@@ -37,7 +38,7 @@ export const useNoticeStore = defineStore('notices', () => {
       await request('engine/restart', {})
       dismiss(id)
     } catch (err) {
-      push('error', `The engine could not be restarted: ${describeError(err)}`)
+      push('error', t('shell.restartFailed', { error: describeError(err) }))
     } finally {
       restarting.value = false
     }

@@ -2,6 +2,7 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { PixelImage, RunSummary, ShiftResult } from '@shared/contract'
 import { describeError, request } from '@renderer/api/client'
+import { t } from '@renderer/i18n'
 import { decodeFiles, inputSizeOf } from './image-files'
 import { loadRunsFor } from './trained-runs'
 
@@ -26,9 +27,7 @@ export interface Comparison {
   missing: string[]
 }
 
-const trainHint = (preset: string): string =>
-  `No finished ${preset} run yet: in Build pick the ${preset} preset, then train it on Fashion-MNIST in Train ` +
-  `(or run \`npm run lab -- train --model ${preset} --data fashion-mnist --out runs/${preset}\`).`
+const trainHint = (preset: string): string => t('shift.trainHint', { preset })
 
 /**
  * The newest finished run of each tutorial preset, matched on the model's name. A run trained on
@@ -63,7 +62,7 @@ export const useShiftStore = defineStore('shift', () => {
   // A newer request for the same panel supersedes an older one still in flight.
   const latest = [0, 0]
 
-  const rangeError = computed(() => (from.value > to.value ? '"From" must not be greater than "to".' : null))
+  const rangeError = computed(() => (from.value > to.value ? t('shift.rangeError') : null))
   const activePanels = computed(() => panels.value.filter((p) => p.runId))
 
   async function loadRuns(): Promise<void> {

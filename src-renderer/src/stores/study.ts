@@ -2,6 +2,7 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { LabEventPayload, RunSummary } from '@shared/contract'
 import { describeError, lab, request } from '@renderer/api/client'
+import { t } from '@renderer/i18n'
 import type { StudyRow } from '@renderer/lib/study'
 import { loadRunsFor } from './trained-runs'
 
@@ -74,7 +75,7 @@ export const useStudyStore = defineStore('study', () => {
         if (result.status === 'cancelled') break
         rows.value = [...rows.value, { runId, name, result }]
       }
-      status.value = cancelled ? 'Cancelled.' : `Measured ${rows.value.length} run(s).`
+      status.value = cancelled ? t('study.cancelled') : t('study.measured', rows.value.length)
     } catch (err) {
       error.value = describeError(err)
     } finally {
@@ -102,14 +103,14 @@ export const useStudyStore = defineStore('study', () => {
     error.value = null
     const off = lab.on('study/recipe-step', (step) => {
       recipeRunId = step.runId
-      status.value = `Training ${step.label}…`
+      status.value = t('study.training', { label: step.label })
     })
     let trained: string[] = []
     try {
       const result = await request('study/train-recipe', options)
       if (result.status === 'completed') trained = result.runIds
-      else if (result.status === 'cancelled') status.value = 'Cancelled.'
-      else error.value = result.error ?? 'The recipe failed.'
+      else if (result.status === 'cancelled') status.value = t('study.cancelled')
+      else error.value = result.error ?? t('study.recipeFailed')
     } catch (err) {
       error.value = describeError(err)
     } finally {

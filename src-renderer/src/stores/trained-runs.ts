@@ -1,6 +1,7 @@
 /** Which runs can answer predictions (the ones with a trained model on disk), and which of those each view can use. */
 import type { RunSummary } from '@shared/contract'
 import { request } from '@renderer/api/client'
+import { t } from '@renderer/i18n'
 
 export function hasTrainedModel(run: RunSummary): boolean {
   if (run.damage && !run.damage.modelUsable) return false
@@ -23,9 +24,9 @@ const sameShape = (a: readonly number[] | undefined, b: readonly number[]): bool
  */
 export function unusableFor(run: RunSummary, use: RunUse): string | null {
   const toy = run.data?.kind === 'toy'
-  if (use === 'predict') return toy ? 'trained on the toy set, which knows nothing of pictures' : null
-  if (use === 'study' && run.data?.kind !== 'fashion-mnist') return 'not trained on Fashion-MNIST, whose test set Study scores'
-  if (!sameShape(run.inputShape, FASHION_MNIST_SHAPE)) return `its input is ${run.inputShape?.join('×') ?? 'unknown'}, not Fashion-MNIST's 1×28×28`
+  if (use === 'predict') return toy ? t('predict.runs.toyPredict') : null
+  if (use === 'study' && run.data?.kind !== 'fashion-mnist') return t('predict.runs.notFashion')
+  if (!sameShape(run.inputShape, FASHION_MNIST_SHAPE)) return t('predict.runs.wrongInput', { shape: run.inputShape?.join('×') ?? t('predict.runs.unknown') })
   return null
 }
 
@@ -42,8 +43,8 @@ export function runsFor(all: RunSummary[], use: RunUse): RunsFor {
   const out = trained.filter((r) => unusableFor(r, use) !== null)
   if (!out.length) return { runs, leftOut: null }
   const reasons = [...new Set(out.map((r) => unusableFor(r, use)))]
-  const what = out.length === 1 ? `1 trained run is not offered here (${out[0].name})` : `${out.length} trained runs are not offered here`
-  return { runs, leftOut: `${what}: ${reasons.join('; ')}.` }
+  const what = out.length === 1 ? t('predict.runs.leftOutOne', { name: out[0].name }) : t('predict.runs.leftOutMany', { n: out.length })
+  return { runs, leftOut: t('predict.runs.leftOut', { what, reasons: reasons.join('; ') }) }
 }
 
 /** Trained runs, newest first. */

@@ -3,8 +3,8 @@ import { computed, ref, shallowRef } from 'vue'
 import type { Divergence, EpochRecord, EvalMetrics, LabEventPayload, LabOutput, RunStatus, TrainConfigInput, TrainPhase as RunStep, TrainThreads } from '@shared/contract'
 import type { DataSource } from '@shared/dataset'
 import type { ModelSpec, TrainingDefaults } from '@shared/layers'
-import { runName as defaultRunName } from '@shared/run-name'
 import { describeError, lab, request } from '@renderer/api/client'
+import { t } from '@renderer/i18n'
 import { toPlain } from '@renderer/api/plain'
 import { batchPoints, batchX, type Point } from '@renderer/charts/series'
 
@@ -26,32 +26,45 @@ export interface TrainForm {
   testLimit: number | null
 }
 
-const STEP_TEXT: Record<RunStep, string> = {
-  'loading-data': 'Loading the data…',
-  'building-model': 'Building the model…',
-  training: 'Training',
-  testing: 'Testing on the test set…',
-  saving: 'Saving the model…'
-}
-
 /**
  * The word beside a run: while it runs, the step it is in, so the seconds of loading and building
  * before the first batch are not a silent "Training" over an empty bar (#18, item 1).
  */
+export type FitProblem = NonNullable<LabOutput<'train/check'>['problem']>
+
+/**
+ * The name a run started here gets: the same parts as shared/run-name.ts's (so runs stay apart by
+ * data, images, epochs and shifts), worded in the interface's language.
+ */
+export function localRunName(model: string, data: DataSource, config: TrainConfigInput): string {
+  const dataName =
+    data.kind === 'toy'
+      ? t('train.runLabel.toy')
+      : data.kind === 'folder'
+        ? t('train.runLabel.folder', { name: data.dir.split(/[\\/]/).filter(Boolean).pop() ?? data.dir })
+        : 'Fashion-MNIST'
+  const parts = [model, dataName]
+  if (config.limit !== undefined) parts.push(t('train.runLabel.images', { n: config.limit }))
+  parts.push(t('train.runLabel.epochs', { n: config.epochs ?? 5 }))
+  const a = config.augment
+  if (a && a.maxShift > 0) parts.push(t(a.mode === 'zero' ? 'train.runLabel.shiftsZero' : 'train.runLabel.shifts', { k: a.maxShift, axes: a.axes ?? 'xy' }))
+  return parts.join(' · ')
+}
+
 export function phaseText(phase: TrainPhase, step: RunStep | null, cancelling: boolean): string {
   switch (phase) {
     case 'starting':
     case 'running':
-      if (cancelling) return 'Stopping after this batch…'
-      return step ? STEP_TEXT[step] : 'Starting…'
+      if (cancelling) return t('train.phases.stopping')
+      return step ? t(`train.steps.${step}`) : t('train.phases.starting')
     case 'completed':
-      return 'Finished'
+      return t('train.phases.completed')
     case 'cancelled':
-      return 'Cancelled'
+      return t('train.phases.cancelled')
     case 'failed':
-      return 'Failed'
+      return t('train.phases.failed')
     default:
-      return 'Not started'
+      return t('train.phases.idle')
   }
 }
 
@@ -238,7 +251,7 @@ export const useTrainingStore = defineStore('training', () => {
     phase.value = 'starting'
     modelName.value = model.name
     const recipe = config()
-    runName.value = defaultRunName(model.name, data, recipe)
+    runName.value = localRunName(model.name, data, recipe)
     try {
       const { runId: id } = await request('train/start', { model: toPlain(model), data: toPlain(data), config: recipe, name: runName.value })
       runId.value = id
@@ -250,15 +263,15 @@ export const useTrainingStore = defineStore('training', () => {
   }
 
   /** Why the chosen model cannot train on the chosen data (null when it can), asked of the main side. */
-  const fitProblem = ref<string | null>(null)
+  const fitProblem = ref<FitProblem | null>(null)
   let fitAsked = 0
   async function checkFit(model: ModelSpec, data: DataSource): Promise<void> {
     const asked = ++fitAsked
     try {
       const { problem } = await request('train/check', { model: toPlain(model), data: toPlain(data) })
-      if (asked === fitAsked) fitProblem.value = problem?.message ?? null
+      if (asked === fitAsked) fitProblem.value = problem ?? null
     } catch (err) {
-      if (asked === fitAsked) fitProblem.value = describeError(err)
+      if (asked === fitAsked) fitProblem.value = { message: describeError(err) }
     }
   }
 

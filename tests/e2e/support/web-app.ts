@@ -84,9 +84,13 @@ export function launchChromium(): Promise<Browser> {
   })
 }
 
-/** A page that records console errors and uncaught exceptions, so tests can assert none. */
-export async function openPage(browser: Browser, width = 1280, height = 860): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width, height } })
+/**
+ * A page that records console errors and uncaught exceptions, so tests can assert none. Its
+ * language is English unless `locale` says otherwise, whatever the machine's, so tests that read
+ * English words read them everywhere.
+ */
+export async function openPage(browser: Browser, width = 1280, height = 860, locale = 'en-US'): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height }, locale })
   const errors: string[] = []
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url})`)
@@ -125,7 +129,7 @@ export interface WebSession {
 }
 
 /** Web mode (with `dataDir`, or a fresh temporary one) and one Chromium page on it. */
-export async function openWebSession(options: { dataDir?: string; width?: number; height?: number } = {}): Promise<WebSession> {
+export async function openWebSession(options: { dataDir?: string; width?: number; height?: number; locale?: string } = {}): Promise<WebSession> {
   const web = await startWebMode(options.dataDir)
   const stopWeb = async (): Promise<void> => {
     await web.stop()
@@ -134,7 +138,7 @@ export async function openWebSession(options: { dataDir?: string; width?: number
   try {
     const browser = await launchChromium()
     const newPage = async (): Promise<{ page: Page; errors: string[] }> => {
-      const opened = await openPage(browser, options.width, options.height)
+      const opened = await openPage(browser, options.width, options.height, options.locale)
       // As a user opening the printed address: the server sets the cookie every later page needs.
       await opened.page.goto(web.signInUrl)
       return opened

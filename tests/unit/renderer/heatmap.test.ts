@@ -6,7 +6,6 @@ import {
   formatProbability,
   heatmapCsv,
   rowsKeepingPrediction,
-  safeFileName,
   shiftLabel
 } from '../../../src-renderer/src/components/shift/heatmap'
 
@@ -60,10 +59,5 @@ describe('heatmap conventions', () => {
     expect(lines[3]).toBe('mlp,1,0.6,0.3,0.1,T-shirt/top,"Pull, ""over"""')
     expect(lines).toHaveLength(7)
     expect(lines[4].startsWith('cnn,-1,')).toBe(true)
-  })
-
-  it('makes safe file names', () => {
-    expect(safeFileName('shift-train-24150-seed mlp/on fashion')).toBe('shift-train-24150-seed-mlp-on-fashion')
-    expect(safeFileName('///')).toBe('heatmap')
   })
 })

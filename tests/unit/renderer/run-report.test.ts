@@ -83,9 +83,9 @@ describe("a run's report files", () => {
   }
 
   it("are named after the run and hold the summary text, its Markdown and the test set's confusion matrix", () => {
-    expect(runReport(run, 'summary-text')).toEqual({ fileName: 'CNN-2-epochs-summary.txt', content: formatSummary(run.model), type: 'text/plain' })
-    expect(runReport(run, 'summary-markdown')).toEqual({ fileName: 'CNN-2-epochs-summary.md', content: summaryMarkdown(run.model), type: 'text/markdown' })
-    expect(runReport(run, 'confusion-csv')).toEqual({ fileName: 'CNN-2-epochs-confusion.csv', content: 'true \\ predicted,dark,light\ndark,2,0\nlight,1,1\n', type: 'text/csv' })
+    expect(runReport(run, 'summary-text')).toEqual({ fileName: 'CNN, 2 epochs - 汉字-summary.txt', content: formatSummary(run.model), type: 'text/plain' })
+    expect(runReport(run, 'summary-markdown')).toEqual({ fileName: 'CNN, 2 epochs - 汉字-summary.md', content: summaryMarkdown(run.model), type: 'text/markdown' })
+    expect(runReport(run, 'confusion-csv')).toEqual({ fileName: 'CNN, 2 epochs - 汉字-confusion.csv', content: 'true \\ predicted,dark,light\ndark,2,0\nlight,1,1\n', type: 'text/csv' })
   })
 
   it('have no confusion matrix for a run without test results', () => {

@@ -1,11 +1,15 @@
 /**
  * What a run's details export for a report: the summary table as Markdown (the torchsummary text
- * is formatSummary's) and the confusion matrix as CSV. Pure, so the files are tested as text.
+ * is formatSummary's) and the confusion matrix as CSV, headed in the interface's language (the
+ * torchsummary text stays torchsummary's own). Pure but for the language, so tested as text.
  */
 import type { RunDetail } from '@shared/contract'
 import type { ModelSpec } from '@shared/layers'
 import { formatFixed2, formatSummary, formatThousands, summarize } from '@shared/summary'
-import { csvField, safeFileName } from '@renderer/components/shift/heatmap'
+import { fileSafeName } from '@shared/file-name'
+import { csvField } from '@renderer/components/shift/heatmap'
+import { currentLocale, t } from '@renderer/i18n'
+import { localClassName } from '@renderer/i18n/class-names'
 
 export type ReportKind = 'summary-text' | 'summary-markdown' | 'confusion-csv'
 
@@ -19,27 +23,27 @@ function cell(text: string): string {
 export function summaryMarkdown(spec: ModelSpec): string {
   const s = summarize(spec)
   const lines = [
-    `**${cell(spec.name)}** · input ${spec.inputShape.join('×')}`,
+    `**${cell(spec.name)}** · ${t('runs.report.input', { shape: spec.inputShape.join('×') })}`,
     '',
-    '| Layer (type) | Output Shape | Param # |',
+    `| ${t('runs.report.layerType')} | ${t('runs.report.outputShape')} | ${t('runs.report.params')} |`,
     '| --- | --- | ---: |',
     ...s.rows.map((r) => `| ${cell(r.name)} | [${r.outputShape.join(', ')}] | ${formatThousands(r.params)} |`),
     ''
   ]
   if (s.error) {
-    lines.push(`Error: ${cell(s.error.message)}`)
+    lines.push(t('runs.report.error', { message: cell(s.error.message) }))
   } else {
-    const t = s.totals
+    const n = s.totals
     lines.push(
-      '| Total | |',
+      `| ${t('runs.report.total')} | |`,
       '| --- | ---: |',
-      `| Total params | ${formatThousands(t.totalParams)} |`,
-      `| Trainable params | ${formatThousands(t.trainableParams)} |`,
-      `| Non-trainable params | ${formatThousands(t.nonTrainableParams)} |`,
-      `| Input size (MB) | ${formatFixed2(t.inputSizeMB)} |`,
-      `| Forward/backward pass size (MB) | ${formatFixed2(t.forwardBackwardSizeMB)} |`,
-      `| Params size (MB) | ${formatFixed2(t.paramsSizeMB)} |`,
-      `| Estimated Total Size (MB) | ${formatFixed2(t.totalSizeMB)} |`
+      `| ${t('runs.report.totalParams')} | ${formatThousands(n.totalParams)} |`,
+      `| ${t('runs.report.trainableParams')} | ${formatThousands(n.trainableParams)} |`,
+      `| ${t('runs.report.nonTrainableParams')} | ${formatThousands(n.nonTrainableParams)} |`,
+      `| ${t('runs.report.inputSize')} | ${formatFixed2(n.inputSizeMB)} |`,
+      `| ${t('runs.report.passSize')} | ${formatFixed2(n.forwardBackwardSizeMB)} |`,
+      `| ${t('runs.report.paramsSize')} | ${formatFixed2(n.paramsSizeMB)} |`,
+      `| ${t('runs.report.totalSize')} | ${formatFixed2(n.totalSizeMB)} |`
     )
   }
   return `${lines.join('\n')}\n`
@@ -50,15 +54,16 @@ export function confusionCsv(confusion: readonly (readonly number[])[], classNam
   if (confusion.length !== classNames.length || confusion.some((row) => row.length !== classNames.length)) {
     throw new RangeError(`A ${classNames.length}-class confusion matrix needs ${classNames.length}x${classNames.length} counts.`)
   }
-  const lines = [['true \\ predicted', ...classNames].map(csvField).join(',')]
-  confusion.forEach((row, actual) => lines.push([classNames[actual], ...row.map(String)].map(csvField).join(',')))
+  const names = classNames.map((name) => localClassName(name, currentLocale()))
+  const lines = [[t('runs.report.corner'), ...names].map(csvField).join(',')]
+  confusion.forEach((row, actual) => lines.push([names[actual], ...row.map(String)].map(csvField).join(',')))
   return `${lines.join('\n')}\n`
 }
 
 /** One report file of a run: its name (the run's, made safe), content and type; none when the
  * run has no test results to tabulate. */
 export function runReport(run: RunDetail, kind: ReportKind): { fileName: string; content: string; type: string } | null {
-  const stem = safeFileName(run.name)
+  const stem = fileSafeName(run.name, 'run')
   switch (kind) {
     case 'summary-text':
       return { fileName: `${stem}-summary.txt`, content: formatSummary(run.model), type: 'text/plain' }

@@ -4,7 +4,7 @@
  * predicted class outlined. Always light, as a figure for a report.
  */
 import type { PixelImage, ShiftResult } from '@shared/contract'
-import { HEATMAP_TITLE, cellFill, cellInk, formatProbability, shiftLabel } from './heatmap'
+import { TUTORIAL_WORDS, cellFill, cellInk, formatProbability, type HeatmapWords } from './heatmap'
 
 export interface PngPanel {
   heading: string
@@ -18,7 +18,8 @@ const THUMB = 28
 const HEAD_H = 96
 const TITLE_H = 56
 const PAD = 24
-const FONT = 'system-ui, sans-serif'
+// Chinese labels need a CJK face: the same system fonts the interface names (base.css).
+const FONT = "system-ui, 'Noto Sans CJK SC', 'WenQuanYi Zen Hei', 'Microsoft YaHei', 'PingFang SC', sans-serif"
 
 function drawPixels(ctx: CanvasRenderingContext2D, image: PixelImage, x: number, y: number): void {
   const data = new ImageData(image.width, image.height)
@@ -38,12 +39,12 @@ function panelWidth(result: ShiftResult): number {
   return LABEL_W + THUMB + 8 + result.classNames.length * CELL_W
 }
 
-function drawPanel(ctx: CanvasRenderingContext2D, { heading, result }: PngPanel, left: number): void {
+function drawPanel(ctx: CanvasRenderingContext2D, { heading, result }: PngPanel, left: number, words: HeatmapWords): void {
   ctx.fillStyle = '#1b2129'
   ctx.textBaseline = 'alphabetic'
   ctx.textAlign = 'left'
   ctx.font = `600 15px ${FONT}`
-  ctx.fillText(HEATMAP_TITLE, left, PAD + 16)
+  ctx.fillText(words.title, left, PAD + 16)
   ctx.font = `13px ${FONT}`
   ctx.fillStyle = '#5a6472'
   ctx.fillText(heading, left, PAD + 36)
@@ -57,7 +58,7 @@ function drawPanel(ctx: CanvasRenderingContext2D, { heading, result }: PngPanel,
     ctx.rotate(-Math.PI / 2)
     ctx.fillStyle = c === result.label ? '#1f8a4c' : '#1b2129'
     ctx.font = `${c === result.label ? 700 : 400} 12px ${FONT}`
-    ctx.fillText(name, 0, 0)
+    ctx.fillText(words.className(name), 0, 0)
     ctx.restore()
   })
 
@@ -67,7 +68,7 @@ function drawPanel(ctx: CanvasRenderingContext2D, { heading, result }: PngPanel,
     ctx.textBaseline = 'middle'
     ctx.fillStyle = '#1b2129'
     ctx.font = `${shift === 0 ? 700 : 400} 12px ${FONT}`
-    ctx.fillText(shiftLabel(shift), left + LABEL_W - 8, y + CELL_H / 2)
+    ctx.fillText(words.shiftLabel(shift), left + LABEL_W - 8, y + CELL_H / 2)
     drawPixels(ctx, result.images[r], left + LABEL_W, y + (CELL_H - THUMB) / 2)
     result.probabilities[r].forEach((p, c) => {
       const x = gridLeft + c * CELL_W
@@ -87,7 +88,7 @@ function drawPanel(ctx: CanvasRenderingContext2D, { heading, result }: PngPanel,
 }
 
 /** One PNG with every panel side by side, at twice the CSS size so it stays sharp. */
-export function heatmapsToPng(panels: PngPanel[]): Promise<Blob> {
+export function heatmapsToPng(panels: PngPanel[], words: HeatmapWords = TUTORIAL_WORDS): Promise<Blob> {
   const widths = panels.map((p) => panelWidth(p.result))
   const rows = Math.max(...panels.map((p) => p.result.shifts.length))
   const width = PAD * 2 + widths.reduce((a, b) => a + b, 0) + PAD * 2 * (panels.length - 1)
@@ -102,7 +103,7 @@ export function heatmapsToPng(panels: PngPanel[]): Promise<Blob> {
   ctx.fillRect(0, 0, width, height)
   let left = PAD
   panels.forEach((panel, i) => {
-    drawPanel(ctx, panel, left)
+    drawPanel(ctx, panel, left, words)
     left += widths[i] + PAD * 2
   })
   return new Promise((resolve, reject) =>

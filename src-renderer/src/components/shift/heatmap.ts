@@ -9,6 +9,22 @@ export const shiftLabel = (shift: number): string => `${shift} pixels`
 
 export const HEATMAP_TITLE = 'Probability of each class for various translations'
 
+/** The words on a heatmap and its exports: the tutorial's English, or the interface's language. */
+export interface HeatmapWords {
+  title: string
+  shiftLabel(shift: number): string
+  className(name: string): string
+  /** The CSV's column names for the run, the shift, the predicted class and the true label. */
+  columns: { run: string; shift: string; predicted: string; label: string }
+}
+
+export const TUTORIAL_WORDS: HeatmapWords = {
+  title: HEATMAP_TITLE,
+  shiftLabel,
+  className: (name) => name,
+  columns: { run: 'run', shift: 'shift', predicted: 'predicted', label: 'label' }
+}
+
 /** Two decimals, as the tutorial annotates each cell. */
 export const formatProbability = (p: number): string => p.toFixed(2)
 
@@ -42,14 +58,16 @@ export interface HeatmapExport {
 }
 
 /** One row per run and shift: the full-precision probabilities, then the predicted class. */
-export function heatmapCsv(panels: HeatmapExport[]): string {
-  const classNames = panels[0]?.result.classNames ?? []
-  const header = ['run', 'shift', ...classNames, 'predicted', 'label']
+export function heatmapCsv(panels: HeatmapExport[], words: HeatmapWords = TUTORIAL_WORDS): string {
+  const name = words.className
+  const classNames = (panels[0]?.result.classNames ?? []).map(name)
+  const { columns } = words
+  const header = [columns.run, columns.shift, ...classNames, columns.predicted, columns.label]
   const lines = [header.map(csvField).join(',')]
   for (const { run, result } of panels) {
-    const label = result.label === undefined ? '' : result.classNames[result.label]
+    const label = result.label === undefined ? '' : name(result.classNames[result.label])
     result.shifts.forEach((shift, row) => {
-      const values = [run, String(shift), ...result.probabilities[row].map(String), result.classNames[result.predicted[row]], label]
+      const values = [run, String(shift), ...result.probabilities[row].map(String), name(result.classNames[result.predicted[row]]), label]
       lines.push(values.map(csvField).join(','))
     })
   }
@@ -61,9 +79,4 @@ export function rowsKeepingPrediction(result: ShiftResult): number {
   const centre = result.shifts.indexOf(0)
   if (centre < 0) return 0
   return result.predicted.filter((c) => c === result.predicted[centre]).length
-}
-
-/** A file name from free text: no path separators or characters file systems refuse. */
-export function safeFileName(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'heatmap'
 }
