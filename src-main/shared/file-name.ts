@@ -7,8 +7,8 @@
 /** Longest stem kept, in characters (code points, so no Chinese character or emoji is cut in half). */
 export const MAX_FILE_STEM = 120
 
-// Path separators, the characters Windows refuses, and control characters.
-const FORBIDDEN = /[<>:"/\\|?*\u0000-\u001f\u007f]/g
+// Path separators, the characters Windows refuses, and control characters (C0, DEL and C1).
+const FORBIDDEN = /[<>:"/\\|?*\p{Cc}]/gu
 // Windows reserves these names whatever their extension.
 const RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i
 

@@ -74,9 +74,6 @@ async function runTorch(seconds: number, batch: number, inferBatch: number, thre
   return JSON.parse(out) as TorchReport
 }
 
-const best = (a: number | undefined, b: number | undefined): number | undefined =>
-  a === undefined ? b : b === undefined ? a : Math.max(a, b)
-
 /** Keeps the better rate of each row over rounds, and the GFLOP/s of that rate. */
 export function mergeBest(into: BenchmarkRow[], rows: BenchmarkRow[]): BenchmarkRow[] {
   if (!into.length) return rows
