@@ -92,9 +92,9 @@ const batchOf = (config: TrainConfig): number => Math.min(config.batchSize, conf
  */
 export async function startTraining(req: TrainingRequest): Promise<TrainingHandle> {
   assertTrainable(req.model)
-  await assertFitsData(req.model, req.data)
   const memory = req.memory ?? { total: totalmem(), free: freemem() }
   assertFitsInMemory(req.model, req.config, memory.total)
+  await assertFitsData(req.model, req.data)
   // It fits the machine but not what is free now: it may still train, with the system swapping.
   const needed = estimateTrainingMemory(req.model, batchOf(req.config), req.config.optimizer).total
   if (needed > memory.free) {

@@ -78,6 +78,7 @@ const SAME_IN_EVERY_LANGUAGE = [
   'np.roll',
   'npm run web',
   'Alt',
+  'Ctrl',
   'Delete',
   'seed-mlp',
   'seed-cnn',
@@ -129,7 +130,7 @@ async function shownText(page: Page): Promise<string> {
     },
     { classNames: FASHION_MNIST_CLASSES as readonly string[] }
   )
-  return text.replaceAll(/seed-(mlp|cnn) on fashion-mnist/g, ' ')
+  return text.replaceAll(/seed-(mlp|cnn) · Fashion-MNIST( · \d[\d,]* images)?( · \d+ ep)?/g, ' ')
 }
 
 /** A dark pullover on white paper, as a photo of a drawing would be. */

@@ -63,14 +63,14 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('exporting a run fro
       return { name: download.suggestedFilename(), text: await readFile((await download.path())!, 'utf8') }
     }
     const text = await saved('summary-text')
-    expect(text.name).toBe('seed-mlp on fashion-mnist-summary.txt')
+    expect(text.name).toBe('seed-mlp · Fashion-MNIST · 600 images · 1 ep-summary.txt')
     expect(text.text).toBe(await page.getByTestId('run-summary').textContent())
     const markdown = await saved('summary-markdown')
-    expect(markdown.name).toBe('seed-mlp on fashion-mnist-summary.md')
+    expect(markdown.name).toBe('seed-mlp · Fashion-MNIST · 600 images · 1 ep-summary.md')
     expect(markdown.text).toContain('| Linear-2 | [-1, 1000] | 785,000 |')
     expect(markdown.text).toContain('| Total params | 795,010 |')
     const csv = await saved('confusion-csv')
-    expect(csv.name).toBe('seed-mlp on fashion-mnist-confusion.csv')
+    expect(csv.name).toBe('seed-mlp · Fashion-MNIST · 600 images · 1 ep-confusion.csv')
     const rows = csv.text.trim().split('\n').map((line) => line.split(','))
     expect(rows[0]).toEqual(['true \\ predicted', 'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'])
     // The counts the run kept, true classes down.

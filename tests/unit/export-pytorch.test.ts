@@ -170,7 +170,7 @@ describe('train.py', () => {
       loss: 'softmax-crossentropy'
     })
     const recipe = JSON.parse(/RECIPE = json\.loads\("""\n([\s\S]*?)\n"""\)/.exec(script)![1]) as unknown
-    expect(recipe).toEqual({ optimizer: 'sgd', learning_rate: 0.01, batch_size: 32, epochs: 5, seed: 7, limit: 6000, augment: { max_shift: 3, axes: 'x', mode: 'zero' } })
+    expect(recipe).toEqual({ optimizer: 'sgd', learning_rate: 0.01, batch_size: 32, epochs: 5, seed: 7, limit: 6000, test_limit: null, augment: { max_shift: 3, axes: 'x', mode: 'zero' } })
     expect(script).toContain('LOSS = nn.CrossEntropyLoss()')
     expect(script).toContain('sampler.set_epoch(epoch)')
     expect(script).toContain('dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")')

@@ -84,7 +84,7 @@ describe('training refuses a model that cannot fit', () => {
         id: 'run',
         name: 'mlp',
         model: mlp,
-        data: { kind: 'toy' },
+        data: { kind: 'fashion-mnist' },
         config,
         emit: (event, payload) => (event === 'engine/notice' ? notices.push(payload) : undefined),
         memory: { total: needed * 2, free: needed / 2 }
