@@ -56,7 +56,8 @@ export function datasetNameText(name: string): string {
   )
 }
 
-type FitProblem = NonNullable<LabOutput<'train/check'>['problem']>
+/** Why a model cannot train on some data, as 'train/check' answers. */
+export type FitProblem = NonNullable<LabOutput<'train/check'>['problem']>
 
 /**
  * Why the model cannot train on the data ('train/check'), worded from its cause; English keeps

@@ -5,6 +5,7 @@ import type { DataSource } from '@shared/dataset'
 import type { ModelSpec, TrainingDefaults } from '@shared/layers'
 import { describeError, lab, request } from '@renderer/api/client'
 import { t } from '@renderer/i18n'
+import type { FitProblem } from '@renderer/i18n/words'
 import { toPlain } from '@renderer/api/plain'
 import { batchPoints, batchX, type Point } from '@renderer/charts/series'
 
@@ -30,8 +31,6 @@ export interface TrainForm {
  * The word beside a run: while it runs, the step it is in, so the seconds of loading and building
  * before the first batch are not a silent "Training" over an empty bar (#18, item 1).
  */
-export type FitProblem = NonNullable<LabOutput<'train/check'>['problem']>
-
 /**
  * The name a run started here gets: the same parts as shared/run-name.ts's (so runs stay apart by
  * data, images, epochs and shifts), worded in the interface's language.
