@@ -16,13 +16,33 @@ export function dataSourceName(data: DataSource): string {
 
 const NamedConfig = TrainConfig.pick({ epochs: true, limit: true, augment: true })
 
+/** What a run's default name says, before it is worded: the interface words these per language. */
+export interface RunNameParts {
+  model: string
+  data: DataSource
+  limit?: number
+  epochs: number
+  shifts?: { maxShift: number; axes: string; zeroFilled: boolean }
+}
+
 /** @param input the run's config as given: what it leaves out is named by its default (5 epochs). */
-export function runName(model: string, data: DataSource, input: Pick<TrainConfigInput, 'epochs' | 'limit' | 'augment'>): string {
+export function runNameParts(model: string, data: DataSource, input: Pick<TrainConfigInput, 'epochs' | 'limit' | 'augment'>): RunNameParts {
   const config = NamedConfig.parse(input)
-  const parts = [model, dataSourceName(data)]
-  if (config.limit !== undefined) parts.push(`${config.limit} ${config.limit === 1 ? 'image' : 'images'}`)
-  parts.push(`${config.epochs} ep`)
   const a = config.augment
-  if (a && a.maxShift > 0) parts.push(`shifts ±${a.maxShift} px ${a.axes}${a.mode === 'zero' ? ' zero-filled' : ''}`)
+  return {
+    model,
+    data,
+    ...(config.limit !== undefined ? { limit: config.limit } : {}),
+    epochs: config.epochs,
+    ...(a && a.maxShift > 0 ? { shifts: { maxShift: a.maxShift, axes: a.axes, zeroFilled: a.mode === 'zero' } } : {})
+  }
+}
+
+export function runName(model: string, data: DataSource, input: Pick<TrainConfigInput, 'epochs' | 'limit' | 'augment'>): string {
+  const p = runNameParts(model, data, input)
+  const parts = [p.model, dataSourceName(p.data)]
+  if (p.limit !== undefined) parts.push(`${p.limit} ${p.limit === 1 ? 'image' : 'images'}`)
+  parts.push(`${p.epochs} ep`)
+  if (p.shifts) parts.push(`shifts ±${p.shifts.maxShift} px ${p.shifts.axes}${p.shifts.zeroFilled ? ' zero-filled' : ''}`)
   return parts.join(' · ')
 }

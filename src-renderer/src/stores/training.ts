@@ -6,6 +6,7 @@ import type { ModelSpec, TrainingDefaults } from '@shared/layers'
 import { describeError, lab, request } from '@renderer/api/client'
 import { t } from '@renderer/i18n'
 import type { FitProblem } from '@renderer/i18n/words'
+import { runNameParts } from '@shared/run-name'
 import { toPlain } from '@renderer/api/plain'
 import { batchPoints, batchX, type Point } from '@renderer/charts/series'
 
@@ -36,17 +37,17 @@ export interface TrainForm {
  * data, images, epochs and shifts), worded in the interface's language.
  */
 export function localRunName(model: string, data: DataSource, config: TrainConfigInput): string {
+  const p = runNameParts(model, data, config)
   const dataName =
-    data.kind === 'toy'
+    p.data.kind === 'toy'
       ? t('train.runLabel.toy')
-      : data.kind === 'folder'
-        ? t('train.runLabel.folder', { name: data.dir.split(/[\\/]/).filter(Boolean).pop() ?? data.dir })
+      : p.data.kind === 'folder'
+        ? t('train.runLabel.folder', { name: p.data.dir.split(/[\\/]/).filter(Boolean).pop() ?? p.data.dir })
         : 'Fashion-MNIST'
-  const parts = [model, dataName]
-  if (config.limit !== undefined) parts.push(t('train.runLabel.images', { n: config.limit }))
-  parts.push(t('train.runLabel.epochs', { n: config.epochs ?? 5 }))
-  const a = config.augment
-  if (a && a.maxShift > 0) parts.push(t(a.mode === 'zero' ? 'train.runLabel.shiftsZero' : 'train.runLabel.shifts', { k: a.maxShift, axes: a.axes ?? 'xy' }))
+  const parts = [p.model, dataName]
+  if (p.limit !== undefined) parts.push(t('train.runLabel.images', { n: p.limit }))
+  parts.push(t('train.runLabel.epochs', { n: p.epochs }))
+  if (p.shifts) parts.push(t(p.shifts.zeroFilled ? 'train.runLabel.shiftsZero' : 'train.runLabel.shifts', { k: p.shifts.maxShift, axes: p.shifts.axes }))
   return parts.join(' · ')
 }
 
@@ -250,8 +251,9 @@ export const useTrainingStore = defineStore('training', () => {
     phase.value = 'starting'
     modelName.value = model.name
     const recipe = config()
-    runName.value = localRunName(model.name, data, recipe)
     try {
+      // Inside: a form value the recipe's schema refuses fails this start with its reason.
+      runName.value = localRunName(model.name, data, recipe)
       const { runId: id } = await request('train/start', { model: toPlain(model), data: toPlain(data), config: recipe, name: runName.value })
       runId.value = id
       if (phase.value === 'starting') phase.value = 'running'
