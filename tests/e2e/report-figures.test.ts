@@ -162,7 +162,7 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('figures and tables 
       expect(boxes[1]!.x).toBeGreaterThan(boxes[0]!.x + boxes[0]!.width - 1)
       // Nothing scrolls sideways: not the view, not a heatmap inside its panel.
       const overflow = await page.evaluate(() =>
-        [document.querySelector('main')!, ...document.querySelectorAll('[data-testid="heatmap"] .scroller')].map((el) => el.scrollWidth - el.clientWidth)
+        [document.querySelector('main')!, ...Array.from(document.querySelectorAll('[data-testid="heatmap"] .scroller'))].map((el) => el.scrollWidth - el.clientWidth)
       )
       expect(overflow.every((o) => o <= 0)).toBe(true)
       const thumb = await page.getByTestId('shift-panel-0').locator('.thumb canvas').first().boundingBox()
