@@ -54,6 +54,20 @@ async function shotOf(page: Page, testId: string, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) })
 }
 
+/** The grey level (0..255) of the pixel at (x, y) of a PNG, in CSS pixels of the figure (drawn at 2x). */
+async function greyAt(download: Download, x: number, y: number): Promise<number> {
+  const { data } = await sharp((await download.path())!).extract({ left: Math.round(x * 2), top: Math.round(y * 2), width: 1, height: 1 }).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+  return Math.round((data[0] + data[1] + data[2]) / 3)
+}
+
+/** Share of inked pixels in the title block's first line: the figure says what it is of. */
+async function titleInk(download: Download): Promise<number> {
+  const { data, info } = await sharp((await download.path())!).extract({ left: 48, top: 48, width: 600, height: 36 }).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+  let inked = 0
+  for (let i = 0; i < data.length; i += 3) if (data[i] + data[i + 1] + data[i + 2] < 300) inked++
+  return inked / (info.width * info.height)
+}
+
 const save = (page: Page, testId: string): Promise<Download> =>
   Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]).then(([d]) => d)
 
@@ -103,7 +117,9 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('figures and tables 
 
   it('exports the curves as a PNG with the run written in, in English and in Chinese', async () => {
     await openMlpRun()
-    const en = await pngFacts(await save(page, 'curves-png'), 'curves-en.png')
+    const enFile = await save(page, 'curves-png')
+    const en = await pngFacts(enFile, 'curves-en.png')
+    expect(await titleInk(enFile)).toBeGreaterThan(0.05)
     expect(en.width).toBe(2 * (24 * 2 + 560 * 2 + 24))
     expect(en.height).toBeGreaterThan(900)
     expect(en.inked).toBeGreaterThan(0.01)
@@ -121,6 +137,7 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('figures and tables 
     const download = await save(page, 'confusion-png')
     expect(download.suggestedFilename()).toMatch(/-confusion\.png$/)
     const facts = await pngFacts(download, 'confusion-en.png')
+    expect(await titleInk(download)).toBeGreaterThan(0.05)
     expect(facts.width).toBeGreaterThan(2 * 10 * 56)
     expect(facts.height).toBeGreaterThan(2 * 10 * 40)
     expect(facts.inked).toBeGreaterThan(0.05)
@@ -169,9 +186,19 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('figures and tables 
       expect(thumb!.width).toBeGreaterThanOrEqual(40)
       await shotOf(page, 'shift-heatmaps', `shift-heatmaps-${width}-en`)
 
-      const png = await pngFacts(await save(page, 'export-png'), `shift-${width}-en.png`)
+      const pngFile = await save(page, 'export-png')
+      const png = await pngFacts(pngFile, `shift-${width}-en.png`)
       expect(png.width).toBeGreaterThan(png.height)
       expect(png.inked).toBeGreaterThan(0.05)
+      expect(await titleInk(pngFile)).toBeGreaterThan(0.05)
+      // The colour bar's middle sits its room (80 px) and the padding (24 px) in from the right edge, less
+      // half its width: white (1.0) at the top of the 11 rows of 44 px, black (0.0) at their foot.
+      const barX = png.width / 2 - 24 - 80 + 8
+      const foot = png.height / 2 - 24
+      expect(await greyAt(pngFile, barX, foot - 11 * 44 + 3)).toBeGreaterThan(235)
+      expect(await greyAt(pngFile, barX, foot - 3)).toBeLessThan(20)
+      expect(await greyAt(pngFile, barX, foot - (11 * 44) / 2)).toBeGreaterThan(100)
+      expect(await greyAt(pngFile, barX, foot - (11 * 44) / 2)).toBeLessThan(155)
 
       await page.getByTestId('language').selectOption('zh-CN')
       await expect.poll(() => page.getByTestId('true-label').first().textContent()).toContain('真实标签')
