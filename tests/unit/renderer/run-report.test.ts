@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { RunDetail } from '../../../src-main/shared/contract'
-import { confusionCsv, runReport, summaryMarkdown } from '../../../src-renderer/src/components/runs/report'
+import { confusionCsv, curvesCsv, runReport, summaryMarkdown } from '../../../src-renderer/src/components/runs/report'
+import { setLocale } from '../../../src-renderer/src/i18n'
 import { ModelSpec } from '../../../src-main/shared/layers'
 import { getPreset } from '../../../src-main/shared/presets'
 import { formatSummary } from '../../../src-main/shared/summary'
@@ -65,6 +66,48 @@ describe("a run's confusion matrix as CSV", () => {
   })
 })
 
+describe("a run's training curves as CSV", () => {
+  const batches = [
+    { epoch: 1, batch: 1, loss: 2.5, accuracy: 0.125 },
+    { epoch: 1, batch: 2, loss: 1.75, accuracy: 0.5 },
+    { epoch: 2, batch: 2, loss: 0.5, accuracy: 0.875 },
+    { epoch: 2, batch: 1, loss: 1.0000001, accuracy: 0.75 }
+  ]
+  const epochs = [
+    { epoch: 2, loss: 0.75, accuracy: 0.8, valLoss: 0.9, valAccuracy: 0.7, seconds: 3 },
+    { epoch: 1, loss: 2.125, accuracy: 0.3125, seconds: 4 }
+  ]
+
+  it('has one row per batch in order, then its epoch row with the train and validation values, at full precision', () => {
+    expect(curvesCsv(batches, epochs)).toBe(
+      [
+        'epoch,batch,step,batch loss,batch accuracy,epoch loss (train),epoch accuracy (train),validation loss,validation accuracy',
+        '1,1,1,2.5,0.125,,,,',
+        '1,2,2,1.75,0.5,,,,',
+        '1,,2,,,2.125,0.3125,,',
+        '2,1,3,1.0000001,0.75,,,,',
+        '2,2,4,0.5,0.875,,,,',
+        '2,,4,,,0.75,0.8,0.9,0.7',
+        ''
+      ].join('\n')
+    )
+  })
+
+  it('keeps epochs without batch records (an old run) and has a header alone for no history', () => {
+    expect(curvesCsv([], epochs).split('\n').slice(1)).toEqual(['1,,,,,2.125,0.3125,,', '2,,,,,0.75,0.8,0.9,0.7', ''])
+    expect(curvesCsv([], []).split('\n')).toHaveLength(2)
+  })
+
+  it('heads its columns in the interface language', () => {
+    setLocale('zh-CN')
+    try {
+      expect(curvesCsv(batches, epochs).split('\n')[0]).toBe('迭代周期,批量,步数,批量损失,批量准确率,迭代周期损失（训练）,迭代周期准确率（训练）,验证损失,验证准确率')
+    } finally {
+      setLocale('en')
+    }
+  })
+})
+
 describe("a run's report files", () => {
   const run: RunDetail = {
     id: 'r1',
@@ -90,5 +133,11 @@ describe("a run's report files", () => {
 
   it('have no confusion matrix for a run without test results', () => {
     expect(runReport({ ...run, test: undefined }, 'confusion-csv')).toBeNull()
+  })
+
+  it('have curves named after the run, and none for a run with no history', () => {
+    const trained = { ...run, epochs: [{ epoch: 1, loss: 0.5, accuracy: 0.75, seconds: 1 }] }
+    expect(runReport(trained, 'curves-csv')).toEqual({ fileName: 'CNN, 2 epochs - 汉字-curves.csv', content: curvesCsv([], trained.epochs), type: 'text/csv' })
+    expect(runReport(run, 'curves-csv')).toBeNull()
   })
 })

@@ -16,13 +16,20 @@ export interface HeatmapWords {
   className(name: string): string
   /** The CSV's column names for the run, the shift, the predicted class and the true label. */
   columns: { run: string; shift: string; predicted: string; label: string }
+  /** The exported figure's context: which image, its true label, what the colours measure. */
+  figure: { datasetImage(split: 'train' | 'test', index: number): string; trueLabel(name: string): string; probability: string }
 }
 
 export const TUTORIAL_WORDS: HeatmapWords = {
   title: HEATMAP_TITLE,
   shiftLabel,
   className: (name) => name,
-  columns: { run: 'run', shift: 'shift', predicted: 'predicted', label: 'label' }
+  columns: { run: 'run', shift: 'shift', predicted: 'predicted', label: 'label' },
+  figure: {
+    datasetImage: (split, index) => `Fashion-MNIST ${split} image ${index}`,
+    trueLabel: (name) => `True label: ${name}`,
+    probability: 'probability'
+  }
 }
 
 /** Two decimals, as the tutorial annotates each cell. */

@@ -90,7 +90,10 @@ export const runs = {
     textTitle: "Download torchsummary's text",
     exportText: 'Export text',
     markdownTitle: 'Download the table as Markdown',
-    exportMarkdown: 'Export Markdown'
+    exportMarkdown: 'Export Markdown',
+    confusionPngTitle: 'Download the matrix as a picture with its class names, counts and colour bar',
+    exportPng: 'Export PNG',
+    fileFailed: 'The file could not be made: {error}'
   },
   report: {
     input: 'input {shape}',
@@ -106,6 +109,28 @@ export const runs = {
     passSize: 'Forward/backward pass size (MB)',
     paramsSize: 'Params size (MB)',
     totalSize: 'Estimated Total Size (MB)',
-    corner: 'true \\ predicted'
+    corner: 'true \\ predicted',
+    curves: {
+      epoch: 'epoch',
+      batch: 'batch',
+      step: 'step',
+      batchLoss: 'batch loss',
+      batchAccuracy: 'batch accuracy',
+      epochLoss: 'epoch loss (train)',
+      epochAccuracy: 'epoch accuracy (train)',
+      valLoss: 'validation loss',
+      valAccuracy: 'validation accuracy'
+    },
+    figure: {
+      model: 'Model {name}',
+      data: 'Data: {data}',
+      started: 'Started {date}',
+      testAccuracy: 'Test accuracy {accuracy} on {n} images',
+      curves: 'Training curves · {name}',
+      confusion: 'Confusion matrix · {name}',
+      trueClass: 'true class',
+      predictedClass: 'predicted class',
+      share: "share of the true class's images"
+    }
   }
 }

@@ -42,6 +42,7 @@ export const shift = {
     choose: 'Choose image…'
   },
   csv: { run: 'run', shift: 'shift', predicted: 'predicted', label: 'label' },
+  figure: { datasetImage: 'Fashion-MNIST {split} image {index}', trueLabel: 'True label: {name}', probability: 'probability' },
   heatmap: {
     title: 'Probability of each class for various translations',
     pixels: '{n} pixels',

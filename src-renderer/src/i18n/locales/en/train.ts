@@ -88,7 +88,11 @@ export const train = {
     validationSeries: 'validation {what}',
     what: { loss: 'loss', accuracy: 'accuracy' },
     epochAxis: 'epoch',
-    by: '{y} by {x}. {description}'
+    by: '{y} by {x}. {description}',
+    exportPng: 'Export PNG',
+    exportCsv: 'Export CSV',
+    pngTitle: 'Download both charts as a picture, with the run, model, data and date written in',
+    csvTitle: 'Download every series as CSV: each batch, each epoch, train and validation'
   },
   confusion: {
     label: 'Confusion matrix: rows are the true class, columns the predicted class',

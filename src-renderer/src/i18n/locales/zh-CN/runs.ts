@@ -91,7 +91,10 @@ export const runs: typeof en = {
     textTitle: '下载 torchsummary 文本',
     exportText: '导出文本',
     markdownTitle: '以 Markdown 下载表格',
-    exportMarkdown: '导出 Markdown'
+    exportMarkdown: '导出 Markdown',
+    confusionPngTitle: '以图片下载矩阵，带类别名、计数和颜色条',
+    exportPng: '导出 PNG',
+    fileFailed: '无法生成文件：{error}'
   },
   report: {
     input: '输入 {shape}',
@@ -107,6 +110,28 @@ export const runs: typeof en = {
     passSize: '前向/反向传播大小（MB）',
     paramsSize: '参数大小（MB）',
     totalSize: '估计总大小（MB）',
-    corner: '真实 \\ 预测'
+    corner: '真实 \\ 预测',
+    curves: {
+      epoch: '迭代周期',
+      batch: '批量',
+      step: '步数',
+      batchLoss: '批量损失',
+      batchAccuracy: '批量准确率',
+      epochLoss: '迭代周期损失（训练）',
+      epochAccuracy: '迭代周期准确率（训练）',
+      valLoss: '验证损失',
+      valAccuracy: '验证准确率'
+    },
+    figure: {
+      model: '模型 {name}',
+      data: '数据：{data}',
+      started: '开始于 {date}',
+      testAccuracy: '测试准确率 {accuracy}（{n} 张图像）',
+      curves: '训练曲线 · {name}',
+      confusion: '混淆矩阵 · {name}',
+      trueClass: '真实类别',
+      predictedClass: '预测类别',
+      share: '占该真实类别图像的比例'
+    }
   }
 }

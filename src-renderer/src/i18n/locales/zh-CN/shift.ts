@@ -43,6 +43,7 @@ export const shift: typeof en = {
     choose: '选择图像…'
   },
   csv: { run: '运行', shift: '平移量', predicted: '预测类别', label: '真实标签' },
+  figure: { datasetImage: 'Fashion-MNIST {split}第 {index} 号图像', trueLabel: '真实标签：{name}', probability: '概率' },
   heatmap: {
     title: '不同平移量下各类别的概率',
     pixels: '{n} 像素',

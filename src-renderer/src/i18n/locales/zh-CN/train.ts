@@ -89,7 +89,11 @@ export const train: typeof en = {
     validationSeries: '验证{what}',
     what: { loss: '损失', accuracy: '准确率' },
     epochAxis: '迭代周期',
-    by: '{y}随{x}的变化。{description}'
+    by: '{y}随{x}的变化。{description}',
+    exportPng: '导出 PNG',
+    exportCsv: '导出 CSV',
+    pngTitle: '以图片下载两张图表，图中写明运行、模型、数据和日期',
+    csvTitle: '以 CSV 下载所有序列：每个批量、每个迭代周期的训练值和验证值'
   },
   confusion: {
     label: '混淆矩阵：行是真实类别，列是预测类别',
