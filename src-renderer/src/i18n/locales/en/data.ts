@@ -8,6 +8,12 @@ export const data = {
   splits: { train: 'Train', test: 'Test' },
   splitNames: { train: 'train', test: 'test' },
   skipped: 'One file of this folder is not a readable image and will be skipped (neither trained nor tested on): | {n} files of this folder are not readable images and will be skipped (neither trained nor tested on):',
+  refusals: {
+    missing: '{dir} does not exist.',
+    notFolder: '{dir} is a file, not a folder.',
+    noFiles: "{dir} holds none of Fashion-MNIST's four files ({files}, each raw or .gz).",
+    lacks: '{dir} lacks {files}.'
+  },
   noFashionMnist: 'No Fashion-MNIST to show: how to get it is under Dataset.',
   typeFolder: 'Type the path of a folder with one sub-folder per class, then press Use.',
   loading: 'Loading samples…',

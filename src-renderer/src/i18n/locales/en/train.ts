@@ -105,5 +105,16 @@ export const train = {
   },
   duration: { s: '{s} s', ms: '{m} min {s} s', hm: '{h} h {m} min' },
   runLabel: { images: '{n} images', epochs: '{n} ep', shifts: 'shifts ±{k} px {axes}', shiftsZero: 'shifts ±{k} px {axes} zero-filled', toy: 'toy set', folder: 'folder {name}', diverged: 'diverged', test: '{accuracy} test', name: '{model} on {data}' },
+  failures: {
+    killed: 'was killed by {signal}',
+    exited: 'exited with code {exitCode}',
+    ended: 'ended',
+    engineExited: 'The engine process {how} while training; it is being restarted, try again.',
+    engineDown: 'The engine is stopped and starts again in {seconds} s, or at once with Restart engine; the run was not trained.',
+    cancelledByRestart: "Cancelled: the engine was restarted at your request, and this run's model was not saved.",
+    cancelledStuck: "Cancelled in the middle of a training step that had not ended {seconds} s later: the engine was stopped and restarted, and this run's model was not saved.",
+    dataFault: 'The data is faulty and the run could not be trained.',
+    other: 'The training failed inside the engine.'
+  },
   divergence: 'the loss rose from {first} to {peak} (epoch {epoch}); the weights are kept but did not learn'
 }
