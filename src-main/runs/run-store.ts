@@ -226,7 +226,8 @@ async function damagedSummary(dir: string, err: unknown): Promise<RunSummary | u
   return {
     id,
     name: id,
-    modelName: modelName ?? 'unknown',
+    // Empty when no saved model names it: a word here would reach every interface in English.
+    modelName: modelName ?? '',
     createdAt: (info?.mtime ?? new Date(0)).toISOString(),
     status: 'damaged',
     epochsDone: 0,

@@ -300,7 +300,18 @@ export const DecodedImage = z.discriminatedUnion('ok', [
     preprocessing: z.array(z.string()),
     original: z.object({ width: z.number().int(), height: z.number().int(), format: z.string() })
   }),
-  z.object({ name: z.string(), ok: z.literal(false), error: z.string() })
+  z.object({
+    name: z.string(),
+    ok: z.literal(false),
+    /** In English; `fault` says the same for the interface to word, when the decoder refused the file. */
+    error: z.string(),
+    fault: z
+      .object({
+        code: z.enum(['empty', 'tooManyBytes', 'tooManyPixels', 'unsupported', 'undecodable']),
+        params: z.record(z.string(), z.union([z.string(), z.number()]))
+      })
+      .optional()
+  })
 ])
 export type DecodedImage = z.infer<typeof DecodedImage>
 
@@ -457,7 +468,14 @@ export const LAB_METHODS = {
       labels: z.array(z.number().int()),
       images: z.array(PixelImage),
       /** Files of an image folder that are not readable images: how many, and the first reasons. */
-      skipped: z.object({ count: z.number().int().min(1), reasons: z.array(z.string()).max(SKIPPED_REASONS) }).optional()
+      skipped: z
+        .object({
+          count: z.number().int().min(1),
+          /** In English, the decoder's words; `files` names the same files for an interface in another language. */
+          reasons: z.array(z.string()).max(SKIPPED_REASONS),
+          files: z.array(z.string()).max(SKIPPED_REASONS)
+        })
+        .optional()
     }),
     'A page of samples of one split with their labels, the class balance of the whole split, and the files of an image folder skipped.'
   ),

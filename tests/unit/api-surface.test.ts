@@ -66,7 +66,7 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
   },
   'data/samples': {
     input: '{ source: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, split?: "train"|"test", offset?: integer, count?: integer }',
-    output: '{ name: string, total: integer, shape: integer[], classNames: string[], classCounts: integer[], labels: integer[], images: { width, height, pixels }[], skipped?: { count, reasons } }'
+    output: '{ name: string, total: integer, shape: integer[], classNames: string[], classCounts: integer[], labels: integer[], images: { width, height, pixels }[], skipped?: { count, reasons, files } }'
   },
   'train/check': {
     input: '{ model: { name, description?, inputShape, layers, training? }, data: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir } }',
@@ -114,7 +114,7 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
   },
   'images/decode': {
     input: '{ files: { name, base64 }[], width: integer, height: integer }',
-    output: '({ name: string, ok: true, image: { width, height, pixels }, preprocessing: string[], original: { width, height, format } } | { name: string, ok: false, error: string })[]'
+    output: '({ name: string, ok: true, image: { width, height, pixels }, preprocessing: string[], original: { width, height, format } } | { name: string, ok: false, error: string, fault?: { code, params } })[]'
   },
   'data/import-idx': {
     input: '{ files: { name, base64 }[] }',

@@ -77,7 +77,7 @@ describe('run store', () => {
     expect(runs[1]).toMatchObject({
       id: 'broken',
       status: 'damaged',
-      modelName: 'unknown',
+      modelName: '',
       createdAt: '2025-06-01T00:00:00.000Z',
       damage: { problems: ['run.json is not valid JSON (cut short or corrupted)'], modelUsable: false }
     })

@@ -1,5 +1,5 @@
 /** Sentences about runs that several views show, in the interface's language. */
-import type { Divergence, LabEventPayload, LabOutput, NoticeParams, RunDamage, RunFailure, TrainThreads } from '@shared/contract'
+import type { DecodedImage, Divergence, LabEventPayload, LabOutput, NoticeParams, RunDamage, RunFailure, TrainThreads } from '@shared/contract'
 import { formatBytes } from '@shared/memory'
 import type { z } from 'zod'
 import { STACK_PROBLEMS, type ShapeError, type StackProblem, type StackProblemCode, type StackProblemParams } from '@shared/shapes'
@@ -115,7 +115,9 @@ export function flatStackProblemText(flat: StackProblemParams): string | undefin
 
 /** What is wrong with a damaged run and what it still offers, in one or two sentences. */
 export function damageText(damage: RunDamage): string {
-  const causes = damage.causes.map((c) => t(`runs.damage.causes.${c.kind}`, { file: c.file, detail: c.detail ?? '' })).join(t('runs.damage.separator'))
+  // The model's missing files come comma-separated: "model/model.json and model/weights.bin".
+  const fileOf = (c: RunDamage['causes'][number]): string => (c.kind === 'modelFilesMissing' ? c.file.split(', ').join(t('runs.damage.and')) : c.file)
+  const causes = damage.causes.map((c) => t(`runs.damage.causes.${c.kind}`, { file: fileOf(c), detail: c.detail ?? '' })).join(t('runs.damage.separator'))
   const k = damage.keeps
   const list = (parts: string[]): string => parts.join(t('runs.damage.list'))
   let keeps: string
@@ -175,4 +177,10 @@ export function runFailureText(error: string, failure: RunFailure | undefined): 
   const p = failure.params
   if (failure.code === 'engineExited') return t('train.failures.engineExited', { how: exitText('train.failures', p) })
   return t(`train.failures.${failure.code}`, p)
+}
+
+/** Why a picture could not be used, from the decoder's fault; English keeps main's sentence, which names the bytes it saw. */
+export function imageFaultText(failed: Extract<DecodedImage, { ok: false }>): string {
+  if (currentLocale() === 'en' || !failed.fault) return failed.error
+  return t(`predict.faults.${failed.fault.code}`, failed.fault.params)
 }

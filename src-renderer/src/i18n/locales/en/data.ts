@@ -7,6 +7,7 @@ export const data = {
   split: 'Split',
   splits: { train: 'Train', test: 'Test' },
   splitNames: { train: 'train', test: 'test' },
+  fileSeparator: ', ',
   skipped: 'One file of this folder is not a readable image and will be skipped (neither trained nor tested on): | {n} files of this folder are not readable images and will be skipped (neither trained nor tested on):',
   refusals: {
     missing: '{dir} does not exist.',

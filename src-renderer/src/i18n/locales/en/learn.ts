@@ -143,6 +143,8 @@ export const learn = {
     done: 'Trained: final loss {loss}',
     idle: 'Not trained yet: {steps} small steps take about ten seconds.',
     lossLabel: 'Toy CNN training loss per epoch',
+    axisEpoch: 'epoch',
+    axisLoss: 'loss (log)',
     paramsTitle: 'The {n} trained parameters',
     filter: 'Conv filter 3×3',
     trainedFilter: 'Trained filter',

@@ -4,6 +4,8 @@ export const runs = {
   intro: 'Every training run saved on this computer. Open one to see its curves and model; tick several to compare them.',
   refresh: 'Refresh',
   damaged: 'One run is damaged | {n} runs are damaged',
+  /** Between a name and what is said of it. */
+  colon: ': ',
   damagedWhy: 'a file in its folder cannot be read.',
   damage: {
     causes: {
@@ -15,6 +17,7 @@ export const runs = {
       other: '{file} cannot be read'
     },
     separator: '; ',
+    and: ' and ',
     list: ', ',
     opens: 'Still usable: {parts}.',
     opensNothing: 'Nothing in it can be used; delete it.',

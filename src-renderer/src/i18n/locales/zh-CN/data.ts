@@ -8,6 +8,7 @@ export const data: typeof en = {
   split: '数据划分',
   splits: { train: '训练集', test: '测试集' },
   splitNames: { train: '训练集', test: '测试集' },
+  fileSeparator: '、',
   skipped: '此文件夹中有 1 个文件不是可读的图像，将被跳过（既不用于训练也不用于测试）： | 此文件夹中有 {n} 个文件不是可读的图像，将被跳过（既不用于训练也不用于测试）：',
   refusals: {
     missing: '{dir} 不存在。',

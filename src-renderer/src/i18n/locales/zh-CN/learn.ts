@@ -115,14 +115,14 @@ export const learn: typeof en = {
     layers: '选择要绘制感受野的层',
     out: '输出 {h}×{w}',
     sees: '感受野 {h}×{w}',
-    step: '步长 {n}',
+    step: '间隔 {n}',
     drawing: '输入 {h}×{w}；{layer} 的输出元素（{row}, {col}）看到第 {top} 至 {bottom} 行、第 {left} 至 {right} 列',
     drawingEmpty: '输入',
     inputOf: '{name} 的输入为 {h}×{w}。',
     cell: '输出元素',
     row: '行',
     col: '列',
-    seesHighlighted: '（{layer}）看到高亮的 {h}×{w} 个像素。'
+    seesHighlighted: '在 {layer} 中看到高亮的 {h}×{w} 个像素。'
   },
   toy: {
     previous: '下方是之前训练的网络，直到这一次训练并验证完毕。',
@@ -142,6 +142,8 @@ export const learn: typeof en = {
     done: '训练完成：最终损失 {loss}',
     idle: '尚未训练：{steps} 个小步大约需要十秒。',
     lossLabel: '小 CNN 每个迭代周期的训练损失',
+    axisEpoch: '迭代周期',
+    axisLoss: '损失（对数刻度）',
     paramsTitle: '训练得到的 {n} 个参数',
     filter: '卷积核 3×3',
     trainedFilter: '训练得到的卷积核',

@@ -5,6 +5,7 @@ export const runs: typeof en = {
   intro: '本机保存的每一次训练运行。打开一个可查看它的曲线和模型；勾选几个可进行比较。',
   refresh: '刷新',
   damaged: '有 1 个运行已损坏 | 有 {n} 个运行已损坏',
+  colon: '：',
   damagedWhy: '其文件夹中有文件无法读取。',
   damage: {
     causes: {
@@ -16,6 +17,7 @@ export const runs: typeof en = {
       other: '无法读取 {file}'
     },
     separator: '；',
+    and: ' 和 ',
     list: '、',
     opens: '仍可使用：{parts}。',
     opensNothing: '其中没有任何可用的内容，请删除它。',
