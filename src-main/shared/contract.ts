@@ -330,7 +330,14 @@ export const IdxImportResult = z.object({
   role: IdxRole.optional(),
   /** Images or labels in the file. */
   count: z.number().int().optional(),
-  error: z.string().optional()
+  /** In English; `fault` says why for the interface to word (its details stay in `error`). */
+  error: z.string().optional(),
+  fault: z
+    .object({
+      code: z.enum(['notDataset', 'duplicate', 'countMismatch', 'saveFailed']),
+      params: z.record(z.string(), z.union([z.string(), z.number()]))
+    })
+    .optional()
 })
 export type IdxImportResult = z.infer<typeof IdxImportResult>
 

@@ -118,7 +118,7 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
   },
   'data/import-idx': {
     input: '{ files: { name, base64 }[] }',
-    output: '{ name: string, ok: boolean, role?: "train-images"|"train-labels"|"test-images"|"test-labels", count?: integer, error?: string }[]'
+    output: '{ name: string, ok: boolean, role?: "train-images"|"train-labels"|"test-images"|"test-labels", count?: integer, error?: string, fault?: { code, params } }[]'
   },
   'shift/heatmap': {
     input: '{ runId: string, image: { kind, split?, index } | { kind, image }, from?: integer, to?: integer, axis?: "x"|"y", mode?: "roll"|"zero" }',

@@ -1,5 +1,5 @@
 /** Sentences about runs that several views show, in the interface's language. */
-import type { DecodedImage, Divergence, LabEventPayload, LabOutput, NoticeParams, RunDamage, RunFailure, TrainThreads } from '@shared/contract'
+import type { DecodedImage, Divergence, IdxImportResult, LabEventPayload, LabOutput, NoticeParams, RunDamage, RunFailure, TrainThreads } from '@shared/contract'
 import { formatBytes } from '@shared/memory'
 import type { z } from 'zod'
 import { STACK_PROBLEMS, type ShapeError, type StackProblem, type StackProblemCode, type StackProblemParams } from '@shared/shapes'
@@ -183,4 +183,12 @@ export function runFailureText(error: string, failure: RunFailure | undefined): 
 export function imageFaultText(failed: Extract<DecodedImage, { ok: false }>): string {
   if (currentLocale() === 'en' || !failed.fault) return failed.error
   return t(`predict.faults.${failed.fault.code}`, failed.fault.params)
+}
+
+/** Why an IDX file was not imported; English keeps main's sentence, which names the fault exactly. */
+export function importFaultText(result: IdxImportResult): string {
+  if (currentLocale() === 'en' || !result.fault) return result.error ?? ''
+  const p = result.fault.params
+  const counts = result.fault.code === 'countMismatch' ? { count: formatters().int(Number(p.count)), otherCount: formatters().int(Number(p.otherCount)) } : {}
+  return t(`data.importFaults.${result.fault.code}`, { ...p, ...counts })
 }

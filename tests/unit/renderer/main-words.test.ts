@@ -10,7 +10,7 @@ import { describeHead, flatStackProblem, inferShapes, STACK_PROBLEMS, stackProbl
 import { ModelSpec } from '../../../src-main/shared/layers'
 import { wordError } from '../../../src-renderer/src/api/word-error'
 import { i18n } from '../../../src-renderer/src/i18n'
-import { damageText, noticeText, runFailureText, stackProblemText } from '../../../src-renderer/src/i18n/words'
+import { damageText, imageFaultText, importFaultText, noticeText, runFailureText, stackProblemText } from '../../../src-renderer/src/i18n/words'
 
 const CJK = /[\u4e00-\u9fff]/
 /** Latin words of three letters or more, less the names a Chinese screen keeps (layers, files). */
@@ -110,5 +110,15 @@ describe('main codes worded in the renderer', () => {
       expect(english(text), `${code}: ${text}`).toEqual([])
     }
     expect(runFailureText('English from main.', undefined)).toBe('English from main.')
+  })
+
+  it('words refused pictures and IDX files in Chinese, and keeps main\'s sentence in English', () => {
+    const picture = { name: 'a.png', ok: false as const, error: 'a.png is too large: 60.0 MB is over the 50 MB limit for images.', fault: { code: 'tooManyBytes' as const, params: { name: 'a.png', mb: 60, limit: 50 } } }
+    const idx = { name: 'x.gz', ok: false, error: 'x.gz holds 100 images but y holds 99 labels; …', fault: { code: 'countMismatch' as const, params: { name: 'x.gz', count: 60000, other: 'y', otherCount: 59999 } } }
+    expect(imageFaultText(picture)).toBe(picture.error)
+    expect(importFaultText(idx)).toBe(idx.error)
+    i18n.global.locale.value = 'zh-CN'
+    expect(imageFaultText(picture)).toBe('a.png 太大：60 MB 超过了图像 50 MB 的上限。')
+    expect(importFaultText(idx)).toBe('x.gz 有 60,000 项，而 y 有 59,999 项；图像和标签必须一一对应，所以 x.gz 未导入。')
   })
 })

@@ -10,6 +10,12 @@ export const data: typeof en = {
   splitNames: { train: '训练集', test: '测试集' },
   fileSeparator: '、',
   skipped: '此文件夹中有 1 个文件不是可读的图像，将被跳过（既不用于训练也不用于测试）： | 此文件夹中有 {n} 个文件不是可读的图像，将被跳过（既不用于训练也不用于测试）：',
+  importFaults: {
+    notDataset: '{name} 不是 Fashion-MNIST 的 IDX 文件，或者已损坏；未导入。',
+    duplicate: '{name} 和 {other} 是数据集的同一部分；只保留了第一个。',
+    countMismatch: '{name} 有 {count} 项，而 {other} 有 {otherCount} 项；图像和标签必须一一对应，所以 {name} 未导入。',
+    saveFailed: '{name} 无法保存到 {dir}。'
+  },
   refusals: {
     missing: '{dir} 不存在。',
     notFolder: '{dir} 是一个文件，不是文件夹。',
