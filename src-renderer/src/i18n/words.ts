@@ -67,7 +67,9 @@ export type FitProblem = NonNullable<LabOutput<'train/check'>['problem']>
  * main's own sentence. `dataName` is the data as this interface names it (the Data view's label).
  */
 export function mismatchText(problem: FitProblem, dataName: string): string {
-  if (currentLocale() === 'en' || !problem.reason) return problem.message
+  if (currentLocale() === 'en') return problem.message
+  // Without a reason the data itself could not be read; the Data view words why.
+  if (!problem.reason) return t('train.mismatch.unreadable', { data: dataName })
   const params = problem.params ?? {}
   if (problem.reason === 'stack') return flatStackProblemText(params) ?? problem.message
   const names = typeof params.names === 'string' && params.names ? t('train.mismatch.names', { names: params.names }) : ''

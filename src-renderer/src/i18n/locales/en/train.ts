@@ -8,7 +8,8 @@ export const train = {
     inputChannels: "The model's input has {channels} channels but {data} has {dataChannels}: set the input to {dataChannels} channels.",
     inputSize: "The model's input is {shape} but {data}'s images are {dataShape}: set the input to {dataShape}.",
     classCount: 'The model outputs {classes} classes but {data} has {dataClasses}{names}: make the last layer output {dataClasses}.',
-    names: ' ({names})'
+    names: ' ({names})',
+    unreadable: '{data} cannot be read: the Data view says why.'
   },
   blocker: {
     presets: 'Loading the presets…',

@@ -9,7 +9,8 @@ export const train: typeof en = {
     inputChannels: '模型的输入有 {channels} 个通道，但{data}有 {dataChannels} 个：把输入设为 {dataChannels} 个通道。',
     inputSize: '模型的输入是 {shape}，但{data}的图像是 {dataShape}：把输入设为 {dataShape}。',
     classCount: '模型输出 {classes} 个类别，但{data}有 {dataClasses} 个类别{names}：把最后一层的输出设为 {dataClasses}。',
-    names: '（{names}）'
+    names: '（{names}）',
+    unreadable: '无法读取{data}：原因见“数据”视图。'
   },
   blocker: {
     presets: '正在载入预设…',
