@@ -24,7 +24,8 @@ function maskShift(mask: number): { shift: number; max: number } {
 }
 
 export function decodeBmp(bytes: Uint8Array, name: string, maxPixels: number): RawRgb {
-  const fail = (fault: string): DataError => new DataError(`${name} ${fault}`, { kind: 'unsupported' })
+  const fail = (fault: string): DataError =>
+    new DataError(`${name} ${fault}`, { kind: 'unsupported', image: { code: 'undecodable', params: { name, format: 'BMP' } } })
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   if (bytes.length < 26) throw fail('is a truncated BMP: its header is incomplete.')
   const dataOffset = view.getUint32(10, true)
@@ -43,7 +44,7 @@ export function decodeBmp(bytes: Uint8Array, name: string, maxPixels: number): R
   if (width * height > maxPixels) {
     throw new DataError(
       `${name} is too large: ${width}x${height} is over ${maxPixels / 1e6} megapixels.`,
-      { kind: 'too-large' }
+      { kind: 'too-large', image: { code: 'tooManyPixels', params: { name, size: `${width}x${height}`, limit: maxPixels / 1e6 } } }
     )
   }
   const bitfields = compression === BI_BITFIELDS || compression === BI_ALPHABITFIELDS

@@ -5,16 +5,25 @@
 
 export type DataErrorKind = 'not-found' | 'invalid' | 'too-large' | 'unsupported'
 
+/** Why an image was refused, as a code and its values, for the interface to word (shared/contract.ts IMAGE_FAULTS). */
+export interface ImageFault {
+  code: 'empty' | 'tooManyBytes' | 'tooManyPixels' | 'unsupported' | 'undecodable'
+  params: Record<string, string | number>
+}
+
 export class DataError extends Error {
   override readonly name = 'DataError'
   readonly kind: DataErrorKind
   /** Steps the user can take, e.g. how to install Fashion-MNIST; shown under the message. */
   readonly help?: string
+  /** Set for an image the decoder refused. */
+  readonly image?: ImageFault
 
-  constructor(message: string, opts: { kind?: DataErrorKind; help?: string; cause?: unknown } = {}) {
+  constructor(message: string, opts: { kind?: DataErrorKind; help?: string; cause?: unknown; image?: ImageFault } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
     this.kind = opts.kind ?? 'invalid'
     if (opts.help !== undefined) this.help = opts.help
+    if (opts.image !== undefined) this.image = opts.image
   }
 }
 

@@ -22,8 +22,16 @@ export type FashionMnistFiles = Record<keyof typeof FILE_NAMES, string>
 
 export type FashionMnistLocation =
   | { found: true; dir: string; files: FashionMnistFiles }
-  /** `problem`: what is wrong with a folder the user chose, in one sentence. */
-  | { found: false; searched: string[]; help: string; problem?: string }
+  /** `problem`: what is wrong with a folder the user chose, in one sentence; `refusal`, the same as a code. */
+  | { found: false; searched: string[]; help: string; problem?: string; refusal?: FolderRefusal }
+
+/** Why a folder the user chose holds no Fashion-MNIST, for the interface to word. */
+export interface FolderRefusal {
+  code: 'missing' | 'notFolder' | 'noFiles' | 'lacks'
+  dir: string
+  /** The files it lacks, comma-separated; empty when it is not a folder. */
+  files: string
+}
 
 const SIDE = 28
 
@@ -63,15 +71,16 @@ function helpText(searched: string[], partial: string[], appDataDir: string | un
   return lines.join('\n')
 }
 
-/** Why a chosen folder holds no Fashion-MNIST: it is not there, not a folder, or short of files. */
-async function chosenFolderProblem(dir: string, missing: string[]): Promise<string> {
+/** Why a chosen folder holds no Fashion-MNIST (it is not there, not a folder, or short of files), in English and as a code. */
+async function chosenFolderProblem(dir: string, missing: string[]): Promise<{ problem: string; refusal: FolderRefusal }> {
   const info = await stat(dir).catch(() => null)
-  if (!info) return `${dir} does not exist.`
-  if (!info.isDirectory()) return `${dir} is a file, not a folder.`
+  if (!info) return { problem: `${dir} does not exist.`, refusal: { code: 'missing', dir, files: '' } }
+  if (!info.isDirectory()) return { problem: `${dir} is a file, not a folder.`, refusal: { code: 'notFolder', dir, files: '' } }
   if (missing.length === Object.keys(FILE_NAMES).length) {
-    return `${dir} holds none of Fashion-MNIST's four files (${Object.values(FILE_NAMES).join(', ')}, each raw or .gz).`
+    const files = Object.values(FILE_NAMES).join(', ')
+    return { problem: `${dir} holds none of Fashion-MNIST's four files (${files}, each raw or .gz).`, refusal: { code: 'noFiles', dir, files } }
   }
-  return `${dir} lacks ${missing.join(', ')}.`
+  return { problem: `${dir} lacks ${missing.join(', ')}.`, refusal: { code: 'lacks', dir, files: missing.join(', ') } }
 }
 
 /**
@@ -100,7 +109,7 @@ export async function locateFashionMnist(opts: {
     lastMissing = missing
   }
   const help = helpText(searched, partial, opts.appDataDir)
-  return opts.dir ? { found: false, searched, help, problem: await chosenFolderProblem(opts.dir, lastMissing) } : { found: false, searched, help }
+  return opts.dir ? { found: false, searched, help, ...(await chosenFolderProblem(opts.dir, lastMissing)) } : { found: false, searched, help }
 }
 
 interface CacheEntry {

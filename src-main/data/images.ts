@@ -50,14 +50,15 @@ async function prepareWithSharp(bytes: Uint8Array, name: string, format: Sniffed
     meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata()
   } catch (err) {
     throw new DataError(`${name} could not be read as a ${format.toUpperCase()} image: ${errorText(err)}.`, {
-      cause: err
+      cause: err,
+      image: { code: 'undecodable', params: { name, format: format.toUpperCase() } }
     })
   }
   const { width, height } = meta.autoOrient
   if (width * height > MAX_IMAGE_PIXELS) {
     throw new DataError(
       `${name} is too large: ${width}x${height} is over ${MAX_IMAGE_PIXELS / 1e6} megapixels.`,
-      { kind: 'too-large' }
+      { kind: 'too-large', image: { code: 'tooManyPixels', params: { name, size: `${width}x${height}`, limit: MAX_IMAGE_PIXELS / 1e6 } } }
     )
   }
   const steps: string[] = []
@@ -70,7 +71,8 @@ async function prepareWithSharp(bytes: Uint8Array, name: string, format: Sniffed
       transparent = !(await sharp(bytes, options).stats()).isOpaque
     } catch (err) {
       throw new DataError(`${name} could not be decoded as a ${format.toUpperCase()} image: ${errorText(err)}.`, {
-        cause: err
+        cause: err,
+        image: { code: 'undecodable', params: { name, format: format.toUpperCase() } }
       })
     }
   }
@@ -112,18 +114,18 @@ export async function decodeImageToGrey(
       throw new RangeError(`Target size ${target.width}x${target.height} must be whole numbers 1-${MAX_TARGET_SIDE}.`)
     }
   }
-  if (bytes.length === 0) throw new DataError(`${name} is empty.`)
+  if (bytes.length === 0) throw new DataError(`${name} is empty.`, { image: { code: 'empty', params: { name } } })
   if (bytes.length > MAX_IMAGE_BYTES) {
     throw new DataError(
       `${name} is too large: ${(bytes.length / 1e6).toFixed(1)} MB is over the ${MAX_IMAGE_BYTES / 1e6} MB limit for images.`,
-      { kind: 'too-large' }
+      { kind: 'too-large', image: { code: 'tooManyBytes', params: { name, mb: Number((bytes.length / 1e6).toFixed(1)), limit: MAX_IMAGE_BYTES / 1e6 } } }
     )
   }
   const format = sniffImage(bytes)
   if (!format) {
     throw new DataError(
       `${name} is not a supported image (${describeSignature(bytes)}); ConvLab reads PNG, JPEG, WebP, GIF, TIFF and BMP.`,
-      { kind: 'unsupported' }
+      { kind: 'unsupported', image: { code: 'unsupported', params: { name } } }
     )
   }
   const prepared = format === 'bmp' ? prepareBmp(bytes, name) : await prepareWithSharp(bytes, name, format)
@@ -143,7 +145,8 @@ export async function decodeImageToGrey(
     for (let i = 0; i < grey.length; i++) grey[i] = data[i * info.channels]
   } catch (err) {
     throw new DataError(`${name} could not be decoded as a ${format.toUpperCase()} image: ${errorText(err)}.`, {
-      cause: err
+      cause: err,
+      image: { code: 'undecodable', params: { name, format: format.toUpperCase() } }
     })
   }
   const steps = [...prepared.steps]

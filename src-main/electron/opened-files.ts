@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises'
 import { basename, extname, isAbsolute, resolve } from 'node:path'
-import { MAX_IMAGE_FILE_BYTES, type ImageFile } from '../shared/contract'
+import { MAX_IMAGE_FILE_BYTES, type ImageFile, type NoticeText } from '../shared/contract'
 import type { OpenedFileSource } from '../services/lab-service'
 
 export const OPENABLE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp', '.tif', '.tiff'])
@@ -27,11 +27,14 @@ export function imagePathsFromArgv(argv: readonly string[], skip: number, cwd: s
 export class OpenedFileQueue implements OpenedFileSource {
   private paths: string[] = []
   private readonly arriveListeners: ((count: number) => void)[] = []
-  private readonly problemListeners: ((message: string) => void)[] = []
+  private readonly problemListeners: ((notice: NoticeText) => void)[] = []
 
   add(paths: readonly string[]): void {
     const room = MAX_QUEUED - this.paths.length
-    if (paths.length > room) this.problem(`Only ${MAX_QUEUED} images can be opened at once; ${paths.length - Math.max(room, 0)} were left out.`)
+    if (paths.length > room) {
+      const left = paths.length - Math.max(room, 0)
+      this.problem({ message: `Only ${MAX_QUEUED} images can be opened at once; ${left} were left out.`, code: 'tooManyOpened', params: { max: MAX_QUEUED, left } })
+    }
     const added = paths.slice(0, Math.max(room, 0))
     if (!added.length) return
     this.paths.push(...added)
@@ -52,7 +55,7 @@ export class OpenedFileQueue implements OpenedFileSource {
         files.push({ name: basename(path), base64: (await readFile(path)).toString('base64') })
       } catch (err) {
         const reason = err instanceof Error && 'code' in err ? describeFsError(err as NodeJS.ErrnoException) : (err as Error).message
-        this.problem(`Could not open ${path}: ${reason}.`)
+        this.problem({ message: `Could not open ${path}: ${reason}.`, code: 'openFailed', params: { path } })
       }
     }
     return files
@@ -62,12 +65,12 @@ export class OpenedFileQueue implements OpenedFileSource {
     this.arriveListeners.push(listener)
   }
 
-  onProblem(listener: (message: string) => void): void {
+  onProblem(listener: (notice: NoticeText) => void): void {
     this.problemListeners.push(listener)
   }
 
-  private problem(message: string): void {
-    for (const listener of this.problemListeners) listener(message)
+  private problem(notice: NoticeText): void {
+    for (const listener of this.problemListeners) listener(notice)
   }
 }
 

@@ -4,7 +4,8 @@
  * of pixels never cross IPC: requests only name a data source and split.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { BackendReport, TrainPhase } from '../shared/contract'
+import { basename } from 'node:path'
+import type { BackendReport, NoticeText, TrainPhase } from '../shared/contract'
 import type { Dataset, DataSource, Split } from '../shared/dataset'
 import { DataError } from '../data/errors'
 import { loadDataset, type LoadOptions } from '../data/load'
@@ -70,6 +71,12 @@ export function untestedClasses(train: Dataset, test: Dataset): string[] {
 }
 
 /** "3 files of FOLDER were skipped: a.txt is not a supported image; ..." with the first few reasons. */
+/** The skipped files as a notice: the English sentence, and the count and first names for the interface. */
+function skippedNotice(skipped: readonly { file: string; reason: string }[]): NoticeText {
+  const files = skipped.slice(0, 3).map((s) => basename(s.file))
+  return { message: describeSkipped(skipped), code: 'filesSkipped', params: { count: skipped.length, files: files.join(', '), more: skipped.length - files.length } }
+}
+
 export function describeSkipped(skipped: readonly { file: string; reason: string }[]): string {
   const shown = skipped.slice(0, 3).map((s) => s.reason)
   const more = skipped.length > shown.length ? `; and ${skipped.length - shown.length} more` : ''
@@ -294,12 +301,14 @@ export class Engine {
         event: 'engine/log',
         payload: {
           level: 'warning',
-          message: `${test.name} has no image of ${untested.join(', ')} (too few images to hold one out): the test accuracy does not cover ${untested.length === 1 ? 'that class' : 'those classes'}.`
+          message: `${test.name} has no image of ${untested.join(', ')} (too few images to hold one out): the test accuracy does not cover ${untested.length === 1 ? 'that class' : 'those classes'}.`,
+          code: 'untestedClasses',
+          params: { data: test.name, classes: untested.join(', '), count: untested.length }
         }
       })
     }
     if (train.skipped?.length) {
-      this.options.emit({ event: 'engine/log', payload: { level: 'warning', message: describeSkipped(train.skipped) } })
+      this.options.emit({ event: 'engine/log', payload: { level: 'warning', ...skippedNotice(train.skipped) } })
     }
     const { result, model } = await this.trainer.train(
       { runId: p.runId, spec: p.model, config: p.config, train, test, startedAt },
@@ -307,7 +316,7 @@ export class Engine {
         onPhase: phase,
         onProgress: (payload) => this.options.emit({ event: 'train/progress', payload }),
         onEpoch: (payload) => this.options.emit({ event: 'train/epoch', payload }),
-        onLog: (message) => this.options.emit({ event: 'engine/log', payload: { level: 'warning', message } })
+        onLog: (notice) => this.options.emit({ event: 'engine/log', payload: { level: 'warning', ...notice } })
       }
     )
     if (!p.saveDir) {

@@ -14,11 +14,14 @@ import {
   EpochRecord,
   EvalMetrics,
   RunDetail,
+  RunFailure,
   RunStatus,
   RunSummary,
   TrainConfig,
   TrainThreads,
-  type RunDamage
+  type RunDamage,
+  type RunDamageCause,
+  type RunDamageKeeps
 } from '../shared/contract'
 import { DataSource } from '../shared/dataset'
 import { divergenceOf } from '../shared/divergence'
@@ -42,6 +45,8 @@ const RunMeta = z.object({
   backend: z.string().optional(),
   threads: TrainThreads.optional(),
   error: z.string().optional(),
+  /** `error`'s cause as a code, for the interface to word; absent in runs written before it. */
+  failure: RunFailure.optional(),
   /** Runs of one recipe repeated over seeds share it; they are reported together as mean ± sd. */
   group: z.string().max(200).optional()
 })
@@ -55,7 +60,12 @@ export class RunError extends Error {
   /** The fault in a few words naming the file, e.g. "metrics.json is not valid JSON". */
   readonly problem: string
 
-  constructor(message: string, problem = message) {
+  constructor(
+    message: string,
+    problem = message,
+    /** The same fault as a kind and a file, for the interface to word; set by readJson. */
+    readonly damage?: RunDamageCause
+  ) {
     super(message)
     this.problem = problem
   }
@@ -103,20 +113,35 @@ const hasModel = (status: RunStatus): boolean => status === 'completed' || statu
 export async function readRun(dir: string): Promise<RunDetail> {
   const meta = await readRunMeta(dir)
   const problems: string[] = []
-  const history = await readJson(join(dir, HISTORY_FILE), History, `the history of run ${meta.id}`).catch((err: unknown): History => {
+  const causes: RunDamageCause[] = []
+  const fault = (err: unknown, file: string): void => {
     problems.push(problemOf(err))
+    causes.push(causeOf(err, file))
+  }
+  const history = await readJson(join(dir, HISTORY_FILE), History, `the history of run ${meta.id}`).catch((err: unknown): History => {
+    fault(err, HISTORY_FILE)
     return { epochs: [], batches: [] }
   })
   const test = (await exists(join(dir, METRICS_FILE)))
     ? await readJson(join(dir, METRICS_FILE), EvalMetrics, `the test metrics of run ${meta.id}`).catch((err: unknown) => {
-        problems.push(problemOf(err))
+        fault(err, METRICS_FILE)
         return undefined
       })
     : undefined
   const modelFiles = hasModel(meta.status) ? await missingModelFiles(dir) : []
-  if (modelFiles.length) problems.push(`the trained model lacks ${modelFiles.join(' and ')}`)
+  if (modelFiles.length) {
+    problems.push(`the trained model lacks ${modelFiles.join(' and ')}`)
+    causes.push({ kind: 'modelFilesMissing', file: modelFiles.join(', ') })
+  }
   const modelUsable = modelFiles.length === 0 && hasModel(meta.status)
-  const damage: RunDamage | undefined = problems.length ? { problems, usable: usableParts(modelUsable, problems, test), modelUsable } : undefined
+  const historyLost = causes.some((c) => c.file === HISTORY_FILE)
+  const keeps: RunDamageKeeps = {
+    opens: true,
+    model: modelUsable,
+    ...(test ? { test: { accuracy: test.accuracy, count: test.count } } : {}),
+    curves: !historyLost
+  }
+  const damage: RunDamage | undefined = problems.length ? { problems, causes, usable: usableParts(keeps), keeps, modelUsable } : undefined
   return RunDetail.parse({
     // The folder is the run's address (runDir): a copied or renamed folder keeps the id of its
     // original in run.json, and would be listed, opened and deleted as that other run.
@@ -128,16 +153,26 @@ export async function readRun(dir: string): Promise<RunDetail> {
     epochs: history.epochs,
     batches: history.batches,
     test,
-    error: meta.error
+    error: meta.error,
+    ...(meta.failure ? { failure: meta.failure } : {})
   })
 }
 
-function usableParts(modelOk: boolean, problems: string[], test: EvalMetrics | undefined): string {
-  const historyLost = problems.some((p) => p.startsWith(HISTORY_FILE))
+/** What a damaged run still offers, in English (the CLI's words; the interface words `keeps` itself). */
+function usableParts(keeps: RunDamageKeeps): string {
+  if (!keeps.opens) {
+    const onDisk = [
+      ...(keeps.model ? [`the model files in ${MODEL_DIR}/ (they load in any tfjs)`] : []),
+      ...(keeps.test ? [`the test metrics (${(keeps.test.accuracy * 100).toFixed(2)}% on ${keeps.test.count} images)`] : [])
+    ]
+    return onDisk.length
+      ? `The run cannot be opened without run.json. Still on disk: ${onDisk.join(', ')}.`
+      : 'The run cannot be opened without run.json, and nothing else in it is usable; delete it.'
+  }
   const parts = [
-    ...(modelOk ? [`the trained model${test ? '' : ' (evaluate the run again for its test metrics)'}`] : []),
-    ...(test ? ['the test metrics'] : []),
-    ...(historyLost ? [] : ['the training curves'])
+    ...(keeps.model ? [`the trained model${keeps.test ? '' : ' (evaluate the run again for its test metrics)'}`] : []),
+    ...(keeps.test ? ['the test metrics'] : []),
+    ...(keeps.curves ? ['the training curves'] : [])
   ]
   return parts.length ? `Still usable: ${parts.join(', ')}.` : 'Nothing in it can be used; delete it.'
 }
@@ -182,25 +217,28 @@ async function damagedSummary(dir: string, err: unknown): Promise<RunSummary | u
   const info = await stat(join(dir, RUN_FILE)).catch(() => undefined)
   const modelName = await savedModelName(dir)
   const test = await readJson(join(dir, METRICS_FILE), EvalMetrics, 'test metrics').catch(() => undefined)
-  const usable = [
-    ...(modelName !== undefined ? [`the model files in ${MODEL_DIR}/ (they load in any tfjs)`] : []),
-    ...(test ? [`the test metrics (${(test.accuracy * 100).toFixed(2)}% on ${test.count} images)`] : [])
-  ]
+  const keeps: RunDamageKeeps = {
+    opens: false,
+    model: modelName !== undefined,
+    ...(test ? { test: { accuracy: test.accuracy, count: test.count } } : {}),
+    curves: false
+  }
   return {
     id,
     name: id,
-    modelName: modelName ?? 'unknown',
+    // Empty when no saved model names it: a word here would reach every interface in English.
+    modelName: modelName ?? '',
     createdAt: (info?.mtime ?? new Date(0)).toISOString(),
     status: 'damaged',
     epochsDone: 0,
     ...(test ? { testAccuracy: test.accuracy } : {}),
     damage: {
       problems: [problemOf(err)],
+      causes: [causeOf(err, RUN_FILE)],
       // Without run.json the run cannot be opened, so nothing runs its model, however whole.
       modelUsable: false,
-      usable: usable.length
-        ? `The run cannot be opened without run.json. Still on disk: ${usable.join(', ')}.`
-        : 'The run cannot be opened without run.json, and nothing else in it is usable; delete it.'
+      usable: usableParts(keeps),
+      keeps
     }
   }
 }
@@ -217,6 +255,10 @@ async function savedModelName(dir: string): Promise<string | undefined> {
 
 function problemOf(err: unknown): string {
   return err instanceof RunError ? err.problem : err instanceof Error ? err.message : String(err)
+}
+
+function causeOf(err: unknown, file: string): RunDamageCause {
+  return err instanceof RunError && err.damage ? err.damage : { kind: 'other', file, detail: problemOf(err) }
 }
 
 export interface ListedRuns {
@@ -305,20 +347,24 @@ async function readJson<T>(path: string, schema: z.ZodType<T>, what: string): Pr
     text = await readFile(path, 'utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw new RunError(`${what}: ${path} does not exist.`, `${file} is missing`)
-    throw new RunError(`${what}: cannot read ${path} (${code}).`, `${file} cannot be read (${code})`)
+    if (code === 'ENOENT') throw new RunError(`${what}: ${path} does not exist.`, `${file} is missing`, { kind: 'missing', file })
+    throw new RunError(`${what}: cannot read ${path} (${code}).`, `${file} cannot be read (${code})`, { kind: 'unreadable', file, detail: String(code) })
   }
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch {
-    throw new RunError(`${what}: ${path} is not valid JSON.`, `${file} is not valid JSON (cut short or corrupted)`)
+    throw new RunError(`${what}: ${path} is not valid JSON.`, `${file} is not valid JSON (cut short or corrupted)`, { kind: 'notJson', file })
   }
   const parsed = schema.safeParse(value)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const where = `${issue.path.join('.') || 'root'}: ${issue.message}`
-    throw new RunError(`${what}: ${path} is malformed (${where}).`, `${file} is malformed (${where})`)
+    throw new RunError(`${what}: ${path} is malformed (${where}).`, `${file} is malformed (${where})`, {
+      kind: 'malformed',
+      file,
+      detail: issue.path.join('.') || 'root'
+    })
   }
   return parsed.data
 }

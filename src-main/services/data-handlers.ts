@@ -4,6 +4,7 @@
  * so what the user browses is exactly what the model will see.
  */
 import { stat } from 'node:fs/promises'
+import { basename } from 'node:path'
 import { locateFashionMnist } from '../data/fashion-mnist'
 import { loadDataset } from '../data/load'
 import { DataError } from '../data/errors'
@@ -87,7 +88,13 @@ export function createDataHandlers(appDataDir: string): DataHandlers {
         labels: Array.from(dataset.labels.subarray(offset, end)),
         images,
         ...(dataset.skipped?.length
-          ? { skipped: { count: dataset.skipped.length, reasons: dataset.skipped.slice(0, SKIPPED_REASONS).map((s) => s.reason) } }
+          ? {
+              skipped: {
+                count: dataset.skipped.length,
+                reasons: dataset.skipped.slice(0, SKIPPED_REASONS).map((s) => s.reason),
+                files: dataset.skipped.slice(0, SKIPPED_REASONS).map((s) => basename(s.file))
+              }
+            }
           : {})
       }
     }

@@ -3,6 +3,7 @@
  * process), so a dropped file gets exactly the preprocessing and the error messages that
  * `lab predict` prints for it.
  */
+import { DataError } from '../data/errors'
 import { decodeImageToGrey } from '../data/images'
 import type { DecodedImage } from '../shared/contract'
 import type { LabHandlers } from './dispatch'
@@ -29,7 +30,7 @@ export function createImageHandlers(): ImageHandlers {
             original: grey.original
           })
         } catch (err) {
-          results.push({ name, ok: false, error: messageOf(err) })
+          results.push({ name, ok: false, error: messageOf(err), ...(err instanceof DataError && err.image ? { fault: err.image } : {}) })
         }
       }
       return results

@@ -110,7 +110,7 @@ export function createImportHandlers(dataDir: string): ImportHandlers {
       // A split's images and labels pair one to one: a pair that disagrees (100 images, 99 labels)
       // would complete a folder that locateFashionMnist then prefers to a working copy elsewhere.
       const firstOf = (role: IdxRole): number => checked.findIndex((o) => !(o instanceof Error) && o.role === role)
-      const mismatch: (string | undefined)[] = []
+      const mismatch: ({ message: string; params: Record<string, string | number> } | undefined)[] = []
       for (const [i, c] of checked.entries()) {
         if (c instanceof Error || firstOf(c.role) !== i) continue
         const partnerRole = partnerOf(c.role)
@@ -119,23 +119,31 @@ export function createImportHandlers(dataDir: string): ImportHandlers {
         if (partner === undefined || partner === c.count) continue
         const [split, kind] = c.role.split('-')
         const other = j >= 0 ? files[j].name : `${STANDARD_NAMES[partnerRole]}, imported before,`
-        mismatch[i] = `${files[i].name} holds ${c.count.toLocaleString('en-US')} ${kind} but ${other} holds ${partner.toLocaleString('en-US')} ${kind === 'images' ? 'labels' : 'images'}; the ${split} images and labels must match one to one, so ${files[i].name} was not imported.`
+        mismatch[i] = {
+          message: `${files[i].name} holds ${c.count.toLocaleString('en-US')} ${kind} but ${other} holds ${partner.toLocaleString('en-US')} ${kind === 'images' ? 'labels' : 'images'}; the ${split} images and labels must match one to one, so ${files[i].name} was not imported.`,
+          params: { name: files[i].name, count: c.count, other: j >= 0 ? files[j].name : STANDARD_NAMES[partnerRole], otherCount: partner }
+        }
       }
       const results: IdxImportResult[] = []
       for (const [i, { name, base64 }] of files.entries()) {
         const c = checked[i]
         if (c instanceof Error) {
-          results.push({ name, ok: false, error: c.message })
+          results.push({ name, ok: false, error: c.message, fault: { code: 'notDataset', params: { name } } })
           continue
         }
         const twin = checked.findIndex((o, j) => j < i && !(o instanceof Error) && o.role === c.role)
         if (twin >= 0) {
-          results.push({ name, ok: false, error: `${name} and ${files[twin].name} are both the ${c.role.replace('-', ' ')}; only the first was kept.` })
+          results.push({
+            name,
+            ok: false,
+            error: `${name} and ${files[twin].name} are both the ${c.role.replace('-', ' ')}; only the first was kept.`,
+            fault: { code: 'duplicate', params: { name, other: files[twin].name } }
+          })
           continue
         }
         const wrongCount = mismatch[i]
         if (wrongCount) {
-          results.push({ name, ok: false, error: wrongCount })
+          results.push({ name, ok: false, error: wrongCount.message, fault: { code: 'countMismatch', params: wrongCount.params } })
           continue
         }
         const standard = join(target, STANDARD_NAMES[c.role])
@@ -146,7 +154,7 @@ export function createImportHandlers(dataDir: string): ImportHandlers {
           await rm(c.gzipped ? standard : `${standard}.gz`, { force: true })
           results.push({ name, ok: true, role: c.role, count: c.count })
         } catch (err) {
-          results.push({ name, ok: false, error: `${name} could not be saved in ${target}: ${messageOf(err)}` })
+          results.push({ name, ok: false, error: `${name} could not be saved in ${target}: ${messageOf(err)}`, fault: { code: 'saveFailed', params: { name, dir: target } } })
         }
       }
       return results

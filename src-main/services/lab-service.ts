@@ -24,7 +24,7 @@ import { removeStaleTemporaries } from '../runs/atomic-write'
 import { recoverRun, recoverRuns } from '../runs/recover'
 import { runLockState } from '../runs/run-lock'
 import { emptyTrash, restoreRun, trashRun } from '../runs/run-trash'
-import { LabError, type ImageFile, type LabEvent, type LabEventPayload, type RunDetail } from '../shared/contract'
+import { LabError, type ImageFile, type NoticeText, type LabEvent, type LabEventPayload, type RunDetail } from '../shared/contract'
 import { DataError } from '../data/errors'
 import { runName } from '../shared/run-name'
 import type { DataSource } from '../shared/dataset'
@@ -66,7 +66,7 @@ export interface OpenedFileSource {
   take(): Promise<ImageFile[]>
   /** Called with how many files arrived, so the window can come and take them. */
   onArrive(listener: (count: number) => void): void
-  onProblem(listener: (message: string) => void): void
+  onProblem(listener: (notice: NoticeText) => void): void
 }
 
 export interface LabService {
@@ -94,17 +94,23 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   const emit = <E extends LabEvent>(event: E, payload: LabEventPayload<E>): void => {
     for (const l of listeners) l(event, payload)
   }
-  engine.on('engine/restarted', (n) => emit('engine/notice', { level: 'warning', message: n.reason }))
+  // How the engine process ended, for the interface to word: killed by a signal, or its exit code.
+  const exitParams = (n: { code: number | null; signal: string | null }): Record<string, string | number> =>
+    n.signal ? { signal: n.signal } : { exitCode: n.code ?? '?' }
+  const RESTART_CODES = { request: 'engineRestartedByUser', crash: 'engineRestarted', paused: 'engineRestartedAfterPause' } as const
+  engine.on('engine/restarted', (n) => emit('engine/notice', { level: 'warning', message: n.reason, code: RESTART_CODES[n.cause], params: exitParams(n) }))
   engine.on('engine/backoff', (n) =>
     emit('engine/notice', {
       level: 'error',
       message: `${n.reason}. It starts again in ${Math.ceil(n.retryInMs / 1000)} s; Restart engine starts it now.`,
+      code: 'engineBackoff',
+      params: { ...exitParams(n), deaths: n.deathsInMinute, seconds: Math.ceil(n.retryInMs / 1000) },
       action: 'restart-engine'
     })
   )
-  engine.on('engine/log', (l) => emit('engine/notice', { level: l.level, message: l.message }))
+  engine.on('engine/log', (l) => emit('engine/notice', l))
   options.openedFiles?.onArrive((count) => emit('app/files-opened', { count }))
-  options.openedFiles?.onProblem((message) => emit('engine/notice', { level: 'warning', message }))
+  options.openedFiles?.onProblem((notice) => emit('engine/notice', { level: 'warning', ...notice }))
 
   let active: { runId: string; training: TrainingHandle } | null = null
   /** The training that holds the engine until it ends: one at a time. */
@@ -180,7 +186,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     async 'model/presets'() {
       return PRESET_NAMES.map((name) => ({ name, spec: getPreset(name)! }))
     },
-    ...createStackHandlers(join(dataDir, 'stacks'), (message) => emit('engine/notice', { level: 'warning', message })),
+    ...createStackHandlers(join(dataDir, 'stacks'), (notice) => emit('engine/notice', { level: 'warning', ...notice })),
     async 'model/summary'({ spec }) {
       const model = parseModelSpec(spec, 'The layer stack')
       const report = inferShapes(model)
@@ -206,8 +212,8 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       if (dir !== undefined) checkFolder(dir)
       const found = await locateFashionMnist({ dir, appDataDir: dataDir })
       if (found.found) return { found: true as const, dir: found.dir }
-      const { searched, help, problem } = found
-      return problem === undefined ? { found: false as const, searched, help } : { found: false as const, searched, help, problem }
+      const { searched, help, problem, refusal } = found
+      return { found: false as const, searched, help, ...(problem === undefined ? {} : { problem }), ...(refusal ? { refusal } : {}) }
     },
     async 'train/check'({ model, data }) {
       checkSource(data)
@@ -262,7 +268,14 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
         })
         const runIds = outcome.runs.map((r) => r.id)
         if (outcome.status === 'completed') return { status: outcome.status, runIds }
-        return { status: outcome.status, runIds, error: `${outcome.label} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}` }
+        return {
+          status: outcome.status,
+          runIds,
+          error: `${outcome.label} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`,
+          label: outcome.label,
+          ...(outcome.error ? { reason: outcome.error } : {}),
+          ...(outcome.failure ? { failure: outcome.failure } : {})
+        }
       } finally {
         recipe = null
       }

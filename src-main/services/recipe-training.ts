@@ -5,7 +5,7 @@
  */
 import type { EngineClient } from '../engine/process/client'
 import { readRunMeta } from '../runs/run-store'
-import { TrainConfig, type LabEvent, type LabEventPayload } from '../shared/contract'
+import { TrainConfig, type LabEvent, type LabEventPayload, type RunFailure } from '../shared/contract'
 import type { ModelSpec } from '../shared/layers'
 import { getPreset } from '../shared/presets'
 import { shiftRecipe, type RecipeRun } from '../shared/shift-recipe'
@@ -51,7 +51,7 @@ export interface RecipeTrainingRequest {
 export type RecipeOutcome =
   | { status: 'completed'; runs: RecipePlace[] }
   /** `runs`: those completed before `label` ended early. */
-  | { status: 'cancelled' | 'failed'; runs: RecipePlace[]; label: string; error?: string }
+  | { status: 'cancelled' | 'failed'; runs: RecipePlace[]; label: string; error?: string; failure?: RunFailure }
 
 /** The config every recipe run trains with: the preset's recipe with the study's epochs, seed and limit. */
 export function recipeConfig(run: RecipeRun, options: RecipeOptions): TrainConfig {
@@ -103,7 +103,7 @@ export async function trainRecipe(req: RecipeTrainingRequest): Promise<RecipeOut
     const result = await training.finished
     if (result.status !== 'completed') {
       const status = result.status === 'cancelled' ? 'cancelled' : 'failed'
-      return { status, runs: done, label: run.label, ...(result.error ? { error: result.error } : {}) }
+      return { status, runs: done, label: run.label, ...(result.error ? { error: result.error } : {}), ...(result.failure ? { failure: result.failure } : {}) }
     }
     done.push(place)
   }

@@ -5,7 +5,7 @@
 import { readFile, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeJsonAtomic } from '../runs/atomic-write'
-import { SavedStack } from '../shared/contract'
+import { SavedStack, type NoticeText } from '../shared/contract'
 import type { LabHandlers } from './dispatch'
 
 export type StackHandlers = Pick<LabHandlers, 'stacks/list' | 'stacks/save' | 'stacks/delete'>
@@ -24,7 +24,7 @@ export function stackFileName(name: string): string {
 }
 
 /** `report` hears about each file that is not a saved stack, with the reason. */
-export function createStackHandlers(dir: string, report: (message: string) => void): StackHandlers {
+export function createStackHandlers(dir: string, report: (notice: NoticeText) => void): StackHandlers {
   return {
     async 'stacks/list'() {
       const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
@@ -42,7 +42,7 @@ export function createStackHandlers(dir: string, report: (message: string) => vo
           }
           stacks.push(parsed.data)
         } catch (err) {
-          report(`The saved stack ${path} was skipped: ${err instanceof Error ? err.message : String(err)}`)
+          report({ message: `The saved stack ${path} was skipped: ${err instanceof Error ? err.message : String(err)}`, code: 'stackSkipped', params: { path } })
         }
       }
       return stacks.sort((a, b) => b.savedAt.localeCompare(a.savedAt))

@@ -6,11 +6,11 @@
  */
 import { freemem, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { EngineTimeoutError, type EngineClient } from '../engine/process/client'
-import { LabError, type LabEvent, type LabEventPayload, type RunDetail, type TrainConfig } from '../shared/contract'
+import { EngineDownError, EngineExitedError, EngineTimeoutError, type EngineClient } from '../engine/process/client'
+import { LabError, type LabEvent, type LabEventPayload, type RunDetail, type RunFailure, type TrainConfig } from '../shared/contract'
 import type { DataSource } from '../shared/dataset'
 import type { ModelSpec } from '../shared/layers'
-import { describeHead, inferShapes } from '../shared/shapes'
+import { describeHead, flatStackProblem, inferShapes } from '../shared/shapes'
 import { dataModelMismatch } from '../shared/data-fit'
 import { describeSource } from '../data/describe'
 import { estimateTrainingMemory, formatBytes, memoryProblem } from '../shared/memory'
@@ -63,9 +63,9 @@ export const CANCEL_GRACE_MS = 5_000
 /** Throws a LabError naming the problem when a stack cannot be trained as a classifier. */
 export function assertTrainable(model: ModelSpec): void {
   const report = inferShapes(model)
-  if (report.error) throw new LabError('invalid-payload', report.error.message)
+  if (report.error) throw new LabError('invalid-payload', report.error.message).because('stack', flatStackProblem(report.error))
   const head = describeHead(model)
-  if (!head.ok) throw new LabError('invalid-payload', head.error)
+  if (!head.ok) throw new LabError('invalid-payload', head.error).because('stack', flatStackProblem(head.problem))
 }
 
 /** Throws a LabError saying what to change when the model's input or outputs do not fit the data. */
@@ -100,7 +100,9 @@ export async function startTraining(req: TrainingRequest): Promise<TrainingHandl
   if (needed > memory.free) {
     req.emit('engine/notice', {
       level: 'warning',
-      message: `Training ${req.model.name} needs at least ${formatBytes(needed)} of memory and ${formatBytes(memory.free)} are free now: the machine may slow down while it trains.`
+      message: `Training ${req.model.name} needs at least ${formatBytes(needed)} of memory and ${formatBytes(memory.free)} are free now: the machine may slow down while it trains.`,
+      code: 'lowMemory',
+      params: { model: req.model.name, needed, free: memory.free }
     })
   }
   // Locked before run.json says "running", so no other process ever sees it running unlocked
@@ -135,7 +137,10 @@ export async function startTraining(req: TrainingRequest): Promise<TrainingHandl
     cancel(options = {}) {
       if (cancel.settled) return
       if (options.now) {
-        cancel.killed = "Cancelled: the engine was restarted at your request, and this run's model was not saved."
+        cancel.killed = {
+          message: "Cancelled: the engine was restarted at your request, and this run's model was not saved.",
+          failure: { code: 'cancelledByRestart', params: {} }
+        }
         return
       }
       if (cancel.requested) return
@@ -144,7 +149,11 @@ export async function startTraining(req: TrainingRequest): Promise<TrainingHandl
       req.engine.request('train/cancel', { runId: req.id }, { timeoutMs: graceMs }).catch((err: unknown) => {
         // Still inside one step: only ending the process stops it. The client starts a new one.
         if (err instanceof EngineTimeoutError && !cancel.settled && !cancel.killed && req.engine.pid === pid) {
-          cancel.killed = `Cancelled in the middle of a training step that had not ended ${Math.round(graceMs / 1000)} s later: the engine was stopped and restarted, and this run's model was not saved.`
+          const seconds = Math.round(graceMs / 1000)
+          cancel.killed = {
+            message: `Cancelled in the middle of a training step that had not ended ${seconds} s later: the engine was stopped and restarted, and this run's model was not saved.`,
+            failure: { code: 'cancelledStuck', params: { seconds } }
+          }
           req.engine.killWorker()
         }
       })
@@ -155,8 +164,22 @@ export async function startTraining(req: TrainingRequest): Promise<TrainingHandl
 interface CancelState {
   requested: boolean
   /** Why the engine was killed to honour a cancel; the run's model went with it. */
-  killed: string | null
+  killed: { message: string; failure: RunFailure } | null
   settled: boolean
+}
+
+/** A training's failure in English, and as a code for the interface to word. */
+function failureOf(err: unknown): { message: string; failure: RunFailure } {
+  const message = err instanceof Error ? err.message : String(err)
+  if (err instanceof EngineExitedError) {
+    const exit = err.exit
+    const params: RunFailure['params'] = exit?.signal ? { signal: exit.signal } : { exitCode: exit?.code ?? '?' }
+    return { message, failure: { code: 'engineExited', params } }
+  }
+  if (err instanceof EngineDownError) return { message, failure: { code: 'engineDown', params: { seconds: Math.ceil(err.retryInMs / 1000) } } }
+  // The engine's errors come back by name (protocol.ts EngineError).
+  if (err instanceof Error && err.name === 'DataError') return { message, failure: { code: 'dataFault', params: {} } }
+  return { message, failure: { code: 'other', params: {} } }
 }
 
 async function train(req: TrainingRequest, cancel: CancelState): Promise<RunDetail> {
@@ -205,14 +228,14 @@ async function train(req: TrainingRequest, cancel: CancelState): Promise<RunDeta
   } catch (err) {
     await writes
     if (cancel.killed) {
-      const message = cancel.killed
+      const { message, failure } = cancel.killed
       await writeHistory(dir, history).catch(() => undefined)
-      await updateRunMeta(dir, { status: 'cancelled', error: message }).catch(() => undefined)
-      emit('train/finished', { runId: id, status: 'cancelled', error: message })
+      await updateRunMeta(dir, { status: 'cancelled', error: message, failure }).catch(() => undefined)
+      emit('train/finished', { runId: id, status: 'cancelled', error: message, failure })
     } else {
-      const message = err instanceof Error ? err.message : String(err)
-      await updateRunMeta(dir, { status: 'failed', error: message }).catch(() => undefined)
-      emit('train/finished', { runId: id, status: 'failed', error: message })
+      const { message, failure } = failureOf(err)
+      await updateRunMeta(dir, { status: 'failed', error: message, failure }).catch(() => undefined)
+      emit('train/finished', { runId: id, status: 'failed', error: message, failure })
     }
   } finally {
     for (const off of unsubscribe) off()

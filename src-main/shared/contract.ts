@@ -8,6 +8,7 @@ import { z } from 'zod'
 import { ModelSpec } from './layers'
 import { DataSource, Split } from './dataset'
 import { DATA_MISMATCH_REASONS } from './data-fit'
+import { STACK_PROBLEMS } from './shapes'
 
 const runId = z
   .string()
@@ -92,10 +93,38 @@ export type TrainThreads = z.infer<typeof TrainThreads>
 export const Divergence = z.object({ firstLoss: z.number(), peakLoss: z.number(), epoch: z.number().int() })
 export type Divergence = z.infer<typeof Divergence>
 
+/**
+ * One thing wrong in a run folder, for the interface to word: the file, and how it fails
+ * (`detail`: the system's error code when it cannot be read, the field when it is malformed,
+ * the error's English text for any other fault).
+ */
+export const RunDamageCause = z.object({
+  kind: z.enum(['missing', 'unreadable', 'notJson', 'malformed', 'modelFilesMissing', 'other']),
+  file: z.string(),
+  detail: z.string().optional()
+})
+export type RunDamageCause = z.infer<typeof RunDamageCause>
+
+/** What a damaged run still offers, for the interface to word (`usable` says it in English). */
+export const RunDamageKeeps = z.object({
+  /** Whether the run opens at all: not without its run.json. */
+  opens: z.boolean(),
+  /** The trained model (when it opens), or the model files on disk (when it does not). */
+  model: z.boolean(),
+  /** Readable test metrics, with their accuracy and image count. */
+  test: z.object({ accuracy: z.number(), count: z.number().int() }).optional(),
+  curves: z.boolean()
+})
+export type RunDamageKeeps = z.infer<typeof RunDamageKeeps>
+
 /** A run folder with a file that cannot be read: what is wrong and what can still be used. */
 export const RunDamage = z.object({
+  /** In English, for the CLI; `causes` says the same for the interface to word. */
   problems: z.array(z.string()).min(1),
+  causes: z.array(RunDamageCause).min(1),
+  /** In English, for the CLI; `keeps` says the same for the interface to word. */
   usable: z.string(),
+  keeps: RunDamageKeeps,
   /** Whether the trained model can still predict, evaluate and shift: runs pickers offer only those. */
   modelUsable: z.boolean()
 })
@@ -138,6 +167,17 @@ export const BatchRecord = z.object({
 })
 export type BatchRecord = z.infer<typeof BatchRecord>
 
+/**
+ * Why a run failed or was cut short, for the interface to word (`error` says it in English):
+ * the engine died or was down, a cancel had to stop the engine, the data was faulty, or another fault.
+ */
+export const RUN_FAILURES = ['engineExited', 'engineDown', 'cancelledByRestart', 'cancelledStuck', 'dataFault', 'other'] as const
+export const RunFailure = z.object({
+  code: z.enum(RUN_FAILURES),
+  params: z.record(z.string(), z.union([z.string(), z.number()]))
+})
+export type RunFailure = z.infer<typeof RunFailure>
+
 export const RunDetail = RunSummary.extend({
   data: DataSource,
   status: RunStatus,
@@ -147,7 +187,8 @@ export const RunDetail = RunSummary.extend({
   epochs: z.array(EpochRecord),
   batches: z.array(BatchRecord),
   test: EvalMetrics.optional(),
-  error: z.string().optional()
+  error: z.string().optional(),
+  failure: RunFailure.optional()
 })
 export type RunDetail = z.infer<typeof RunDetail>
 
@@ -227,8 +268,15 @@ export const SummaryRow = z.object({
 
 export const FashionMnistStatus = z.union([
   z.object({ found: z.literal(true), dir: z.string() }),
-  // `problem`: what is wrong with the folder asked about, when one was (it does not exist, lacks files…).
-  z.object({ found: z.literal(false), searched: z.array(z.string()), help: z.string(), problem: z.string().optional() })
+  // `problem`: what is wrong with the folder asked about, when one was (it does not exist, lacks files…), in
+  // English; `refusal` says the same for the interface to word: the folder, and the files it lacks.
+  z.object({
+    found: z.literal(false),
+    searched: z.array(z.string()),
+    help: z.string(),
+    problem: z.string().optional(),
+    refusal: z.object({ code: z.enum(['missing', 'notFolder', 'noFiles', 'lacks']), dir: z.string(), files: z.string() }).optional()
+  })
 ])
 export type FashionMnistStatus = z.infer<typeof FashionMnistStatus>
 
@@ -252,7 +300,18 @@ export const DecodedImage = z.discriminatedUnion('ok', [
     preprocessing: z.array(z.string()),
     original: z.object({ width: z.number().int(), height: z.number().int(), format: z.string() })
   }),
-  z.object({ name: z.string(), ok: z.literal(false), error: z.string() })
+  z.object({
+    name: z.string(),
+    ok: z.literal(false),
+    /** In English; `fault` says the same for the interface to word, when the decoder refused the file. */
+    error: z.string(),
+    fault: z
+      .object({
+        code: z.enum(['empty', 'tooManyBytes', 'tooManyPixels', 'unsupported', 'undecodable']),
+        params: z.record(z.string(), z.union([z.string(), z.number()]))
+      })
+      .optional()
+  })
 ])
 export type DecodedImage = z.infer<typeof DecodedImage>
 
@@ -271,7 +330,14 @@ export const IdxImportResult = z.object({
   role: IdxRole.optional(),
   /** Images or labels in the file. */
   count: z.number().int().optional(),
-  error: z.string().optional()
+  /** In English; `fault` says why for the interface to word (its details stay in `error`). */
+  error: z.string().optional(),
+  fault: z
+    .object({
+      code: z.enum(['notDataset', 'duplicate', 'countMismatch', 'saveFailed']),
+      params: z.record(z.string(), z.union([z.string(), z.number()]))
+    })
+    .optional()
 })
 export type IdxImportResult = z.infer<typeof IdxImportResult>
 
@@ -361,7 +427,16 @@ export const LAB_METHODS = {
       text: z.string(),
       rows: z.array(SummaryRow),
       totalParams: z.number().int(),
-      error: z.object({ layerIndex: z.number().int(), message: z.string() }).optional()
+      /** The layer that cannot follow the one before it: `code` and `params` for the interface to word, `message` in English. */
+      error: z
+        .object({
+          layerIndex: z.number().int(),
+          torchType: z.string(),
+          code: z.enum(STACK_PROBLEMS),
+          params: z.record(z.string(), z.union([z.string(), z.number()])),
+          message: z.string()
+        })
+        .optional()
     }),
     'The torchsummary-style table of a layer stack; an impossible stack keeps its rows up to the error.'
   ),
@@ -400,7 +475,14 @@ export const LAB_METHODS = {
       labels: z.array(z.number().int()),
       images: z.array(PixelImage),
       /** Files of an image folder that are not readable images: how many, and the first reasons. */
-      skipped: z.object({ count: z.number().int().min(1), reasons: z.array(z.string()).max(SKIPPED_REASONS) }).optional()
+      skipped: z
+        .object({
+          count: z.number().int().min(1),
+          /** In English, the decoder's words; `files` names the same files for an interface in another language. */
+          reasons: z.array(z.string()).max(SKIPPED_REASONS),
+          files: z.array(z.string()).max(SKIPPED_REASONS)
+        })
+        .optional()
     }),
     'A page of samples of one split with their labels, the class balance of the whole split, and the files of an image folder skipped.'
   ),
@@ -505,7 +587,16 @@ export const LAB_METHODS = {
       seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
       trainLimit: z.number().int().min(1).optional()
     }),
-    z.object({ status: z.enum(['completed', 'cancelled', 'failed']), runIds: z.array(runId), error: z.string().optional() }),
+    z.object({
+      status: z.enum(['completed', 'cancelled', 'failed']),
+      runIds: z.array(runId),
+      /** In English: the run that ended early, how, and why. */
+      error: z.string().optional(),
+      /** The same for the interface to word: the run's label, its English reason, and the reason's code. */
+      label: z.string().optional(),
+      reason: z.string().optional(),
+      failure: RunFailure.optional()
+    }),
     "Trains the shift study's four recipe runs on Fashion-MNIST one after another (seed-mlp, seed-cnn, seed-cnn with shifted images, seed-cnn with BlurPool), as `lab shift-study --recipe` does; each start as study/recipe-step, stopped by train/cancel of the run in progress. runIds: the runs completed, in recipe order."
   ),
   'runs/activations': method(
@@ -541,6 +632,33 @@ export const TrainProgressEvent = z.object({
 })
 
 /**
+ * Notices main sends with a code, so the interface words them: engine restarts, memory and
+ * data warnings of a training, files that could not be opened or read.
+ */
+export const NOTICE_CODES = [
+  'engineRestartedByUser',
+  'engineRestarted',
+  'engineRestartedAfterPause',
+  'engineBackoff',
+  'engineCrashed',
+  'lowMemory',
+  'untestedClasses',
+  'filesSkipped',
+  'oneThread',
+  'tooManyOpened',
+  'openFailed',
+  'stackSkipped'
+] as const
+export type NoticeCode = (typeof NOTICE_CODES)[number]
+export const NoticeParams = z.record(z.string(), z.union([z.string(), z.number()]))
+/** A notice's words: its English sentence, and its code and values for the interface. */
+export interface NoticeText {
+  message: string
+  code?: NoticeCode
+  params?: z.infer<typeof NoticeParams>
+}
+
+/**
  * What a run is doing before and after its batches, which take no batch events: loading the data
  * and building the model took 7 s of silence on Fashion-MNIST (#18, item 1).
  */
@@ -558,13 +676,17 @@ export const LAB_EVENTS = {
     /** The run's duration from its start, loading the data and testing included. */
     seconds: z.number().optional(),
     error: z.string().optional(),
+    failure: RunFailure.optional(),
     test: EvalMetrics.optional()
   }),
   /** The app was asked to open images; 'app/opened-files' hands them out. */
   'app/files-opened': z.object({ count: z.number().int().min(1) }),
   'engine/notice': z.object({
     level: z.enum(['info', 'warning', 'error']),
+    /** In English; `code` and `params` say the same for the interface to word, when the notice has a code. */
     message: z.string(),
+    code: z.enum(NOTICE_CODES).optional(),
+    params: NoticeParams.optional(),
     /** Offered beside the message: the engine is down and engine/restart brings it back. */
     action: z.literal('restart-engine').optional()
   }),
@@ -619,7 +741,9 @@ export const LAB_ERROR_REASONS = [
   'trainingBusy',
   'recipeBusy',
   'stackMissing',
-  'runsReadOnly'
+  'runsReadOnly',
+  /** A layer stack that cannot train: `params` is shapes.ts `flatStackProblem`. */
+  'stack'
 ] as const
 export type LabErrorReason = (typeof LAB_ERROR_REASONS)[number]
 

@@ -3,7 +3,7 @@
  * mismatch is refused before a run folder exists (and the engine checks the loaded data the same way).
  */
 import type { ModelSpec } from './layers'
-import { describeHead } from './shapes'
+import { describeHead, flatStackProblem, type StackProblemParams } from './shapes'
 
 export interface DataFacts {
   /** How the user knows the data, e.g. "Fashion-MNIST" or the folder's name. */
@@ -26,7 +26,7 @@ export type DataMismatch = { message: string } & (
   | { reason: 'inputChannels'; params: { channels: number; data: string; dataChannels: number } }
   | { reason: 'inputSize'; params: { shape: string; data: string; dataShape: string } }
   | { reason: 'classCount'; params: { classes: number; data: string; dataClasses: number; names: string } }
-  | { reason: 'stack'; params: Record<string, never> }
+  | { reason: 'stack'; params: StackProblemParams }
 )
 
 const dims = (shape: readonly number[]): string => shape.join('×')
@@ -64,7 +64,7 @@ function inputMismatch(model: ModelSpec, data: DataFacts): DataMismatch | undefi
 
 function classMismatch(model: ModelSpec, data: DataFacts): DataMismatch | undefined {
   const head = describeHead(model)
-  if (!head.ok) return { reason: 'stack', params: {}, message: head.error }
+  if (!head.ok) return { reason: 'stack', params: flatStackProblem(head.problem), message: head.error }
   const names = data.classNames
   if (!data.checkClassCount || head.classes === names.length) return undefined
   const list = names.length <= 12 ? names.join(', ') : ''

@@ -46,9 +46,38 @@ export interface LayerRow {
   receptiveField?: ReceptiveField
 }
 
-export interface ShapeError {
+/**
+ * Why a stack cannot work, as a code and its values: `stackProblemText` words it in English (the
+ * CLI, main's errors), the renderer in the interface's language. The first six are a layer that
+ * cannot follow the one before it; the rest, a stack that cannot end as a classifier.
+ */
+export const STACK_PROBLEMS = [
+  'flatInput',
+  'windowTooLarge',
+  'poolPadding',
+  'blurPoolTooLarge',
+  'blurTooWide',
+  'denseNeedsFlat',
+  'noLayers',
+  'outputImage',
+  'softmaxOneUnit',
+  'sigmoidUnits',
+  'badLastLayer'
+] as const
+export type StackProblemCode = (typeof STACK_PROBLEMS)[number]
+export type StackProblemParams = Record<string, string | number>
+
+export interface StackProblem {
+  code: StackProblemCode
+  params: StackProblemParams
+}
+
+export interface ShapeError extends StackProblem {
   /** 0-based position in `spec.layers`. */
   layerIndex: number
+  /** PyTorch's name of the layer's type, e.g. Conv2d. */
+  torchType: string
+  /** The English sentence, "Layer 3 (MaxPool2d): …". */
   message: string
 }
 
@@ -72,7 +101,60 @@ export interface ShapeReport {
 type Image = [number, number, number]
 
 /** Thrown by a layer rule; becomes `ShapeReport.error`. */
-class LayerProblem extends Error {}
+class LayerProblem extends Error {
+  constructor(
+    readonly code: StackProblemCode,
+    readonly params: StackProblemParams
+  ) {
+    super(problemSentence(code, params))
+  }
+}
+
+/** The English sentence of a problem, without the layer it is at. */
+function problemSentence(code: StackProblemCode, p: StackProblemParams): string {
+  switch (code) {
+    case 'flatInput':
+      return `needs a [C, H, W] image input but gets a flat vector of ${p.values} values; spatial layers must come before Flatten.`
+    case 'windowTooLarge':
+      return `${p.what} ${p.window} is larger than its ${p.input} input (with padding ${p.padding}).`
+    case 'poolPadding':
+      return `padding ${p.padding} is more than half of its ${p.pool} pool (PyTorch allows at most ${p.max}).`
+    case 'blurPoolTooLarge':
+      return `pool ${p.pool} is larger than its ${p.input} input.`
+    case 'blurTooWide':
+      return `blur ${p.blur} reflects ${p.pad} pixels, more than its ${p.map} max-pooled map allows.`
+    case 'denseNeedsFlat':
+      return `Dense needs a flat input: add Flatten before layer ${p.layer} (its input is ${p.input}).`
+    case 'noLayers':
+      return 'The model has no layers, so it cannot classify.'
+    case 'outputImage':
+      return `The output of ${p.name} is a ${p.shape} image, not a vector of class scores: add Flatten and a Linear layer at the end.`
+    case 'softmaxOneUnit':
+      return `Softmax over ${p.name}'s single output is always 1: use 2 or more units, or Sigmoid.`
+    case 'sigmoidUnits':
+      return `A Sigmoid output must have 1 unit for two classes, but ${p.name} has ${p.units}: use Softmax for more classes.`
+    case 'badLastLayer':
+      return `The last layer is ${p.name}${p.activation ? ` with ${p.activation}` : ''}: a classifier must end in Linear, Softmax or Sigmoid.`
+  }
+}
+
+/**
+ * A problem as one flat record of plain values, to travel in an error's or a check's `params`:
+ * `problem` is the code, `atLayer` and `torchType` the layer when it is a layer's.
+ */
+export function flatStackProblem(problem: StackProblem | ShapeError): StackProblemParams {
+  return {
+    ...problem.params,
+    problem: problem.code,
+    ...('layerIndex' in problem ? { atLayer: problem.layerIndex + 1, torchType: problem.torchType } : {})
+  }
+}
+
+/** A stack's problem in English, with the layer it is at when it is a layer's: what the CLI prints. */
+export function stackProblemText(problem: StackProblem | ShapeError): string {
+  const sentence = problemSentence(problem.code, problem.params)
+  return 'layerIndex' in problem ? `Layer ${problem.layerIndex + 1} (${problem.torchType}): ${sentence}` : sentence
+}
 
 function torchTypeOf(layer: LayerSpec, input: number[]): string {
   if (layer.type === 'batchnorm') return input.length === 1 ? 'BatchNorm1d' : 'BatchNorm2d'
@@ -85,10 +167,7 @@ function hw(a: number, b: number): string {
 
 function asImage(input: number[]): Image {
   if (input.length !== 3) {
-    throw new LayerProblem(
-      `needs a [C, H, W] image input but gets a flat vector of ${input[0]} values; ` +
-        'spatial layers must come before Flatten.'
-    )
+    throw new LayerProblem('flatInput', { values: input[0] })
   }
   return [input[0], input[1], input[2]]
 }
@@ -110,9 +189,7 @@ function windowedSizes(
   // padded input, so this one test covers both.
   if (!fitsH || !fitsW) {
     const pad = ph === pw ? `${ph}` : hw(ph, pw)
-    throw new LayerProblem(
-      `${what} ${hw(kernel[0], kernel[1])} is larger than its ${hw(h, w)} input (with padding ${pad}).`
-    )
+    throw new LayerProblem('windowTooLarge', { what, window: hw(kernel[0], kernel[1]), input: hw(h, w), padding: pad })
   }
   return [
     Math.floor((h + 2 * ph - kernel[0]) / stride[0]) + 1,
@@ -165,10 +242,7 @@ function step(layer: LayerSpec, input: number[], rf: ReceptiveField, position: n
         if (ph > maxH || pw > maxW) {
           const pad = ph === pw ? `${ph}` : hw(ph, pw)
           const max = maxH === maxW ? `${maxH}` : hw(maxH, maxW)
-          throw new LayerProblem(
-            `padding ${pad} is more than half of its ${hw(pool[0], pool[1])} pool ` +
-              `(PyTorch allows at most ${max}).`
-          )
+          throw new LayerProblem('poolPadding', { padding: pad, pool: hw(pool[0], pool[1]), max })
         }
       }
       const [oh, ow] = windowedSizes(image, pool, stride, layer.padding, 'pool')
@@ -177,13 +251,13 @@ function step(layer: LayerSpec, input: number[], rf: ReceptiveField, position: n
     case 'blurpool': {
       const [c, h, w] = asImage(input)
       if (layer.pool > h || layer.pool > w) {
-        throw new LayerProblem(`pool ${hw(layer.pool, layer.pool)} is larger than its ${hw(h, w)} input.`)
+        throw new LayerProblem('blurPoolTooLarge', { pool: hw(layer.pool, layer.pool), input: hw(h, w) })
       }
       const [mh, mw] = [h - layer.pool + 1, w - layer.pool + 1]
       const pad = Math.max(...blurPads(layer.blur))
       // Reflection cannot reach further than the map is wide.
       if (pad >= Math.min(mh, mw)) {
-        throw new LayerProblem(`blur ${layer.blur} reflects ${pad} pixels, more than its ${hw(mh, mw)} max-pooled map allows.`)
+        throw new LayerProblem('blurTooWide', { blur: layer.blur, pad, map: hw(mh, mw) })
       }
       // The blur keeps the size (padding blur - 1 in all), so only the stride shrinks it.
       return {
@@ -197,10 +271,7 @@ function step(layer: LayerSpec, input: number[], rf: ReceptiveField, position: n
       return { output: [input.reduce((a, b) => a * b, 1)], params: 0, macs: 0, receptiveField: rf }
     case 'dense': {
       if (input.length !== 1) {
-        throw new LayerProblem(
-          `Dense needs a flat input: add Flatten before layer ${position} ` +
-            `(its input is ${input.join('x')}).`
-        )
+        throw new LayerProblem('denseNeedsFlat', { layer: position, input: input.join('x') })
       }
       const weights = input[0] * layer.units
       return {
@@ -236,8 +307,9 @@ export function inferShapes(spec: ModelSpec): ShapeReport {
       s = step(layer, shape, rf, index + 1)
     } catch (e) {
       if (!(e instanceof LayerProblem)) throw e
-      const message = `Layer ${index + 1} (${torchType}): ${e.message}`
-      return { inputShape: spec.inputShape, rows, outputShape: shape, totals, error: { layerIndex: index, message } }
+      const problem = { code: e.code, params: e.params, layerIndex: index, torchType }
+      const error: ShapeError = { ...problem, message: stackProblemText(problem) }
+      return { inputShape: spec.inputShape, rows, outputShape: shape, totals, error }
     }
     const activation =
       layer.type === 'conv2d' || layer.type === 'dense' ? fusedActivation(layer.activation) : undefined
@@ -283,7 +355,12 @@ export type OutputKind = 'probabilities' | 'logits' | 'sigmoid' | 'sigmoid-logit
 
 export type Head =
   | { ok: true; loss: LossName; kind: OutputKind; classes: number }
-  | { ok: false; error: string }
+  | { ok: false; error: string; problem: StackProblem | ShapeError }
+
+/** A head that cannot classify, its English sentence made from the problem. */
+function cannot(problem: StackProblem | ShapeError): Extract<Head, { ok: false }> {
+  return { ok: false, error: stackProblemText(problem), problem }
+}
 
 function lastActivation(layer: LayerSpec): ActivationName | LayerType {
   return layer.type === 'dense' || layer.type === 'conv2d' ? layer.activation : layer.type
@@ -292,34 +369,26 @@ function lastActivation(layer: LayerSpec): ActivationName | LayerType {
 /** How the engine trains and reads a classifier, or why this stack cannot classify. */
 export function describeHead(spec: ModelSpec): Head {
   const report = inferShapes(spec)
-  if (report.error) return { ok: false, error: report.error.message }
+  if (report.error) return cannot(report.error)
   const last = spec.layers.at(-1)
-  if (!last) return { ok: false, error: 'The model has no layers, so it cannot classify.' }
+  if (!last) return cannot({ code: 'noLayers', params: {} })
   const row = report.rows[report.rows.length - 1]
   const out = report.outputShape
   if (out.length !== 1) {
-    return {
-      ok: false,
-      error:
-        `The output of ${row.name} is a ${out.join('x')} image, not a vector of class scores: ` +
-        'add Flatten and a Linear layer at the end.'
-    }
+    return cannot({ code: 'outputImage', params: { name: row.name, shape: out.join('x') } })
   }
   const n = out[0]
   const act = lastActivation(last)
   const isLinearDense = last.type === 'dense' && act === 'linear'
   if (act === 'softmax') {
     if (n < 2) {
-      return { ok: false, error: `Softmax over ${row.name}'s single output is always 1: use 2 or more units, or Sigmoid.` }
+      return cannot({ code: 'softmaxOneUnit', params: { name: row.name } })
     }
     return { ok: true, loss: 'categorical-crossentropy', kind: 'probabilities', classes: n }
   }
   if (act === 'sigmoid') {
     if (n !== 1) {
-      return {
-        ok: false,
-        error: `A Sigmoid output must have 1 unit for two classes, but ${row.name} has ${n}: use Softmax for more classes.`
-      }
+      return cannot({ code: 'sigmoidUnits', params: { name: row.name, units: n } })
     }
     return { ok: true, loss: 'binary-crossentropy', kind: 'sigmoid', classes: 2 }
   }
@@ -328,10 +397,7 @@ export function describeHead(spec: ModelSpec): Head {
       ? { ok: true, loss: 'binary-crossentropy-logits', kind: 'sigmoid-logits', classes: 2 }
       : { ok: true, loss: 'softmax-crossentropy', kind: 'logits', classes: n }
   }
-  return {
-    ok: false,
-    error: `The last layer is ${row.name}${row.activation ? ` with ${row.activation}` : ''}: a classifier must end in Linear, Softmax or Sigmoid.`
-  }
+  return cannot({ code: 'badLastLayer', params: { name: row.name, activation: row.activation ?? '' } })
 }
 
 function head(spec: ModelSpec): Extract<Head, { ok: true }> {

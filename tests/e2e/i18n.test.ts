@@ -1,13 +1,14 @@
 /**
  * ConvLab in Chinese, as a reader of the tutorial meets it: a browser whose language is zh-CN
  * gets the interface in Chinese with the tutorial's own terms, the main flows (build, data, train,
- * runs, shift, predict, study) show no English interface word, the Learn view's sections are in
- * Chinese (its explainers are not yet), an error from main is worded in Chinese,
- * and the switch brings every word back in English. Screenshots of every view in both languages
- * at 1400×900 and 1024×700 go to test-results/screenshots/i18n-*.
+ * runs, shift, predict, study, learn) show no English interface word, nor do an impossible stack
+ * in Build, a damaged run in Runs and every section of Learn with its toy CNN checked by hand;
+ * an error from main is worded in Chinese, and the switch brings every word back in English.
+ * Screenshots of every view, of Build with an impossible stack and of each Learn section, in both
+ * languages at 1400×900 and 1024×700, go to test-results/screenshots/i18n-*.
  */
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp } from 'node:fs/promises'
+import { mkdir, mkdtemp, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -25,7 +26,9 @@ const SAME_IN_EVERY_LANGUAGE = [
   'ConvLab',
   'Fashion-MNIST',
   'PyTorch',
+  'TensorFlow.js',
   'TensorFlow',
+  'TypeScript',
   'WebAssembly',
   'JavaScript',
   'CUDA',
@@ -72,6 +75,7 @@ const SAME_IN_EVERY_LANGUAGE = [
   'BMP',
   'GIF',
   'CSV',
+  'JSON',
   'IDX',
   'Markdown',
   'README',
@@ -89,6 +93,9 @@ const SAME_IN_EVERY_LANGUAGE = [
   'ubyte',
   'my-model',
   'max',
+  // Learn's formulas, as the tutorial's code writes them.
+  'floor',
+  'exp',
   'MB',
   'KB'
 ]
@@ -147,6 +154,39 @@ const SIZES = [
   [1024, 700]
 ] as const
 
+const LEARN_SECTIONS = ['convolution', 'pooling', 'activation', 'parameters', 'receptive', 'toy', 'inside'] as const
+
+/**
+ * Build with an impossible stack (seed-cnn, the second Conv2d's kernel 20×20 on a 13×13 map), and
+ * each Learn section on its own at the two widths.
+ */
+async function screenshotErrorAndLearn(page: Page, url: string, language: string, kernelLabel: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true })
+  await page.goto(`${url}/#/build`)
+  await page.getByTestId('preset-picker').selectOption('seed-cnn')
+  await page.getByTestId('layer-4').locator('button.main').click()
+  await page.getByTestId('layer-4').getByLabel(kernelLabel, { exact: true }).fill('20')
+  await page.getByTestId('summary-error').waitFor()
+  for (const [width, height] of SIZES) {
+    await page.setViewportSize({ width, height })
+    await page.screenshot({ path: join(SCREENSHOTS, `i18n-build-error-${language}-${width}.png`) })
+  }
+  await page.getByTestId('layer-4').getByLabel(kernelLabel, { exact: true }).fill('3')
+  await page.getByTestId('summary-error').waitFor({ state: 'detached' })
+  await page.goto(`${url}/#/learn`)
+  await page.getByTestId('learn-convolution').waitFor()
+  await page.waitForLoadState('networkidle')
+  // The view scrolls inside the shell, so each section is shot whole at the two widths, in a window
+  // tall enough that the shell's bars cover none of it.
+  for (const [width] of SIZES) {
+    await page.setViewportSize({ width, height: 2400 })
+    for (const id of LEARN_SECTIONS) {
+      await page.locator(`#learn-${id}`).screenshot({ path: join(SCREENSHOTS, `i18n-learn-${id}-${language}-${width}.png`) })
+    }
+  }
+  await page.setViewportSize({ width: 1400, height: 900 })
+}
+
 async function screenshotViews(page: Page, url: string, language: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true })
   for (const view of VIEWS) {
@@ -173,6 +213,11 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('ConvLab in Chinese 
     const common = ['--data', 'fashion-mnist', '--seed', '1', '--epochs', '1']
     await trainRun(['--model', 'seed-mlp', ...common, '--limit', '2000', '--out', join(dataDir, 'runs', 'mlp-zh')])
     await trainRun(['--model', 'seed-cnn', ...common, '--limit', '600', '--out', join(dataDir, 'runs', 'cnn-zh')])
+    // A run whose run.json was cut short, dated before the others so the runs trained above come first.
+    const damaged = join(dataDir, 'runs', '20190101-1')
+    await mkdir(damaged, { recursive: true })
+    await writeFile(join(damaged, 'run.json'), '{"id": "20190101-1", "name": "cut')
+    await utimes(join(damaged, 'run.json'), new Date('2019-01-01'), new Date('2019-01-01'))
     session = await openWebSession({ dataDir, locale: 'zh-CN', width: 1400, height: 900 })
     ;({ web, page, errors: consoleErrors } = session)
   })
@@ -192,6 +237,25 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('ConvLab in Chinese 
     const text = await shownText(page)
     for (const term of ['卷积核', '步幅', '填充', '激活函数', '感受野', '输出形状', '参数量', '全连接层', 'Conv2d', 'MaxPool2d', 'Linear']) expect(text).toContain(term)
     expect(englishWords(text)).toEqual([])
+  })
+
+  it('says why a stack is impossible in Chinese, on the layer and above the summary', async () => {
+    await page.getByTestId('layer-4').locator('button.main').click()
+    await page.getByTestId('layer-4').getByLabel('卷积核', { exact: true }).fill('20')
+    const problem = page.getByTestId('layer-4').getByTestId('layer-problem')
+    await expect.poll(() => problem.textContent()).toBe('卷积核 20x20 比它的 13x13 输入还大（填充为 0）。')
+    expect(await page.getByTestId('summary-error').textContent()).toContain('第 4 层（Conv2d）：')
+    expect(englishWords(await shownText(page))).toEqual([])
+    // The same stack refused by Train, worded there too.
+    await page.getByTestId('nav-train').click()
+    await page.getByTestId('model-choice').selectOption('build')
+    await expect.poll(() => page.getByTestId('start-blocker').textContent()).toContain('卷积核 20x20 比它的 13x13 输入还大')
+    const trainText = await shownText(page)
+    expect(englishWords(trainText)).toEqual([])
+    await page.getByTestId('nav-build').click()
+    await page.getByTestId('layer-4').locator('button.main').click()
+    await page.getByTestId('layer-4').getByLabel('卷积核', { exact: true }).fill('3')
+    await page.getByTestId('summary-error').waitFor({ state: 'detached' })
   })
 
   it('shows Fashion-MNIST with Chinese class names, the English on hover', async () => {
@@ -228,6 +292,9 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('ConvLab in Chinese 
     const text = await shownText(page)
     for (const term of ['运行记录', '迭代周期', '混淆矩阵', '模型摘要']) expect(text).toContain(term)
     expect(englishWords(text)).toEqual([])
+    const damaged = (await page.getByTestId('runs-damaged').textContent()) ?? ''
+    expect(damaged).toContain('20190101-1：run.json 不是有效的 JSON（被截断或已损坏）。没有 run.json，这次运行无法打开，其中也没有其他可用的内容，请删除它。')
+    expect(englishWords(damaged)).toEqual([])
   })
 
   it("runs the tutorial's shift experiment with Chinese labels, and the tutorial's English on request", async () => {
@@ -273,6 +340,18 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('ConvLab in Chinese 
     expect(englishWords(sections)).toEqual([])
   })
 
+  it("explains every Learn section in Chinese, the toy CNN's check by hand included", async () => {
+    await page.getByTestId('inside-maps').waitFor({ timeout: 60_000 })
+    await page.getByTestId('toy-train').click()
+    await expect.poll(() => page.getByTestId('toy-verdict').count(), { timeout: 180_000, interval: 1000 }).toBe(1)
+    const text = await shownText(page)
+    for (const term of ['卷积核', '步幅', '填充', '最大池化', '平均池化', '展平', '全连接层', '感受野', '特征图', '偏置', '手算', '迭代周期']) {
+      expect(text, term).toContain(term)
+    }
+    expect(await page.getByTestId('toy-answer').textContent()).toMatch(/类别 0.*（标签 0，正确）/s)
+    expect(englishWords(text)).toEqual([])
+  })
+
   it('words an error from main in Chinese', async () => {
     await page.getByTestId('nav-data').click()
     await page.getByTestId('source-folder').check()
@@ -288,6 +367,7 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('ConvLab in Chinese 
 
   it('takes screenshots of every view in Chinese at 1400×900 and 1024×700', async () => {
     await screenshotViews(page, web.url, 'zh-CN')
+    await screenshotErrorAndLearn(page, web.url, 'zh-CN', '卷积核')
   })
 
   it('switches every word back to English, and remembers the choice', async () => {
@@ -302,6 +382,7 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('ConvLab in Chinese 
     const text = await shownText(page)
     expect(text).not.toMatch(/[\u4e00-\u9fff]/)
     await screenshotViews(page, web.url, 'en')
+    await screenshotErrorAndLearn(page, web.url, 'en', 'Kernel')
   })
 
   it('logged no console errors', () => {

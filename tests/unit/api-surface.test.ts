@@ -38,7 +38,7 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
   },
   'model/summary': {
     input: '{ spec: unknown }',
-    output: '{ text: string, rows: { name, outputShape, params }[], totalParams: integer, error?: { layerIndex, message } }'
+    output: '{ text: string, rows: { name, outputShape, params }[], totalParams: integer, error?: { layerIndex, torchType, code, params, message } }'
   },
   'stacks/list': {
     input: '{}',
@@ -58,7 +58,7 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
   },
   'data/locate': {
     input: '{ dir?: string }',
-    output: '{ found: true, dir: string } | { found: false, searched: string[], help: string, problem?: string }'
+    output: '{ found: true, dir: string } | { found: false, searched: string[], help: string, problem?: string, refusal?: { code, dir, files } }'
   },
   'data/choose-folder': {
     input: '{ dir: string }',
@@ -66,7 +66,7 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
   },
   'data/samples': {
     input: '{ source: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, split?: "train"|"test", offset?: integer, count?: integer }',
-    output: '{ name: string, total: integer, shape: integer[], classNames: string[], classCounts: integer[], labels: integer[], images: { width, height, pixels }[], skipped?: { count, reasons } }'
+    output: '{ name: string, total: integer, shape: integer[], classNames: string[], classCounts: integer[], labels: integer[], images: { width, height, pixels }[], skipped?: { count, reasons, files } }'
   },
   'train/check': {
     input: '{ model: { name, description?, inputShape, layers, training? }, data: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir } }',
@@ -86,15 +86,15 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
   },
   'runs/list': {
     input: '{}',
-    output: '{ id: string, name: string, modelName: string, inputShape?: integer[], data?: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, createdAt: string, status: "running"|"completed"|"cancelled"|"failed" | "damaged", epochsDone: integer, backend?: string, threads?: { count, split? }, augmented?: boolean, testAccuracy?: number, group?: string, diverged?: { firstLoss, peakLoss, epoch }, damage?: { problems, usable, modelUsable }, trainedElsewhere?: boolean }[]'
+    output: '{ id: string, name: string, modelName: string, inputShape?: integer[], data?: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, createdAt: string, status: "running"|"completed"|"cancelled"|"failed" | "damaged", epochsDone: integer, backend?: string, threads?: { count, split? }, augmented?: boolean, testAccuracy?: number, group?: string, diverged?: { firstLoss, peakLoss, epoch }, damage?: { problems, causes, usable, keeps, modelUsable }, trainedElsewhere?: boolean }[]'
   },
   'runs/get': {
     input: '{ runId: string }',
-    output: '{ id: string, name: string, modelName: string, inputShape?: integer[], data: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, createdAt: string, status: "running"|"completed"|"cancelled"|"failed", epochsDone: integer, backend?: string, threads?: { count, split? }, augmented?: boolean, testAccuracy?: number, group?: string, diverged?: { firstLoss, peakLoss, epoch }, damage?: { problems, usable, modelUsable }, trainedElsewhere?: boolean, model: { name, description?, inputShape, layers, training? }, config: { optimizer, learningRate, batchSize, epochs, validationSplit, limit?, testLimit?, seed?, backend?, augment? }, classNames: string[], epochs: { epoch, loss, accuracy, valLoss?, valAccuracy?, seconds }[], batches: { epoch, batch, loss, accuracy }[], test?: { count, loss, accuracy, confusion }, error?: string }'
+    output: '{ id: string, name: string, modelName: string, inputShape?: integer[], data: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, createdAt: string, status: "running"|"completed"|"cancelled"|"failed", epochsDone: integer, backend?: string, threads?: { count, split? }, augmented?: boolean, testAccuracy?: number, group?: string, diverged?: { firstLoss, peakLoss, epoch }, damage?: { problems, causes, usable, keeps, modelUsable }, trainedElsewhere?: boolean, model: { name, description?, inputShape, layers, training? }, config: { optimizer, learningRate, batchSize, epochs, validationSplit, limit?, testLimit?, seed?, backend?, augment? }, classNames: string[], epochs: { epoch, loss, accuracy, valLoss?, valAccuracy?, seconds }[], batches: { epoch, batch, loss, accuracy }[], test?: { count, loss, accuracy, confusion }, error?: string, failure?: { code, params } }'
   },
   'runs/rename': {
     input: '{ runId: string, name: string }',
-    output: '{ id: string, name: string, modelName: string, inputShape?: integer[], data?: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, createdAt: string, status: "running"|"completed"|"cancelled"|"failed" | "damaged", epochsDone: integer, backend?: string, threads?: { count, split? }, augmented?: boolean, testAccuracy?: number, group?: string, diverged?: { firstLoss, peakLoss, epoch }, damage?: { problems, usable, modelUsable }, trainedElsewhere?: boolean }'
+    output: '{ id: string, name: string, modelName: string, inputShape?: integer[], data?: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, createdAt: string, status: "running"|"completed"|"cancelled"|"failed" | "damaged", epochsDone: integer, backend?: string, threads?: { count, split? }, augmented?: boolean, testAccuracy?: number, group?: string, diverged?: { firstLoss, peakLoss, epoch }, damage?: { problems, causes, usable, keeps, modelUsable }, trainedElsewhere?: boolean }'
   },
   'runs/delete': {
     input: '{ runId: string }',
@@ -102,7 +102,7 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
   },
   'runs/restore': {
     input: '{ runId: string }',
-    output: '{ id: string, name: string, modelName: string, inputShape?: integer[], data?: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, createdAt: string, status: "running"|"completed"|"cancelled"|"failed" | "damaged", epochsDone: integer, backend?: string, threads?: { count, split? }, augmented?: boolean, testAccuracy?: number, group?: string, diverged?: { firstLoss, peakLoss, epoch }, damage?: { problems, usable, modelUsable }, trainedElsewhere?: boolean }'
+    output: '{ id: string, name: string, modelName: string, inputShape?: integer[], data?: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, createdAt: string, status: "running"|"completed"|"cancelled"|"failed" | "damaged", epochsDone: integer, backend?: string, threads?: { count, split? }, augmented?: boolean, testAccuracy?: number, group?: string, diverged?: { firstLoss, peakLoss, epoch }, damage?: { problems, causes, usable, keeps, modelUsable }, trainedElsewhere?: boolean }'
   },
   'runs/evaluate': {
     input: '{ runId: string, limit?: integer }',
@@ -114,11 +114,11 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
   },
   'images/decode': {
     input: '{ files: { name, base64 }[], width: integer, height: integer }',
-    output: '({ name: string, ok: true, image: { width, height, pixels }, preprocessing: string[], original: { width, height, format } } | { name: string, ok: false, error: string })[]'
+    output: '({ name: string, ok: true, image: { width, height, pixels }, preprocessing: string[], original: { width, height, format } } | { name: string, ok: false, error: string, fault?: { code, params } })[]'
   },
   'data/import-idx': {
     input: '{ files: { name, base64 }[] }',
-    output: '{ name: string, ok: boolean, role?: "train-images"|"train-labels"|"test-images"|"test-labels", count?: integer, error?: string }[]'
+    output: '{ name: string, ok: boolean, role?: "train-images"|"train-labels"|"test-images"|"test-labels", count?: integer, error?: string, fault?: { code, params } }[]'
   },
   'shift/heatmap': {
     input: '{ runId: string, image: { kind, split?, index } | { kind, image }, from?: integer, to?: integer, axis?: "x"|"y", mode?: "roll"|"zero" }',
@@ -142,7 +142,7 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
   },
   'study/train-recipe': {
     input: '{ epochs?: integer, seed?: integer, trainLimit?: integer }',
-    output: '{ status: "completed"|"cancelled"|"failed", runIds: string[], error?: string }'
+    output: '{ status: "completed"|"cancelled"|"failed", runIds: string[], error?: string, label?: string, reason?: string, failure?: { code, params } }'
   },
   'runs/activations': {
     input: '{ runId: string, image: { kind, split?, index } | { kind, image } }',
@@ -154,9 +154,9 @@ const EVENTS: Record<LabEvent, string> = {
   'train/phase': '{ runId: string, phase: "loading-data"|"building-model"|"training"|"testing"|"saving", elapsedSeconds: number }',
   'train/progress': '{ runId: string, epoch: integer, epochs: integer, batch: integer, batchesPerEpoch: integer, loss: number, accuracy: number, imagesPerSec: number, etaSeconds: number, elapsedSeconds: number, recent: { batches, loss, accuracy }, threads: { count, split? } }',
   'train/epoch': '{ epoch: integer, loss: number, accuracy: number, valLoss?: number, valAccuracy?: number, seconds: number, runId: string }',
-  'train/finished': '{ runId: string, status: "running"|"completed"|"cancelled"|"failed", seconds?: number, error?: string, test?: { count, loss, accuracy, confusion } }',
+  'train/finished': '{ runId: string, status: "running"|"completed"|"cancelled"|"failed", seconds?: number, error?: string, failure?: { code, params }, test?: { count, loss, accuracy, confusion } }',
   'app/files-opened': '{ count: integer }',
-  'engine/notice': '{ level: "info"|"warning"|"error", message: string, action?: "restart-engine" }',
+  'engine/notice': '{ level: "info"|"warning"|"error", message: string, code?: "engineRestartedByUser"|"engineRestarted"|"engineRestartedAfterPause"|"engineBackoff"|"engineCrashed"|"lowMemory"|"untestedClasses"|"filesSkipped"|"oneThread"|"tooManyOpened"|"openFailed"|"stackSkipped", params?: {}, action?: "restart-engine" }',
   'study/recipe-step': '{ index: integer, total: integer, label: string, runId: string }',
   'robustness/progress': '{ jobId: string, done: integer, total: integer }'
 }

@@ -74,7 +74,8 @@ describe('data/samples', () => {
     const page = await samples({ source: { kind: 'folder', dir: junkFolder }, split: 'train', count: 1 })
     expect(page.skipped).toEqual({
       count: 2,
-      reasons: [expect.stringMatching(/^notes\.txt is not a supported image/), 'empty.png is empty.']
+      reasons: [expect.stringMatching(/^notes\.txt is not a supported image/), 'empty.png is empty.'],
+      files: ['notes.txt', 'empty.png']
     })
     expect((await samples({ source: { kind: 'folder', dir: onePerClassFolder }, count: 1 })).skipped).toBeUndefined()
   })

@@ -67,7 +67,7 @@ describe('EngineClient restarts', () => {
 
     hosts.at(-1)!.die()
     expect(hosts).toHaveLength(3)
-    expect(backoffs).toEqual([{ reason: 'The engine process exited with code 1, 3 times within a minute', deathsInMinute: 3, retryInMs: 1000 }])
+    expect(backoffs).toEqual([{ reason: 'The engine process exited with code 1, 3 times within a minute', code: 1, signal: null, deathsInMinute: 3, retryInMs: 1000 }])
     await expect(client.request('engine/ping', {})).rejects.toBeInstanceOf(EngineDownError)
     await expect(client.request('engine/ping', {})).rejects.toThrow(/exited with code 1, 3 times within a minute.*Restart engine/)
 

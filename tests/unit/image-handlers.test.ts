@@ -46,7 +46,7 @@ describe('images/decode', () => {
 
   it('says an empty file is empty', async () => {
     const [result] = await decode([{ name: 'blank.jpg', base64: '' }])
-    expect(result).toEqual({ name: 'blank.jpg', ok: false, error: 'blank.jpg is empty.' })
+    expect(result).toEqual({ name: 'blank.jpg', ok: false, error: 'blank.jpg is empty.', fault: { code: 'empty', params: { name: 'blank.jpg' } } })
   })
 
   it('keeps every good file of a mixed batch, in order', async () => {

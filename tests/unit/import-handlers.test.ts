@@ -124,6 +124,8 @@ describe('data/import-idx', () => {
     expect(results[0].error).toMatch(/^labels\.idx holds 2 labels, which is neither/)
     expect(results[1]).toMatchObject({ ok: true, role: 'test-labels' })
     expect(results[2].error).toBe('test-labels.gz and t10k-labels-idx1-ubyte are both the test labels; only the first was kept.')
+    expect(results[2].fault).toEqual({ code: 'duplicate', params: { name: 'test-labels.gz', other: 't10k-labels-idx1-ubyte' } })
+    expect(results[0].fault).toEqual({ code: 'notDataset', params: { name: 'labels.idx' } })
     expect(await written()).toEqual(['t10k-labels-idx1-ubyte'])
   })
 
@@ -136,6 +138,7 @@ describe('data/import-idx', () => {
       't10k-images-idx3-ubyte holds 100 images but t10k-labels-idx1-ubyte holds 99 labels; the test images and labels must match one to one, so t10k-images-idx3-ubyte was not imported.'
     )
     expect(results[1].error).toMatch(/^t10k-labels-idx1-ubyte holds 99 labels but t10k-images-idx3-ubyte holds 100 images/)
+    expect(results[0].fault).toEqual({ code: 'countMismatch', params: { name: 't10k-images-idx3-ubyte', count: 100, other: 't10k-labels-idx1-ubyte', otherCount: 99 } })
     expect(await written()).toEqual([])
   })
 

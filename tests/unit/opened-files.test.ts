@@ -26,7 +26,7 @@ describe('OpenedFileQueue', () => {
     const arrived: number[] = []
     const problems: string[] = []
     queue.onArrive((n) => arrived.push(n))
-    queue.onProblem((m) => problems.push(m))
+    queue.onProblem((n) => problems.push(n.message))
     writeFileSync(join(dir, 'a.png'), Buffer.from([1, 2, 3]))
     mkdirSync(join(dir, 'folder.png'))
     writeFileSync(join(dir, 'huge.png'), Buffer.alloc(MAX_IMAGE_FILE_BYTES + 1))
@@ -45,7 +45,7 @@ describe('OpenedFileQueue', () => {
   it('keeps at most 64 files waiting and says how many were left out', () => {
     const queue = new OpenedFileQueue()
     const problems: string[] = []
-    queue.onProblem((m) => problems.push(m))
+    queue.onProblem((n) => problems.push(n.message))
     queue.add(Array.from({ length: 70 }, (_, i) => `/x/${i}.png`))
     queue.add(['/x/late.png'])
     expect(problems).toEqual(['Only 64 images can be opened at once; 6 were left out.', 'Only 64 images can be opened at once; 1 were left out.'])

@@ -77,7 +77,7 @@ describe('run store', () => {
     expect(runs[1]).toMatchObject({
       id: 'broken',
       status: 'damaged',
-      modelName: 'unknown',
+      modelName: '',
       createdAt: '2025-06-01T00:00:00.000Z',
       damage: { problems: ['run.json is not valid JSON (cut short or corrupted)'], modelUsable: false }
     })
@@ -100,7 +100,9 @@ describe('run store', () => {
     expect(run.epochs).toHaveLength(1)
     expect(run.damage).toEqual({
       problems: ['metrics.json is not valid JSON (cut short or corrupted)'],
+      causes: [{ kind: 'notJson', file: 'metrics.json' }],
       usable: 'Still usable: the trained model (evaluate the run again for its test metrics), the training curves.',
+      keeps: { opens: true, model: true, curves: true },
       modelUsable: true
     })
 

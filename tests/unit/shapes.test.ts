@@ -509,7 +509,8 @@ describe('the output head: lossFor, outputKind, describeHead', () => {
     const h = head([1, 8, 8], [{ type: 'conv2d', filters: 2, kernel: 3 }, { type: 'softmax' }])
     expect(h).toEqual({
       ok: false,
-      error: 'The output of Softmax-2 is a 2x6x6 image, not a vector of class scores: add Flatten and a Linear layer at the end.'
+      error: 'The output of Softmax-2 is a 2x6x6 image, not a vector of class scores: add Flatten and a Linear layer at the end.',
+      problem: { code: 'outputImage', params: { name: 'Softmax-2', shape: '2x6x6' } }
     })
     expect(() => lossFor(model([1, 8, 8], [{ type: 'conv2d', filters: 2, kernel: 3 }]))).toThrow(/is a 2x6x6 image/)
     expect(() => outputKind(model([1, 8, 8], [{ type: 'conv2d', filters: 2, kernel: 3 }]))).toThrow(/is a 2x6x6 image/)
@@ -517,36 +518,47 @@ describe('the output head: lossFor, outputKind, describeHead', () => {
 
   test('softmax over a single output', () => {
     const h = head([4], [{ type: 'dense', units: 1 }, { type: 'softmax' }])
-    expect(h).toEqual({ ok: false, error: "Softmax over Softmax-2's single output is always 1: use 2 or more units, or Sigmoid." })
+    expect(h).toEqual({
+      ok: false,
+      error: "Softmax over Softmax-2's single output is always 1: use 2 or more units, or Sigmoid.",
+      problem: { code: 'softmaxOneUnit', params: { name: 'Softmax-2' } }
+    })
   })
 
   test('a sigmoid over several outputs', () => {
     const h = head([4], [{ type: 'dense', units: 3, activation: 'sigmoid' }])
     expect(h).toEqual({
       ok: false,
-      error: 'A Sigmoid output must have 1 unit for two classes, but Linear-1 has 3: use Softmax for more classes.'
+      error: 'A Sigmoid output must have 1 unit for two classes, but Linear-1 has 3: use Softmax for more classes.',
+      problem: { code: 'sigmoidUnits', params: { name: 'Linear-1', units: 3 } }
     })
   })
 
   test('a stack ending in another activation', () => {
     expect(head([4], [{ type: 'dense', units: 3 }, { type: 'relu' }])).toEqual({
       ok: false,
-      error: 'The last layer is ReLU-2: a classifier must end in Linear, Softmax or Sigmoid.'
+      error: 'The last layer is ReLU-2: a classifier must end in Linear, Softmax or Sigmoid.',
+      problem: { code: 'badLastLayer', params: { name: 'ReLU-2', activation: '' } }
     })
     expect(head([4], [{ type: 'dense', units: 3, activation: 'tanh' }])).toEqual({
       ok: false,
-      error: 'The last layer is Linear-1 with tanh: a classifier must end in Linear, Softmax or Sigmoid.'
+      error: 'The last layer is Linear-1 with tanh: a classifier must end in Linear, Softmax or Sigmoid.',
+      problem: { code: 'badLastLayer', params: { name: 'Linear-1', activation: 'tanh' } }
     })
     expect(head([1, 4, 4], [{ type: 'flatten' }])).toMatchObject({ ok: false, error: expect.stringMatching(/^The last layer is Flatten-1/) })
   })
 
   test('an empty stack', () => {
-    expect(head([4], [])).toEqual({ ok: false, error: 'The model has no layers, so it cannot classify.' })
+    expect(head([4], [])).toEqual({ ok: false, error: 'The model has no layers, so it cannot classify.', problem: { code: 'noLayers', params: {} } })
   })
 
   test('an impossible stack reports its shape error', () => {
     const spec = model([1, 28, 28], [{ type: 'dense', units: 10 }])
-    expect(describeHead(spec)).toMatchObject({ ok: false, error: expect.stringContaining('add Flatten before layer 1') })
+    expect(describeHead(spec)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('add Flatten before layer 1'),
+      problem: { code: 'denseNeedsFlat', layerIndex: 0, torchType: 'Linear', params: { layer: 1, input: '1x28x28' } }
+    })
     expect(() => lossFor(spec)).toThrow('Layer 1 (Linear): Dense needs a flat input')
   })
 })

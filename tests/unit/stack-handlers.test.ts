@@ -21,7 +21,7 @@ describe('saved layer stacks', () => {
   beforeEach(async () => {
     dir = join(await mkdtemp(join(tmpdir(), 'convlab-stacks-')), 'stacks')
     reports = []
-    handlers = createStackHandlers(dir, (m) => reports.push(m))
+    handlers = createStackHandlers(dir, (n) => reports.push(n.message))
   })
 
   afterEach(() => rm(dirname(dir), { recursive: true, force: true }))

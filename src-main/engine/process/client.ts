@@ -22,11 +22,15 @@ export interface EngineRestartNotice {
   code: number | null
   signal: string | null
   restarts: number
+  /** Why it restarted: asked for, after a crash, or after a crash and the pause that paces restarts. */
+  cause: 'request' | 'crash' | 'paused'
 }
 
 /** The worker died too often within a minute: the next start waits `retryInMs`. */
 export interface EngineBackoffNotice {
   reason: string
+  code: number | null
+  signal: string | null
   deathsInMinute: number
   retryInMs: number
 }
@@ -59,7 +63,12 @@ export class EngineTimeoutError extends Error {
 }
 
 export class EngineExitedError extends Error {
-  constructor(method: string, reason: string) {
+  constructor(
+    method: string,
+    reason: string,
+    /** How the process ended; null for a restart the user asked for. */
+    readonly exit: EngineExit | null = null
+  ) {
     super(`The engine process ${reason} while handling ${method}; it is being restarted, try again`)
     this.name = 'EngineExitedError'
   }
@@ -67,7 +76,11 @@ export class EngineExitedError extends Error {
 
 /** The worker is down between paced restarts: calls fail at once instead of queueing for a minute. */
 export class EngineDownError extends Error {
-  constructor(method: string, reason: string, retryInMs: number) {
+  constructor(
+    method: string,
+    reason: string,
+    readonly retryInMs: number
+  ) {
     super(`The engine is stopped (${reason}) and starts again in ${Math.ceil(retryInMs / 1000)} s, or at once with Restart engine; ${method} was not run`)
     this.name = 'EngineDownError'
   }
@@ -160,7 +173,7 @@ export class EngineClient {
     this.failPending((method) => new EngineExitedError(method, 'was restarted at your request'))
     old?.kill()
     this.restarts++
-    this.emit('engine/restarted', { reason: 'The engine was restarted at your request', code: null, signal: null, restarts: this.restarts })
+    this.emit('engine/restarted', { reason: 'The engine was restarted at your request', code: null, signal: null, restarts: this.restarts, cause: 'request' })
     this.start()
   }
 
@@ -222,7 +235,7 @@ export class EngineClient {
     this.host = null
     this.ready = false
     const reason = describeExit(exit)
-    this.failPending((method) => new EngineExitedError(method, reason))
+    this.failPending((method) => new EngineExitedError(method, reason, exit))
     if (this.disposed) return
     const now = Date.now()
     this.deaths.push(now)
@@ -233,17 +246,17 @@ export class EngineClient {
       const timer = setTimeout(() => {
         this.backoff = null
         this.restarts++
-        this.emit('engine/restarted', { reason: `The engine process ${reason}; restarted after a pause`, code: exit.code, signal: exit.signal, restarts: this.restarts })
+        this.emit('engine/restarted', { reason: `The engine process ${reason}; restarted after a pause`, code: exit.code, signal: exit.signal, restarts: this.restarts, cause: 'paused' })
         this.start()
       }, retryInMs)
       // A paused engine must not keep a CLI alive that has nothing else to do.
       timer.unref()
       this.backoff = { timer, at: Date.now() + retryInMs, reason: `it ${reason}, ${this.deaths.length} times within a minute` }
-      this.emit('engine/backoff', { reason: `The engine process ${reason}, ${this.deaths.length} times within a minute`, deathsInMinute: this.deaths.length, retryInMs })
+      this.emit('engine/backoff', { reason: `The engine process ${reason}, ${this.deaths.length} times within a minute`, code: exit.code, signal: exit.signal, deathsInMinute: this.deaths.length, retryInMs })
       return
     }
     this.restarts++
-    this.emit('engine/restarted', { reason: `The engine process ${reason}; restarted`, code: exit.code, signal: exit.signal, restarts: this.restarts })
+    this.emit('engine/restarted', { reason: `The engine process ${reason}; restarted`, code: exit.code, signal: exit.signal, restarts: this.restarts, cause: 'crash' })
     this.start()
   }
 }

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod'
 import { BackendName, BackendReport, EvalMetrics, LabEventPayload, PredictResult, ShiftResult, TrainConfig } from '../../shared/contract'
+import type { NoticeText } from '../../shared/contract'
 import { DataSource, Split } from '../../shared/dataset'
 import { ModelSpec } from '../../shared/layers'
 import type { BenchmarkReport } from '../bench'
@@ -147,7 +148,7 @@ export interface EngineEvents {
   'robustness/progress': { jobId: string; done: number; total: number }
   /** Sent once the worker listens; the client waits for it before sending. */
   'engine/ready': { pid: number }
-  'engine/log': { level: 'info' | 'warning' | 'error'; message: string }
+  'engine/log': { level: 'info' | 'warning' | 'error' } & NoticeText
 }
 export type EngineEventName = keyof EngineEvents
 export type EngineEvent = { [E in EngineEventName]: { event: E; payload: EngineEvents[E] } }[EngineEventName]

@@ -69,10 +69,10 @@ function start(): void {
 
   // A bug in a handler that escapes its promise must not kill a run in progress silently.
   process.on('uncaughtException', (err) => {
-    transport.send({ event: 'engine/log', payload: { level: 'error', message: `Uncaught: ${err.stack ?? err.message}` } })
+    transport.send({ event: 'engine/log', payload: { level: 'error', message: `Uncaught: ${err.stack ?? err.message}`, code: 'engineCrashed', params: {} } })
   })
   process.on('unhandledRejection', (reason) => {
-    transport.send({ event: 'engine/log', payload: { level: 'error', message: `Unhandled rejection: ${String(reason)}` } })
+    transport.send({ event: 'engine/log', payload: { level: 'error', message: `Unhandled rejection: ${String(reason)}`, code: 'engineCrashed', params: {} } })
   })
   if (transport.kind === 'fork') {
     process.on('disconnect', () => process.exit(0))

@@ -4,7 +4,7 @@
  * is a gather by shuffled indices, so no pixels are copied in JS per batch.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { BackendName, BatchRecord, EpochRecord, EvalMetrics, LabEventPayload, TrainConfig, TrainPhase, TrainThreads } from '../../shared/contract'
+import type { BackendName, BatchRecord, EpochRecord, EvalMetrics, LabEventPayload, TrainConfig, TrainPhase, TrainThreads, NoticeText } from '../../shared/contract'
 import type { Dataset } from '../../shared/dataset'
 import { ModelSpec } from '../../shared/layers'
 import { activeBackend, backendReport, BACKEND_ORDER, tfjsBackendName, useBackend } from '../backends'
@@ -37,7 +37,7 @@ export interface TrainJob {
 export interface TrainCallbacks {
   onProgress?(p: ProgressPayload): void
   onEpoch?(e: EpochPayload): void
-  onLog?(message: string): void
+  onLog?(notice: NoticeText): void
   /** Entering a phase: the caller, which loaded the data, knows when the run began. */
   onPhase?(phase: TrainPhase): void
 }
@@ -202,7 +202,7 @@ export class Trainer {
     const yAll = tf.tensor1d(data.labels, 'int32')
     const setup = { spec, recipe: config, model, optimizer, vars: varList, head, xAll, yAll, host: data, batchSize, seed }
     const parallel = await startParallelTraining(this.peerEntry, setup).catch((err: unknown) => {
-      cb.onLog?.(`Training on one thread: ${err instanceof Error ? err.message : String(err)}`)
+      cb.onLog?.({ message: `Training on one thread: ${err instanceof Error ? err.message : String(err)}`, code: 'oneThread', params: {} })
       return null
     })
     const threads: TrainThreads = parallel ? { count: parallel.threads, split: parallel.split } : { count: 1 }

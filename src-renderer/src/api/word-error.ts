@@ -1,5 +1,6 @@
 import type { LabErrorInfo } from '@shared/contract'
 import { currentLocale, i18n, t } from '@renderer/i18n'
+import { flatStackProblemText } from '@renderer/i18n/words'
 
 /**
  * A main-side error in the interface's language. English keeps the server's own sentence, the
@@ -9,6 +10,8 @@ import { currentLocale, i18n, t } from '@renderer/i18n'
 export function wordError(info: LabErrorInfo): string {
   if (currentLocale() === 'en') return info.message
   const te = i18n.global.te
+  const stack = info.reason === 'stack' ? flatStackProblemText(info.params ?? {}) : undefined
+  if (stack) return stack
   if (info.reason && te(`errors.reasons.${info.reason}`)) return t(`errors.reasons.${info.reason}`, info.params ?? {})
   if (te(`errors.codes.${info.code}`)) return t(`errors.codes.${info.code}`)
   return info.message

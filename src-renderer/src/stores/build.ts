@@ -6,6 +6,7 @@ import { describeHead, inferShapes } from '@shared/shapes'
 import { summarize } from '@shared/summary'
 import { describeError, request } from '@renderer/api/client'
 import { t } from '@renderer/i18n'
+import { stackProblemText } from '@renderer/i18n/words'
 import { toPlain } from '@renderer/api/plain'
 import { layerLabel, starterLayer } from '@renderer/lib/layer-info'
 import { createEditHistory } from './edit-history'
@@ -70,7 +71,11 @@ export const useBuildStore = defineStore('build', () => {
   const summary = computed(() => summarize(spec.value, report.value))
   const head = computed(() => describeHead(spec.value))
   /** Why the stack cannot be trained, or null when it can. */
-  const specError = computed(() => report.value.error?.message ?? (head.value.ok ? null : head.value.error))
+  /** In the interface's language: read in a computed, so it follows a switch of language. */
+  const specError = computed(() => {
+    if (report.value.error) return stackProblemText(report.value.error)
+    return head.value.ok ? null : stackProblemText(head.value.problem)
+  })
   const errorLayerId = computed(() => {
     const index = report.value.error?.layerIndex
     return index === undefined ? null : (entries.value[index]?.id ?? null)

@@ -2,6 +2,8 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { FashionMnistStatus } from '@shared/contract'
 import { describeError, request } from '@renderer/api/client'
+import { currentLocale, t } from '@renderer/i18n'
+import { FASHION_MNIST_URL } from '@shared/dataset'
 
 /**
  * Where Fashion-MNIST was found, for the status bar. The Data view calls `locate(dir)` when the
@@ -37,7 +39,10 @@ export const useDatasetStatusStore = defineStore('dataset-status', () => {
     } catch (err) {
       return describeError(err)
     }
-    if (!tried.found) return tried.problem ?? tried.help
+    if (!tried.found) {
+      if (tried.refusal && currentLocale() !== 'en') return t(`data.refusals.${tried.refusal.code}`, tried.refusal)
+      return tried.problem ?? (currentLocale() === 'en' ? tried.help : t('data.missingHelp', { searched: tried.searched.join(', '), url: FASHION_MNIST_URL }))
+    }
     fashionMnist.value = tried
     error.value = null
     return null

@@ -3,6 +3,7 @@ import { ref, shallowRef } from 'vue'
 import type { LabOutput, RunSummary } from '@shared/contract'
 import type { ModelSpec } from '@shared/layers'
 import { describeError, request } from '@renderer/api/client'
+import { t } from '@renderer/i18n'
 import { loadTrainedRuns } from './trained-runs'
 
 type Weights = LabOutput<'runs/weights'>
@@ -50,7 +51,7 @@ export const useFeatureMapsStore = defineStore('feature-maps', () => {
     try {
       const detail = await request('runs/get', { runId })
       const firstConv = detail.model.layers.findIndex((l) => l.type === 'conv2d')
-      if (firstConv < 0) throw new Error(`${detail.name} has no convolution: pick a CNN run.`)
+      if (firstConv < 0) throw new Error(t('learn.inside.noConv', { name: detail.name }))
       const [activations, weights] = await Promise.all([
         request('runs/activations', { runId, image: { kind: 'dataset', split: 'test', index: imageIndex.value } }),
         request('runs/weights', { runId, layers: [firstConv] })

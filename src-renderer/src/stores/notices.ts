@@ -10,7 +10,11 @@ export type NoticeAction = NonNullable<LabEventPayload<'engine/notice'>['action'
 export interface Notice {
   id: number
   level: NoticeLevel
+  /** Main's English sentence, or the interface's own words for a notice it made. */
   message: string
+  /** A notice from main: its cause, worded when shown, so it follows a switch of language. */
+  code?: LabEventPayload<'engine/notice'>['code']
+  params?: LabEventPayload<'engine/notice'>['params']
   /** A button offered beside the message. */
   action?: NoticeAction
 }
@@ -24,10 +28,10 @@ export const useNoticeStore = defineStore('notices', () => {
 
   const restarting = ref(false)
 
-  function push(level: NoticeLevel, message: string, action?: NoticeAction): void {
+  function push(level: NoticeLevel, message: string, action?: NoticeAction, words: Pick<Notice, 'code' | 'params'> = {}): void {
     // The same engine warning repeated on every retry would bury everything else.
     if (notices.value.some((n) => n.level === level && n.message === message)) return
-    notices.value.push({ id: nextId++, level, message, ...(action ? { action } : {}) })
+    notices.value.push({ id: nextId++, level, message, ...words, ...(action ? { action } : {}) })
   }
 
   /** The engine notice's button: a fresh engine process, then the notice has served its purpose. */
@@ -49,7 +53,9 @@ export const useNoticeStore = defineStore('notices', () => {
   }
 
   function listen(): void {
-    unsubscribe ??= lab.on('engine/notice', (payload) => push(payload.level, payload.message, payload.action))
+    unsubscribe ??= lab.on('engine/notice', (payload) =>
+      push(payload.level, payload.message, payload.action, { ...(payload.code ? { code: payload.code, params: payload.params ?? {} } : {}) })
+    )
   }
 
   function stop(): void {

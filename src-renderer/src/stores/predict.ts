@@ -2,6 +2,7 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { PixelImage, RunSummary } from '@shared/contract'
 import { describeError, request } from '@renderer/api/client'
+import { imageFaultText } from '@renderer/i18n/words'
 import { decodeFiles, inputSizeOf } from './image-files'
 import { loadRunsFor } from './trained-runs'
 
@@ -77,7 +78,7 @@ export const usePredictStore = defineStore('predict', () => {
       if (d.ok) {
         Object.assign(item, { image: d.image, preprocessing: d.preprocessing, original: d.original, status: 'predicting' })
       } else {
-        Object.assign(item, { status: 'error', error: d.error, image: undefined, probabilities: undefined })
+        Object.assign(item, { status: 'error', error: imageFaultText(d), image: undefined, probabilities: undefined })
       }
     })
   }

@@ -3,6 +3,7 @@ import { computed, ref } from 'vue'
 import type { PixelImage, RunSummary, ShiftResult } from '@shared/contract'
 import { describeError, request } from '@renderer/api/client'
 import { t } from '@renderer/i18n'
+import { imageFaultText } from '@renderer/i18n/words'
 import { decodeFiles, inputSizeOf } from './image-files'
 import { loadRunsFor } from './trained-runs'
 
@@ -106,7 +107,7 @@ export const useShiftStore = defineStore('shift', () => {
       const shape = runId ? (await request('runs/get', { runId })).model.inputShape : undefined
       const [decoded] = await decodeFiles([file], inputSizeOf(shape))
       if (decoded.ok) image.value = { kind: 'file', name: decoded.name, image: decoded.image, preprocessing: decoded.preprocessing }
-      else imageError.value = decoded.error
+      else imageError.value = imageFaultText(decoded)
     } catch (err) {
       imageError.value = describeError(err)
     }

@@ -1,14 +1,22 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { LabEventPayload, RunSummary } from '@shared/contract'
+import type { LabEventPayload, LabOutput, RunSummary } from '@shared/contract'
 import { describeError, lab, request } from '@renderer/api/client'
-import { t } from '@renderer/i18n'
+import { currentLocale, t } from '@renderer/i18n'
+import { runFailureText } from '@renderer/i18n/words'
 import type { StudyRow } from '@renderer/lib/study'
 import { loadRunsFor } from './trained-runs'
 
 let jobCounter = 0
 
 /** The shift study: several runs, the same shifts of the same test images, curves and a table. */
+/** Which run of the recipe failed and why, in the interface's language; English keeps main's sentence. */
+function recipeFailureText(result: LabOutput<'study/train-recipe'>): string {
+  if (currentLocale() === 'en') return result.error ?? t('study.recipeFailed')
+  if (!result.label || !result.reason) return t('study.recipeFailed')
+  return t('study.recipeStepFailed', { label: result.label, reason: runFailureText(result.reason, result.failure) })
+}
+
 export const useStudyStore = defineStore('study', () => {
   const runs = ref<RunSummary[]>([])
   /** Trained runs this view cannot use (Learn's toy runs, say), in one sentence. */
@@ -110,7 +118,7 @@ export const useStudyStore = defineStore('study', () => {
       const result = await request('study/train-recipe', options)
       if (result.status === 'completed') trained = result.runIds
       else if (result.status === 'cancelled') status.value = t('study.cancelled')
-      else error.value = result.error ?? t('study.recipeFailed')
+      else error.value = recipeFailureText(result)
     } catch (err) {
       error.value = describeError(err)
     } finally {

@@ -3,6 +3,8 @@ import { computed, ref, shallowRef } from 'vue'
 import type { LabOutput } from '@shared/contract'
 import { forwardPass } from '@shared/forward'
 import { describeError, lab, request } from '@renderer/api/client'
+import { t } from '@renderer/i18n'
+import { runFailureText } from '@renderer/i18n/words'
 import { maxDiff, type CheckedSample } from '@renderer/lib/toy-check'
 import { loadTrainedRuns } from './trained-runs'
 
@@ -93,7 +95,7 @@ export const useToyCnnStore = defineStore('toy-cnn', () => {
     try {
       const presets = await request('model/presets', {})
       const toy = presets.find((p) => p.name === 'seed-toy')
-      if (!toy) throw new Error('The seed-toy preset is missing.')
+      if (!toy) throw new Error(t('learn.toy.presetMissing'))
       const training = toy.spec.training ?? {}
       const epochs = training.epochs ?? 2000
       toyEpochs.value = epochs
@@ -108,13 +110,13 @@ export const useToyCnnStore = defineStore('toy-cnn', () => {
           if (f.runId !== toyRunId.value) return
           stopListening()
           if (f.status === 'completed') void checkToy(f.runId)
-          else if (f.status === 'cancelled') stoppedShort(lastGood ? null : 'Training cancelled.', 'Training stopped: the net trained before is shown.')
-          else stoppedShort(f.error ?? `Training ${f.status}.`)
+          else if (f.status === 'cancelled') stoppedShort(lastGood ? null : t('learn.toy.cancelled'), t('learn.toy.stoppedKeptOld'))
+          else stoppedShort(f.error ? runFailureText(f.error, f.failure) : t('learn.toy.ended', { status: t(`train.phases.${f.status}`) }))
         })
       ]
       const { runId } = await request('train/start', {
         model: toy.spec,
-        name: 'Learn: the toy CNN',
+        name: t('learn.toy.runName'),
         data: { kind: 'toy', images: samples.value, labels: labels.value, divisor: TOY_DIVISOR },
         config: { ...training, epochs, seed: seed.value }
       })

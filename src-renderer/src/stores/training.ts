@@ -5,7 +5,7 @@ import type { DataSource } from '@shared/dataset'
 import type { ModelSpec, TrainingDefaults } from '@shared/layers'
 import { describeError, lab, request } from '@renderer/api/client'
 import { t } from '@renderer/i18n'
-import type { FitProblem } from '@renderer/i18n/words'
+import { runFailureText, type FitProblem } from '@renderer/i18n/words'
 import { runNameParts } from '@shared/run-name'
 import { toPlain } from '@renderer/api/plain'
 import { batchPoints, batchX, type Point } from '@renderer/charts/series'
@@ -161,7 +161,7 @@ export const useTrainingStore = defineStore('training', () => {
     phase.value = f.status
     if (f.seconds !== undefined) elapsed.value = f.seconds
     cancelling.value = false
-    error.value = f.error ?? null
+    error.value = f.error ? runFailureText(f.error, f.failure) : null
     test.value = f.test ?? null
     void loadDetail(f.runId)
   }
@@ -180,7 +180,7 @@ export const useTrainingStore = defineStore('training', () => {
       epochs.value = run.epochs
       testLimit.value = run.config.testLimit ?? null
       if (run.test) test.value = run.test
-      if (run.error) error.value = run.error
+      if (run.error) error.value = runFailureText(run.error, run.failure)
       if (run.batches.length) {
         batchLoss.value = batchPoints(run.batches, 'loss')
         batchAccuracy.value = batchPoints(run.batches, 'accuracy')

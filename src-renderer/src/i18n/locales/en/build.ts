@@ -175,6 +175,23 @@ export const build = {
     atLeast: '{label} must be at least {min}.',
     atMost: '{label} must be at most {max}.'
   },
+  problems: {
+    atLayer: 'Layer {layer} ({type}):',
+    placed: '{place} {reason}',
+    what: { kernel: 'kernel', pool: 'pool' },
+    flatInput: 'needs a [C, H, W] image input but gets a flat vector of {values} values; spatial layers must come before Flatten.',
+    windowTooLarge: '{what} {window} is larger than its {input} input (with padding {padding}).',
+    poolPadding: 'padding {padding} is more than half of its {pool} pool (PyTorch allows at most {max}).',
+    blurPoolTooLarge: 'pool {pool} is larger than its {input} input.',
+    blurTooWide: 'blur {blur} reflects {pad} pixels, more than its {map} max-pooled map allows.',
+    denseNeedsFlat: 'Dense needs a flat input: add Flatten before layer {layer} (its input is {input}).',
+    noLayers: 'The model has no layers, so it cannot classify.',
+    outputImage: 'The output of {name} is a {shape} image, not a vector of class scores: add Flatten and a Linear layer at the end.',
+    softmaxOneUnit: "Softmax over {name}'s single output is always 1: use 2 or more units, or Sigmoid.",
+    sigmoidUnits: 'A Sigmoid output must have 1 unit for two classes, but {name} has {units}: use Softmax for more classes.',
+    badLastLayer: 'The last layer is {name}: a classifier must end in Linear, Softmax or Sigmoid.',
+    badLastLayerWith: 'The last layer is {name} with {activation}: a classifier must end in Linear, Softmax or Sigmoid.'
+  },
   summary: {
     title: 'Summary',
     inputLayers: 'input {shape} · {layers} layers',

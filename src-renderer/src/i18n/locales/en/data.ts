@@ -7,7 +7,20 @@ export const data = {
   split: 'Split',
   splits: { train: 'Train', test: 'Test' },
   splitNames: { train: 'train', test: 'test' },
+  fileSeparator: ', ',
   skipped: 'One file of this folder is not a readable image and will be skipped (neither trained nor tested on): | {n} files of this folder are not readable images and will be skipped (neither trained nor tested on):',
+  importFaults: {
+    notDataset: '{name} is not one of Fashion-MNIST\'s IDX files, or it is damaged; it was not imported.',
+    duplicate: '{name} and {other} hold the same part of the dataset; only the first was kept.',
+    countMismatch: '{name} holds {count} items but {other} holds {otherCount}; images and labels must match one to one, so {name} was not imported.',
+    saveFailed: '{name} could not be saved in {dir}.'
+  },
+  refusals: {
+    missing: '{dir} does not exist.',
+    notFolder: '{dir} is a file, not a folder.',
+    noFiles: "{dir} holds none of Fashion-MNIST's four files ({files}, each raw or .gz).",
+    lacks: '{dir} lacks {files}.'
+  },
   noFashionMnist: 'No Fashion-MNIST to show: how to get it is under Dataset.',
   typeFolder: 'Type the path of a folder with one sub-folder per class, then press Use.',
   loading: 'Loading samples…',

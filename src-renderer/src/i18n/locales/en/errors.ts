@@ -33,6 +33,7 @@ export const errors = {
     trainingBusy: 'A run is already training; wait for it or cancel it.',
     recipeBusy: "The shift study's recipe is training; wait for it or cancel it.",
     stackMissing: 'There is no saved layer stack named {name}.',
-    runsReadOnly: 'The runs folder is read-only: runs are shown, not changed.'
+    runsReadOnly: 'The runs folder is read-only: runs are shown, not changed.',
+    stack: 'The layer stack cannot be trained as a classifier.'
   }
 }

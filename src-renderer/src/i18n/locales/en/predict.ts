@@ -27,6 +27,13 @@ export const predict = {
     decoding: 'Decoding…',
     predicting: 'Predicting…'
   },
+  faults: {
+    empty: '{name} is empty.',
+    tooManyBytes: '{name} is too large: {mb} MB is over the {limit} MB limit for images.',
+    tooManyPixels: '{name} is too large: {size} is over {limit} megapixels.',
+    unsupported: '{name} is not a supported image; ConvLab reads PNG, JPEG, WebP, GIF, TIFF and BMP.',
+    undecodable: '{name} could not be decoded as a {format} image.'
+  },
   steps: {
     grey: 'grey',
     firstFrame: 'first frame of {n}',

@@ -4,7 +4,33 @@ export const runs = {
   intro: 'Every training run saved on this computer. Open one to see its curves and model; tick several to compare them.',
   refresh: 'Refresh',
   damaged: 'One run is damaged | {n} runs are damaged',
+  /** Between a name and what is said of it. */
+  colon: ': ',
   damagedWhy: 'a file in its folder cannot be read.',
+  damage: {
+    causes: {
+      missing: '{file} is missing',
+      unreadable: '{file} cannot be read ({detail})',
+      notJson: '{file} is not valid JSON (cut short or corrupted)',
+      malformed: '{file} is malformed ({detail})',
+      modelFilesMissing: 'the trained model lacks {file}',
+      other: '{file} cannot be read'
+    },
+    separator: '; ',
+    and: ' and ',
+    list: ', ',
+    opens: 'Still usable: {parts}.',
+    opensNothing: 'Nothing in it can be used; delete it.',
+    closed: 'The run cannot be opened without run.json. Still on disk: {parts}.',
+    closedNothing: 'The run cannot be opened without run.json, and nothing else in it is usable; delete it.',
+    model: 'the trained model',
+    modelUntested: 'the trained model (evaluate the run again for its test metrics)',
+    test: 'the test metrics',
+    curves: 'the training curves',
+    modelFiles: 'the model files in model/ (they load in any tfjs)',
+    testOnDisk: 'the test metrics ({accuracy} on {count} images)',
+    sentence: '{causes}. {keeps}'
+  },
   list: 'Runs',
   loading: 'Loading runs…',
   empty: 'No runs yet. Start one in',

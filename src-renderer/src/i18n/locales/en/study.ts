@@ -42,5 +42,6 @@ export const study = {
   cancelled: 'Cancelled.',
   measured: 'Measured {n} run. | Measured {n} runs.',
   training: 'Training {label}…',
+  recipeStepFailed: '{label} failed: {reason}',
   recipeFailed: 'The recipe failed.'
 }

@@ -8,7 +8,8 @@ export const train = {
     inputChannels: "The model's input has {channels} channels but {data} has {dataChannels}: set the input to {dataChannels} channels.",
     inputSize: "The model's input is {shape} but {data}'s images are {dataShape}: set the input to {dataShape}.",
     classCount: 'The model outputs {classes} classes but {data} has {dataClasses}{names}: make the last layer output {dataClasses}.',
-    names: ' ({names})'
+    names: ' ({names})',
+    unreadable: '{data} cannot be read: the Data view says why.'
   },
   blocker: {
     presets: 'Loading the presets…',
@@ -109,5 +110,16 @@ export const train = {
   },
   duration: { s: '{s} s', ms: '{m} min {s} s', hm: '{h} h {m} min' },
   runLabel: { images: '{n} images', epochs: '{n} ep', shifts: 'shifts ±{k} px {axes}', shiftsZero: 'shifts ±{k} px {axes} zero-filled', toy: 'toy set', folder: 'folder {name}', diverged: 'diverged', test: '{accuracy} test', name: '{model} on {data}' },
+  failures: {
+    killed: 'was killed by {signal}',
+    exited: 'exited with code {exitCode}',
+    ended: 'ended',
+    engineExited: 'The engine process {how} while training; it is being restarted, try again.',
+    engineDown: 'The engine is stopped and starts again in {seconds} s, or at once with Restart engine; the run was not trained.',
+    cancelledByRestart: "Cancelled: the engine was restarted at your request, and this run's model was not saved.",
+    cancelledStuck: "Cancelled in the middle of a training step that had not ended {seconds} s later: the engine was stopped and restarted, and this run's model was not saved.",
+    dataFault: 'The data is faulty and the run could not be trained.',
+    other: 'The training failed inside the engine.'
+  },
   divergence: 'the loss rose from {first} to {peak} (epoch {epoch}); the weights are kept but did not learn'
 }

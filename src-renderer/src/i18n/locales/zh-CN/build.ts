@@ -176,6 +176,23 @@ export const build: typeof en = {
     atLeast: '{label}必须不小于 {min}。',
     atMost: '{label}必须不大于 {max}。'
   },
+  problems: {
+    atLayer: '第 {layer} 层（{type}）：',
+    placed: '{place}{reason}',
+    what: { kernel: '卷积核', pool: '池化核' },
+    flatInput: '需要 [C, H, W] 形状的图像输入，得到的却是含 {values} 个值的展平向量；卷积层和池化层必须放在 Flatten 之前。',
+    windowTooLarge: '{what} {window} 比它的 {input} 输入还大（填充为 {padding}）。',
+    poolPadding: '填充 {padding} 超过了 {pool} 池化核的一半（PyTorch 最多允许 {max}）。',
+    blurPoolTooLarge: '池化核 {pool} 比它的 {input} 输入还大。',
+    blurTooWide: '模糊核 {blur} 要反射填充 {pad} 个像素，超出了最大池化后 {map} 特征图的范围。',
+    denseNeedsFlat: '全连接层需要展平的输入：请在第 {layer} 层之前加入 Flatten（它的输入为 {input}）。',
+    noLayers: '模型没有任何层，无法分类。',
+    outputImage: '{name} 的输出是 {shape} 的图像，而不是各类别得分组成的向量：请在末尾加入 Flatten 和一个 Linear 层。',
+    softmaxOneUnit: '{name} 只有一个输出，对它做 Softmax 结果总是 1：请使用 2 个或更多单元，或改用 Sigmoid。',
+    sigmoidUnits: 'Sigmoid 输出用于二分类，只能有 1 个单元，但 {name} 有 {units} 个：多个类别请用 Softmax。',
+    badLastLayer: '最后一层是 {name}：分类器必须以 Linear、Softmax 或 Sigmoid 结尾。',
+    badLastLayerWith: '最后一层是带 {activation} 的 {name}：分类器必须以 Linear、Softmax 或 Sigmoid 结尾。'
+  },
   summary: {
     title: '摘要',
     inputLayers: '输入 {shape} · {layers} 层',

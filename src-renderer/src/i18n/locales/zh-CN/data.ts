@@ -8,7 +8,20 @@ export const data: typeof en = {
   split: '数据划分',
   splits: { train: '训练集', test: '测试集' },
   splitNames: { train: '训练集', test: '测试集' },
+  fileSeparator: '、',
   skipped: '此文件夹中有 1 个文件不是可读的图像，将被跳过（既不用于训练也不用于测试）： | 此文件夹中有 {n} 个文件不是可读的图像，将被跳过（既不用于训练也不用于测试）：',
+  importFaults: {
+    notDataset: '{name} 不是 Fashion-MNIST 的 IDX 文件，或者已损坏；未导入。',
+    duplicate: '{name} 和 {other} 是数据集的同一部分；只保留了第一个。',
+    countMismatch: '{name} 有 {count} 项，而 {other} 有 {otherCount} 项；图像和标签必须一一对应，所以 {name} 未导入。',
+    saveFailed: '{name} 无法保存到 {dir}。'
+  },
+  refusals: {
+    missing: '{dir} 不存在。',
+    notFolder: '{dir} 是一个文件，不是文件夹。',
+    noFiles: '{dir} 中没有 Fashion-MNIST 的四个文件（{files}，原始或 .gz 格式均可）中的任何一个。',
+    lacks: '{dir} 缺少 {files}。'
+  },
   noFashionMnist: '没有可显示的 Fashion-MNIST：获取方法见“数据集”一栏。',
   typeFolder: '输入一个文件夹的路径（每个类别一个子文件夹），然后点“使用”。',
   loading: '正在载入样本…',

@@ -31,6 +31,7 @@ export const errors: typeof en = {
     trainingBusy: '已有一个运行在训练；请等待它结束或取消它。',
     recipeBusy: '研究视图的一键配方正在训练；请等待它结束或取消它。',
     stackMissing: '没有名为 {name} 的已保存网络结构。',
-    runsReadOnly: '运行记录文件夹是只读的：运行记录只能查看，不能更改。'
+    runsReadOnly: '运行记录文件夹是只读的：运行记录只能查看，不能更改。',
+    stack: '这个网络无法作为分类器训练。'
   }
 }

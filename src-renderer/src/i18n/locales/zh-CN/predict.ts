@@ -28,6 +28,13 @@ export const predict: typeof en = {
     decoding: '正在解码…',
     predicting: '正在预测…'
   },
+  faults: {
+    empty: '{name} 是空文件。',
+    tooManyBytes: '{name} 太大：{mb} MB 超过了图像 {limit} MB 的上限。',
+    tooManyPixels: '{name} 太大：{size} 超过了 {limit} 百万像素。',
+    unsupported: '{name} 不是支持的图像格式；ConvLab 可读取 PNG、JPEG、WebP、GIF、TIFF 和 BMP。',
+    undecodable: '{name} 无法作为 {format} 图像解码。'
+  },
   steps: {
     grey: '转为灰度',
     firstFrame: '取 {n} 帧中的第一帧',

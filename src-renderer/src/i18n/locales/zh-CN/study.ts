@@ -43,5 +43,6 @@ export const study: typeof en = {
   cancelled: '已取消。',
   measured: '已测量 {n} 个运行。 | 已测量 {n} 个运行。',
   training: '正在训练 {label}…',
+  recipeStepFailed: '{label} 失败：{reason}',
   recipeFailed: '一键配方失败了。'
 }

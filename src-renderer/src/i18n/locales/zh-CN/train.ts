@@ -9,7 +9,8 @@ export const train: typeof en = {
     inputChannels: '模型的输入有 {channels} 个通道，但{data}有 {dataChannels} 个：把输入设为 {dataChannels} 个通道。',
     inputSize: '模型的输入是 {shape}，但{data}的图像是 {dataShape}：把输入设为 {dataShape}。',
     classCount: '模型输出 {classes} 个类别，但{data}有 {dataClasses} 个类别{names}：把最后一层的输出设为 {dataClasses}。',
-    names: '（{names}）'
+    names: '（{names}）',
+    unreadable: '无法读取{data}：原因见“数据”视图。'
   },
   blocker: {
     presets: '正在载入预设…',
@@ -110,5 +111,16 @@ export const train: typeof en = {
   },
   duration: { s: '{s} 秒', ms: '{m} 分 {s} 秒', hm: '{h} 小时 {m} 分' },
   runLabel: { images: '{n} 张图像', epochs: '{n} 个迭代周期', shifts: '平移 ±{k} 像素 {axes}', shiftsZero: '平移 ±{k} 像素 {axes}（补零）', toy: '玩具数据集', folder: '文件夹 {name}', diverged: '已发散', test: '测试 {accuracy}', name: '{model}，数据：{data}' },
+  failures: {
+    killed: '被信号 {signal} 终止',
+    exited: '退出（退出码 {exitCode}）',
+    ended: '已结束',
+    engineExited: '训练时引擎进程{how}；引擎正在重启，请再试一次。',
+    engineDown: '引擎已停止，将在 {seconds} 秒后再次启动，也可以点击“重启引擎”立即启动；这次运行没有训练。',
+    cancelledByRestart: '已取消：已按你的要求重启引擎，这次运行的模型没有保存。',
+    cancelledStuck: '已取消：一个训练步骤在 {seconds} 秒后仍未结束，引擎已被停止并重启，这次运行的模型没有保存。',
+    dataFault: '数据有误，这次运行无法训练。',
+    other: '训练在引擎内部失败。'
+  },
   divergence: '损失从 {first} 升到了 {peak}（第 {epoch} 个迭代周期）；权重已保留，但模型没有学到东西'
 }
