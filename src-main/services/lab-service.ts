@@ -42,6 +42,7 @@ import { createImageHandlers } from './image-handlers'
 import { createLearnHandlers } from './learn-handlers'
 import { createExportHandlers } from './export-handlers'
 import { createRobustnessHandlers } from './robustness-handlers'
+import { createStudyRatesHandler } from './study-rates'
 import { createDataHandlers } from './data-handlers'
 import { createImportHandlers } from './import-handlers'
 import packageJson from '../../package.json'
@@ -219,7 +220,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
         throw err
       }
     },
-    async 'train/start'({ model, data, config, name }) {
+    async 'train/start'({ model, data, config, name, group }) {
       assertWritable()
       checkSource(data)
       assertIdle()
@@ -233,31 +234,35 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
         data,
         config,
         emit,
-        cancelGraceMs: options.cancelGraceMs
+        cancelGraceMs: options.cancelGraceMs,
+        ...(group ? { group } : {})
       })
       track(id, started)
       return { runId: id }
     },
-    async 'study/train-recipe'({ epochs, seed, trainLimit }) {
+    async 'study/train-recipe'({ epochs, seeds, trainLimit }) {
       assertWritable()
       assertIdle()
       const current: { runId: string | null; stop: boolean } = { runId: null, stop: false }
       recipe = current
+      // Each model's runs over the seeds are one group, told apart from an earlier recipe's by when it started.
+      const started = new Date().toISOString().slice(0, 16).replace('T', ' ')
       try {
         const outcome = await trainRecipe({
           engine,
-          options: { epochs, seed, ...(trainLimit ? { trainLimit } : {}) },
+          options: { epochs, seeds, ...(trainLimit ? { trainLimit } : {}) },
           place: (run) => {
             const id = newRunId(run.model.name)
             return { id, dir: dirOf(id) }
           },
+          group: (run) => (seeds.length > 1 ? `${run.label} (${started})` : undefined),
           emit,
           cancelGraceMs: options.cancelGraceMs,
           stopRequested: () => current.stop,
           onStep: (step) => {
             current.runId = step.id
             if (step.training) track(step.id, step.training)
-            emit('study/recipe-step', { index: step.index, total: step.total, label: step.label, runId: step.id })
+            emit('study/recipe-step', { index: step.index, total: step.total, label: step.label, seed: step.seed, runId: step.id })
           }
         })
         const runIds = outcome.runs.map((r) => r.id)
@@ -350,6 +355,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     ...createLearnHandlers({ engine, finishedRun, modelOf }),
     ...createExportHandlers({ engine, dataDir, convlabVersion: packageJson.version, finishedRun, modelOf }),
     ...createRobustnessHandlers({ engine, finishedRun, modelOf, emit, cancelGraceMs: options.cancelGraceMs }),
+    ...createStudyRatesHandler({ engine, assertIdle, modelSpecOf: async (runId) => (await finishedRun(runId)).model }),
     async 'shift/heatmap'({ runId, image, from, to, axis, mode }) {
       const run = await finishedRun(runId)
       const ref =

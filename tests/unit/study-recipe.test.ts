@@ -91,7 +91,7 @@ afterEach(async () => {
 describe('study/train-recipe', () => {
   it('trains the four runs in order with the study settings, announcing each before its end', async () => {
     const s = await start({})
-    const result = await call(s, 'study/train-recipe', { epochs: 3, seed: 7, trainLimit: 500 })
+    const result = await call(s, 'study/train-recipe', { epochs: 3, seeds: [7], trainLimit: 500 })
     expect(result.status).toBe('completed')
     expect(result.runIds).toHaveLength(4)
     expect(calls.map((c) => c.runId)).toEqual(result.runIds)
@@ -106,6 +106,31 @@ describe('study/train-recipe', () => {
 
     const runs = await Promise.all(result.runIds.map((runId) => call(s, 'runs/get', { runId })))
     expect(runs.map((r) => [r.name, r.status, r.data.kind])).toEqual(LABELS.map((label) => [label, 'completed', 'fashion-mnist']))
+    expect(runs.every((r) => r.group === undefined)).toBe(true)
+  })
+
+  it('with several seeds trains the four models seed by seed, each model a group over its seeds', async () => {
+    const s = await start({})
+    const result = await call(s, 'study/train-recipe', { epochs: 1, seeds: [4, 5], trainLimit: 100 })
+    expect(result.status).toBe('completed')
+    expect(result.runIds).toHaveLength(8)
+    expect(calls.map((c) => c.config.seed)).toEqual([4, 4, 4, 4, 5, 5, 5, 5])
+    expect(calls.map((c) => c.model.name)).toEqual(['seed-mlp', 'seed-cnn', 'seed-cnn', 'seed-cnn-blurpool', 'seed-mlp', 'seed-cnn', 'seed-cnn', 'seed-cnn-blurpool'])
+    const steps = events.filter((e) => e.event === 'study/recipe-step').map((e) => [e.payload.index, e.payload.total, e.payload.seed])
+    expect(steps).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => [i, 8, i < 4 ? 4 : 5]))
+    const runs = await Promise.all(result.runIds.map((runId) => call(s, 'runs/get', { runId })))
+    expect(runs[0].name).toBe('seed-mlp · seed 4')
+    const groups = runs.map((r) => r.group)
+    expect(new Set(groups).size).toBe(4)
+    expect(groups.slice(4)).toEqual(groups.slice(0, 4))
+    expect(groups[2]).toMatch(/^seed-cnn \+ shifts ±3 \(/)
+    expect((await call(s, 'runs/list', {})).filter((r) => r.group === groups[0])).toHaveLength(2)
+  })
+
+  it('refuses the same seed twice', async () => {
+    const s = await start({})
+    await expect(call(s, 'study/train-recipe', { seeds: [1, 1] })).rejects.toThrow(/seeds must differ/)
+    expect(calls).toHaveLength(0)
   })
 
   it('stops at the run cancelled with train/cancel, keeps those done, and refuses another training meanwhile', async () => {

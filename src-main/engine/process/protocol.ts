@@ -85,7 +85,8 @@ export const ENGINE_PARAMS = {
   'robustness/cancel': z.object({ jobId: z.string().min(1).max(200) }),
   /** Images/s per model and backend on synthetic data (`lab bench`). */
   'bench/run': z.object({
-    models: z.array(z.string().min(1).max(200)).min(1).max(20).default(['seed-mlp', 'seed-cnn']),
+    /** Preset names or specs (the Study view times its runs' and its recipe's models). */
+    models: z.array(z.union([z.string().min(1).max(200), ModelSpec])).min(1).max(20).default(['seed-mlp', 'seed-cnn']),
     backends: z.array(BackendName).min(1).max(4),
     batch: z.number().int().min(1).max(4096).default(32),
     inferBatch: z.number().int().min(1).max(4096).default(256),
