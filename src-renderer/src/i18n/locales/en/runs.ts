@@ -22,6 +22,7 @@ export const runs = {
     count: '{n} runs over seeds',
     mean: '{name} · mean of {n}',
     validationMean: '{name} · validation mean',
+    compareGroupsTitle: 'Comparing {groups} groups · mean per epoch with a ±sd band, validation dashed',
     compareTitle: 'Comparing {runs} runs and {groups} groups · groups as mean per epoch with a ±sd band',
     testAccuracy: 'test accuracy {value} (mean ± sd over {n} seeds)',
     noTest: 'no test accuracy yet'
