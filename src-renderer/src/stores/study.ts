@@ -43,8 +43,10 @@ export const useStudyStore = defineStore('study', () => {
   const status = ref('')
   const error = ref<string | null>(null)
   const progress = ref<ImageProgress | null>(null)
-  /** Images/s by run id or recipe label, measured once per session (study/rates). */
+  /** Images/s by run id, measured once per session (study/rates). */
   const rates = ref<Record<string, ModelRate>>({})
+  /** Images/s of the recipe's four models, in recipe order; empty until timed. */
+  const recipeRates = ref<ModelRate[]>([])
   /** Why no estimate can be given (the engine is busy, say); null when it can. */
   const rateProblem = ref<string | null>(null)
   let currentJob: string | null = null
@@ -57,7 +59,8 @@ export const useStudyStore = defineStore('study', () => {
   const selectedRunIds = computed(() => selectedEntries.value.flatMap((e) => e.runIds))
   const canRun = computed(() => !busy.value && selectedRunIds.value.length > 0)
   const studies = computed(() => entryStudies(selectedEntries.value, rows.value))
-  const overlaps = computed(() => overlapNotes(studies.value.filter((s) => s.entry.group).map((s) => ({ name: s.entry.name, study: s.study }))))
+  /** With a group among them, the pairs whose intervals overlap (a single run counts with no spread), as the CLI says. */
+  const overlaps = computed(() => (studies.value.some((s) => s.entry.group) ? overlapNotes(studies.value.map((s) => ({ name: s.entry.name, study: s.study }))) : []))
 
   /** The test images a run is studied on, as far as is known before measuring (see FASHION_TEST_IMAGES). */
   function imagesOf(): number {
@@ -86,11 +89,14 @@ export const useStudyStore = defineStore('study', () => {
   /** Times the models not timed yet: the selected runs', and the recipe's when asked. */
   async function loadRates(recipe: boolean): Promise<void> {
     const runIds = selectedRunIds.value.filter((id) => !rates.value[id])
-    const needRecipe = recipe && !rates.value['seed-mlp']
+    const needRecipe = recipe && !recipeRates.value.length
     if (busy.value || (!runIds.length && !needRecipe)) return
     try {
       const answer = await request('study/rates', { runIds, recipe: needRecipe })
-      rates.value = { ...rates.value, ...Object.fromEntries(answer.rates.map(({ key, ...rate }) => [key, rate])) }
+      const asked = new Set(runIds)
+      const ofRuns = answer.rates.filter((r) => asked.has(r.key))
+      rates.value = { ...rates.value, ...Object.fromEntries(ofRuns.map(({ key, ...rate }) => [key, rate])) }
+      if (needRecipe) recipeRates.value = answer.rates.filter((r) => !asked.has(r.key))
       rateProblem.value = null
     } catch (err) {
       rateProblem.value = describeError(err)
@@ -100,12 +106,11 @@ export const useStudyStore = defineStore('study', () => {
 
   /** Seconds for the recipe with these settings, then its study at the view's shifts; null until timed. */
   function recipeEstimate(options: { epochs: number; seeds: number[]; trainLimit?: number }): number | null {
-    const labels = Object.keys(rates.value).filter((k) => k.startsWith('seed-'))
-    if (labels.length < 4) return null
+    if (recipeRates.value.length < 4) return null
     const testImages = limit.value ? Math.min(limit.value, FASHION_TEST_IMAGES) : FASHION_TEST_IMAGES
     return recipeSeconds(
       { seeds: options.seeds.length, epochs: options.epochs, trainImages: options.trainLimit ?? FASHION_TRAIN_IMAGES, testImages: FASHION_TEST_IMAGES },
-      labels.map((l) => rates.value[l]),
+      recipeRates.value,
       { images: testImages, max: max.value, grid: grid.value }
     )
   }
