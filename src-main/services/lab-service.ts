@@ -116,6 +116,15 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       if (active === current) active = null
     })
   }
+  /**
+   * A timing probe in the engine (study/rates, seconds long): a training started meanwhile would
+   * share the engine's helper threads with it, so a start waits for it to end.
+   */
+  let probe: Promise<unknown> | null = null
+  const afterProbe = async (): Promise<void> => {
+    while (probe) await probe.catch(() => undefined)
+  }
+  const ratesHandler = createStudyRatesHandler({ engine, assertIdle: () => assertIdle(), modelSpecOf: async (runId) => (await finishedRun(runId)).model })
   /** The shift study's recipe in progress: the run it trains now, and whether a cancel stopped it. */
   let recipe: { runId: string | null; stop: boolean } | null = null
   const assertIdle = (): void => {
@@ -223,6 +232,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     async 'train/start'({ model, data, config, name, group }) {
       assertWritable()
       checkSource(data)
+      await afterProbe()
       assertIdle()
       const id = newRunId(model.name)
       const started = await startTraining({
@@ -242,6 +252,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     },
     async 'study/train-recipe'({ epochs, seeds, trainLimit }) {
       assertWritable()
+      await afterProbe()
       assertIdle()
       const current: { runId: string | null; stop: boolean } = { runId: null, stop: false }
       recipe = current
@@ -355,7 +366,15 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     ...createLearnHandlers({ engine, finishedRun, modelOf }),
     ...createExportHandlers({ engine, dataDir, convlabVersion: packageJson.version, finishedRun, modelOf }),
     ...createRobustnessHandlers({ engine, finishedRun, modelOf, emit, cancelGraceMs: options.cancelGraceMs }),
-    ...createStudyRatesHandler({ engine, assertIdle, modelSpecOf: async (runId) => (await finishedRun(runId)).model }),
+    async 'study/rates'(input) {
+      const running = ratesHandler['study/rates'](input)
+      probe = running
+      try {
+        return await running
+      } finally {
+        if (probe === running) probe = null
+      }
+    },
     async 'shift/heatmap'({ runId, image, from, to, axis, mode }) {
       const run = await finishedRun(runId)
       const ref =

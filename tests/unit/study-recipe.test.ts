@@ -17,7 +17,16 @@ interface TrainCall {
 }
 
 /** An engine whose train/run answers completed at once, or waits for a train/cancel when `hold` says so. */
-function scriptedEngine(script: { hold?: (call: number) => boolean; fail?: (call: number) => string | undefined }, calls: TrainCall[]): () => EngineHost {
+interface BenchCall {
+  models: { name: string }[]
+  backends: string[]
+}
+
+/** bench/run's answer: one row per model timed, train 100 and infer 1000 images/s times its place. */
+const benchCalls: BenchCall[] = []
+let benchRelease: (() => void) | null = null
+
+function scriptedEngine(script: { hold?: (call: number) => boolean; fail?: (call: number) => string | undefined; holdBench?: boolean }, calls: TrainCall[]): () => EngineHost {
   return () => {
     const listeners: ((m: unknown) => void)[] = []
     const send = (m: unknown): void => void setImmediate(() => listeners.forEach((l) => l(m)))
@@ -44,6 +53,15 @@ function scriptedEngine(script: { hold?: (call: number) => boolean; fail?: (call
           const waiting = held.get(runId)
           if (waiting !== undefined) finish(waiting, runId, 'cancelled')
           send({ id, ok: true, result: { cancelled: waiting !== undefined } })
+        } else if (method === 'backends/report') {
+          send({ id, ok: true, result: { chosen: 'wasm', candidates: [] } })
+        } else if (method === 'bench/run') {
+          const p = params as unknown as BenchCall
+          benchCalls.push(p)
+          const answer = (): void =>
+            send({ id, ok: true, result: { cores: 2, rows: p.models.map((m, i) => ({ model: m.name, backend: 'wasm', trainImagesPerSec: 100 * (i + 1), inferImagesPerSec: 1000 * (i + 1) })) } })
+          if (script.holdBench) benchRelease = answer
+          else answer()
         } else {
           send({ id, ok: true, result: {} })
         }
@@ -81,6 +99,8 @@ beforeEach(async () => {
   tmp = await tempDir('convlab-recipe-')
   calls = []
   events = []
+  benchCalls.length = 0
+  benchRelease = null
 })
 afterEach(async () => {
   await service?.dispose()
@@ -155,5 +175,38 @@ describe('study/train-recipe', () => {
     const result = await call(s, 'study/train-recipe', { epochs: 1 })
     expect(result).toEqual({ status: 'failed', runIds: calls.slice(0, 2).map((c) => c.runId), error: 'seed-cnn + shifts ±3 failed: out of memory' })
     expect(calls).toHaveLength(3)
+  })
+})
+
+describe('study/rates', () => {
+  it("times the recipe's models once per distinct network, keyed by recipe label in recipe order", async () => {
+    const s = await start({})
+    const { rates } = await call(s, 'study/rates', { recipe: true })
+    // seed-cnn with shifted images trains the same network as seed-cnn: three models timed.
+    expect(benchCalls).toHaveLength(1)
+    expect(benchCalls[0].models.map((m) => m.name)).toEqual(['seed-mlp', 'seed-cnn', 'seed-cnn-blurpool'])
+    expect(benchCalls[0].backends).toEqual(['wasm'])
+    expect(rates).toEqual([
+      { key: LABELS[0], trainImagesPerSec: 100, inferImagesPerSec: 1000 },
+      { key: LABELS[1], trainImagesPerSec: 200, inferImagesPerSec: 2000 },
+      { key: LABELS[2], trainImagesPerSec: 200, inferImagesPerSec: 2000 },
+      { key: LABELS[3], trainImagesPerSec: 300, inferImagesPerSec: 3000 }
+    ])
+    expect(await call(s, 'study/rates', {})).toEqual({ rates: [] })
+    expect(benchCalls).toHaveLength(1)
+  })
+
+  it('makes a training started during the probe wait for it, so they never share the engine', async () => {
+    const s = await start({ holdBench: true })
+    const probe = call(s, 'study/rates', { recipe: true })
+    while (!benchRelease) await new Promise((resolve) => setImmediate(resolve))
+    const recipe = call(s, 'study/train-recipe', { epochs: 1, seeds: [1] })
+    // Time for a start that did not wait to reach the engine (it writes its run folder first); the probe is still held.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(calls).toHaveLength(0)
+    benchRelease()
+    await probe
+    expect((await recipe).status).toBe('completed')
+    expect(calls).toHaveLength(4)
   })
 })
