@@ -170,6 +170,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     return run
   }
 
+  const robustness = createRobustnessHandlers({ engine, finishedRun, modelOf, emit, cancelGraceMs: options.cancelGraceMs })
   const handlers: LabHandlers = {
     async 'app/info'() {
       return {
@@ -365,7 +366,12 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     ...createImportHandlers(dataDir),
     ...createLearnHandlers({ engine, finishedRun, modelOf }),
     ...createExportHandlers({ engine, dataDir, convlabVersion: packageJson.version, finishedRun, modelOf }),
-    ...createRobustnessHandlers({ engine, finishedRun, modelOf, emit, cancelGraceMs: options.cancelGraceMs }),
+    ...robustness,
+    // After a timing probe in progress, whose figures it would otherwise skew and slow.
+    async 'runs/robustness'(input) {
+      await afterProbe()
+      return robustness['runs/robustness'](input)
+    },
     async 'study/rates'(input) {
       const running = ratesHandler['study/rates'](input)
       probe = running

@@ -8,8 +8,11 @@ import type { LabHandlers } from './dispatch'
 import type { ModelSpec } from '../shared/layers'
 import { recipeRuns } from './recipe-training'
 
-/** Seconds each of training and prediction is timed per model: enough for a steady rate on the presets. */
-const PROBE_SECONDS = 0.6
+/**
+ * Each of training and prediction per model: a short warm-up, then timed. A few seconds per model
+ * in all, so the probe does not hold up the study it estimates; its figure is rougher than `lab bench`'s.
+ */
+const PROBE = { seconds: 0.5, warmUpSeconds: 0.3, datasetImages: 4096 }
 
 export interface StudyRatesDeps {
   engine: EngineClient
@@ -32,7 +35,7 @@ export function createStudyRatesHandler({ engine, modelSpecOf, assertIdle }: Stu
       const { chosen } = await engine.request('backends/report', {})
       const report = await engine.request(
         'bench/run',
-        { models: distinct.map(([, spec]) => spec), backends: [chosen], seconds: PROBE_SECONDS },
+        { models: distinct.map(([, spec]) => spec), backends: [chosen], ...PROBE },
         { timeoutMs: 0 }
       )
       const byCost = new Map(distinct.map(([key], i) => [key, report.rows[i]]))

@@ -95,7 +95,9 @@ export const ENGINE_PARAMS = {
     /** Threads training may use; default as a training run. */
     threads: z.number().int().min(1).max(64).optional(),
     /** The build of the wasm kernels to measure; default the one the engine loads. */
-    kernels: z.enum(['simd', 'relaxed-simd']).optional()
+    kernels: z.enum(['simd', 'relaxed-simd']).optional(),
+    warmUpSeconds: z.number().min(0).max(10).optional(),
+    datasetImages: z.number().int().min(1).max(60000).optional()
   })
 } as const
 

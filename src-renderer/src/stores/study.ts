@@ -55,7 +55,8 @@ export const useStudyStore = defineStore('study', () => {
   let recipeRunId: string | null = null
 
   const entries = computed(() => studyEntries(runs.value))
-  const selectedEntries = computed(() => entries.value.filter((e) => selected.value.includes(e.key)))
+  /** In the order they were ticked (the recipe's: its models' order), which the table and the charts keep. */
+  const selectedEntries = computed(() => selected.value.flatMap((k) => entries.value.filter((e) => e.key === k)))
   const selectedRunIds = computed(() => selectedEntries.value.flatMap((e) => e.runIds))
   const canRun = computed(() => !busy.value && selectedRunIds.value.length > 0)
   const studies = computed(() => entryStudies(selectedEntries.value, rows.value))
@@ -223,8 +224,8 @@ export const useStudyStore = defineStore('study', () => {
     }
     await loadRuns()
     if (trained.length && !cancelled) {
-      const done = new Set(trained)
-      selected.value = entries.value.filter((e) => e.runIds.some((id) => done.has(id))).map((e) => e.key)
+      const keys = trained.flatMap((id) => entries.value.filter((e) => e.runIds.includes(id)).map((e) => e.key))
+      selected.value = [...new Set(keys)]
       await study()
     }
   }
