@@ -117,3 +117,13 @@ export async function runOutFolder(out: string, cwd = process.cwd()): Promise<st
   }
   return abs
 }
+
+/** "1,2,3" → [1, 2, 3]: distinct seeds, at least two, each a valid --seed. */
+export function seedList(value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined
+  const seeds = value.split(',').map((part) => intOption(part.trim(), 'seeds', 0, 2 ** 31 - 1) ?? Number.NaN)
+  if (seeds.length < 2 || new Set(seeds).size !== seeds.length) {
+    throw new CliError(`--seeds takes two or more different seeds separated by commas, e.g. 1,2,3, not ${value}.`)
+  }
+  return seeds
+}

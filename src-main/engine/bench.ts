@@ -36,6 +36,10 @@ export interface BenchmarkOptions {
   threads?: number
   /** The build of ConvLab's wasm kernels to measure (default: the one the engine loads). */
   kernels?: KernelBuild
+  /** Warm-up before timing (default a second, as PyTorch's reference); the Study view's quick probe takes less. */
+  warmUpSeconds?: number
+  /** Synthetic training images (default Fashion-MNIST's 60,000); fewer make a quick probe start sooner. */
+  datasetImages?: number
 }
 
 export interface BenchmarkRow {
@@ -86,11 +90,11 @@ function resolveSpec(m: string | ModelSpecInput): ModelSpec {
 /** As scripts/torch_reference.py: caches, allocators and V8's optimising compiler settle first. */
 const WARM_UP_MS = 1000
 
-/** Runs `step` until `seconds` have passed (after WARM_UP_MS of warm-up calls), at least twice. */
-async function timeSteps(seconds: number, step: () => Promise<void>): Promise<{ steps: number; ms: number }> {
+/** Runs `step` until `seconds` have passed (after `warmUpMs` of warm-up calls, at least one), at least twice. */
+async function timeSteps(seconds: number, warmUpMs: number, step: () => Promise<void>): Promise<{ steps: number; ms: number }> {
   const warm = performance.now()
   do await step()
-  while (performance.now() - warm < WARM_UP_MS)
+  while (performance.now() - warm < warmUpMs)
   let steps = 0
   const start = performance.now()
   while (steps < 2 || performance.now() - start < seconds * 1000) {
@@ -105,12 +109,13 @@ const hasConv = (spec: ModelSpec): boolean => spec.layers.some((l) => l.type ===
 async function measure(
   spec: ModelSpec,
   backend: BackendName,
-  o: Required<Omit<BenchmarkOptions, 'models' | 'backends' | 'peerEntry' | 'threads' | 'kernels'>> & Pick<BenchmarkOptions, 'peerEntry' | 'threads'>
+  o: Required<Omit<BenchmarkOptions, 'models' | 'backends' | 'peerEntry' | 'threads' | 'kernels' | 'warmUpSeconds' | 'datasetImages'>> &
+    Pick<BenchmarkOptions, 'peerEntry' | 'threads'> & { warmUpMs: number; datasetImages: number }
 ): Promise<Partial<BenchmarkRow>> {
   const head = headOf(spec)
   const random = mulberry32(1)
   const size = spec.inputShape.reduce((a, b) => a * b, 1)
-  const n = Math.max(DATASET_IMAGES, o.batch, o.inferBatch)
+  const n = Math.max(o.datasetImages, o.batch, o.inferBatch)
   const images = Float32Array.from({ length: n * size }, () => random())
   const labels = Int32Array.from({ length: n }, () => Math.floor(random() * head.classes))
   const model = buildModel(spec, { seed: 1 })
@@ -130,7 +135,7 @@ async function measure(
       parallel = await startParallelTraining(o.peerEntry, { spec, recipe, model, optimizer, vars: varList, head, xAll, yAll, host, batchSize: o.batch, seed: 1 }, o.threads)
       let order = shuffleInPlace(range(n), random)
       let at = 0
-      const train = await timeSteps(o.seconds, async () => {
+      const train = await timeSteps(o.seconds, o.warmUpMs, async () => {
         if (at + o.batch > n) {
           order = shuffleInPlace(order, random)
           at = 0
@@ -145,7 +150,7 @@ async function measure(
       if (parallel) out.trainSplit = parallel.split
       await parallel?.syncModel()
     }
-    const infer = await timeSteps(o.seconds, async () => {
+    const infer = await timeSteps(o.seconds, o.warmUpMs, async () => {
       const y = model.predict(xInfer) as tf.Tensor
       await y.data()
       y.dispose()
@@ -195,6 +200,8 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRep
     inferBatch: options.inferBatch ?? 256,
     seconds: options.seconds ?? 5,
     slowCpu: options.slowCpu ?? false,
+    warmUpMs: options.warmUpSeconds !== undefined ? options.warmUpSeconds * 1000 : WARM_UP_MS,
+    datasetImages: options.datasetImages ?? DATASET_IMAGES,
     peerEntry: options.peerEntry,
     threads: options.threads
   }

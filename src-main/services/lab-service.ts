@@ -42,6 +42,7 @@ import { createImageHandlers } from './image-handlers'
 import { createLearnHandlers } from './learn-handlers'
 import { createExportHandlers } from './export-handlers'
 import { createRobustnessHandlers } from './robustness-handlers'
+import { createStudyRatesHandler } from './study-rates'
 import { createDataHandlers } from './data-handlers'
 import { createImportHandlers } from './import-handlers'
 import packageJson from '../../package.json'
@@ -121,6 +122,15 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       if (active === current) active = null
     })
   }
+  /**
+   * A timing probe in the engine (study/rates, seconds long): a training started meanwhile would
+   * share the engine's helper threads with it, so a start waits for it to end.
+   */
+  let probe: Promise<unknown> | null = null
+  const afterProbe = async (): Promise<void> => {
+    while (probe) await probe.catch(() => undefined)
+  }
+  const ratesHandler = createStudyRatesHandler({ engine, assertIdle: () => assertIdle(), modelSpecOf: async (runId) => (await finishedRun(runId)).model })
   /** The shift study's recipe in progress: the run it trains now, and whether a cancel stopped it. */
   let recipe: { runId: string | null; stop: boolean } | null = null
   const assertIdle = (): void => {
@@ -166,6 +176,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     return run
   }
 
+  const robustness = createRobustnessHandlers({ engine, finishedRun, modelOf, emit, cancelGraceMs: options.cancelGraceMs })
   const handlers: LabHandlers = {
     async 'app/info'() {
       return {
@@ -225,9 +236,10 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
         throw err
       }
     },
-    async 'train/start'({ model, data, config, name }) {
+    async 'train/start'({ model, data, config, name, group }) {
       assertWritable()
       checkSource(data)
+      await afterProbe()
       assertIdle()
       const id = newRunId(model.name)
       const started = await startTraining({
@@ -239,31 +251,36 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
         data,
         config,
         emit,
-        cancelGraceMs: options.cancelGraceMs
+        cancelGraceMs: options.cancelGraceMs,
+        ...(group ? { group } : {})
       })
       track(id, started)
       return { runId: id }
     },
-    async 'study/train-recipe'({ epochs, seed, trainLimit }) {
+    async 'study/train-recipe'({ epochs, seeds, trainLimit }) {
       assertWritable()
+      await afterProbe()
       assertIdle()
       const current: { runId: string | null; stop: boolean } = { runId: null, stop: false }
       recipe = current
+      // Each model's runs over the seeds are one group, told apart from an earlier recipe's by when it started.
+      const started = new Date().toISOString().slice(0, 16).replace('T', ' ')
       try {
         const outcome = await trainRecipe({
           engine,
-          options: { epochs, seed, ...(trainLimit ? { trainLimit } : {}) },
+          options: { epochs, seeds, ...(trainLimit ? { trainLimit } : {}) },
           place: (run) => {
             const id = newRunId(run.model.name)
             return { id, dir: dirOf(id) }
           },
+          group: (run) => (seeds.length > 1 ? `${run.label} (${started})` : undefined),
           emit,
           cancelGraceMs: options.cancelGraceMs,
           stopRequested: () => current.stop,
           onStep: (step) => {
             current.runId = step.id
             if (step.training) track(step.id, step.training)
-            emit('study/recipe-step', { index: step.index, total: step.total, label: step.label, runId: step.id })
+            emit('study/recipe-step', { index: step.index, total: step.total, label: step.label, seed: step.seed, runId: step.id })
           }
         })
         const runIds = outcome.runs.map((r) => r.id)
@@ -362,7 +379,21 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     ...createImportHandlers(dataDir),
     ...createLearnHandlers({ engine, finishedRun, modelOf }),
     ...createExportHandlers({ engine, dataDir, convlabVersion: packageJson.version, finishedRun, modelOf }),
-    ...createRobustnessHandlers({ engine, finishedRun, modelOf, emit, cancelGraceMs: options.cancelGraceMs }),
+    ...robustness,
+    // After a timing probe in progress, whose figures it would otherwise skew and slow.
+    async 'runs/robustness'(input) {
+      await afterProbe()
+      return robustness['runs/robustness'](input)
+    },
+    async 'study/rates'(input) {
+      const running = ratesHandler['study/rates'](input)
+      probe = running
+      try {
+        return await running
+      } finally {
+        if (probe === running) probe = null
+      }
+    },
     async 'shift/heatmap'({ runId, image, from, to, axis, mode }) {
       const run = await finishedRun(runId)
       const ref =

@@ -1,5 +1,5 @@
 /**
- * The shift study's four recipe runs, trained one after another on one engine: the single
+ * The shift study's four recipe runs, each repeated over seeds, trained one after another on one engine: the single
  * implementation behind the Study view's 'study/train-recipe' and `lab shift-study --recipe`, so
  * both build the same configs, name the runs the same and stop the same way on a cancel.
  */
@@ -13,7 +13,8 @@ import { startTraining, type TrainingHandle } from './training'
 
 export interface RecipeOptions {
   epochs: number
-  seed: number
+  /** One run of each model per seed; more than one makes each model a group (mean ± sd). */
+  seeds: number[]
   /** Training images per run; all of them when absent. */
   trainLimit?: number
 }
@@ -26,9 +27,11 @@ export interface RecipePlace {
 
 /** One recipe run starting, or found already trained when `reused`. */
 export interface RecipeStep extends RecipePlace {
+  /** Over all runs: seed by seed, the four models within each seed. */
   index: number
   total: number
   label: string
+  seed: number
   reused: boolean
   /** The training in progress, to cancel it; absent for a reused run. */
   training?: TrainingHandle
@@ -37,8 +40,10 @@ export interface RecipeStep extends RecipePlace {
 export interface RecipeTrainingRequest {
   engine: EngineClient
   options: RecipeOptions
-  /** Where the `index`th run goes. */
-  place(run: RecipeRun, index: number): RecipePlace
+  /** Where the `index`th model's run with this seed goes. */
+  place(run: RecipeRun, index: number, seed: number): RecipePlace
+  /** The group of the `index`th model's runs over the seeds; none when absent. */
+  group?(run: RecipeRun, index: number): string | undefined
   /** Keep a completed run already at its place with the same model, epochs, seed and limit (the CLI resumes this way). */
   reuse?: boolean
   emit<E extends LabEvent>(event: E, payload: LabEventPayload<E>): void
@@ -53,12 +58,12 @@ export type RecipeOutcome =
   /** `runs`: those completed before `label` ended early. */
   | { status: 'cancelled' | 'failed'; runs: RecipePlace[]; label: string; error?: string; failure?: RunFailure }
 
-/** The config every recipe run trains with: the preset's recipe with the study's epochs, seed and limit. */
-export function recipeConfig(run: RecipeRun, options: RecipeOptions): TrainConfig {
+/** The config every recipe run trains with: the preset's recipe with the study's epochs, the seed and limit. */
+export function recipeConfig(run: RecipeRun, options: Omit<RecipeOptions, 'seeds'>, seed: number): TrainConfig {
   return TrainConfig.parse({
     ...run.model.training,
     epochs: options.epochs,
-    seed: options.seed,
+    seed,
     ...(options.trainLimit ? { limit: options.trainLimit } : {}),
     ...(run.augment ? { augment: run.augment } : {})
   })
@@ -74,38 +79,48 @@ export function recipeRuns(): RecipeRun[] {
   return shiftRecipe(preset('seed-mlp'), preset('seed-cnn'))
 }
 
-/** Trains the recipe's runs in order and stops at the first that does not complete. */
+/**
+ * Trains the recipe's runs seed by seed (all four models for the first seed before the second,
+ * so an early stop still leaves a full comparison) and stops at the first that does not complete.
+ */
 export async function trainRecipe(req: RecipeTrainingRequest): Promise<RecipeOutcome> {
   const runs = recipeRuns()
+  const { seeds } = req.options
+  if (!seeds.length) throw new Error('the recipe needs at least one seed')
+  const total = runs.length * seeds.length
   const done: RecipePlace[] = []
-  for (const [index, run] of runs.entries()) {
-    const place = req.place(run, index)
-    const step = { ...place, index, total: runs.length, label: run.label }
-    if (req.stopRequested?.()) return { status: 'cancelled', runs: done, label: run.label }
-    const config = recipeConfig(run, req.options)
-    if (req.reuse && (await alreadyTrained(place.dir, run.model, config))) {
-      req.onStep?.({ ...step, reused: true })
+  for (const [s, seed] of seeds.entries()) {
+    for (const [index, run] of runs.entries()) {
+      const place = req.place(run, index, seed)
+      const step = { ...place, index: s * runs.length + index, total, label: run.label, seed }
+      if (req.stopRequested?.()) return { status: 'cancelled', runs: done, label: run.label }
+      const config = recipeConfig(run, req.options, seed)
+      if (req.reuse && (await alreadyTrained(place.dir, run.model, config))) {
+        req.onStep?.({ ...step, reused: true })
+        done.push(place)
+        continue
+      }
+      const group = req.group?.(run, index)
+      const training = await startTraining({
+        engine: req.engine,
+        dir: place.dir,
+        id: place.id,
+        name: seeds.length > 1 ? `${run.label} · seed ${seed}` : run.label,
+        model: run.model,
+        data: { kind: 'fashion-mnist' },
+        config,
+        emit: req.emit,
+        cancelGraceMs: req.cancelGraceMs,
+        ...(group ? { group } : {})
+      })
+      req.onStep?.({ ...step, reused: false, training })
+      const result = await training.finished
+      if (result.status !== 'completed') {
+        const status = result.status === 'cancelled' ? 'cancelled' : 'failed'
+        return { status, runs: done, label: run.label, ...(result.error ? { error: result.error } : {}), ...(result.failure ? { failure: result.failure } : {}) }
+      }
       done.push(place)
-      continue
     }
-    const training = await startTraining({
-      engine: req.engine,
-      dir: place.dir,
-      id: place.id,
-      name: run.label,
-      model: run.model,
-      data: { kind: 'fashion-mnist' },
-      config,
-      emit: req.emit,
-      cancelGraceMs: req.cancelGraceMs
-    })
-    req.onStep?.({ ...step, reused: false, training })
-    const result = await training.finished
-    if (result.status !== 'completed') {
-      const status = result.status === 'cancelled' ? 'cancelled' : 'failed'
-      return { status, runs: done, label: run.label, ...(result.error ? { error: result.error } : {}), ...(result.failure ? { failure: result.failure } : {}) }
-    }
-    done.push(place)
   }
   return { status: 'completed', runs: done }
 }

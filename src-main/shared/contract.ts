@@ -501,7 +501,14 @@ export const LAB_METHODS = {
     'Whether the model can train on the data, checked without loading it: what to change when its input or outputs do not fit.'
   ),
   'train/start': method(
-    z.object({ model: ModelSpec, data: DataSource, config: TrainConfig, name: z.string().max(200).optional() }),
+    z.object({
+      model: ModelSpec,
+      data: DataSource,
+      config: TrainConfig,
+      name: z.string().max(200).optional(),
+      /** The group of runs repeated over seeds this run belongs to (the Train view's Seeds field). */
+      group: z.string().min(1).max(200).optional()
+    }),
     z.object({ runId }),
     'Starts training in the engine; progress arrives as train/* events.'
   ),
@@ -584,7 +591,12 @@ export const LAB_METHODS = {
   'study/train-recipe': method(
     z.object({
       epochs: z.number().int().min(1).max(100_000).default(2),
-      seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+      seeds: z
+        .array(z.number().int().min(0).max(2 ** 31 - 1))
+        .min(1)
+        .max(10)
+        .refine((s) => new Set(s).size === s.length, { message: 'seeds must differ' })
+        .default([1, 2, 3]),
       trainLimit: z.number().int().min(1).optional()
     }),
     z.object({
@@ -597,7 +609,12 @@ export const LAB_METHODS = {
       reason: z.string().optional(),
       failure: RunFailure.optional()
     }),
-    "Trains the shift study's four recipe runs on Fashion-MNIST one after another (seed-mlp, seed-cnn, seed-cnn with shifted images, seed-cnn with BlurPool), as `lab shift-study --recipe` does; each start as study/recipe-step, stopped by train/cancel of the run in progress. runIds: the runs completed, in recipe order."
+    "Trains the shift study's four recipe runs on Fashion-MNIST one after another (seed-mlp, seed-cnn, seed-cnn with shifted images, seed-cnn with BlurPool), once per seed, seed by seed, each model's runs a group when there are several seeds, as `lab shift-study --recipe` does; each start as study/recipe-step, stopped by train/cancel of the run in progress. runIds: the runs completed, in training order."
+  ),
+  'study/rates': method(
+    z.object({ runIds: z.array(runId).max(20).default([]), recipe: z.boolean().default(false) }),
+    z.object({ rates: z.array(z.object({ key: z.string(), trainImagesPerSec: z.number().positive(), inferImagesPerSec: z.number().positive() })) }),
+    "Images/s of the runs' models and, with recipe, of the recipe's four models (keyed by run id or recipe label, in that order) on this machine, from a short timing probe as `lab bench` does, for the Study view's time estimate."
   ),
   'runs/activations': method(
     z.object({ runId, image: ImageRef }),
@@ -691,7 +708,7 @@ export const LAB_EVENTS = {
     action: z.literal('restart-engine').optional()
   }),
   /** A run of the shift study's recipe started: the `index`th of `total`, training as `runId`. */
-  'study/recipe-step': z.object({ index: z.number().int().min(0), total: z.number().int().min(1), label: z.string(), runId }),
+  'study/recipe-step': z.object({ index: z.number().int().min(0), total: z.number().int().min(1), label: z.string(), seed: z.number().int(), runId }),
   /** Shifts done of a robustness study. */
   'robustness/progress': z.object({ jobId, done: z.number().int(), total: z.number().int() })
 } as const

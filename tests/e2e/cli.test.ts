@@ -79,6 +79,9 @@ describe('lab shift-study', () => {
     const both = await lab(['shift-study', '--runs', 'runs/a', '--recipe', join(home, 'never')])
     expect(both.code).toBe(2)
     expect(both.stderr.trim().split('\n')).toEqual(['error: --runs and --recipe cannot be combined; give one of them.'])
+    const seedTwice = await lab(['shift-study', '--recipe', join(home, 'never'), '--seed', '1', '--seeds', '1,2'])
+    expect(seedTwice.code).toBe(2)
+    expect(seedTwice.stderr).toMatch(/either --seed N .* or --seeds/)
     const neither = await lab(['shift-study', '--max', '1'])
     expect(neither.code).toBe(2)
     expect(neither.stderr.trim().split('\n')).toHaveLength(1)
@@ -194,6 +197,38 @@ describe.skipIf(!existsSync(FASHION))('the tutorial experiment on real Fashion-M
     expect(existsSync(out)).toBe(false)
   })
 
+  it('shift-study --runs takes a group (the --out of train --seeds) and reports each figure as mean ± sd over its seeds', async () => {
+    const group = join(home, 'runs', 'group')
+    const r = await lab(['shift-study', '--runs', `${group},${run}`, '--max', '1', '--limit', '60', '--json'])
+    expect(r.stderr).not.toMatch(/^error/m)
+    expect(r.code).toBe(0)
+    type Fig = { mean: number; sd: number; count: number }
+    const study = jsonLines(r.stdout)[0] as {
+      runs: { run: string; summary: { accuracyAt0: number; meanConsistency: number } }[]
+      groups: { name: string; runs: string[]; count: number; accuracyAt0: Fig; meanConsistency: Fig; x: { shift: number; consistency: Fig }[] }[]
+      overlaps: { figure: string; a: string; b: string }[]
+    }
+    expect(study.runs.map((x) => x.run)).toEqual([`${group}-seed3`, `${group}-seed4`, run])
+    expect(study.groups.map((g) => [g.name, g.count, g.runs])).toEqual([
+      [group, 2, [`${group}-seed3`, `${group}-seed4`]],
+      [run, 1, [run]]
+    ])
+    const [a, b] = study.runs.map((x) => x.summary.accuracyAt0)
+    expect(study.groups[0].accuracyAt0.mean).toBeCloseTo((a + b) / 2, 12)
+    expect(study.groups[0].accuracyAt0.sd).toBeCloseTo(Math.abs(a - b) / Math.SQRT2, 12)
+    expect(study.groups[1].accuracyAt0).toEqual({ mean: study.runs[2].summary.accuracyAt0, sd: 0, count: 1 })
+    expect(study.groups[0].x.map((p) => p.shift)).toEqual([-1, 0, 1])
+    expect(Array.isArray(study.overlaps)).toBe(true)
+
+    const text = await lab(['shift-study', '--runs', `${group},${run}`, '--max', '1', '--limit', '60'])
+    expect(text.stdout).toMatch(/mean ± standard deviation over the seeds/)
+    expect(text.stdout).toMatch(/% ± \d+\.\d\d/)
+    expect(text.stdout).toMatch(/a group of one run has no spread/)
+    const missing = await lab(['shift-study', '--runs', join(home, 'runs', 'nothing')])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(/neither a run folder .* nor a group of runs over seeds/)
+  })
+
   it('refuses --seeds with one seed, a repeated seed, or beside --seed, before any work', async () => {
     for (const [args, message] of [
       [['--seeds', '1'], '--seeds takes two or more different seeds'],
@@ -281,7 +316,7 @@ describe.skipIf(!existsSync(FASHION))('the tutorial experiment on real Fashion-M
 
   it('shift-study --recipe trains the four recipe runs, studies them, and reuses them the second time', async () => {
     const dir = join(home, 'runs', 'recipe')
-    const args = ['shift-study', '--recipe', dir, '--epochs', '1', '--train-limit', '200', '--limit', '50', '--max', '1', '--json']
+    const args = ['shift-study', '--recipe', dir, '--seed', '1', '--epochs', '1', '--train-limit', '200', '--limit', '50', '--max', '1', '--json']
     const r = await lab(args)
     expect(r.stderr).not.toMatch(/^error/m)
     expect(r.code).toBe(0)

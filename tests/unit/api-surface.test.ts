@@ -73,7 +73,7 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
     output: '{ problem?: { message, reason?, params? } }'
   },
   'train/start': {
-    input: '{ model: { name, description?, inputShape, layers, training? }, data: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, config: { optimizer?, learningRate?, batchSize?, epochs?, validationSplit?, limit?, testLimit?, seed?, backend?, augment? }, name?: string }',
+    input: '{ model: { name, description?, inputShape, layers, training? }, data: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, config: { optimizer?, learningRate?, batchSize?, epochs?, validationSplit?, limit?, testLimit?, seed?, backend?, augment? }, name?: string, group?: string }',
     output: '{ runId: string }'
   },
   'train/cancel': {
@@ -141,8 +141,12 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
     output: '{ cancelled: boolean }'
   },
   'study/train-recipe': {
-    input: '{ epochs?: integer, seed?: integer, trainLimit?: integer }',
+    input: '{ epochs?: integer, seeds?: integer[], trainLimit?: integer }',
     output: '{ status: "completed"|"cancelled"|"failed", runIds: string[], error?: string, label?: string, reason?: string, failure?: { code, params } }'
+  },
+  'study/rates': {
+    input: '{ runIds?: string[], recipe?: boolean }',
+    output: '{ rates: { key, trainImagesPerSec, inferImagesPerSec }[] }'
   },
   'runs/activations': {
     input: '{ runId: string, image: { kind, split?, index } | { kind, image } }',
@@ -157,7 +161,7 @@ const EVENTS: Record<LabEvent, string> = {
   'train/finished': '{ runId: string, status: "running"|"completed"|"cancelled"|"failed", seconds?: number, error?: string, failure?: { code, params }, test?: { count, loss, accuracy, confusion } }',
   'app/files-opened': '{ count: integer }',
   'engine/notice': '{ level: "info"|"warning"|"error", message: string, code?: "engineRestartedByUser"|"engineRestarted"|"engineRestartedAfterPause"|"engineBackoff"|"engineCrashed"|"lowMemory"|"untestedClasses"|"filesSkipped"|"oneThread"|"tooManyOpened"|"openFailed"|"stackSkipped", params?: {}, action?: "restart-engine" }',
-  'study/recipe-step': '{ index: integer, total: integer, label: string, runId: string }',
+  'study/recipe-step': '{ index: integer, total: integer, label: string, seed: integer, runId: string }',
   'robustness/progress': '{ jobId: string, done: integer, total: integer }'
 }
 

@@ -17,7 +17,16 @@ interface TrainCall {
 }
 
 /** An engine whose train/run answers completed at once, or waits for a train/cancel when `hold` says so. */
-function scriptedEngine(script: { hold?: (call: number) => boolean; fail?: (call: number) => string | undefined }, calls: TrainCall[]): () => EngineHost {
+interface BenchCall {
+  models: { name: string }[]
+  backends: string[]
+}
+
+/** bench/run's answer: one row per model timed, train 100 and infer 1000 images/s times its place. */
+const benchCalls: BenchCall[] = []
+let benchRelease: (() => void) | null = null
+
+function scriptedEngine(script: { hold?: (call: number) => boolean; fail?: (call: number) => string | undefined; holdBench?: boolean }, calls: TrainCall[]): () => EngineHost {
   return () => {
     const listeners: ((m: unknown) => void)[] = []
     const send = (m: unknown): void => void setImmediate(() => listeners.forEach((l) => l(m)))
@@ -44,6 +53,15 @@ function scriptedEngine(script: { hold?: (call: number) => boolean; fail?: (call
           const waiting = held.get(runId)
           if (waiting !== undefined) finish(waiting, runId, 'cancelled')
           send({ id, ok: true, result: { cancelled: waiting !== undefined } })
+        } else if (method === 'backends/report') {
+          send({ id, ok: true, result: { chosen: 'wasm', candidates: [] } })
+        } else if (method === 'bench/run') {
+          const p = params as unknown as BenchCall
+          benchCalls.push(p)
+          const answer = (): void =>
+            send({ id, ok: true, result: { cores: 2, rows: p.models.map((m, i) => ({ model: m.name, backend: 'wasm', trainImagesPerSec: 100 * (i + 1), inferImagesPerSec: 1000 * (i + 1) })) } })
+          if (script.holdBench) benchRelease = answer
+          else answer()
         } else {
           send({ id, ok: true, result: {} })
         }
@@ -81,6 +99,8 @@ beforeEach(async () => {
   tmp = await tempDir('convlab-recipe-')
   calls = []
   events = []
+  benchCalls.length = 0
+  benchRelease = null
 })
 afterEach(async () => {
   await service?.dispose()
@@ -91,7 +111,7 @@ afterEach(async () => {
 describe('study/train-recipe', () => {
   it('trains the four runs in order with the study settings, announcing each before its end', async () => {
     const s = await start({})
-    const result = await call(s, 'study/train-recipe', { epochs: 3, seed: 7, trainLimit: 500 })
+    const result = await call(s, 'study/train-recipe', { epochs: 3, seeds: [7], trainLimit: 500 })
     expect(result.status).toBe('completed')
     expect(result.runIds).toHaveLength(4)
     expect(calls.map((c) => c.runId)).toEqual(result.runIds)
@@ -106,6 +126,31 @@ describe('study/train-recipe', () => {
 
     const runs = await Promise.all(result.runIds.map((runId) => call(s, 'runs/get', { runId })))
     expect(runs.map((r) => [r.name, r.status, r.data.kind])).toEqual(LABELS.map((label) => [label, 'completed', 'fashion-mnist']))
+    expect(runs.every((r) => r.group === undefined)).toBe(true)
+  })
+
+  it('with several seeds trains the four models seed by seed, each model a group over its seeds', async () => {
+    const s = await start({})
+    const result = await call(s, 'study/train-recipe', { epochs: 1, seeds: [4, 5], trainLimit: 100 })
+    expect(result.status).toBe('completed')
+    expect(result.runIds).toHaveLength(8)
+    expect(calls.map((c) => c.config.seed)).toEqual([4, 4, 4, 4, 5, 5, 5, 5])
+    expect(calls.map((c) => c.model.name)).toEqual(['seed-mlp', 'seed-cnn', 'seed-cnn', 'seed-cnn-blurpool', 'seed-mlp', 'seed-cnn', 'seed-cnn', 'seed-cnn-blurpool'])
+    const steps = events.filter((e) => e.event === 'study/recipe-step').map((e) => [e.payload.index, e.payload.total, e.payload.seed])
+    expect(steps).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => [i, 8, i < 4 ? 4 : 5]))
+    const runs = await Promise.all(result.runIds.map((runId) => call(s, 'runs/get', { runId })))
+    expect(runs[0].name).toBe('seed-mlp · seed 4')
+    const groups = runs.map((r) => r.group)
+    expect(new Set(groups).size).toBe(4)
+    expect(groups.slice(4)).toEqual(groups.slice(0, 4))
+    expect(groups[2]).toMatch(/^seed-cnn \+ shifts ±3 \(/)
+    expect((await call(s, 'runs/list', {})).filter((r) => r.group === groups[0])).toHaveLength(2)
+  })
+
+  it('refuses the same seed twice', async () => {
+    const s = await start({})
+    await expect(call(s, 'study/train-recipe', { seeds: [1, 1] })).rejects.toThrow(/seeds must differ/)
+    expect(calls).toHaveLength(0)
   })
 
   it('stops at the run cancelled with train/cancel, keeps those done, and refuses another training meanwhile', async () => {
@@ -130,5 +175,38 @@ describe('study/train-recipe', () => {
     const result = await call(s, 'study/train-recipe', { epochs: 1 })
     expect(result).toEqual({ status: 'failed', runIds: calls.slice(0, 2).map((c) => c.runId), error: 'seed-cnn + shifts ±3 failed: out of memory' })
     expect(calls).toHaveLength(3)
+  })
+})
+
+describe('study/rates', () => {
+  it("times the recipe's models once per distinct network, keyed by recipe label in recipe order", async () => {
+    const s = await start({})
+    const { rates } = await call(s, 'study/rates', { recipe: true })
+    // seed-cnn with shifted images trains the same network as seed-cnn: three models timed.
+    expect(benchCalls).toHaveLength(1)
+    expect(benchCalls[0].models.map((m) => m.name)).toEqual(['seed-mlp', 'seed-cnn', 'seed-cnn-blurpool'])
+    expect(benchCalls[0].backends).toEqual(['wasm'])
+    expect(rates).toEqual([
+      { key: LABELS[0], trainImagesPerSec: 100, inferImagesPerSec: 1000 },
+      { key: LABELS[1], trainImagesPerSec: 200, inferImagesPerSec: 2000 },
+      { key: LABELS[2], trainImagesPerSec: 200, inferImagesPerSec: 2000 },
+      { key: LABELS[3], trainImagesPerSec: 300, inferImagesPerSec: 3000 }
+    ])
+    expect(await call(s, 'study/rates', {})).toEqual({ rates: [] })
+    expect(benchCalls).toHaveLength(1)
+  })
+
+  it('makes a training started during the probe wait for it, so they never share the engine', async () => {
+    const s = await start({ holdBench: true })
+    const probe = call(s, 'study/rates', { recipe: true })
+    while (!benchRelease) await new Promise((resolve) => setImmediate(resolve))
+    const recipe = call(s, 'study/train-recipe', { epochs: 1, seeds: [1] })
+    // Time for a start that did not wait to reach the engine (it writes its run folder first); the probe is still held.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(calls).toHaveLength(0)
+    benchRelease()
+    await probe
+    expect((await recipe).status).toBe('completed')
+    expect(calls).toHaveLength(4)
   })
 })

@@ -9,7 +9,7 @@ import { meanSd } from '../../shared/stats'
 import { describeDivergence } from '../../shared/divergence'
 import { runName } from '../../shared/run-name'
 import { describeThreads } from '../../shared/threads'
-import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption, required, runOutFolder, valueOptions } from '../args'
+import { BACKEND_NAMES, choiceOption, floatOption, intOption, parseDataOption, required, runOutFolder, seedList, valueOptions } from '../args'
 import { CliError } from '../cli-error'
 import type { CommandContext } from '../context'
 import { withEngine } from '../engine'
@@ -83,16 +83,6 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
   })
   if (seeds) printGroup(group ?? '', runs, seeds.length, ctx)
   return runs.some((r) => r.status === 'failed') || runs.length < outs.length ? 1 : 0
-}
-
-/** "1,2,3" → [1, 2, 3]: distinct seeds, at least two, each a valid --seed. */
-function seedList(value: string | undefined): number[] | undefined {
-  if (value === undefined) return undefined
-  const seeds = value.split(',').map((part) => intOption(part.trim(), 'seeds', 0, 2 ** 31 - 1) ?? Number.NaN)
-  if (seeds.length < 2 || new Set(seeds).size !== seeds.length) {
-    throw new CliError(`--seeds takes two or more different seeds separated by commas, e.g. 1,2,3, not ${value}.`)
-  }
-  return seeds
 }
 
 async function checkOutFree(out: string, force: boolean, ctx: CommandContext): Promise<void> {

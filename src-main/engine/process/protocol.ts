@@ -86,7 +86,8 @@ export const ENGINE_PARAMS = {
   'robustness/cancel': z.object({ jobId: z.string().min(1).max(200) }),
   /** Images/s per model and backend on synthetic data (`lab bench`). */
   'bench/run': z.object({
-    models: z.array(z.string().min(1).max(200)).min(1).max(20).default(['seed-mlp', 'seed-cnn']),
+    /** Preset names or specs (the Study view times its runs' and its recipe's models). */
+    models: z.array(z.union([z.string().min(1).max(200), ModelSpec])).min(1).max(20).default(['seed-mlp', 'seed-cnn']),
     backends: z.array(BackendName).min(1).max(4),
     batch: z.number().int().min(1).max(4096).default(32),
     inferBatch: z.number().int().min(1).max(4096).default(256),
@@ -95,7 +96,9 @@ export const ENGINE_PARAMS = {
     /** Threads training may use; default as a training run. */
     threads: z.number().int().min(1).max(64).optional(),
     /** The build of the wasm kernels to measure; default the one the engine loads. */
-    kernels: z.enum(['simd', 'relaxed-simd']).optional()
+    kernels: z.enum(['simd', 'relaxed-simd']).optional(),
+    warmUpSeconds: z.number().min(0).max(10).optional(),
+    datasetImages: z.number().int().min(1).max(60000).optional()
   })
 } as const
 

@@ -23,23 +23,30 @@ export interface LineChartLook {
 
 export function lineDatasets(series: Series[]): ChartDataset<'line', Point[]>[] {
   const room = markerRoom(series)
-  return series.map((s) => ({
-    label: s.label,
+  return series.map((s): ChartDataset<'line', Point[]> => {
     // A copy: Chart.js patches the arrays it is given, and the stores keep pushing to theirs.
-    data: s.points.slice(),
-    borderColor: s.faint ? `${s.color}55` : s.color,
-    backgroundColor: s.color,
-    borderWidth: s.faint ? 1 : 2,
-    borderDash: s.dashed ? [6, 4] : undefined,
-    pointRadius: showsMarkers(s) ? MARKER_RADIUS : 0,
-    pointHoverRadius: s.markers ? MARKER_HOVER_RADIUS : 3,
-    // Markers on the plot's edge are drawn whole (the layout's padding leaves them room); lines keep Chart.js's clip.
-    ...(showsMarkers(s) ? { clip: room } : {}),
-    tension: 0,
-    spanGaps: true,
-    // Chart.js draws higher orders first: the few per-epoch points go on top of thousands of batches.
-    order: s.faint ? 2 : s.markers ? 0 : 1
-  }))
+    const data = s.points.slice()
+    if (s.band) {
+      // Drawn first (highest order), under every line.
+      return { label: s.label, data, borderWidth: 0, pointRadius: 0, pointHoverRadius: 0, backgroundColor: `${s.color}33`, fill: s.band === 'upper' ? '-1' : false, tension: 0, order: 3 }
+    }
+    return {
+      label: s.label,
+      data,
+      borderColor: s.faint ? `${s.color}55` : s.color,
+      backgroundColor: s.color,
+      borderWidth: s.faint ? 1 : 2,
+      borderDash: s.dashed ? [6, 4] : undefined,
+      pointRadius: showsMarkers(s) ? MARKER_RADIUS : 0,
+      pointHoverRadius: s.markers ? MARKER_HOVER_RADIUS : 3,
+      // Markers on the plot's edge are drawn whole (the layout's padding leaves them room); lines keep Chart.js's clip.
+      ...(showsMarkers(s) ? { clip: room } : {}),
+      tension: 0,
+      spanGaps: true,
+      // Chart.js draws higher orders first: the few per-epoch points go on top of thousands of batches.
+      order: s.faint ? 2 : s.markers ? 0 : 1
+    }
+  })
 }
 
 /** The options without interaction: the live chart adds its tooltip, the figure needs none. */
@@ -78,7 +85,7 @@ export function lineOptions(look: LineChartLook): ChartOptions<'line'> {
           boxWidth: 14,
           boxHeight: 2,
           ...font,
-          filter: (item) => !look.series[item.datasetIndex ?? 0]?.faint,
+          filter: (item) => !look.series[item.datasetIndex ?? 0]?.faint && !look.series[item.datasetIndex ?? 0]?.band,
           // In the series' order, not the drawing order.
           sort: (a, b) => (a.datasetIndex ?? 0) - (b.datasetIndex ?? 0)
         }

@@ -5,6 +5,7 @@
 import {
   Chart,
   Decimation,
+  Filler,
   Legend,
   LinearScale,
   LineController,
@@ -14,6 +15,6 @@ import {
   Tooltip
 } from 'chart.js'
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Decimation, Legend, Tooltip)
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Decimation, Filler, Legend, Tooltip)
 
 export { Chart }

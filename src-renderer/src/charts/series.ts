@@ -16,6 +16,11 @@ export interface Series {
   dashed?: boolean
   /** Per-epoch values get markers; thousands of batch points do not. */
   markers?: boolean
+  /**
+   * One edge of a ±sd band around a group's mean: no line, no legend entry, no tooltip; an
+   * 'upper' edge is filled down to the series just before it, which must be its 'lower' edge.
+   */
+  band?: 'lower' | 'upper'
 }
 
 /**

@@ -2,7 +2,8 @@
  * The Study view's pure pieces: chart series and the CSV export, kept apart from Vue so they can
  * be tested and so the screen and the file agree. The recipe's four models are in @shared/shift-recipe.
  */
-import type { RobustnessReport } from '@shared/contract'
+import type { RobustnessReport, RunSummary } from '@shared/contract'
+import { groupStudy, type GroupStudy } from '@shared/study-groups'
 import { seriesColor, type Series } from '@renderer/charts/series'
 
 export type StudyResult = Extract<RobustnessReport, { status: 'completed' }>
@@ -12,7 +13,6 @@ export interface StudyRow {
   name: string
   result: StudyResult
 }
-
 
 /** One line per run and axis: y solid, x dashed, so four runs stay legible on one chart. */
 export function studySeries(rows: StudyRow[], metric: 'accuracy' | 'consistency'): Series[] {
@@ -52,4 +52,62 @@ export function gridRows(result: StudyResult): { dy: number; cells: { dx: number
 export function consistencyFill(c: number): string {
   const v = Math.round(Math.min(1, Math.max(0, c)) * 255)
   return `rgb(${v}, ${v}, ${v})`
+}
+
+/** What the Study view offers to measure: a group over seeds (its runs together) or a single run. */
+export interface StudyEntry {
+  key: string
+  name: string
+  runIds: string[]
+  group: boolean
+}
+
+/** Groups of two or more runs where their newest run is listed, the other runs as themselves. */
+export function studyEntries(runs: readonly RunSummary[]): StudyEntry[] {
+  const members = new Map<string, RunSummary[]>()
+  for (const r of runs) if (r.group) members.set(r.group, [...(members.get(r.group) ?? []), r])
+  const out: StudyEntry[] = []
+  const placed = new Set<string>()
+  for (const r of runs) {
+    const group = r.group ? members.get(r.group) : undefined
+    if (!group || group.length < 2) {
+      out.push({ key: `run:${r.id}`, name: r.name, runIds: [r.id], group: false })
+    } else if (!placed.has(r.group!)) {
+      placed.add(r.group!)
+      out.push({ key: `group:${r.group}`, name: r.group!, runIds: group.map((m) => m.id), group: true })
+    }
+  }
+  return out
+}
+
+export interface EntryStudy {
+  entry: StudyEntry
+  study: GroupStudy
+}
+
+/** Each entry whose runs have all been measured, its figures as mean ± sd over them. */
+export function entryStudies(entries: readonly StudyEntry[], rows: readonly StudyRow[]): EntryStudy[] {
+  const byRun = new Map(rows.map((r) => [r.runId, r.result]))
+  return entries.flatMap((entry) => {
+    const results = entry.runIds.flatMap((id) => byRun.get(id) ?? [])
+    return results.length === entry.runIds.length ? [{ entry, study: groupStudy(results) }] : []
+  })
+}
+
+/** Per entry and axis: the mean line (y dashed), and for a group a ±sd band under it. */
+export function entrySeries(studies: readonly EntryStudy[], metric: 'accuracy' | 'consistency'): Series[] {
+  return studies.flatMap(({ entry, study }, i) =>
+    (['x', 'y'] as const).flatMap((axis) => {
+      const color = seriesColor(i)
+      const label = `${entry.name} (${axis})`
+      const mean = study[axis].map((p) => ({ x: p.shift, y: p[metric].mean }))
+      const line: Series = { label, color, markers: true, dashed: axis === 'y', points: mean }
+      if (study.count < 2) return [line]
+      return [
+        { label: `${label} − sd`, color, band: 'lower' as const, points: study[axis].map((p) => ({ x: p.shift, y: p[metric].mean - p[metric].sd })) },
+        { label: `${label} + sd`, color, band: 'upper' as const, points: study[axis].map((p) => ({ x: p.shift, y: p[metric].mean + p[metric].sd })) },
+        line
+      ]
+    })
+  )
 }

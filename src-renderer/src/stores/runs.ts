@@ -2,6 +2,7 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { RunDetail, RunSummary } from '@shared/contract'
 import { describeError, request } from '@renderer/api/client'
+import { groupsOf } from '@renderer/lib/run-groups'
 
 /** Past runs on disk: the list, the one opened, and the ones overlaid for comparison. */
 export type RunExport = { state: 'exporting' } | { state: 'done'; dir: string; files: string[] } | { state: 'failed'; error: string }
@@ -19,9 +20,22 @@ export const useRunsStore = defineStore('runs', () => {
   const deleted = ref<RunSummary | null>(null)
   /** Why runs cannot be renamed, deleted or trained (a read-only runs folder); null when they can. */
   const readOnly = ref<string | null>(null)
+  /** Groups over seeds whose runs the table lists under their group row. */
+  const expanded = ref<string[]>([])
+  /** Groups ticked for comparison, as mean ± sd. */
+  const selectedGroups = ref<string[]>([])
 
   const opened = computed(() => (openId.value ? (details.value[openId.value] ?? null) : null))
   const compared = computed(() => selected.value.flatMap((id) => (details.value[id] ? [details.value[id]] : [])))
+  const groups = computed(() => groupsOf(runs.value))
+  /** Each ticked group with the details of its runs that have been fetched. */
+  const comparedGroups = computed(() =>
+    selectedGroups.value.flatMap((name) => {
+      const g = groups.value.get(name)
+      const members = g ? g.runs.flatMap((r) => (details.value[r.id] ? [details.value[r.id]] : [])) : []
+      return members.length ? [{ name, runs: members }] : []
+    })
+  )
   /** Runs with a file that cannot be read, each with what is wrong and what is still usable. */
   const damaged = computed(() => runs.value.filter((r) => r.damage))
 
@@ -34,6 +48,7 @@ export const useRunsStore = defineStore('runs', () => {
       error.value = null
       const known = new Set(runs.value.map((r) => r.id))
       selected.value = selected.value.filter((id) => known.has(id))
+      selectedGroups.value = selectedGroups.value.filter((name) => groups.value.has(name))
       if (openId.value && !known.has(openId.value)) openId.value = null
       // A run that was still training when last fetched has more history now.
       const stale = Object.keys(details.value).filter((id) => details.value[id].status === 'running' || !known.has(id))
@@ -72,6 +87,21 @@ export const useRunsStore = defineStore('runs', () => {
     }
     selected.value = [...selected.value, id]
     await fetchDetail(id)
+  }
+
+  function toggleExpanded(group: string): void {
+    expanded.value = expanded.value.includes(group) ? expanded.value.filter((g) => g !== group) : [...expanded.value, group]
+  }
+
+  /** A group ticked for comparison fetches every run of it that can be read. */
+  async function toggleGroup(group: string): Promise<void> {
+    if (selectedGroups.value.includes(group)) {
+      selectedGroups.value = selectedGroups.value.filter((g) => g !== group)
+      return
+    }
+    selectedGroups.value = [...selectedGroups.value, group]
+    const members = groups.value.get(group)?.runs.filter((r) => r.status !== 'damaged') ?? []
+    await Promise.all(members.map((r) => fetchDetail(r.id)))
   }
 
   async function rename(id: string, name: string): Promise<boolean> {
@@ -153,10 +183,15 @@ export const useRunsStore = defineStore('runs', () => {
     readOnly,
     opened,
     compared,
+    expanded,
+    selectedGroups,
+    comparedGroups,
     damaged,
     load,
     open,
     toggleSelected,
+    toggleExpanded,
+    toggleGroup,
     rename,
     remove,
     undoDelete,

@@ -9,6 +9,8 @@ import { runFailureText, type FitProblem } from '@renderer/i18n/words'
 import { runNameParts } from '@shared/run-name'
 import { toPlain } from '@renderer/api/plain'
 import { batchPoints, batchX, type Point } from '@renderer/charts/series'
+import { parseSeeds } from '@renderer/lib/seeds'
+import { meanSd, type MeanSd } from '@shared/stats'
 
 export type Preset = LabOutput<'model/presets'>[number]
 export type TrainPhase = 'idle' | 'starting' | RunStatus
@@ -20,8 +22,8 @@ export interface TrainForm {
   batchSize: number
   epochs: number
   validationSplit: number
-  /** Empty means a random seed, recorded in the run. */
-  seed: number | null
+  /** Empty: one run with a random seed, recorded in the run; "1": that seed; "1,2,3": a group, one run per seed (lib/seeds.ts). */
+  seeds: string
   /** "Use first N training images"; empty means all. */
   limit: number | null
   /** "Test on first N test images"; empty means the whole test set. */
@@ -78,7 +80,7 @@ export const FROM_BUILD = 'build'
 export const useTrainingStore = defineStore('training', () => {
   const presets = ref<Preset[]>([])
   const modelChoice = ref<string>(FROM_BUILD)
-  const form = ref<TrainForm>({ optimizer: 'adam', learningRate: 0.001, batchSize: 32, epochs: 5, validationSplit: 0.1, seed: null, limit: null, testLimit: null })
+  const form = ref<TrainForm>({ optimizer: 'adam', learningRate: 0.001, batchSize: 32, epochs: 5, validationSplit: 0.1, seeds: '', limit: null, testLimit: null })
 
   const runId = ref<string | null>(null)
   const runName = ref('')
@@ -103,8 +105,17 @@ export const useTrainingStore = defineStore('training', () => {
   /** The run's test limit: its test figures cover only that many test images. */
   const testLimit = ref<number | null>(null)
   const modelName = ref('')
+  /** The group being trained seed by seed: which seed of how many; null for a single run. */
+  const seedStep = ref<{ index: number; total: number; seed: number } | null>(null)
+  /** The group's test accuracy over the seeds finished so far. */
+  const groupAccuracy = ref<MeanSd | null>(null)
+  let groupStopped = false
+  /** True from a group's first start to its last run's end, so Start stays off between its seeds. */
+  const groupBusy = ref(false)
+  /** Resolves the run awaited by a group when it finishes. */
+  let finishedWaiter: ((status: RunStatus, accuracy: number | undefined) => void) | null = null
 
-  const active = computed(() => phase.value === 'starting' || phase.value === 'running')
+  const active = computed(() => groupBusy.value || phase.value === 'starting' || phase.value === 'running')
   /** 0..1 of all batches of all epochs. */
   const fraction = computed(() => {
     const p = progress.value
@@ -164,6 +175,7 @@ export const useTrainingStore = defineStore('training', () => {
     error.value = f.error ? runFailureText(f.error, f.failure) : null
     test.value = f.test ?? null
     void loadDetail(f.runId)
+    finishedWaiter?.(f.status, f.test?.accuracy)
   }
 
   /** The run as saved: every batch rather than the live samples, the class names, the backend used. */
@@ -229,7 +241,7 @@ export const useTrainingStore = defineStore('training', () => {
     applyDefaults(presets.value.find((p) => p.name === choice)?.spec.training)
   }
 
-  function config(): TrainConfigInput {
+  function config(seed: number | undefined): TrainConfigInput {
     const f = form.value
     return {
       optimizer: f.optimizer,
@@ -237,24 +249,76 @@ export const useTrainingStore = defineStore('training', () => {
       batchSize: f.batchSize,
       epochs: f.epochs,
       validationSplit: f.validationSplit,
-      ...(f.seed !== null ? { seed: f.seed } : {}),
+      ...(seed !== undefined ? { seed } : {}),
       ...(f.limit !== null ? { limit: f.limit } : {}),
       ...(f.testLimit !== null ? { testLimit: f.testLimit } : {})
     }
   }
 
+  /**
+   * One run, or with several seeds a group: one run per seed, each started when the one before
+   * finished, stopped by Cancel; the group's test accuracy as mean ± sd as the seeds finish.
+   */
   async function start(model: ModelSpec, data: DataSource): Promise<void> {
     if (active.value) return
+    const parsed = parseSeeds(form.value.seeds)
+    const seeds = parsed.ok ? parsed.seeds : []
+    seedStep.value = null
+    groupAccuracy.value = null
+    if (seeds.length < 2) {
+      await startOne(model, data, { seed: seeds[0] })
+      return
+    }
+    groupStopped = false
+    groupBusy.value = true
+    try {
+      await startGroup(model, data, seeds)
+    } finally {
+      groupBusy.value = false
+      finishedWaiter = null
+    }
+  }
+
+  async function startGroup(model: ModelSpec, data: DataSource, seeds: number[]): Promise<void> {
+    const base = localRunName(model.name, data, config(undefined))
+    // Told apart from an earlier group of the same settings by when it started.
+    const group = `${base} (${new Date().toISOString().slice(0, 16).replace('T', ' ')})`
+    const accuracies: number[] = []
+    for (const [index, seed] of seeds.entries()) {
+      if (groupStopped) break
+      seedStep.value = { index, total: seeds.length, seed }
+      const finished = new Promise<{ status: RunStatus; accuracy: number | undefined }>((resolve) => {
+        finishedWaiter = (status, accuracy) => resolve({ status, accuracy })
+      })
+      await startOne(model, data, { seed, group, name: `${base} · ${t('train.runLabel.seed', { n: seed })}` })
+      if (phase.value === 'failed' && !runId.value) break
+      const { status, accuracy } = await finished
+      finishedWaiter = null
+      if (accuracy !== undefined) {
+        accuracies.push(accuracy)
+        groupAccuracy.value = meanSd(accuracies)
+      }
+      if (status !== 'completed') break
+    }
+  }
+
+  async function startOne(model: ModelSpec, data: DataSource, run: { seed?: number; group?: string; name?: string }): Promise<void> {
     listen()
     reset()
     testLimit.value = form.value.testLimit
     phase.value = 'starting'
     modelName.value = model.name
-    const recipe = config()
+    const recipe = config(run.seed)
     try {
       // Inside: a form value the recipe's schema refuses fails this start with its reason.
-      runName.value = localRunName(model.name, data, recipe)
-      const { runId: id } = await request('train/start', { model: toPlain(model), data: toPlain(data), config: recipe, name: runName.value })
+      runName.value = run.name ?? localRunName(model.name, data, recipe)
+      const { runId: id } = await request('train/start', {
+        model: toPlain(model),
+        data: toPlain(data),
+        config: recipe,
+        name: runName.value,
+        ...(run.group ? { group: run.group } : {})
+      })
       runId.value = id
       if (phase.value === 'starting') phase.value = 'running'
     } catch (err) {
@@ -278,6 +342,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   async function cancel(): Promise<void> {
     if (!runId.value || !active.value) return
+    groupStopped = true
     cancelling.value = true
     try {
       await request('train/cancel', { runId: runId.value })
@@ -326,6 +391,8 @@ export const useTrainingStore = defineStore('training', () => {
     threads,
     diverged,
     modelName,
+    seedStep,
+    groupAccuracy,
     fitProblem,
     testLimit,
     active,

@@ -56,7 +56,7 @@ describe('training store', () => {
     answers.set('train/start', () => ({ runId: 'r1' }))
     answers.set('runs/get', () => detail('r1', 'completed'))
     const store = useTrainingStore()
-    store.form = { ...store.form, optimizer: 'sgd', learningRate: 0.01, epochs: 2, limit: 2000, seed: null }
+    store.form = { ...store.form, optimizer: 'sgd', learningRate: 0.01, epochs: 2, limit: 2000, seeds: '' }
     await store.start(model, { kind: 'fashion-mnist' })
 
     const start = calls.find((c) => c.name === 'train/start')!.input as { config: Record<string, unknown>; name: string }
@@ -87,6 +87,55 @@ describe('training store', () => {
     expect(store.backend).toBe('wasm')
     // As saved: the detail's threads replace the live ones (here made to differ).
     expect(store.threads).toEqual({ count: 1 })
+  })
+
+  it('with several seeds trains a group, one run per seed after the one before, and gives its test accuracy as mean ± sd', async () => {
+    let n = 0
+    answers.set('train/start', () => ({ runId: `g${++n}` }))
+    answers.set('runs/get', (input) => detail((input as { runId: string }).runId, 'completed'))
+    const store = useTrainingStore()
+    store.form = { ...store.form, epochs: 2, seeds: '5, 6,7' }
+    const group = store.start(model, { kind: 'fashion-mnist' })
+    const starts = () => calls.filter((c) => c.name === 'train/start').map((c) => c.input as { config: { seed?: number }; name: string; group?: string })
+    await vi.waitFor(() => expect(starts()).toHaveLength(1))
+    expect(store.seedStep).toEqual({ index: 0, total: 3, seed: 5 })
+    expect(store.active).toBe(true)
+    const finish = (runId: string, accuracy: number) => emit('train/finished', { runId, status: 'completed', test: { count: 4, loss: 0.4, accuracy, confusion: [[2, 0], [1, 1]] } })
+    finish('g1', 0.8)
+    await vi.waitFor(() => expect(starts()).toHaveLength(2))
+    // Between two seeds the view must not offer Start.
+    expect(store.active).toBe(true)
+    expect(store.seedStep).toEqual({ index: 1, total: 3, seed: 6 })
+    expect(store.groupAccuracy).toEqual({ mean: 0.8, sd: 0, count: 1 })
+    finish('g2', 0.9)
+    await vi.waitFor(() => expect(starts()).toHaveLength(3))
+    await vi.waitFor(() => expect(store.runId).toBe('g3'))
+    await store.cancel()
+    finish('g3', 0.85)
+    await group
+    expect(starts().map((s) => s.config.seed)).toEqual([5, 6, 7])
+    expect(starts().map((s) => s.name)).toEqual([5, 6, 7].map((k) => `seed-mlp · Fashion-MNIST · 2 ep · seed ${k}`))
+    expect(new Set(starts().map((s) => s.group)).size).toBe(1)
+    expect(starts()[0].group).toMatch(/^seed-mlp · Fashion-MNIST · 2 ep \(\d{4}-/)
+    expect(store.groupAccuracy?.mean).toBeCloseTo(0.85, 12)
+    expect(store.groupAccuracy?.count).toBe(3)
+    expect(store.active).toBe(false)
+  })
+
+  it('stops a group at a cancel: no further seed starts', async () => {
+    let n = 0
+    answers.set('train/start', () => ({ runId: `c${++n}` }))
+    answers.set('runs/get', (input) => detail((input as { runId: string }).runId, 'cancelled'))
+    answers.set('train/cancel', () => ({ cancelled: true }))
+    const store = useTrainingStore()
+    store.form = { ...store.form, seeds: '1,2' }
+    const group = store.start(model, { kind: 'fashion-mnist' })
+    await vi.waitFor(() => expect(store.runId).toBe('c1'))
+    await store.cancel()
+    emit('train/finished', { runId: 'c1', status: 'cancelled' })
+    await group
+    expect(calls.filter((c) => c.name === 'train/start')).toHaveLength(1)
+    expect(store.active).toBe(false)
   })
 
   it('keeps events that arrive before the train/start reply', async () => {

@@ -43,6 +43,16 @@ export const runs = {
   keepIt: 'Keep it',
   undo: 'Undo',
   dismiss: 'Dismiss',
+  group: {
+    compare: 'Compare group {name}',
+    count: '{n} runs over seeds',
+    mean: '{name} · mean of {n}',
+    validationMean: '{name} · validation mean',
+    compareGroupsTitle: 'Comparing {groups} groups · mean per epoch with a ±sd band, validation dashed',
+    compareTitle: 'Comparing {runs} runs and {groups} groups · groups as mean per epoch with a ±sd band',
+    testAccuracy: 'test accuracy {value} (mean ± sd over {n} seeds)',
+    noTest: 'no test accuracy yet'
+  },
   compare: {
     title: 'Comparing {n} runs · training batches smoothed, validation per epoch dashed',
     validation: '{name} · validation',

@@ -15,8 +15,15 @@ export const train = {
     presets: 'Loading the presets…',
     empty: 'The stack in Build is empty: add layers there or pick a preset.',
     invalid: 'The stack in Build cannot be trained: {error}',
-    noData: 'Choose a dataset in Data first.'
+    noData: 'Choose a dataset in Data first.',
+    seeds: {
+      notSeed: 'Seeds: “{value}” is not a seed; give whole numbers from 0, separated by commas.',
+      repeated: 'Seeds: {value} is given twice.',
+      tooMany: 'Seeds: at most {max} at a time.'
+    }
   },
+  seedStep: 'Seed {index} of {total} (seed {seed})',
+  groupAccuracy: 'Group test accuracy over {n} seeds: {mean} ± {sd} (mean ± sd)',
   data: 'Data',
   change: 'change',
   backend: 'Backend',
@@ -51,7 +58,8 @@ export const train = {
     batchSize: 'Batch size',
     epochs: 'Epochs',
     validation: 'Validation share',
-    seed: 'Seed',
+    seeds: 'Seeds',
+    seedsTitle: 'Empty: a random seed. One number: that seed. Several separated by commas (1,2,3): one run per seed, one after another, as a group compared by mean ± sd.',
     random: 'random',
     limit: 'Train on first N',
     limitTitle: 'Use only the first N training images',
@@ -109,7 +117,7 @@ export const train = {
     withSplit: '{count} ({split})'
   },
   duration: { s: '{s} s', ms: '{m} min {s} s', hm: '{h} h {m} min' },
-  runLabel: { images: '{n} images', epochs: '{n} ep', shifts: 'shifts ±{k} px {axes}', shiftsZero: 'shifts ±{k} px {axes} zero-filled', toy: 'toy set', folder: 'folder {name}', diverged: 'diverged', test: '{accuracy} test', name: '{model} on {data}' },
+  runLabel: { seed: 'seed {n}', images: '{n} images', epochs: '{n} ep', shifts: 'shifts ±{k} px {axes}', shiftsZero: 'shifts ±{k} px {axes} zero-filled', toy: 'toy set', folder: 'folder {name}', diverged: 'diverged', test: '{accuracy} test', name: '{model} on {data}' },
   failures: {
     killed: 'was killed by {signal}',
     exited: 'exited with code {exitCode}',

@@ -43,6 +43,16 @@ export const runs: typeof en = {
   keepIt: '保留',
   undo: '撤销',
   dismiss: '关闭',
+  group: {
+    compare: '比较这一组：{name}',
+    count: '{n} 次不同随机种子的运行',
+    mean: '{name} · {n} 次的均值',
+    validationMean: '{name} · 验证均值',
+    compareGroupsTitle: '比较 {groups} 组 · 每个迭代周期的均值和 ±标准差带，验证为虚线',
+    compareTitle: '比较 {runs} 次运行和 {groups} 组 · 每组画出每个迭代周期的均值和 ±标准差带',
+    testAccuracy: '测试准确率 {value}（{n} 个种子的均值 ± 标准差）',
+    noTest: '还没有测试准确率'
+  },
   compare: {
     title: '比较 {n} 个运行 · 训练批量曲线已平滑，虚线为每个迭代周期的验证结果',
     validation: '{name} · 验证',

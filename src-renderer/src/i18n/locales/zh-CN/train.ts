@@ -16,8 +16,15 @@ export const train: typeof en = {
     presets: '正在载入预设…',
     empty: '“搭建”中的网络是空的：请在那里添加网络层，或选择一个预设。',
     invalid: '“搭建”中的网络无法训练：{error}',
-    noData: '请先在“数据”中选择数据集。'
+    noData: '请先在“数据”中选择数据集。',
+    seeds: {
+      notSeed: '随机种子：“{value}”不是种子；请填从 0 开始的整数，用逗号分隔。',
+      repeated: '随机种子：{value} 重复了。',
+      tooMany: '随机种子：一次最多 {max} 个。'
+    }
   },
+  seedStep: '第 {index} 个种子，共 {total} 个（种子 {seed}）',
+  groupAccuracy: '本组 {n} 个种子的测试准确率：{mean} ± {sd}（均值 ± 标准差）',
   data: '数据',
   change: '更改',
   backend: '后端',
@@ -52,7 +59,8 @@ export const train: typeof en = {
     batchSize: '批量大小',
     epochs: '迭代周期',
     validation: '验证集比例',
-    seed: '随机种子',
+    seeds: '随机种子',
+    seedsTitle: '留空：随机种子。一个数：用这个种子。用逗号分隔的多个数（1,2,3）：每个种子依次训练一次，组成一组，用均值 ± 标准差比较。',
     random: '随机',
     limit: '只用前 N 张训练图像',
     limitTitle: '只用前 N 张训练图像训练',
@@ -110,7 +118,7 @@ export const train: typeof en = {
     withSplit: '{count}（{split}）'
   },
   duration: { s: '{s} 秒', ms: '{m} 分 {s} 秒', hm: '{h} 小时 {m} 分' },
-  runLabel: { images: '{n} 张图像', epochs: '{n} 个迭代周期', shifts: '平移 ±{k} 像素 {axes}', shiftsZero: '平移 ±{k} 像素 {axes}（补零）', toy: '玩具数据集', folder: '文件夹 {name}', diverged: '已发散', test: '测试 {accuracy}', name: '{model}，数据：{data}' },
+  runLabel: { seed: '种子 {n}', images: '{n} 张图像', epochs: '{n} 个迭代周期', shifts: '平移 ±{k} 像素 {axes}', shiftsZero: '平移 ±{k} 像素 {axes}（补零）', toy: '玩具数据集', folder: '文件夹 {name}', diverged: '已发散', test: '测试 {accuracy}', name: '{model}，数据：{data}' },
   failures: {
     killed: '被信号 {signal} 终止',
     exited: '退出（退出码 {exitCode}）',
