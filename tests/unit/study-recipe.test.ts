@@ -173,7 +173,14 @@ describe('study/train-recipe', () => {
   it('ends at a run that fails, naming it and the engine error', async () => {
     const s = await start({ fail: (n) => (n === 2 ? 'out of memory' : undefined) })
     const result = await call(s, 'study/train-recipe', { epochs: 1 })
-    expect(result).toEqual({ status: 'failed', runIds: calls.slice(0, 2).map((c) => c.runId), error: 'seed-cnn + shifts ±3 failed: out of memory' })
+    expect(result).toEqual({
+      status: 'failed',
+      runIds: calls.slice(0, 2).map((c) => c.runId),
+      error: 'seed-cnn + shifts ±3 failed: out of memory',
+      label: 'seed-cnn + shifts ±3',
+      reason: 'out of memory',
+      failure: { code: 'other', params: {} }
+    })
     expect(calls).toHaveLength(3)
   })
 })
