@@ -1,7 +1,7 @@
 /**
  * Training on several cores: which split a model gets, over how many threads, and the helper
- * threads' entry. A network with one hidden Dense layer splits its hidden units over two threads
- * (unit-parallel.ts), exchanging only its outputs; any other model whose math per parameter
+ * threads' entry. A network with one hidden Dense layer splits its hidden units over as many
+ * threads as its math pays for (unit-parallel.ts), exchanging only its outputs; any other model whose math per parameter
  * outweighs the exchange of every gradient splits the batch over as many threads as that math
  * pays for, up to the limit (data-parallel.ts); the rest train on one thread.
  */
@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs'
 import { availableParallelism } from 'node:os'
 import { batchSplitThreads, DataParallel, runBatchPeer, type BatchPeerInit } from './data-parallel'
 import type { StepResult, StepShifts, TrainingSetup } from './parallel-channel'
-import { planUnitSplit, runUnitPeer, UnitParallel, worthSplittingUnits, type UnitPeerInit } from './unit-parallel'
+import { planUnitSplit, runUnitPeer, UnitParallel, unitSplitThreads, type UnitPeerInit } from './unit-parallel'
 
 export { PEER_ROLE } from './parallel-channel'
 export type { StepShifts, TrainingSetup } from './parallel-channel'
@@ -46,8 +46,9 @@ export function trainThreadLimit(asked: number | undefined, setting: string | un
 export async function startParallelTraining(entry: string | undefined, setup: TrainingSetup, threads?: number): Promise<ParallelTraining | null> {
   const limit = trainThreadLimit(threads, process.env.CONVLAB_TRAIN_THREADS, availableParallelism())
   if (!entry || limit < 2 || tf.getBackend() !== 'wasm') return null
-  const plan = planUnitSplit(setup.spec)
-  if (plan && worthSplittingUnits(setup.spec, setup.batchSize)) return UnitParallel.start(entry, setup, plan)
+  const unitThreads = unitSplitThreads(setup.spec, setup.batchSize, limit)
+  const plan = unitThreads >= 2 && planUnitSplit(setup.spec, unitThreads)
+  if (plan) return UnitParallel.start(entry, setup, plan)
   const batchThreads = batchSplitThreads(setup.spec, setup.batchSize, limit)
   if (batchThreads >= 2) return DataParallel.start(entry, setup, batchThreads)
   return null
