@@ -67,7 +67,7 @@ export interface StepResult {
 /** Everything a training step works on, fixed for a whole run. */
 export interface TrainingSetup {
   spec: ModelSpec
-  recipe: Pick<TrainConfig, 'optimizer' | 'learningRate'>
+  recipe: Pick<TrainConfig, 'optimizer' | 'learningRate' | 'threads'>
   model: tf.LayersModel
   optimizer: tf.Optimizer
   vars: tf.Variable[]

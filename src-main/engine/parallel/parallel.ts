@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { availableParallelism } from 'node:os'
+import { trainThreadLimit } from '../../shared/threads'
 import { batchSplitThreads, DataParallel, runBatchPeer, type BatchPeerInit } from './data-parallel'
 import type { StepResult, StepShifts, TrainingSetup } from './parallel-channel'
 import { planUnitSplit, runUnitPeer, UnitParallel, unitSplitThreads, type UnitPeerInit } from './unit-parallel'
@@ -26,25 +27,12 @@ export interface ParallelTraining {
 }
 
 /**
- * Threads training may use: `asked` when given (the bench's --threads), else CONVLAB_TRAIN_THREADS
- * when set (taken as it is, so tests can run more threads than cores), else the machine's cores.
- */
-export function trainThreadLimit(asked: number | undefined, setting: string | undefined, cores: number): number {
-  if (asked !== undefined) return asked
-  const value = setting?.trim() ?? ''
-  if (value === '') return cores
-  const cap = Number(value)
-  if (!Number.isInteger(cap) || cap < 1) throw new Error(`CONVLAB_TRAIN_THREADS must be a whole number of threads, 1 or more, not "${value}"`)
-  return cap
-}
-
-/**
  * Starts the helper threads for `setup`, or returns null when they would not help: one core, a
  * backend other than wasm, a model no split suits, or no entry file to start a thread from
- * (in-process tests). CONVLAB_TRAIN_THREADS=1 keeps training on one thread; `threads` overrides it.
+ * (in-process tests). The run's `threads` setting and CONVLAB_TRAIN_THREADS cap the threads; `threads` overrides both.
  */
 export async function startParallelTraining(entry: string | undefined, setup: TrainingSetup, threads?: number): Promise<ParallelTraining | null> {
-  const limit = trainThreadLimit(threads, process.env.CONVLAB_TRAIN_THREADS, availableParallelism())
+  const limit = trainThreadLimit(threads, process.env.CONVLAB_TRAIN_THREADS, availableParallelism(), setup.recipe.threads)
   if (!entry || limit < 2 || tf.getBackend() !== 'wasm') return null
   const unitThreads = unitSplitThreads(setup.spec, setup.batchSize, limit)
   const plan = unitThreads >= 2 && planUnitSplit(setup.spec, unitThreads)
