@@ -116,10 +116,11 @@ export function planUnitSplit(spec: ModelSpec, threads = 2): UnitSplitPlan | nul
  * as 1/N. Measured here for 784 -> h -> 10 at batch 32, two threads against one: h = 128
  * (3.3M multiply-adds per step) 1.42 against 1.10 ms, h = 256 (6.5M) 1.67 against 1.64,
  * h = 384 (9.7M) 2.03 against 2.54, seed-mlp (h = 1000, 25M) 3.5 against 5.4. So a second thread
- * pays from about 8M multiply-adds a step (M), which is where the math it saves, M/2, outweighs
- * one thread's fixed cost c: M/2 >= c at M = 8M. Each thread more costs the same c and saves
- * M/(N-1) - M/N = M/(N(N-1)) of math, so N threads pay from M >= 4M x N(N-1): 24M for three,
- * 48M for four (seed-mlp at batch 32: three threads; at batch 64: four).
+ * pays from about m = 8M multiply-adds a step, where the math it saves, m/2, outweighs the fixed
+ * cost c of a thread: c = 4M multiply-adds' time. The N-th thread costs the same c and saves
+ * m/(N-1) - m/N = m/(N(N-1)), so N threads pay from m >= 4M x N(N-1): 24M for three, 48M for
+ * four (seed-mlp at batch 32: three threads; at batch 64: four). Only the two-thread figure
+ * could be measured on this 2-core machine; the others follow from it.
  */
 const MIN_MACS_PER_STEP = 8_000_000
 
