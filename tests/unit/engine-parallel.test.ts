@@ -217,10 +217,10 @@ describe('two-thread training', () => {
       labels: Int32Array.from({ length: 96 }, (_, i) => i % 10),
       classNames: Array.from({ length: 10 }, (_, i) => String(i))
     }
-    const run = async (trainer: Trainer, spec: ModelSpec): Promise<TrainThreads[]> => {
+    const run = async (trainer: Trainer, spec: ModelSpec, threads?: number): Promise<TrainThreads[]> => {
       const seen: TrainThreads[] = []
       const { result, model } = await trainer.train(
-        { runId: spec.name, spec, config: TrainConfig.parse({ optimizer: 'sgd', learningRate: 0.01, epochs: 1, batchSize: 32, seed: 1 }), train },
+        { runId: spec.name, spec, config: TrainConfig.parse({ optimizer: 'sgd', learningRate: 0.01, epochs: 1, batchSize: 32, seed: 1, threads }), train },
         { onProgress: (p) => seen.push(p.threads) }
       )
       model.model.dispose()
@@ -231,6 +231,8 @@ describe('two-thread training', () => {
     const withoutHidden = ModelSpec.parse({ ...mlp, name: 'linear', layers: [{ type: 'flatten' }, { type: 'dense', units: 10 }] })
     for (const t of await run(new Trainer(ENTRY), mlp)) expect(t).toEqual({ count: 2, split: 'units' })
     for (const t of await run(new Trainer(ENTRY), withoutHidden)) expect(t).toEqual({ count: 1 })
+    // The run's own setting: one thread, though the machine and CONVLAB_TRAIN_THREADS allow two.
+    for (const t of await run(new Trainer(ENTRY), mlp, 1)) expect(t).toEqual({ count: 1 })
     // Without a helper entry (as when none can be started), one thread, and so it says.
     for (const t of await run(new Trainer(), mlp)) expect(t).toEqual({ count: 1 })
   }, 60_000)
