@@ -213,6 +213,8 @@ export class InferPool {
       helper.modelKey === key ? { key, spec } : { key, spec, weights: loaded.model.getWeights().map((w) => ({ values: w.dataSync() as Float32Array, shape: w.shape })) }
     helper.modelKey = key
     return new Promise<void>((resolve, reject) => {
+      // Kept alive while it works for us, so a process waiting only on its answer does not exit.
+      if (!helper.pending.size) helper.worker.ref()
       helper.pending.set(id, { resolve, reject })
       helper.worker.postMessage({ id, model, ...job } satisfies RunMessage)
     })
@@ -230,6 +232,7 @@ export class InferPool {
       worker.on('message', (a: Answer) => {
         const job = helper.pending.get(a.id)
         helper.pending.delete(a.id)
+        if (!helper.pending.size) worker.unref()
         if (a.ok) job?.resolve()
         else job?.reject(new Error(a.message))
       })
