@@ -80,7 +80,7 @@ export const RunStatus = z.enum(['running', 'completed', 'cancelled', 'failed'])
 export type RunStatus = z.infer<typeof RunStatus>
 
 /**
- * How training used the cores: one thread, or two splitting each batch's rows or a hidden
+ * How training used the cores: one thread, or several splitting each batch's rows or a hidden
  * layer's units between them (engine/parallel/parallel.ts).
  */
 export const TrainThreads = z.object({ count: z.number().int().min(1), split: z.enum(['batch', 'units']).optional() })
