@@ -50,7 +50,7 @@ export interface BenchmarkRow {
   optimizer: string
   /** Threads training used (more than 1: with helper threads, see parallel.ts). */
   trainThreads?: number
-  /** How two threads split the work: by batch rows or by hidden units. */
+  /** How the threads split the work: by batch rows or by hidden units. */
   trainSplit?: 'batch' | 'units'
   trainImagesPerSec?: number
   inferImagesPerSec?: number

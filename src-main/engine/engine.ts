@@ -27,6 +27,7 @@ import {
 } from './process/protocol'
 import { benchmark } from './bench'
 import { shiftRobustness } from './robustness'
+import { InferPool } from './parallel/infer-pool'
 import { BusyError, Trainer } from './train/train'
 
 export interface EngineOptions {
@@ -85,6 +86,8 @@ export function describeSkipped(skipped: readonly { file: string; reason: string
 
 export class Engine {
   private readonly trainer: Trainer
+  /** Helper threads inference splits its rows over, started on first use. */
+  private readonly inferPool: InferPool
   private readonly models = new ModelCache(3)
   private readonly datasets = new Map<string, Promise<Dataset>>()
   /** Robustness studies in progress, by job id: true once cancelled. */
@@ -97,6 +100,7 @@ export class Engine {
     this.backendChoice = options.backend
     this.appDataDir = options.appDataDir
     this.trainer = new Trainer(options.peerEntry)
+    this.inferPool = new InferPool(options.peerEntry)
   }
 
   /** Validates params against the protocol's schema, then dispatches. */
@@ -177,9 +181,9 @@ export class Engine {
       const loaded = await this.models.get(p.model.dir)
       const shape = loaded.meta.spec.inputShape
       const data = await this.dataset(p.data, p.split, p.limit, shape.length === 3 ? shape : undefined)
-      return evaluateModel(loaded, data)
+      return evaluateModel(loaded, data, undefined, this.inferPool)
     },
-    'model/predict': async (p) => predictImages(await this.models.get(p.model.dir), p.images.map(toFloat32)),
+    'model/predict': async (p) => predictImages(await this.models.get(p.model.dir), p.images.map(toFloat32), this.inferPool),
     'model/shift': async (p) => {
       const loaded = await this.models.get(p.model.dir)
       const inputShape = loaded.meta.spec.inputShape
@@ -200,7 +204,7 @@ export class Engine {
         shape = inputShape
         label = p.image.label
       }
-      return shiftHeatmap(loaded, values, shape, { from: p.from, to: p.to, axis: p.axis, mode: p.mode, label })
+      return shiftHeatmap(loaded, values, shape, { from: p.from, to: p.to, axis: p.axis, mode: p.mode, label }, this.inferPool)
     },
     'model/weights': async (p) => {
       const { model, meta } = await this.models.get(p.model.dir)
@@ -264,7 +268,8 @@ export class Engine {
           {
             cancelled: () => job.cancelled,
             onProgress: (done, total) => this.options.emit({ event: 'robustness/progress', payload: { jobId: p.jobId, done, total } })
-          }
+          },
+          this.inferPool
         )
       } finally {
         this.studies.delete(p.jobId)

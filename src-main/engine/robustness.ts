@@ -1,17 +1,19 @@
 /**
  * Robustness over a dataset: every image predicted at every offset, one batched pass per
  * offset (in chunks, so seed-cnn's feature maps for 10,000 images never sit in memory at once).
- * The dataset is uploaded once and each shifted chunk is one gather from it (see augment.ts).
+ * The dataset is uploaded once per thread and each shifted chunk is one gather from it (see
+ * augment.ts); each chunk's rows are split over the pool's threads.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { Dataset } from '../shared/dataset'
 import { robustnessCurves, shiftOffsets, type RobustnessCurves } from '../shared/robustness'
-import { gatherShifted } from './train/augment'
 import { headOf, predictedOf } from './model/head'
-import { checkDatasetFits, checkLabelsFit, sampleSize } from './inference'
+import { checkDatasetFits, checkLabelsFit, datasetRows, withPool } from './inference'
 import type { LoadedModel } from './model/model-io'
-import { batchShiftIndex, type ShiftMode } from './shift'
+import type { InferPool } from './parallel/infer-pool'
+import type { ShiftMode } from './shift'
 
+/** Rows each thread predicts between two looks at cancel. */
 const CHUNK = 500
 
 export interface RobustnessOptions {
@@ -39,7 +41,8 @@ export async function shiftRobustness(
   loaded: LoadedModel,
   data: Dataset,
   options: RobustnessOptions,
-  hooks: RobustnessHooks = {}
+  hooks: RobustnessHooks = {},
+  pool?: InferPool
 ): Promise<RobustnessResult> {
   const { spec, classNames } = loaded.meta
   if (spec.inputShape.length !== 3) throw new Error('Shifting needs a model with an image input [C, H, W]')
@@ -49,20 +52,20 @@ export async function shiftRobustness(
   checkLabelsFit(head, data)
   const n = Math.min(options.limit ?? data.labels.length, data.labels.length)
   if (n < 1) throw new Error(`${data.name} has no images`)
-  const per = sampleSize(shape)
   const labels = data.labels.subarray(0, n)
   const offsets = shiftOffsets(options.max, options.grid)
   const base = { count: n, max: options.max, mode: options.mode, classNames }
-  const xAll = tf.tensor(data.images.subarray(0, n * per), [n, ...shape], 'float32')
-  try {
+  const rows = datasetRows(data)
+  return withPool(pool, async (threads) => {
+    const chunk = CHUNK * threads.threadsFor(spec, CHUNK)
     const predictions: Int32Array[] = []
     for (const [k, { dx, dy }] of offsets.entries()) {
       const predicted = new Int32Array(n)
-      for (let start = 0; start < n; start += CHUNK) {
+      for (let start = 0; start < n; start += chunk) {
         if (hooks.cancelled?.()) return { status: 'cancelled', ...base }
-        const ids = Int32Array.from({ length: Math.min(CHUNK, n - start) }, (_, i) => start + i)
-        const shifts = batchShiftIndex(ids, shape, new Int32Array(ids.length).fill(dx), new Int32Array(ids.length).fill(dy), options.mode)
-        const classes = tf.tidy(() => predictedOf(head, loaded.model.predict(gatherShifted(xAll, shifts)) as tf.Tensor))
+        const end = Math.min(n, start + chunk)
+        const outputs = await threads.outputs(loaded, rows, start, end, { dx, dy, mode: options.mode })
+        const classes = tf.tidy(() => predictedOf(head, tf.tensor(outputs, [end - start, outputs.length / (end - start)])))
         predicted.set(await classes.data(), start)
         classes.dispose()
         // Lets a cancel message through.
@@ -72,7 +75,5 @@ export async function shiftRobustness(
       hooks.onProgress?.(k + 1, offsets.length)
     }
     return { status: 'completed', ...base, ...robustnessCurves(offsets, predictions, labels, options.max, options.grid) }
-  } finally {
-    xAll.dispose()
-  }
+  })
 }

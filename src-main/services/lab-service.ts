@@ -30,6 +30,7 @@ import { runName } from '../shared/run-name'
 import type { DataSource } from '../shared/dataset'
 import { PRESET_NAMES, getPreset } from '../shared/presets'
 import { inferShapes } from '../shared/shapes'
+import { trainThreadLimit } from '../shared/threads'
 import { formatSummary, summarize } from '../shared/summary'
 import type { LabEventListener, LabHandlers } from './dispatch'
 import { parseModelSpec } from './models'
@@ -45,6 +46,7 @@ import { createRobustnessHandlers } from './robustness-handlers'
 import { createStudyRatesHandler } from './study-rates'
 import { createDataHandlers } from './data-handlers'
 import { createImportHandlers } from './import-handlers'
+import { availableParallelism } from 'node:os'
 import packageJson from '../../package.json'
 
 export interface LabServiceOptions {
@@ -177,6 +179,16 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   }
 
   const robustness = createRobustnessHandlers({ engine, finishedRun, modelOf, emit, cancelGraceMs: options.cancelGraceMs })
+  /** The Train view's most threads: the cores, capped by CONVLAB_TRAIN_THREADS (training itself reports a bad value). */
+  function threadsHere(): number {
+    const cores = availableParallelism()
+    try {
+      return Math.min(cores, trainThreadLimit(undefined, process.env.CONVLAB_TRAIN_THREADS, cores))
+    } catch {
+      return cores
+    }
+  }
+
   const handlers: LabHandlers = {
     async 'app/info'() {
       return {
@@ -185,7 +197,8 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
         runsDir,
         platform: `${process.platform}-${process.arch}`,
         ...(runsReadOnly ? { runsReadOnly } : {}),
-        ...(options.systemLanguages ? { languages: options.systemLanguages().slice(0, 50) } : {})
+        ...(options.systemLanguages ? { languages: options.systemLanguages().slice(0, 50) } : {}),
+        trainThreads: threadsHere()
       }
     },
     async 'app/opened-files'() {

@@ -51,7 +51,9 @@ export const TrainConfig = z.object({
   testLimit: z.number().int().min(1).optional(),
   seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
   backend: BackendName.optional(),
-  augment: AugmentConfig.optional()
+  augment: AugmentConfig.optional(),
+  /** Most threads training may use (CONVLAB_TRAIN_THREADS caps it); all cores when absent. */
+  threads: z.number().int().min(1).max(1024).optional()
 })
 export type TrainConfig = z.infer<typeof TrainConfig>
 export type TrainConfigInput = z.input<typeof TrainConfig>
@@ -79,7 +81,7 @@ export const RunStatus = z.enum(['running', 'completed', 'cancelled', 'failed'])
 export type RunStatus = z.infer<typeof RunStatus>
 
 /**
- * How training used the cores: one thread, or two splitting each batch's rows or a hidden
+ * How training used the cores: one thread, or several splitting each batch's rows or a hidden
  * layer's units between them (engine/parallel/parallel.ts).
  */
 export const TrainThreads = z.object({ count: z.number().int().min(1), split: z.enum(['batch', 'units']).optional() })
@@ -406,7 +408,9 @@ export const LAB_METHODS = {
       /** Why runs cannot be written (the runs folder is read-only): they are shown, not changed. */
       runsReadOnly: z.string().optional(),
       /** The system's preferred languages (BCP 47), most preferred first: the desktop app's only. */
-      languages: z.array(z.string().max(50)).max(50).optional()
+      languages: z.array(z.string().max(50)).max(50).optional(),
+      /** Most threads a training run can use here: the cores, or fewer when CONVLAB_TRAIN_THREADS says so. */
+      trainThreads: z.number().int().min(1)
     }),
     'Version and where the app keeps its data and runs, and why runs are read-only when they are.'
   ),

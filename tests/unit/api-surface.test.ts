@@ -22,7 +22,7 @@ import {
 const METHODS: Record<LabMethod, { input: string; output: string }> = {
   'app/info': {
     input: '{}',
-    output: '{ version: string, dataDir: string, runsDir: string, platform: string, runsReadOnly?: string, languages?: string[] }'
+    output: '{ version: string, dataDir: string, runsDir: string, platform: string, runsReadOnly?: string, languages?: string[], trainThreads: integer }'
   },
   'app/opened-files': {
     input: '{}',
@@ -73,7 +73,7 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
     output: '{ problem?: { message, reason?, params? } }'
   },
   'train/start': {
-    input: '{ model: { name, description?, inputShape, layers, training? }, data: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, config: { optimizer?, learningRate?, batchSize?, epochs?, validationSplit?, limit?, testLimit?, seed?, backend?, augment? }, name?: string, group?: string }',
+    input: '{ model: { name, description?, inputShape, layers, training? }, data: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, config: { optimizer?, learningRate?, batchSize?, epochs?, validationSplit?, limit?, testLimit?, seed?, backend?, augment?, threads? }, name?: string, group?: string }',
     output: '{ runId: string }'
   },
   'train/cancel': {
@@ -90,7 +90,7 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
   },
   'runs/get': {
     input: '{ runId: string }',
-    output: '{ id: string, name: string, modelName: string, inputShape?: integer[], data: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, createdAt: string, status: "running"|"completed"|"cancelled"|"failed", epochsDone: integer, backend?: string, threads?: { count, split? }, augmented?: boolean, testAccuracy?: number, group?: string, diverged?: { firstLoss, peakLoss, epoch }, damage?: { problems, causes, usable, keeps, modelUsable }, trainedElsewhere?: boolean, model: { name, description?, inputShape, layers, training? }, config: { optimizer, learningRate, batchSize, epochs, validationSplit, limit?, testLimit?, seed?, backend?, augment? }, classNames: string[], epochs: { epoch, loss, accuracy, valLoss?, valAccuracy?, seconds }[], batches: { epoch, batch, loss, accuracy }[], test?: { count, loss, accuracy, confusion }, error?: string, failure?: { code, params } }'
+    output: '{ id: string, name: string, modelName: string, inputShape?: integer[], data: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, createdAt: string, status: "running"|"completed"|"cancelled"|"failed", epochsDone: integer, backend?: string, threads?: { count, split? }, augmented?: boolean, testAccuracy?: number, group?: string, diverged?: { firstLoss, peakLoss, epoch }, damage?: { problems, causes, usable, keeps, modelUsable }, trainedElsewhere?: boolean, model: { name, description?, inputShape, layers, training? }, config: { optimizer, learningRate, batchSize, epochs, validationSplit, limit?, testLimit?, seed?, backend?, augment?, threads? }, classNames: string[], epochs: { epoch, loss, accuracy, valLoss?, valAccuracy?, seconds }[], batches: { epoch, batch, loss, accuracy }[], test?: { count, loss, accuracy, confusion }, error?: string, failure?: { code, params } }'
   },
   'runs/rename': {
     input: '{ runId: string, name: string }',

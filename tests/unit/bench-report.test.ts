@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { mergeBest, readCpuInfo, scaling, simdFlags } from '../../src-main/cli/commands/bench'
 import { gflops, INFER_FLOPS_PER_FORWARD_MAC, TRAIN_FLOPS_PER_FORWARD_MAC, type BenchmarkRow } from '../../src-main/engine/bench'
-import { trainThreadLimit } from '../../src-main/engine/parallel/parallel'
+import { trainThreadLimit } from '../../src-main/shared/threads'
 
 const row = (over: Partial<BenchmarkRow>): BenchmarkRow => ({ model: 'm', backend: 'wasm', batch: 32, inferBatch: 256, optimizer: 'adam', forwardMacs: 1e6, ...over })
 
@@ -64,6 +64,11 @@ describe('trainThreadLimit', () => {
     expect(trainThreadLimit(undefined, ' ', 6)).toBe(6)
     expect(() => trainThreadLimit(undefined, 'two', 2)).toThrow(/CONVLAB_TRAIN_THREADS must be a whole number of threads, 1 or more, not "two"/)
     expect(() => trainThreadLimit(undefined, '0', 2)).toThrow(/not "0"/)
+    // The run's setting, capped by the variable, and all cores without either.
+    expect(trainThreadLimit(undefined, undefined, 8, 3)).toBe(3)
+    expect(trainThreadLimit(undefined, '2', 8, 3)).toBe(2)
+    expect(trainThreadLimit(undefined, '4', 8, 3)).toBe(3)
+    expect(trainThreadLimit(2, '1', 8, 3)).toBe(2)
   })
 })
 

@@ -7,7 +7,7 @@ import { headOf } from '../../src-main/engine/model/head'
 import { batchShares, batchSplitThreads, DataParallel } from '../../src-main/engine/parallel/data-parallel'
 import type { TrainingSetup } from '../../src-main/engine/parallel/parallel-channel'
 import { startParallelTraining, type ParallelTraining } from '../../src-main/engine/parallel/parallel'
-import { planUnitSplit, UnitParallel, worthSplittingUnits } from '../../src-main/engine/parallel/unit-parallel'
+import { planUnitSplit, UnitParallel, unitSplitThreads } from '../../src-main/engine/parallel/unit-parallel'
 import { mulberry32 } from '../../src-main/shared/rng'
 import { makeOptimizer } from '../../src-main/engine/kernels/optimizer'
 import { trainStep } from '../../src-main/engine/train/train-step'
@@ -175,7 +175,7 @@ describe('two-thread training', () => {
     const mlp = getPreset('seed-mlp') as ModelSpec
     expect(batchSplitThreads(cnn, 32, 2)).toBe(2)
     expect(batchSplitThreads(mlp, 32, 2)).toBe(1)
-    expect(worthSplittingUnits(mlp, 32)).toBe(true)
+    expect(unitSplitThreads(mlp, 32, 2)).toBe(2)
     const withBatchNorm = ModelSpec.parse({ ...cnn, layers: [cnn.layers[0], { type: 'batchnorm' }, ...cnn.layers.slice(1)] })
     expect(batchSplitThreads(withBatchNorm, 32, 2)).toBe(1)
     // ~362 multiply-adds per parameter per batch of 32: 64 a thread pays for five threads, no more.
@@ -185,12 +185,17 @@ describe('two-thread training', () => {
     expect(batchSplitThreads(mlp, 32, 8)).toBe(1)
     expect(batchSplitThreads(withBatchNorm, 32, 8)).toBe(1)
     const tiny = ModelSpec.parse({ name: 'tiny', inputShape: [4], layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 2 }] })
-    expect(worthSplittingUnits(tiny, 32)).toBe(false)
+    expect(unitSplitThreads(tiny, 32, 8)).toBe(1)
     // Where the split starts to pay, as measured (see MIN_MACS_PER_STEP).
     const hidden = (units: number): ModelSpec => ModelSpec.parse({ ...mlp, layers: [{ type: 'flatten' }, { type: 'dense', units }, { type: 'relu' }, { type: 'dense', units: 10 }] })
-    expect(worthSplittingUnits(hidden(256), 32)).toBe(false)
-    expect(worthSplittingUnits(hidden(384), 32)).toBe(true)
-    expect(worthSplittingUnits(hidden(256), 64)).toBe(true)
+    expect(unitSplitThreads(hidden(256), 32, 8)).toBe(1)
+    expect(unitSplitThreads(hidden(384), 32, 8)).toBe(2)
+    expect(unitSplitThreads(hidden(256), 64, 8)).toBe(2)
+    // seed-mlp's 25M multiply-adds a batch of 32 pay for three threads (24M), its 51M at 64 for four (48M).
+    expect([1, 2, 3, 4, 8].map((limit) => unitSplitThreads(mlp, 32, limit))).toEqual([1, 2, 3, 3, 3])
+    expect(unitSplitThreads(mlp, 64, 8)).toBe(4)
+    // Never more threads than hidden units.
+    expect(unitSplitThreads(hidden(3), 1_000_000, 8)).toBe(3)
     const splits: (string | null)[] = []
     for (const spec of [mlp, cnn, withBatchNorm, tiny]) {
       const s = setUp(spec, 64, { optimizer: 'sgd', learningRate: 0.1 }, 32, 1)
@@ -212,10 +217,10 @@ describe('two-thread training', () => {
       labels: Int32Array.from({ length: 96 }, (_, i) => i % 10),
       classNames: Array.from({ length: 10 }, (_, i) => String(i))
     }
-    const run = async (trainer: Trainer, spec: ModelSpec): Promise<TrainThreads[]> => {
+    const run = async (trainer: Trainer, spec: ModelSpec, threads?: number): Promise<TrainThreads[]> => {
       const seen: TrainThreads[] = []
       const { result, model } = await trainer.train(
-        { runId: spec.name, spec, config: TrainConfig.parse({ optimizer: 'sgd', learningRate: 0.01, epochs: 1, batchSize: 32, seed: 1 }), train },
+        { runId: spec.name, spec, config: TrainConfig.parse({ optimizer: 'sgd', learningRate: 0.01, epochs: 1, batchSize: 32, seed: 1, threads }), train },
         { onProgress: (p) => seen.push(p.threads) }
       )
       model.model.dispose()
@@ -226,6 +231,8 @@ describe('two-thread training', () => {
     const withoutHidden = ModelSpec.parse({ ...mlp, name: 'linear', layers: [{ type: 'flatten' }, { type: 'dense', units: 10 }] })
     for (const t of await run(new Trainer(ENTRY), mlp)) expect(t).toEqual({ count: 2, split: 'units' })
     for (const t of await run(new Trainer(ENTRY), withoutHidden)) expect(t).toEqual({ count: 1 })
+    // The run's own setting: one thread, though the machine and CONVLAB_TRAIN_THREADS allow two.
+    for (const t of await run(new Trainer(ENTRY), mlp, 1)) expect(t).toEqual({ count: 1 })
     // Without a helper entry (as when none can be started), one thread, and so it says.
     for (const t of await run(new Trainer(), mlp)) expect(t).toEqual({ count: 1 })
   }, 60_000)
@@ -333,6 +340,17 @@ describe('two-thread training', () => {
       ])
     })
 
+    it('shares the units over N threads as evenly as it can, the engine thread first', () => {
+      const spec = getPreset('seed-mlp') as ModelSpec
+      expect(planUnitSplit(spec, 3)?.units).toEqual([334, 333, 333])
+      expect(planUnitSplit(spec, 3)?.parts.map((p) => p.layers.map((l) => (l.type === 'dense' ? [l.units, l.useBias] : l.type)))).toEqual([
+        ['flatten', [334, true], 'relu', [10, true]],
+        ['flatten', [333, true], 'relu', [10, false]],
+        ['flatten', [333, true], 'relu', [10, false]]
+      ])
+      expect(planUnitSplit(mlp([{ type: 'flatten' }, { type: 'dense', units: 3 }, { type: 'dense', units: 2 }]), 8)?.units).toEqual([1, 1, 1])
+    })
+
     it('moves the output activation and the layers after it into a tail both threads apply to the sum', () => {
       const plan = planUnitSplit(mlp([{ type: 'flatten' }, { type: 'dense', units: 7, activation: 'tanh' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 3, activation: 'sigmoid' }, { type: 'softmax' }]))
       expect(plan?.units).toEqual([4, 3])
@@ -407,11 +425,57 @@ describe('two-thread training', () => {
       }
     }, 60_000)
 
-    it('keeps in step over many short steps', async () => {
+    it.each([2, 3])('keeps in step over many short steps on %i threads', async (threads) => {
       await useBackend('wasm')
       const spec = mlp([{ type: 'flatten' }, { type: 'dense', units: 4, activation: 'relu' }, { type: 'dense', units: 2 }])
       const s = setUp(spec, 64, { optimizer: 'sgd', learningRate: 0.01 }, 32, 5)
-      await expectInStepOverShortSteps(await UnitParallel.start(ENTRY, s, planUnitSplit(spec) as NonNullable<ReturnType<typeof planUnitSplit>>), s)
+      const up = await UnitParallel.start(ENTRY, s, planUnitSplit(spec, threads) as NonNullable<ReturnType<typeof planUnitSplit>>)
+      expect(up.threads).toBe(threads)
+      await expectInStepOverShortSteps(up, s, threads === 2 ? 3000 : 1000)
     }, 300_000)
+
+    it.each([1, 2, 3, 4])('trains for 20 steps to the weights of one thread on %i threads, augmented, synced now and then', async (threads) => {
+      await useBackend('wasm')
+      const spec = mlp([{ type: 'flatten' }, { type: 'dense', units: 7, activation: 'relu' }, { type: 'dense', units: 3 }, { type: 'softmax' }])
+      const recipe: Recipe = { optimizer: 'adam', learningRate: 0.01 }
+      const single = setUp(spec, 40, recipe, 13, 9)
+      const split = setUp(spec, 40, recipe, 13, 9)
+      const random = mulberry32(6)
+      const up = await UnitParallel.start(ENTRY, split, planUnitSplit(spec, threads) as NonNullable<ReturnType<typeof planUnitSplit>>)
+      expect(up.threads).toBe(threads)
+      try {
+        for (let step = 0; step < 20; step++) {
+          const [start, mode] = STEPS[step % STEPS.length]
+          const ids = batchOf(40, 13, start + step)
+          const shifts = mode ? { ...drawShifts(13, 2, 'xy', random), mode, shape: [1, 6, 6] as [number, number, number] } : undefined
+          const a = await singleStep(single, ids, shifts)
+          const b = await up.trainStep(ids, shifts)
+          expect(b.correct).toBe(a.correct)
+          expect(b.loss).toBeCloseTo(a.loss, 5)
+          if (step % 7 === 3) await up.syncModel()
+        }
+        await up.syncModel()
+        expectSameWeights(single.vars, split.vars, 1e-5)
+      } finally {
+        await up.dispose()
+        tearDown(single)
+        tearDown(split)
+      }
+    }, 120_000)
+
+    it('ends at once when the engine thread fails mid-step while the helpers wait for it', async () => {
+      await useBackend('wasm')
+      const spec = mlp([{ type: 'flatten' }, { type: 'dense', units: 6, activation: 'relu' }, { type: 'dense', units: 2 }])
+      const s = setUp(spec, 16, { optimizer: 'sgd', learningRate: 0.01 }, 8, 4)
+      const up = await UnitParallel.start(ENTRY, s, planUnitSplit(spec, 3) as NonNullable<ReturnType<typeof planUnitSplit>>)
+      try {
+        await up.trainStep(batchOf(16, 8, 0))
+        // Row 99 is not in the dataset: the engine's gather throws after the helpers have started.
+        await expect(up.trainStep(Int32Array.from([99, 1, 2, 3]))).rejects.toThrow(/99/)
+      } finally {
+        await up.dispose()
+        tearDown(s)
+      }
+    }, 60_000)
   })
 })

@@ -22,7 +22,7 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
     args: argv,
     strict: true,
     options: {
-      ...valueOptions('model', 'data', 'data-dir', 'epochs', 'batch', 'lr', 'optimizer', 'val-split', 'limit', 'test-limit', 'seed', 'seeds', 'backend', 'out'),
+      ...valueOptions('model', 'data', 'data-dir', 'epochs', 'batch', 'lr', 'optimizer', 'val-split', 'limit', 'test-limit', 'seed', 'seeds', 'backend', 'threads', 'out'),
       ...valueOptions('augment-shift', 'augment-axes', 'augment-mode'),
       force: { type: 'boolean' }
     }
@@ -50,6 +50,7 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
     testLimit: intOption(values['test-limit'], 'test-limit', 1),
     seed: intOption(values.seed, 'seed', 0, 2 ** 31 - 1),
     backend,
+    threads: intOption(values.threads, 'threads', 1, 1024),
     augment: maxShift ? { maxShift, axes: axes ?? 'xy', mode: mode ?? 'roll' } : undefined
   }
   // The model's own training recipe (the tutorial's, for presets) fills what the flags leave out.

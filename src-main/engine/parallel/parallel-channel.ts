@@ -21,19 +21,18 @@ export const PEER_ROLE = 'convlab-train-peer'
 /** Int32 slots of the control block. */
 export const STEP = 0 // engine -> helper: sequence number of the work to do (0: quit)
 export const PEER_DONE = 1 // helper -> engine: its part of STEP is written
-export const MAIN_DONE = 2 // engine -> helper: the engine's part of STEP is written
-export const READY = 3 // helper -> engine: 1 once initialised, -1 if it failed
-export const ROWS = 4 // rows the helper takes this step
-export const COMMAND = 5 // what STEP asks for, where a split has more than one kind of work
-export const TOTAL = 6 // rows in the whole batch
-const CTRL_SLOTS = 7
+export const READY = 2 // helper -> engine: 1 once initialised, -1 if it failed
+export const ROWS = 3 // rows the helper takes this step
+export const COMMAND = 4 // what STEP asks for, where a split has more than one kind of work
+export const TOTAL = 5 // rows in the whole batch
+const CTRL_SLOTS = 6
 
 /**
- * Int32 slots of the block all threads of a batch split share: counts of arrivals that only grow
+ * Int32 slots of the block all threads of a run share: counts of arrivals that only grow
  * (a step s is reached by all N threads once a count is at least s * N, so no thread waits for
  * an exact value another may already have passed), and QUIT, set when the run ends.
  */
-export const WRITTEN = 0 // each thread's gradient is written
+export const WRITTEN = 0 // each thread's gradient (batch split) or part of the output (unit split) is written
 export const QUIT = 1
 const SYNC_SLOTS = 2
 
@@ -68,7 +67,7 @@ export interface StepResult {
 /** Everything a training step works on, fixed for a whole run. */
 export interface TrainingSetup {
   spec: ModelSpec
-  recipe: Pick<TrainConfig, 'optimizer' | 'learningRate'>
+  recipe: Pick<TrainConfig, 'optimizer' | 'learningRate' | 'threads'>
   model: tf.LayersModel
   optimizer: tf.Optimizer
   vars: tf.Variable[]
@@ -101,21 +100,6 @@ export async function waitChange(ctrl: Int32Array, index: number, value: number,
 }
 
 /**
- * Blocks until ctrl[index] reaches at least `value`. For waits inside a step (a tape cannot
- * await), which the other thread answers within its share of the same step. Throws when the
- * other side reports a failure in READY or says nothing for `timeoutMs`.
- */
-export function waitAtLeast(ctrl: Int32Array, index: number, value: number, timeoutMs: number): void {
-  const deadline = performance.now() + timeoutMs
-  for (let seen = Atomics.load(ctrl, index); seen < value; seen = Atomics.load(ctrl, index)) {
-    if (Atomics.load(ctrl, READY) < 0 || Atomics.load(ctrl, STEP) === 0) throw new Error('The other training thread stopped')
-    const left = deadline - performance.now()
-    if (left <= 0) throw new Error(HELPER_SILENT)
-    Atomics.wait(ctrl, index, seen, Math.min(left, 1000))
-  }
-}
-
-/**
  * Counts this thread in at `index` and blocks until all have arrived (the count reaches `target`).
  * Waits in slices, so it returns false within a second of the run ending (QUIT, or STEP 0 on
  * this helper's own block) instead of blocking a cancelled run's helper.
@@ -128,6 +112,23 @@ export function arriveAndWait(sync: Int32Array, ctrl: Int32Array, index: number,
     Atomics.wait(sync, index, seen, 1000)
   }
   return true
+}
+
+/**
+ * The engine thread's arriveAndWait inside a step, where a tape cannot await: blocks until all
+ * have arrived, which the others do within their share of the same step. Throws when the run
+ * ends (QUIT, set by a failing helper) or nobody arrives for `timeoutMs`.
+ */
+export function arriveAndBlock(sync: Int32Array, index: number, target: number, timeoutMs: number): void {
+  Atomics.add(sync, index, 1)
+  Atomics.notify(sync, index)
+  const deadline = performance.now() + timeoutMs
+  for (let seen = Atomics.load(sync, index); seen < target; seen = Atomics.load(sync, index)) {
+    if (Atomics.load(sync, QUIT) !== 0) throw new Error('The other training thread stopped')
+    const left = deadline - performance.now()
+    if (left <= 0) throw new Error(HELPER_SILENT)
+    Atomics.wait(sync, index, seen, Math.min(left, 1000))
+  }
 }
 
 /** The engine thread's arriveAndWait: it must not block its event loop (cancel, pings). */

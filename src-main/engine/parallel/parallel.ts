@@ -1,15 +1,16 @@
 /**
  * Training on several cores: which split a model gets, over how many threads, and the helper
- * threads' entry. A network with one hidden Dense layer splits its hidden units over two threads
- * (unit-parallel.ts), exchanging only its outputs; any other model whose math per parameter
+ * threads' entry. A network with one hidden Dense layer splits its hidden units over as many
+ * threads as its math pays for (unit-parallel.ts), exchanging only its outputs; any other model whose math per parameter
  * outweighs the exchange of every gradient splits the batch over as many threads as that math
  * pays for, up to the limit (data-parallel.ts); the rest train on one thread.
  */
 import * as tf from '@tensorflow/tfjs'
 import { availableParallelism } from 'node:os'
+import { trainThreadLimit } from '../../shared/threads'
 import { batchSplitThreads, DataParallel, runBatchPeer, type BatchPeerInit } from './data-parallel'
 import type { StepResult, StepShifts, TrainingSetup } from './parallel-channel'
-import { planUnitSplit, runUnitPeer, UnitParallel, worthSplittingUnits, type UnitPeerInit } from './unit-parallel'
+import { planUnitSplit, runUnitPeer, UnitParallel, unitSplitThreads, type UnitPeerInit } from './unit-parallel'
 
 export { PEER_ROLE } from './parallel-channel'
 export type { StepShifts, TrainingSetup } from './parallel-channel'
@@ -26,28 +27,16 @@ export interface ParallelTraining {
 }
 
 /**
- * Threads training may use: `asked` when given (the bench's --threads), else CONVLAB_TRAIN_THREADS
- * when set (taken as it is, so tests can run more threads than cores), else the machine's cores.
- */
-export function trainThreadLimit(asked: number | undefined, setting: string | undefined, cores: number): number {
-  if (asked !== undefined) return asked
-  const value = setting?.trim() ?? ''
-  if (value === '') return cores
-  const cap = Number(value)
-  if (!Number.isInteger(cap) || cap < 1) throw new Error(`CONVLAB_TRAIN_THREADS must be a whole number of threads, 1 or more, not "${value}"`)
-  return cap
-}
-
-/**
  * Starts the helper threads for `setup`, or returns null when they would not help: one core, a
  * backend other than wasm, a model no split suits, or no entry file to start a thread from
- * (in-process tests). CONVLAB_TRAIN_THREADS=1 keeps training on one thread; `threads` overrides it.
+ * (in-process tests). The run's `threads` setting and CONVLAB_TRAIN_THREADS cap the threads; `threads` overrides both.
  */
 export async function startParallelTraining(entry: string | undefined, setup: TrainingSetup, threads?: number): Promise<ParallelTraining | null> {
-  const limit = trainThreadLimit(threads, process.env.CONVLAB_TRAIN_THREADS, availableParallelism())
+  const limit = trainThreadLimit(threads, process.env.CONVLAB_TRAIN_THREADS, availableParallelism(), setup.recipe.threads)
   if (!entry || limit < 2 || tf.getBackend() !== 'wasm') return null
-  const plan = planUnitSplit(setup.spec)
-  if (plan && worthSplittingUnits(setup.spec, setup.batchSize)) return UnitParallel.start(entry, setup, plan)
+  const unitThreads = unitSplitThreads(setup.spec, setup.batchSize, limit)
+  const plan = unitThreads >= 2 && planUnitSplit(setup.spec, unitThreads)
+  if (plan) return UnitParallel.start(entry, setup, plan)
   const batchThreads = batchSplitThreads(setup.spec, setup.batchSize, limit)
   if (batchThreads >= 2) return DataParallel.start(entry, setup, batchThreads)
   return null

@@ -1,9 +1,10 @@
 /**
  * Splitting the hidden units: for a network with one hidden Dense layer (the tutorial's MLP),
- * each thread holds half of that layer's units, the matching rows of the output layer, and their
- * optimizer state. Both see the whole batch. Each computes its part of the output (its hidden
- * units' contribution to every logit), the two parts are exchanged, and both add them and take
- * the loss of the sum: from there each back-propagates through its own units only. Per step
+ * each of N threads holds a share of that layer's units, the matching rows of the output layer,
+ * and their optimizer state. All see the whole batch. Each computes its part of the output (its
+ * hidden units' contribution to every logit) into shared memory, and once all N are written each
+ * adds them in thread order and takes the loss of the sum: from there each back-propagates
+ * through its own units only. Per step
  * the threads exchange batch x classes numbers (32 x 10), where splitting the batch would
  * exchange every weight's gradient (795,010 for seed-mlp). The sum is the full model's output,
  * so this is the same training as one thread up to float rounding; the engine's model is brought
@@ -17,17 +18,20 @@ import { buildModel, layerName } from '../model/build-model'
 import { lossOf, type ClassifierHead } from '../model/head'
 import { makeOptimizer } from '../kernels'
 import {
+  arriveAndBlock,
+  arriveAndWait,
   assignWeights,
   COMMAND,
   copyRows,
   copyTensorTo,
-  MAIN_DONE,
   newControlBlock,
+  newSyncBlock,
   PEER_DONE,
   PEER_ROLE,
   type PeerInitBase,
   peerSeed,
   type PeerThread,
+  quitSync,
   READY,
   reportPeerFailure,
   servePeerSteps,
@@ -40,9 +44,10 @@ import {
   stopPeer,
   TOTAL,
   type TrainingSetup,
-  waitAtLeast,
-  waitChange
+  waitChange,
+  WRITTEN
 } from './parallel-channel'
+import { batchShares } from './data-parallel'
 import { batchShiftIndex } from '../shift'
 import { trainStep, type TrainableForward } from '../train/train-step'
 
@@ -50,15 +55,15 @@ export interface UnitSplitPlan {
   /** Spec indices of the hidden and the output Dense layers. */
   hidden: number
   output: number
-  /** Hidden units on the engine's thread and on the helper's. */
-  units: [number, number]
+  /** Hidden units on each thread, the engine's first. */
+  units: number[]
   /** Outputs of the output Dense. */
   classes: number
   /**
    * Each thread's model: its hidden units, up to the output Dense without that layer's
-   * activation. Only the engine's adds the output bias, so the two parts sum to the full output.
+   * activation. Only the engine's adds the output bias, so the parts sum to the full output.
    */
-  parts: [ModelSpec, ModelSpec]
+  parts: ModelSpec[]
   /** What follows the summed output: the output Dense's activation and the layers after it. */
   tail: ModelSpec | null
 }
@@ -71,8 +76,11 @@ const PER_UNIT: ReadonlySet<LayerType> = new Set(['relu', 'leakyrelu', 'sigmoid'
 /** Layers after the output Dense, applied by both threads to the summed output. */
 const TAIL: ReadonlySet<LayerType> = new Set(['relu', 'leakyrelu', 'sigmoid', 'tanh', 'softmax'])
 
-/** The split of `spec` by hidden units, or null when its layers do not allow one. */
-export function planUnitSplit(spec: ModelSpec): UnitSplitPlan | null {
+/**
+ * The split of `spec`'s hidden units over `threads` threads (fewer when it has fewer units), or
+ * null when its layers do not allow one.
+ */
+export function planUnitSplit(spec: ModelSpec, threads = 2): UnitSplitPlan | null {
   if (inferShapes(spec).error) return null
   const weighted = spec.layers.flatMap((l, i) => (WEIGHTED.has(l.type) ? [i] : []))
   if (weighted.length !== 2) return null
@@ -85,8 +93,8 @@ export function planUnitSplit(spec: ModelSpec): UnitSplitPlan | null {
   const after = spec.layers.slice(output + 1)
   if (!before.every((l) => DETERMINISTIC.has(l.type)) || !between.every((l) => PER_UNIT.has(l.type)) || !after.every((l) => TAIL.has(l.type))) return null
 
-  const units: [number, number] = [Math.ceil(h.units / 2), Math.floor(h.units / 2)]
-  const part = (side: 0 | 1): ModelSpec => ({
+  const units = batchShares(h.units, Math.max(1, Math.min(threads, h.units)))
+  const part = (side: number): ModelSpec => ({
     name: `${spec.name}-part${side + 1}`,
     inputShape: spec.inputShape,
     layers: [...before, { ...h, units: units[side] }, ...between, { ...o, activation: 'linear', useBias: o.useBias && side === 0 }]
@@ -97,22 +105,33 @@ export function planUnitSplit(spec: ModelSpec): UnitSplitPlan | null {
     output,
     units,
     classes: o.units,
-    parts: [part(0), part(1)],
+    parts: units.map((_, side) => part(side)),
     tail: tailLayers.length ? ModelSpec.parse({ name: `${spec.name}-tail`, inputShape: [o.units], layers: tailLayers }) : null
   }
 }
 
 /**
  * Each thread still pays a whole step's fixed costs (the tape, ~40 kernel calls, the loss head:
- * about 0.5 ms), and the exchange adds ~0.15 ms of waking the other thread, so only the math
- * halves. Measured here for 784 -> h -> 10 at batch 32, two threads against one: h = 128
+ * about 0.5 ms), and the exchange adds ~0.15 ms of waking the others, so only the math shrinks,
+ * as 1/N. Measured here for 784 -> h -> 10 at batch 32, two threads against one: h = 128
  * (3.3M multiply-adds per step) 1.42 against 1.10 ms, h = 256 (6.5M) 1.67 against 1.64,
- * h = 384 (9.7M) 2.03 against 2.54, seed-mlp (h = 1000, 25M) 3.5 against 5.4.
+ * h = 384 (9.7M) 2.03 against 2.54, seed-mlp (h = 1000, 25M) 3.5 against 5.4. So a second thread
+ * pays from about m = 8M multiply-adds a step, where the math it saves, m/2, outweighs the fixed
+ * cost c of a thread: c = 4M multiply-adds' time. The N-th thread costs the same c and saves
+ * m/(N-1) - m/N = m/(N(N-1)), so N threads pay from m >= 4M x N(N-1): 24M for three, 48M for
+ * four (seed-mlp at batch 32: three threads; at batch 64: four). Only the two-thread figure
+ * could be measured on this 2-core machine; the others follow from it.
  */
 const MIN_MACS_PER_STEP = 8_000_000
 
-export function worthSplittingUnits(spec: ModelSpec, batchSize: number): boolean {
-  return inferShapes(spec).totals.macs * batchSize >= MIN_MACS_PER_STEP
+/** How many threads a unit split of `spec` is worth, at most `limit`: 1 when none. */
+export function unitSplitThreads(spec: ModelSpec, batchSize: number, limit: number): number {
+  const plan = planUnitSplit(spec, limit)
+  if (!plan) return 1
+  const macs = inferShapes(spec).totals.macs * batchSize
+  let threads = 1
+  while (threads < Math.min(limit, plan.units.length) && macs >= (MIN_MACS_PER_STEP / 2) * (threads + 1) * threads) threads++
+  return threads
 }
 
 /** The weights of the two Dense layers, by role; the biases are missing where useBias is off. */
@@ -143,9 +162,9 @@ function denseWeights(model: tf.LayersModel, plan: Pick<UnitSplitPlan, 'hidden' 
   return { hiddenKernel, hiddenBias, outputKernel, outputBias }
 }
 
-/** One thread's share of the full model's weights: its columns of the hidden layer, its rows of the output kernel. */
-function shareOf(full: DenseWeights<tf.Variable>, plan: UnitSplitPlan, side: 0 | 1): DenseWeights<tf.Tensor> {
-  const offset = side === 0 ? 0 : plan.units[0]
+/** Thread `side`'s share of the full model's weights: its columns of the hidden layer, its rows of the output kernel. */
+function shareOf(full: DenseWeights<tf.Variable>, plan: UnitSplitPlan, side: number): DenseWeights<tf.Tensor> {
+  const offset = plan.units.slice(0, side).reduce((a, b) => a + b, 0)
   const size = plan.units[side]
   return tf.tidy(() => ({
     hiddenKernel: tf.slice(full.hiddenKernel, [0, offset], [-1, size]),
@@ -155,121 +174,188 @@ function shareOf(full: DenseWeights<tf.Variable>, plan: UnitSplitPlan, side: 0 |
   }))
 }
 
-/** The inverse of shareOf: the full weights from the two threads' shares. */
-function joinShares(mine: DenseWeights<tf.Tensor>, theirs: DenseWeights<tf.Tensor>): DenseWeights<tf.Tensor> {
+/** The inverse of shareOf: the full weights from every thread's share, in thread order. */
+function joinShares(shares: DenseWeights<tf.Tensor>[]): DenseWeights<tf.Tensor> {
+  const all = <K extends keyof DenseWeights<tf.Tensor>>(k: K): tf.Tensor[] => shares.map((w) => w[k] as tf.Tensor)
   return tf.tidy(() => ({
-    hiddenKernel: tf.concat([mine.hiddenKernel, theirs.hiddenKernel], 1),
-    hiddenBias: mine.hiddenBias && theirs.hiddenBias && tf.concat([mine.hiddenBias, theirs.hiddenBias]),
-    outputKernel: tf.concat([mine.outputKernel, theirs.outputKernel], 0),
-    outputBias: mine.outputBias && tf.clone(mine.outputBias)
+    hiddenKernel: tf.concat(all('hiddenKernel'), 1),
+    hiddenBias: shares[0].hiddenBias && tf.concat(all('hiddenBias')),
+    outputKernel: tf.concat(all('outputKernel'), 0),
+    outputBias: shares[0].outputBias && tf.clone(shares[0].outputBias)
   }))
 }
 
-/** The two threads' parts of the output, exchanged inside each thread's forward pass. */
+/**
+ * Every thread's part of the output, exchanged inside each thread's forward pass. Rounds are
+ * counted by each thread for itself (every thread takes part in every training step, in the
+ * same order), and the arrival count on the shared block only grows, so a thread waits for "at
+ * least round x N arrivals", never for an exact step another may already have passed.
+ */
 class PartialExchange {
+  private round = 0
+  private readonly sync: Int32Array
+  private readonly passThrough: (part: tf.Tensor) => tf.Tensor
+
   constructor(
     private readonly buffer: SharedArrayBuffer,
-    private readonly ctrl: Int32Array,
+    sync: SharedArrayBuffer,
+    private readonly wait: (sync: Int32Array, target: number) => void,
     private readonly batch: number,
     private readonly classes: number,
-    private readonly side: 0 | 1,
+    private readonly threads: number,
+    private readonly side: number,
     private readonly tail: tf.LayersModel | null
-  ) {}
+  ) {
+    this.sync = new Int32Array(sync)
+    // The forward value is the sum of every part; the gradient reaches only this thread's own.
+    this.passThrough = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({ value: this.summed(args[0] as tf.Tensor), gradFunc: (dy: tf.Tensor) => tf.clone(dy) }))
+  }
 
-  /** Two steps' worth, so a step's parts are never overwritten while the other thread reads them. */
-  private slot(step: number, side: 0 | 1, rows: number): Float32Array {
-    return new Float32Array(this.buffer, ((step % 2) * 2 + side) * this.batch * this.classes * 4, rows * this.classes)
+  /** Two rounds' worth, so a round's parts are never overwritten while a slower thread reads them. */
+  private slot(round: number, side: number, rows: number): Float32Array {
+    return new Float32Array(this.buffer, ((round % 2) * this.threads + side) * this.batch * this.classes * 4, rows * this.classes)
   }
 
   /**
-   * Publishes this thread's part, waits for the other's, and returns their sum through the
-   * tail. Both threads add the same two tensors (float addition commutes), so both see the same
-   * output and loss.
+   * Publishes this thread's part, waits for all the others', and returns the sum, added in
+   * thread order: the same bits on every thread, so all see the same output and loss.
    */
-  combine(part: tf.Tensor, step: number): tf.Tensor {
+  private summed(part: tf.Tensor): tf.Tensor {
     const rows = part.shape[0] ?? 0
-    copyTensorTo(part, this.slot(step, this.side, rows))
-    signal(this.ctrl, this.side === 0 ? MAIN_DONE : PEER_DONE, step)
-    waitAtLeast(this.ctrl, this.side === 0 ? PEER_DONE : MAIN_DONE, step, 120_000)
-    const other = this.side === 0 ? 1 : 0
-    const sum = tf.add(part, tf.tensor(this.slot(step, other, rows), [rows, this.classes]))
+    const round = ++this.round
+    copyTensorTo(part, this.slot(round, this.side, rows))
+    this.wait(this.sync, round * this.threads)
+    const sum = new Float32Array(rows * this.classes)
+    for (let t = 0; t < this.threads; t++) {
+      const p = this.slot(round, t, rows)
+      for (let i = 0; i < sum.length; i++) sum[i] += p[i]
+    }
+    return tf.tensor(sum, part.shape)
+  }
+
+  combine(part: tf.Tensor): tf.Tensor {
+    const sum = this.passThrough(part)
     return this.tail ? (this.tail.apply(sum, { training: true }) as tf.Tensor) : sum
   }
 }
 
 export interface UnitPeerInit extends PeerInitBase {
   split: 'units'
+  /** This helper's place among the threads (the engine's thread is 0). */
+  index: number
   plan: UnitSplitPlan
   head: ClassifierHead
   batchSize: number
-  /** Both threads' parts of the output, for two steps. */
+  /** Every thread's part of the output, for two rounds. */
   partials: SharedArrayBuffer
+  /** The block every thread of the run counts its arrivals on (WRITTEN, QUIT). */
+  sync: SharedArrayBuffer
   /** Where the helper writes its weights when asked (EXPORT). */
   exported: SharedArrayBuffer
 }
 
+/** What every helper of a run shares: all but its place, its part of the model and its control block. */
+type SharedBuffers = Omit<UnitPeerInit, 'index' | 'spec' | 'weights' | 'seed' | 'ctrl' | 'exported'>
+
 const TRAIN = 1
 const EXPORT = 2
+const PEER_TIMEOUT_MS = 120_000
 
-/** The engine thread's side: owns the helper thread and this thread's part of the model for one run. */
+/** Resolves once a helper has written its weights for EXPORT step `step` (PEER_DONE only grows). */
+async function exportedBy(ctrl: Int32Array, step: number): Promise<void> {
+  for (let seen = Atomics.load(ctrl, PEER_DONE); seen < step; seen = Atomics.load(ctrl, PEER_DONE)) await waitChange(ctrl, PEER_DONE, seen, PEER_TIMEOUT_MS)
+}
+
+/** The engine thread's side: owns the helper threads and this thread's part of the model for one run. */
 export class UnitParallel {
   readonly split = 'units'
-  readonly threads = 2
   private step = 0
   private readonly images: Float32Array
   private readonly labels: Int32Array
+  private readonly sync: Int32Array
+  private readonly plan: UnitSplitPlan
   private readonly forward: TrainableForward
+  /** Rejects when any helper dies. */
+  private readonly failed: Promise<never>
 
   private constructor(
-    private readonly peer: PeerThread,
-    private readonly init: UnitPeerInit,
+    private readonly peers: PeerThread[],
+    private readonly inits: UnitPeerInit[],
+    shared: SharedBuffers,
     private readonly setup: TrainingSetup,
     private readonly part: tf.LayersModel,
     private readonly mine: DenseWeights<tf.Variable>,
-    /** The shapes of the helper's weights, in listOf order. */
-    private readonly peerShapes: number[][],
+    /** The shapes of each helper's weights, in listOf order. */
+    private readonly peerShapes: number[][][],
     private readonly optimizer: tf.Optimizer,
     private readonly tail: tf.LayersModel | null
   ) {
-    this.images = new Float32Array(init.images)
-    this.labels = new Int32Array(init.labels)
-    const exchange = new PartialExchange(init.partials, peer.ctrl, init.batchSize, init.plan.classes, 0, tail)
-    this.forward = { apply: (x, kwargs) => exchange.combine(part.apply(x, kwargs) as tf.Tensor, this.step) }
+    this.images = new Float32Array(shared.images)
+    this.labels = new Int32Array(shared.labels)
+    this.sync = new Int32Array(shared.sync)
+    this.plan = shared.plan
+    this.failed = Promise.race(peers.map((p) => p.failed))
+    this.failed.catch(() => undefined)
+    // The engine waits inside the tape, which cannot await: blocking, for at most its helpers' share of this step.
+    const exchange = new PartialExchange(shared.partials, shared.sync, (sync, target) => arriveAndBlock(sync, WRITTEN, target, PEER_TIMEOUT_MS), shared.batchSize, shared.plan.classes, this.threads, 0, tail)
+    this.forward = { apply: (x, kwargs) => exchange.combine(part.apply(x, kwargs) as tf.Tensor) }
+  }
+
+  get threads(): number {
+    return this.peers.length + 1
   }
 
   static async start(entry: string, setup: TrainingSetup, plan: UnitSplitPlan): Promise<UnitParallel> {
     const { spec, batchSize } = setup
+    const threads = plan.parts.length
     const part = buildModel(plan.parts[0], { seed: setup.seed })
     const tail = plan.tail && buildModel(plan.tail)
     const optimizer = makeOptimizer(setup.recipe)
+    const peers: PeerThread[] = []
+    const sync = newSyncBlock()
     try {
       const full = denseWeights(setup.model, plan)
       const mine = denseWeights(part, plan)
       const myShare = shareOf(full, plan, 0)
       ORDER.forEach((k) => mine[k]?.assign(myShare[k] as tf.Tensor))
-      const theirs = listOf(shareOf(full, plan, 1))
-      const weights = theirs.map((t) => t.dataSync() as Float32Array)
-      const peerShapes = theirs.map((t) => t.shape)
-      tf.dispose([...listOf(myShare), ...theirs])
+      tf.dispose(listOf(myShare))
       const sampleSize = spec.inputShape.reduce((a, b) => a * b, 1)
-      const init: UnitPeerInit = {
+      const shared: SharedBuffers = {
         role: PEER_ROLE,
         split: 'units',
-        spec: plan.parts[1],
         recipe: setup.recipe,
-        weights,
-        seed: peerSeed(setup.seed),
-        ctrl: newControlBlock(),
         images: new SharedArrayBuffer(batchSize * sampleSize * 4),
         labels: new SharedArrayBuffer(batchSize * 4),
         plan,
         head: setup.head,
         batchSize,
-        partials: new SharedArrayBuffer(2 * 2 * batchSize * plan.classes * 4),
-        exported: new SharedArrayBuffer(weights.reduce((a, w) => a + w.length, 0) * 4)
+        partials: new SharedArrayBuffer(2 * threads * batchSize * plan.classes * 4),
+        sync
       }
-      return new UnitParallel(await startPeer(entry, init), init, setup, part, mine, peerShapes, optimizer, tail)
+      const peerShapes: number[][][] = []
+      const inits: UnitPeerInit[] = plan.parts.slice(1).map((spec, i) => {
+        const theirs = listOf(shareOf(full, plan, i + 1))
+        const weights = theirs.map((t) => t.dataSync() as Float32Array)
+        peerShapes.push(theirs.map((t) => t.shape))
+        tf.dispose(theirs)
+        return {
+          ...shared,
+          index: i + 1,
+          spec,
+          weights,
+          seed: peerSeed(setup.seed, i + 1),
+          ctrl: newControlBlock(),
+          exported: new SharedArrayBuffer(weights.reduce((a, w) => a + w.length, 0) * 4)
+        }
+      })
+      const started = await Promise.allSettled(inits.map((init) => startPeer(entry, init)))
+      for (const r of started) if (r.status === 'fulfilled') peers.push(r.value)
+      const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (failure) throw failure.reason
+      return new UnitParallel(peers, inits, shared, setup, part, mine, peerShapes, optimizer, tail)
     } catch (err) {
+      quitSync(new Int32Array(sync))
+      await Promise.all(peers.map(stopPeer))
       part.dispose()
       tail?.dispose()
       optimizer.dispose()
@@ -280,12 +366,13 @@ export class UnitParallel {
   /** One optimizer step over the rows `ids`, each thread on its units; augmentation as drawn for the whole batch. */
   async trainStep(ids: Int32Array, shifts?: StepShifts): Promise<StepResult> {
     const { head, xAll, yAll, host } = this.setup
-    const { ctrl } = this.peer
     copyRows(host, ids, shifts, this.images, this.labels)
-    this.step++
-    Atomics.store(ctrl, TOTAL, ids.length)
-    Atomics.store(ctrl, COMMAND, TRAIN)
-    signal(ctrl, STEP, this.step)
+    const step = ++this.step
+    for (const { ctrl } of this.peers) {
+      Atomics.store(ctrl, TOTAL, ids.length)
+      Atomics.store(ctrl, COMMAND, TRAIN)
+      signal(ctrl, STEP, step)
+    }
     try {
       const gathered = shifts && batchShiftIndex(ids, shifts.shape, shifts.dx, shifts.dy, shifts.mode)
       return await trainStep(this.forward, this.optimizer, listOf(this.mine), head, xAll, yAll, ids, gathered)
@@ -294,47 +381,54 @@ export class UnitParallel {
     }
   }
 
-  /** Writes both threads' weights into the engine's model. */
+  /** Writes every thread's weights into the engine's model. */
   async syncModel(): Promise<void> {
-    const { ctrl, failed } = this.peer
     const step = ++this.step
-    Atomics.store(ctrl, COMMAND, EXPORT)
-    signal(ctrl, STEP, step)
-    await Promise.race([waitChange(ctrl, PEER_DONE, step - 1, 120_000), failed])
-    const exported = new Float32Array(this.init.exported)
-    let offset = 0
-    const theirs = this.peerShapes.map((shape) => {
-      const size = shape.reduce((p, d) => p * d, 1)
-      offset += size
-      return exported.subarray(offset - size, offset)
-    })
-    const full = denseWeights(this.setup.model, this.init.plan)
+    for (const { ctrl } of this.peers) {
+      Atomics.store(ctrl, COMMAND, EXPORT)
+      signal(ctrl, STEP, step)
+    }
+    await Promise.race([Promise.all(this.peers.map(({ ctrl }) => exportedBy(ctrl, step))), this.failed])
+    const full = denseWeights(this.setup.model, this.plan)
     tf.tidy(() => {
-      const shares = theirs.map((values, i) => tf.tensor(values, this.peerShapes[i]))
-      // The helper's part has no output bias (see planUnitSplit).
-      const joined = joinShares(this.mine, fromList(shares, { ...this.mine, outputBias: undefined }))
+      const theirs = this.inits.map((init, i) => {
+        const exported = new Float32Array(init.exported)
+        let offset = 0
+        const shares = this.peerShapes[i].map((shape) => {
+          const size = shape.reduce((p, d) => p * d, 1)
+          offset += size
+          return tf.tensor(exported.subarray(offset - size, offset), shape)
+        })
+        // A helper's part has no output bias (see planUnitSplit).
+        return fromList(shares, { ...this.mine, outputBias: undefined })
+      })
+      const joined = joinShares([this.mine, ...theirs])
       ORDER.forEach((k) => full[k]?.assign(joined[k] as tf.Tensor))
     })
   }
 
-  /** When the helper died, its own error says more than "the other thread stopped". */
+  /** When a helper died, its own error says more than "the other thread stopped". */
   private async peerError(err: unknown): Promise<unknown> {
-    if (Atomics.load(this.peer.ctrl, READY) >= 0) return err
+    if (this.peers.every(({ ctrl }) => Atomics.load(ctrl, READY) >= 0)) return err
     const timeout = new Promise<unknown>((resolve) => setTimeout(() => resolve(err), 2000))
-    return Promise.race([this.peer.failed.catch((reason: unknown) => reason), timeout])
+    return Promise.race([this.failed.catch((reason: unknown) => reason), timeout])
   }
 
   async dispose(): Promise<void> {
-    await stopPeer(this.peer)
+    quitSync(this.sync)
+    await Promise.all(this.peers.map(stopPeer))
     this.part.dispose()
     this.tail?.dispose()
     this.optimizer.dispose()
   }
 }
 
+const STOPPED = 'The other training threads stopped'
+
 /** The helper thread's loop: its share of the units trained on each batch, or exported. */
 export async function runUnitPeer(init: UnitPeerInit): Promise<void> {
   const ctrl = new Int32Array(init.ctrl)
+  const sync = new Int32Array(init.sync)
   try {
     await initBackend({ force: 'wasm' })
     const { plan, head } = init
@@ -343,7 +437,11 @@ export async function runUnitPeer(init: UnitPeerInit): Promise<void> {
     assignWeights(vars, init.weights)
     const tail = plan.tail && buildModel(plan.tail)
     const optimizer = makeOptimizer(init.recipe)
-    const exchange = new PartialExchange(init.partials, ctrl, init.batchSize, plan.classes, 1, tail)
+    // Waits in slices, so a cancelled run's helper leaves within a second instead of blocking.
+    const wait = (s: Int32Array, target: number): void => {
+      if (!arriveAndWait(s, ctrl, WRITTEN, target)) throw new Error(STOPPED)
+    }
+    const exchange = new PartialExchange(init.partials, init.sync, wait, init.batchSize, plan.classes, plan.parts.length, init.index, tail)
     const batch = sharedBatch(init)
     const exported = new Float32Array(init.exported)
     servePeerSteps(ctrl, (step) => {
@@ -357,10 +455,17 @@ export async function runUnitPeer(init: UnitPeerInit): Promise<void> {
         return
       }
       const { x, y } = batch(Atomics.load(ctrl, TOTAL))
-      optimizer.minimize(() => lossOf(head, exchange.combine(part.apply(x, { training: true }) as tf.Tensor, step), y), false, vars)
-      tf.dispose([x, y])
+      try {
+        optimizer.minimize(() => lossOf(head, exchange.combine(part.apply(x, { training: true }) as tf.Tensor), y), false, vars)
+      } catch (err) {
+        if (err instanceof Error && err.message === STOPPED) return false
+        throw err
+      } finally {
+        tf.dispose([x, y])
+      }
     })
   } catch (err) {
+    quitSync(sync)
     reportPeerFailure(ctrl, err)
   }
 }

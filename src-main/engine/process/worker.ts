@@ -7,6 +7,7 @@ import { isMainThread, workerData } from 'node:worker_threads'
 import { Engine } from '../engine'
 import { exitWithParent } from './parent-watch'
 import { PEER_ROLE, runTrainPeer } from '../parallel/parallel'
+import { INFER_ROLE, runInferPeer } from '../parallel/infer-pool'
 import { errorInfo, type EngineResponse, type WorkerMessage } from './protocol'
 
 interface ParentPort {
@@ -83,8 +84,11 @@ function start(): void {
   transport.send({ event: 'engine/ready', payload: { pid: process.pid } })
 }
 
-if (!isMainThread && (workerData as { role?: unknown } | null)?.role === PEER_ROLE) {
+const role = isMainThread ? undefined : (workerData as { role?: unknown } | null)?.role
+if (role === PEER_ROLE) {
   void runTrainPeer(workerData as Parameters<typeof runTrainPeer>[0])
+} else if (role === INFER_ROLE) {
+  void runInferPeer()
 } else {
   start()
 }

@@ -28,6 +28,8 @@ export interface TrainForm {
   limit: number | null
   /** "Test on first N test images"; empty means the whole test set. */
   testLimit: number | null
+  /** Most threads training may use; empty means all this machine allows (maxThreads). */
+  threads: number | null
 }
 
 /**
@@ -79,8 +81,10 @@ export const FROM_BUILD = 'build'
  */
 export const useTrainingStore = defineStore('training', () => {
   const presets = ref<Preset[]>([])
+  /** Most threads a run can use here (app/info): the form offers 1 to this. */
+  const maxThreads = ref<number | null>(null)
   const modelChoice = ref<string>(FROM_BUILD)
-  const form = ref<TrainForm>({ optimizer: 'adam', learningRate: 0.001, batchSize: 32, epochs: 5, validationSplit: 0.1, seeds: '', limit: null, testLimit: null })
+  const form = ref<TrainForm>({ optimizer: 'adam', learningRate: 0.001, batchSize: 32, epochs: 5, validationSplit: 0.1, seeds: '', limit: null, testLimit: null, threads: null })
 
   const runId = ref<string | null>(null)
   const runName = ref('')
@@ -221,10 +225,13 @@ export const useTrainingStore = defineStore('training', () => {
     testLimit.value = null
   }
 
+  /** The form's choices: the presets, and how many threads this machine offers. */
   async function loadPresets(): Promise<void> {
-    if (presets.value.length) return
+    if (presets.value.length && maxThreads.value !== null) return
     try {
-      presets.value = await request('model/presets', {})
+      const [list, info] = await Promise.all([request('model/presets', {}), request('app/info', {})])
+      presets.value = list
+      maxThreads.value = info.trainThreads
     } catch (err) {
       error.value = describeError(err)
     }
@@ -251,7 +258,8 @@ export const useTrainingStore = defineStore('training', () => {
       validationSplit: f.validationSplit,
       ...(seed !== undefined ? { seed } : {}),
       ...(f.limit !== null ? { limit: f.limit } : {}),
-      ...(f.testLimit !== null ? { testLimit: f.testLimit } : {})
+      ...(f.testLimit !== null ? { testLimit: f.testLimit } : {}),
+      ...(f.threads !== null ? { threads: Math.min(f.threads, maxThreads.value ?? f.threads) } : {})
     }
   }
 
@@ -372,6 +380,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   return {
     presets,
+    maxThreads,
     modelChoice,
     form,
     runId,

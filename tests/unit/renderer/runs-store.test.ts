@@ -35,14 +35,14 @@ beforeEach(() => {
   api.reset()
   answers.set('runs/list', () => [summary('a'), summary('b')])
   answers.set('runs/get', (input) => detail((input as { runId: string }).runId))
-  answers.set('app/info', () => ({ version: '1', dataDir: '/d', runsDir: '/d/runs', platform: 'linux-x64' }))
+  answers.set('app/info', () => ({ version: '1', dataDir: '/d', runsDir: '/d/runs', platform: 'linux-x64', trainThreads: 2 }))
 })
 
 describe('runs store: damaged runs and a read-only folder', () => {
   it('keeps damaged runs in the list, gathers them with their damage, and says why runs are read-only', async () => {
     const damage = { problems: ['run.json is not valid JSON (cut short or corrupted)'], usable: 'Nothing in it can be used; delete it.', modelUsable: false }
     answers.set('runs/list', () => [summary('a'), { ...summary('b'), status: 'damaged', data: undefined, damage }])
-    answers.set('app/info', () => ({ version: '1', dataDir: '/d', runsDir: '/d/runs', platform: 'linux-x64', runsReadOnly: 'The runs folder /d/runs cannot be written (EACCES)' }))
+    answers.set('app/info', () => ({ version: '1', dataDir: '/d', runsDir: '/d/runs', platform: 'linux-x64', trainThreads: 2, runsReadOnly: 'The runs folder /d/runs cannot be written (EACCES)' }))
     const store = useRunsStore()
     await store.load()
     expect(store.runs.map((r) => r.id)).toEqual(['a', 'b'])

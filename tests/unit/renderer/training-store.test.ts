@@ -62,6 +62,8 @@ describe('training store', () => {
     const start = calls.find((c) => c.name === 'train/start')!.input as { config: Record<string, unknown>; name: string }
     expect(start.config).toMatchObject({ optimizer: 'sgd', learningRate: 0.01, epochs: 2, limit: 2000 })
     expect(start.config).not.toHaveProperty('seed')
+    // An empty threads field: the engine uses all the threads this machine allows.
+    expect(start.config).not.toHaveProperty('threads')
     expect(start.name).toBe('seed-mlp · Fashion-MNIST · 2000 images · 2 ep')
     expect(store.phase).toBe('running')
 
@@ -201,8 +203,26 @@ describe('training store', () => {
     expect(store.phase).toBe('idle')
   })
 
+  it('offers the threads this machine allows and sends the chosen count, no more than those', async () => {
+    answers.set('model/presets', () => [{ name: 'seed-mlp', spec: model }])
+    answers.set('app/info', () => ({ version: '1', dataDir: '/d', runsDir: '/d/runs', platform: 'linux-x64', trainThreads: 4 }))
+    answers.set('train/start', () => ({ runId: 'r1' }))
+    const store = useTrainingStore()
+    await store.loadPresets()
+    expect(store.maxThreads).toBe(4)
+    const started: unknown[] = []
+    for (const threads of [1, 3, 9]) {
+      store.form = { ...store.form, threads }
+      await store.start(model, { kind: 'fashion-mnist' })
+      started.push((calls.filter((c) => c.name === 'train/start').pop()!.input as { config: { threads?: number } }).config.threads)
+      emit('train/finished', { runId: 'r1', status: 'completed' })
+    }
+    expect(started).toEqual([1, 3, 4])
+  })
+
   it('fills the form with a preset recipe when the preset is chosen', async () => {
     answers.set('model/presets', () => [{ name: 'seed-mlp', spec: model }])
+    answers.set('app/info', () => ({ version: '1', dataDir: '/d', runsDir: '/d/runs', platform: 'linux-x64', trainThreads: 2 }))
     const store = useTrainingStore()
     await store.loadPresets()
     store.chooseModel('seed-mlp')

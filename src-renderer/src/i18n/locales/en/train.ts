@@ -65,7 +65,10 @@ export const train = {
     limitTitle: 'Use only the first N training images',
     testLimit: 'Test on first N',
     testLimitTitle: 'Test on only the first N test images; the whole test set when empty',
-    all: 'all'
+    all: 'all',
+    threads: 'Threads',
+    allThreads: 'all ({n})',
+    threadsTitle: 'Most CPU threads training may use; all this machine allows when empty (CONVLAB_TRAIN_THREADS caps them)'
   },
   progress: {
     label: 'Training progress',

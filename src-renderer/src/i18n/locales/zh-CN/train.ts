@@ -66,7 +66,10 @@ export const train: typeof en = {
     limitTitle: '只用前 N 张训练图像训练',
     testLimit: '只测前 N 张',
     testLimitTitle: '只在前 N 张测试图像上测试；留空则用整个测试集',
-    all: '全部'
+    all: '全部',
+    threads: '线程数',
+    allThreads: '全部（{n}）',
+    threadsTitle: '训练最多使用的 CPU 线程数；留空则用本机允许的全部线程（CONVLAB_TRAIN_THREADS 设定上限）'
   },
   progress: {
     label: '训练进度',

@@ -1,0 +1,117 @@
+/**
+ * Inference split by rows over helper threads: evaluate, predict, the shift heatmap and the shift
+ * study give what one thread gives, at every thread count.
+ */
+import * as tf from '@tensorflow/tfjs'
+import { resolve } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { initBackend } from '../../src-main/engine/backends'
+import { evaluateModel, predictProbabilities, shiftHeatmap } from '../../src-main/engine/inference'
+import { buildModel } from '../../src-main/engine/model/build-model'
+import type { LoadedModel } from '../../src-main/engine/model/model-io'
+import { InferPool } from '../../src-main/engine/parallel/infer-pool'
+import { shiftRobustness } from '../../src-main/engine/robustness'
+import type { Dataset } from '../../src-main/shared/dataset'
+import { ModelSpec } from '../../src-main/shared/layers'
+import { getPreset } from '../../src-main/shared/presets'
+import { mulberry32 } from '../../src-main/shared/rng'
+
+const ENTRY = resolve(__dirname, '../../src-main/engine/process/worker.ts')
+
+function noise(n: number, seed: number): Dataset {
+  const random = mulberry32(seed)
+  return {
+    name: 'noise',
+    shape: [1, 28, 28],
+    images: Float32Array.from({ length: n * 784 }, () => random()),
+    labels: Int32Array.from({ length: n }, (_, i) => i % 10),
+    classNames: Array.from({ length: 10 }, (_, i) => String(i))
+  }
+}
+
+function loadedOf(spec: ModelSpec, seed: number): LoadedModel {
+  return { model: buildModel(spec, { seed }), meta: { spec, classNames: Array.from({ length: 10 }, (_, i) => String(i)) } }
+}
+
+function expectClose(a: number[][], b: number[][], tolerance: number): void {
+  expect(b.length).toBe(a.length)
+  let worst = 0
+  a.forEach((row, i) => row.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - b[i][j])))))
+  expect(worst).toBeLessThan(tolerance)
+}
+
+beforeAll(async () => {
+  await initBackend({ force: 'wasm' })
+})
+
+describe('the inference pool', () => {
+  // A batch-normed CNN too: inference must use the running statistics on every thread.
+  const cnn = getPreset('seed-cnn') as ModelSpec
+  const withBatchNorm = ModelSpec.parse({ ...cnn, name: 'bn', layers: [cnn.layers[0], { type: 'batchnorm' }, ...cnn.layers.slice(1)] })
+  const data = noise(300, 3)
+
+  it('uses as many threads as the rows pay for, up to its limit', () => {
+    const pool = new InferPool(ENTRY, 3)
+    const mlp = getPreset('seed-mlp') as ModelSpec
+    // 4M multiply-adds a thread: seed-cnn has 10M an image, seed-mlp 0.8M.
+    expect([1, 2, 3, 500].map((rows) => pool.threadsFor(cnn, rows))).toEqual([1, 2, 3, 3])
+    expect([5, 6, 11, 16].map((rows) => pool.threadsFor(mlp, rows))).toEqual([1, 1, 2, 3])
+    expect(new InferPool(undefined, 3).threadsFor(cnn, 500)).toBe(1)
+  })
+
+  it.each([
+    [2, 'seed-cnn', cnn],
+    [3, 'seed-cnn', cnn],
+    [2, 'a batch-normed CNN', withBatchNorm]
+  ])('gives one thread\'s results on %i threads: %s', async (threads, _, spec) => {
+    const loaded = loadedOf(spec, 5)
+    const pool = new InferPool(ENTRY, threads)
+    try {
+      expect(pool.threadsFor(spec, 256)).toBe(threads)
+      const [one, many] = [await evaluateModel(loaded, data), await evaluateModel(loaded, data, undefined, pool)]
+      expect(many.count).toBe(300)
+      expect(many.confusion).toEqual(one.confusion)
+      expect(many.accuracy).toBe(one.accuracy)
+      expect(Math.abs(many.loss - one.loss)).toBeLessThan(1e-6)
+
+      const values = data.images.subarray(0, 37 * 784)
+      const [p1, pN] = [await predictProbabilities(loaded, values, 37), await predictProbabilities(loaded, values, 37, pool)]
+      expect(pN.predicted).toEqual(p1.predicted)
+      expectClose(p1.probabilities, pN.probabilities, 1e-6)
+
+      const image = data.images.slice(784, 2 * 784)
+      const options = { from: -5, to: 5, axis: 'y', mode: 'zero', label: 1 } as const
+      const [h1, hN] = [await shiftHeatmap(loaded, image, [1, 28, 28], options), await shiftHeatmap(loaded, image, [1, 28, 28], options, pool)]
+      expect(hN.predicted).toEqual(h1.predicted)
+      expectClose(h1.probabilities, hN.probabilities, 1e-6)
+
+      const study = { max: 1, mode: 'roll', grid: false, limit: 260 } as const
+      const [r1, rN] = [await shiftRobustness(loaded, data, study), await shiftRobustness(loaded, data, study, {}, pool)]
+      expect(rN).toEqual(r1)
+    } finally {
+      await pool.dispose()
+      loaded.model.dispose()
+    }
+  }, 240_000)
+
+  it('sends a model to its helpers once, and another model when asked about one', async () => {
+    const a = loadedOf(cnn, 1)
+    const b = loadedOf(cnn, 2)
+    const pool = new InferPool(ENTRY, 2)
+    const before = tf.memory().numTensors
+    try {
+      const values = data.images.subarray(0, 20 * 784)
+      const first = await predictProbabilities(a, values, 20, pool)
+      const other = await predictProbabilities(b, values, 20, pool)
+      const again = await predictProbabilities(a, values, 20, pool)
+      expect(again).toEqual(first)
+      expect(other.probabilities).not.toEqual(first.probabilities)
+      // Only the last rows' upload stays on the engine thread.
+      expect(tf.memory().numTensors).toBe(before + 1)
+    } finally {
+      await pool.dispose()
+      a.model.dispose()
+      b.model.dispose()
+    }
+  }, 120_000)
+})
