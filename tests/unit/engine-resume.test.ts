@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../src-main/engine/backends'
 import { makeOptimizer } from '../../src-main/engine/kernels'
 import { buildModel } from '../../src-main/engine/model/build-model'
+import { CHECKPOINT_DIR, findCheckpoint } from '../../src-main/runs/checkpoint-info'
 import {
-  CHECKPOINT_DIR,
   captureOptimizerState,
-  findCheckpoint,
   readCheckpoint,
   readOptimizerState,
   restoreOptimizerState,
@@ -69,7 +68,7 @@ describe('optimizer state', () => {
     const optimizer = makeOptimizer({ optimizer: 'adam', learningRate: 0.01 })
     const x = tf.tensor(dataset().images.slice(0, 8 * 36), [8, 1, 6, 6])
     const loss = (): tf.Scalar => tf.mean(tf.square(model.apply(x, { training: false }) as tf.Tensor)) as tf.Scalar
-    for (let i = 0; i < 3; i++) tf.dispose(optimizer.minimize(loss, true, vars))
+    for (let i = 0; i < 3; i++) tf.dispose(optimizer.minimize(loss, true, vars) ?? [])
     const state = await captureOptimizerState(optimizer, 'adam', vars)
     expect(state?.iterations).toBe(3)
     expect(state?.slots).toHaveLength(2)
@@ -88,8 +87,8 @@ describe('optimizer state', () => {
     const twinOptimizer = makeOptimizer({ optimizer: 'adam', learningRate: 0.01 })
     await restoreOptimizerState(twinOptimizer, twinVars, back)
     const twinLoss = (): tf.Scalar => tf.mean(tf.square(twin.apply(x, { training: false }) as tf.Tensor)) as tf.Scalar
-    tf.dispose(optimizer.minimize(loss, true, vars))
-    tf.dispose(twinOptimizer.minimize(twinLoss, true, twinVars))
+    tf.dispose(optimizer.minimize(loss, true, vars) ?? [])
+    tf.dispose(twinOptimizer.minimize(twinLoss, true, twinVars) ?? [])
     expect(maxDifference(await weightsOf(model), await weightsOf(twin))).toBe(0)
     expect(twinOptimizer.iterations).toBe(4)
     tf.dispose(x)

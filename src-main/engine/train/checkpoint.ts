@@ -7,20 +7,18 @@
  *                                         (Adam); empty for plain SGD, which keeps only the steps
  *   checkpoint/checkpoint.json            the epoch and seed, written last: the folder is whole
  * Each epoch's checkpoint is written into checkpoint.next/ and then swapped in, so a kill leaves
- * either the previous epoch's folder or the new one whole (readCheckpoint looks in both).
+ * either the previous epoch's folder or the new one whole (findCheckpoint, runs/checkpoint-info.ts,
+ * looks in both).
  */
 import * as tf from '@tensorflow/tfjs'
 import { readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomic, writeJsonAtomic } from '../../runs/atomic-write'
+import { CHECKPOINT_DIR, CHECKPOINT_JSON, CHECKPOINT_NEXT_DIR, CheckpointInfo, OPTIMIZER_JSON } from '../../runs/checkpoint-info'
 import { loadModel, saveModel, type LoadedModel } from '../model/model-io'
 import type { NamedTensor } from '../kernels/optimizer'
 
-export const CHECKPOINT_DIR = 'checkpoint'
-const NEXT_DIR = 'checkpoint.next'
-const CHECKPOINT_JSON = 'checkpoint.json'
-const OPTIMIZER_JSON = 'optimizer.json'
 const OPTIMIZER_BIN = 'optimizer.bin'
 
 /** The names of each optimizer's moments, in the order tfjs's getWeights lists them. */
@@ -45,13 +43,7 @@ const OptimizerJson = z.object({
   file: z.literal(OPTIMIZER_BIN)
 })
 
-const CheckpointJson = z.object({
-  epoch: z.number().int().min(1),
-  seed: z.number().int().min(0),
-  /** Why the optimizer state is absent, when it is (e.g. its moments were split over threads). */
-  optimizerMissing: z.string().optional()
-})
-export type CheckpointInfo = z.infer<typeof CheckpointJson>
+
 
 /**
  * The optimizer's state for `vars`, or null when this optimizer does not hold a moment for every
@@ -138,26 +130,13 @@ export interface CheckpointWrite {
 
 /** Writes `runDir`/checkpoint/ whole, replacing the previous epoch's. */
 export async function writeCheckpoint(runDir: string, c: CheckpointWrite): Promise<void> {
-  const next = join(runDir, NEXT_DIR)
+  const next = join(runDir, CHECKPOINT_NEXT_DIR)
   await rm(next, { recursive: true, force: true })
   await saveModel(c.loaded.model, next, c.loaded.meta)
   if (c.optimizer) await writeOptimizerState(next, c.optimizer, c.vars)
-  await writeJsonAtomic(join(next, CHECKPOINT_JSON), CheckpointJson.parse(c.info))
+  await writeJsonAtomic(join(next, CHECKPOINT_JSON), CheckpointInfo.parse(c.info))
   await rm(join(runDir, CHECKPOINT_DIR), { recursive: true, force: true })
   await rename(next, join(runDir, CHECKPOINT_DIR))
-}
-
-/** Where a run's whole checkpoint is (checkpoint/, or checkpoint.next/ if a swap was cut short), with its epoch; undefined if none. */
-export async function findCheckpoint(runDir: string): Promise<{ dir: string; info: CheckpointInfo; hasOptimizer: boolean } | undefined> {
-  for (const name of [CHECKPOINT_DIR, NEXT_DIR]) {
-    const dir = join(runDir, name)
-    const info = await readFile(join(dir, CHECKPOINT_JSON), 'utf8').then(
-      (text) => CheckpointJson.safeParse(JSON.parse(text)),
-      () => undefined
-    )
-    if (info?.success) return { dir, info: info.data, hasOptimizer: await stat(join(dir, OPTIMIZER_JSON)).then(() => true, () => false) }
-  }
-  return undefined
 }
 
 export interface LoadedCheckpoint {
