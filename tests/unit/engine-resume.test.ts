@@ -133,6 +133,33 @@ describe.each(['adam', 'sgd'] as const)('continuing a run with %s', (optimizer) 
   })
 })
 
+describe('cancelling mid-epoch', () => {
+  it('leaves the checkpoint of the last completed epoch: the weights of a run of that many epochs', async () => {
+    const data = dataset()
+    const recipe = { optimizer: 'adam', learningRate: 0.01, batchSize: 8, seed: 4 } as const
+    const trainer = new Trainer()
+    const two = await trainer.train({ runId: 'two', spec, config: config({ ...recipe, epochs: 2 }), train: data })
+    const runDir = join(dir, 'cancelled')
+    const cancelled = await trainer.train(
+      { runId: 'c', spec, config: config({ ...recipe, epochs: 50 }), train: data, checkpointDir: runDir },
+      // Progress comes at most every 200 ms, and always at an epoch's last batch: the first in epoch 3 is mid-epoch.
+      { onEpoch: (e) => void (e.epoch === 2 && setImmediate(() => trainer.cancel('c'))) }
+    )
+    expect(cancelled.result.status).toBe('cancelled')
+    expect(cancelled.result.epochs).toHaveLength(2)
+    expect(cancelled.result.batches.filter((b) => b.epoch === 3).length).toBeGreaterThan(0)
+    expect((await findCheckpoint(runDir))?.info.epoch).toBe(2)
+    const checkpoint = await readCheckpoint(join(runDir, CHECKPOINT_DIR), false)
+    expect(checkpoint.optimizer?.iterations).toBe(10)
+    expect(maxDifference(await weightsOf(checkpoint.loaded.model), await weightsOf(two.model.model))).toBe(0)
+    // The cancelled model itself stays as it stood, one batch into epoch 3.
+    expect(maxDifference(await weightsOf(cancelled.model.model), await weightsOf(two.model.model))).toBeGreaterThan(0)
+    checkpoint.loaded.model.dispose()
+    cancelled.model.model.dispose()
+    two.model.model.dispose()
+  })
+})
+
 describe('continuing without the optimizer state', () => {
   it('starts Adam afresh with freshOptimizer, so the weights differ from the unbroken run', async () => {
     const data = dataset()

@@ -52,6 +52,8 @@ const OptimizerJson = z.object({
 export async function captureOptimizerState(optimizer: tf.Optimizer, kind: OptimizerKind, vars: readonly tf.Variable[]): Promise<OptimizerState | null> {
   const [iter, ...moments] = await optimizer.getWeights()
   const iterations = (await iter.tensor.data())[0]
+  // The step count is a new tensor each call; the moments are the optimizer's own.
+  iter.tensor.dispose()
   const slotCount = SLOTS[kind].length
   if (moments.length !== slotCount * vars.length) return null
   const slots: Float32Array[][] = []

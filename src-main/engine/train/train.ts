@@ -13,7 +13,8 @@ import { headOf, lossOf, predictedOf, type ClassifierHead } from '../model/head'
 import { checkDatasetFits, checkLabelsFit, evaluateModel } from '../inference'
 import type { LoadedModel } from '../model/model-io'
 import { ReseededDropout } from '../model/build-model'
-import { captureOptimizerState, restoreOptimizerState, writeCheckpoint, type LoadedCheckpoint } from './checkpoint'
+import { restoreOptimizerState, type LoadedCheckpoint } from './checkpoint'
+import { CheckpointKeeper } from './checkpoint-keeper'
 import { startParallelTraining } from '../parallel/parallel'
 import { trainStep } from './train-step'
 import { makeOptimizer, missingGradientKernels } from '../kernels'
@@ -238,6 +239,10 @@ export class Trainer {
       cb.onLog?.(`Training on one thread: ${err instanceof Error ? err.message : String(err)}`)
       return null
     })
+    const classNames = data.classNames.slice(0, head.classes)
+    const keeper = job.checkpointDir
+      ? new CheckpointKeeper({ dir: job.checkpointDir, model, meta: { spec, classNames }, optimizer, kind: config.optimizer, vars: varList, seed })
+      : null
     const threads: TrainThreads = parallel ? { count: parallel.threads, split: parallel.split } : { count: 1 }
 
     const epochs: EpochRecord[] = []
@@ -330,13 +335,14 @@ export class Trainer {
         record.seconds = (performance.now() - epochStart - (pausedMs - epochPausedMs)) / 1000
         epochs.push(record)
         cb.onEpoch?.({ runId: job.runId, ...record, batches: batches.slice(firstBatch) })
-        if (job.checkpointDir) await saveCheckpoint(job.checkpointDir, { model, meta: { spec, classNames: data.classNames.slice(0, head.classes) } }, optimizer, config, varList, epoch, seed)
+        await keeper?.epochEnd(epoch, epoch === config.epochs)
       }
       // A cancel that came during the last validation still counts: the user asked to stop.
       if (active.cancelled) status = 'cancelled'
       // A cancel leaves the loop mid-epoch, and the cancelled run is saved as it stands.
       if (status === 'cancelled') await parallel?.syncModel()
-      const loaded: LoadedModel = { model, meta: { spec, classNames: data.classNames.slice(0, head.classes) } }
+      await keeper?.flush()
+      const loaded: LoadedModel = { model, meta: { spec, classNames } }
       if (status === 'completed' && job.test) cb.onPhase?.('testing')
       const test = status === 'completed' && job.test ? await evaluateModel(loaded, job.test) : undefined
       keepModel = true
@@ -362,6 +368,7 @@ export class Trainer {
     } finally {
       tf.dispose([xAll, yAll])
       await parallel?.dispose()
+      keeper?.dispose()
       optimizer.dispose()
       if (!keepModel) model.dispose()
     }
@@ -376,17 +383,6 @@ async function startFrom(model: tf.LayersModel, optimizer: tf.Optimizer, vars: t
   if (state.kind !== config.optimizer) throw new Error(`The saved optimizer state is ${state.kind}'s, and the run trains with ${config.optimizer}`)
   await restoreOptimizerState(optimizer, vars, state)
   return { moments: state.slots.length > 0 }
-}
-
-/** The epoch's end on disk: the weights after syncModel, and the optimizer state when this thread's optimizer holds all of it. */
-async function saveCheckpoint(dir: string, loaded: LoadedModel, optimizer: tf.Optimizer, config: TrainConfig, vars: tf.Variable[], epoch: number, seed: number): Promise<void> {
-  const state = await captureOptimizerState(optimizer, config.optimizer, vars)
-  await writeCheckpoint(dir, {
-    loaded,
-    vars,
-    optimizer: state,
-    info: { epoch, seed, ...(state ? {} : { optimizerMissing: 'the optimizer moments were kept by the training threads, not saved' }) }
-  })
 }
 
 async function validate(
