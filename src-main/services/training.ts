@@ -7,7 +7,7 @@
 import { freemem, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { EngineTimeoutError, type EngineClient } from '../engine/process/client'
-import { LabError, type LabEvent, type LabEventPayload, type RunDetail, type TrainConfig } from '../shared/contract'
+import { LabError, type LabErrorReason, type LabEvent, type LabEventPayload, type RunDetail, type TrainConfig } from '../shared/contract'
 import type { DataSource } from '../shared/dataset'
 import type { ModelSpec } from '../shared/layers'
 import { describeHead, inferShapes } from '../shared/shapes'
@@ -27,7 +27,7 @@ import {
 } from '../runs/run-store'
 import { holdRunLock, runLockState } from '../runs/run-lock'
 import { findCheckpoint } from '../runs/checkpoint-info'
-import { planResume, type ResumeAsk } from '../runs/resume-plan'
+import { planResume, type ResumeAsk, type ResumeRefusal } from '../runs/resume-plan'
 import { recoverRun } from '../runs/recover'
 import { rm } from 'node:fs/promises'
 
@@ -141,6 +141,16 @@ export async function startTraining(req: TrainingRequest): Promise<TrainingHandl
   return launch(req, { epochs: [], batches: [] }, undefined, unlock)
 }
 
+/** Each refusal as a reason the interface words. */
+const REFUSAL_REASONS: Record<ResumeRefusal['problem'], LabErrorReason> = {
+  training: 'runTraining',
+  completed: 'runAlreadyDone',
+  nothingLeft: 'runAlreadyDone',
+  notCompleted: 'runNotCompleted',
+  noEpoch: 'runNoEpoch',
+  noOptimizer: 'runNoOptimizer'
+}
+
 export interface ResumeRequest extends Pick<TrainingRequest, 'engine' | 'dir' | 'emit' | 'cancelGraceMs'> {
   ask: ResumeAsk
 }
@@ -165,7 +175,7 @@ export async function resumeTraining(req: ResumeRequest): Promise<TrainingHandle
   )
   if ('problem' in plan) {
     const error = new LabError(plan.problem === 'training' ? 'busy' : 'invalid-payload', plan.message)
-    throw plan.problem === 'training' ? error.because('runTraining', { run: run.id }) : error.because('runCannotResume', { run: run.id, problem: plan.problem })
+    throw error.because(REFUSAL_REASONS[plan.problem], { run: run.id })
   }
   const seed = meta.config.seed ?? checkpoint?.info.seed
   const config = { ...meta.config, epochs: plan.target, ...(seed === undefined ? {} : { seed }) }

@@ -648,7 +648,10 @@ export const LAB_ERROR_REASONS = [
   'recipeBusy',
   'stackMissing',
   'runsReadOnly',
-  'runCannotResume'
+  'runAlreadyDone',
+  'runNotCompleted',
+  'runNoEpoch',
+  'runNoOptimizer'
 ] as const
 export type LabErrorReason = (typeof LAB_ERROR_REASONS)[number]
 
