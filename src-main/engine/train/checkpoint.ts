@@ -17,7 +17,7 @@ import { z } from 'zod'
 import { writeFileAtomic, writeJsonAtomic } from '../../runs/atomic-write'
 import { CHECKPOINT_DIR, CHECKPOINT_JSON, CHECKPOINT_NEXT_DIR, CheckpointInfo, OPTIMIZER_JSON } from '../../runs/checkpoint-info'
 import { loadModel, saveModel, type LoadedModel } from '../model/model-io'
-import type { NamedTensor } from '../kernels/optimizer'
+import type { NamedTensor } from '../kernels'
 
 const OPTIMIZER_BIN = 'optimizer.bin'
 
