@@ -52,7 +52,7 @@ export const ENGINE_PARAMS = {
     config: TrainConfig,
     /** Where the trained model is saved; it is then cached for the model/* calls. */
     saveDir: z.string().min(1).max(4096).optional(),
-    /** The run folder whose checkpoint/ is rewritten at every epoch's end, for resume and continue. */
+    /** The run folder whose checkpoint/ keeps the last completed epoch, for resume and continue. */
     checkpointDir: z.string().min(1).max(4096).optional(),
     /** Starts after `epoch` epochs from the checkpoint (or model) in `dir`; freshOptimizer: its optimizer state is not used. */
     from: z.object({ dir: z.string().min(1).max(4096), epoch: z.number().int().min(1), freshOptimizer: z.boolean().default(false) }).optional()

@@ -35,7 +35,7 @@ export interface TrainJob {
   test?: Dataset
   /** performance.now() when the run began (before its data loaded): its duration counts from there. */
   startedAt?: number
-  /** The run's folder: its checkpoint/ is rewritten at the end of every epoch (checkpoint.ts). */
+  /** The run's folder: its checkpoint/ holds the last completed epoch (checkpoint-keeper.ts says when it is written). */
   checkpointDir?: string
   /**
    * Where a resumed or continued run starts: after `epoch` epochs, from a checkpoint's weights and,
@@ -228,7 +228,13 @@ export class Trainer {
     const model = buildModel(spec, { seed })
     const optimizer = makeOptimizer(config)
     const varList = model.trainableWeights.map((w) => w.read() as tf.Variable)
-    const restored = job.from ? await startFrom(model, optimizer, varList, config, job.from.checkpoint) : { moments: false }
+    const restored = job.from
+      ? await startFrom(model, optimizer, varList, config, job.from.checkpoint).catch((err: unknown) => {
+          optimizer.dispose()
+          model.dispose()
+          throw err
+        })
+      : { moments: false }
     const dropouts = model.layers.filter((l): l is ReseededDropout => l instanceof ReseededDropout)
     const xAll = tf.tensor(data.images, [n, ...spec.inputShape], 'float32')
     const yAll = tf.tensor1d(data.labels, 'int32')
