@@ -29,7 +29,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   train: {
     run: trainCommand,
     usage:
-      'train --model <preset|file.json> --data <fashion-mnist|toy|FOLDER> --out DIR [--epochs 5 --batch 32 --lr 0.001 --optimizer adam|sgd --val-split 0 --limit N --test-limit N --seed N | --seeds A,B,... --backend NAME --threads N --data-dir DIR --force --augment-shift K --augment-axes x|y|xy --augment-mode roll|zero]'
+      'train --model <preset|file.json> --data <fashion-mnist|toy|FOLDER> --out DIR [--epochs 5 --batch 32 --lr 0.001 --optimizer adam|sgd --val-split 0 --limit N --test-limit N --seed N | --seeds A,B,... --backend NAME --threads N --data-dir DIR --force --augment-shift K --augment-axes x|y|xy --augment-mode roll|zero]\n       train --resume DIR [--fresh-optimizer]\n       train --continue DIR --epochs N [--fresh-optimizer]'
   },
   evaluate: { run: evaluateCommand, usage: 'evaluate --run DIR [--limit N]' },
   verify: {

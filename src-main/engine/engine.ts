@@ -29,6 +29,7 @@ import { benchmark } from './bench'
 import { shiftRobustness } from './robustness'
 import { InferPool } from './parallel/infer-pool'
 import { BusyError, Trainer } from './train/train'
+import { readCheckpoint } from './train/checkpoint'
 
 export interface EngineOptions {
   emit(event: EngineEvent): void
@@ -116,7 +117,7 @@ export class Engine {
       err.name = 'InvalidParams'
       throw err
     }
-    if (m !== 'engine/init' && m !== 'engine/ping' && m !== 'train/cancel' && m !== 'robustness/cancel') await this.ensureBackend()
+    if (m !== 'engine/init' && m !== 'engine/ping' && m !== 'train/cancel' && m !== 'train/pause' && m !== 'robustness/cancel') await this.ensureBackend()
     const handler = this.handlers[m] as (p: unknown) => Promise<unknown>
     return handler(parsed.data)
   }
@@ -177,6 +178,7 @@ export class Engine {
       }
     },
     'train/cancel': async (p) => ({ cancelled: this.trainer.cancel(p.runId) }),
+    'train/pause': async (p) => ({ paused: this.trainer.setPaused(p.runId, p.paused) && p.paused }),
     'model/evaluate': async (p) => {
       const loaded = await this.models.get(p.model.dir)
       const shape = loaded.meta.spec.inputShape
@@ -315,8 +317,9 @@ export class Engine {
     if (train.skipped?.length) {
       this.options.emit({ event: 'engine/log', payload: { level: 'warning', ...skippedNotice(train.skipped) } })
     }
-    const { result, model } = await this.trainer.train(
-      { runId: p.runId, spec: p.model, config: p.config, train, test, startedAt },
+    const from = p.from ? { epoch: p.from.epoch, checkpoint: await readCheckpoint(p.from.dir, p.from.freshOptimizer) } : undefined
+    const trained = this.trainer.train(
+      { runId: p.runId, spec: p.model, config: p.config, train, test, startedAt, checkpointDir: p.checkpointDir, from },
       {
         onPhase: phase,
         onProgress: (payload) => this.options.emit({ event: 'train/progress', payload }),
@@ -324,6 +327,7 @@ export class Engine {
         onLog: (notice) => this.options.emit({ event: 'engine/log', payload: { level: 'warning', ...notice } })
       }
     )
+    const { result, model } = await trained.finally(() => from?.checkpoint.loaded.model.dispose())
     if (!p.saveDir) {
       model.model.dispose()
       return result

@@ -7,6 +7,7 @@
 import { access, constants, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TEMP_FILE } from './atomic-write'
+import { CHECKPOINT_DIR, CHECKPOINT_NEXT_DIR } from './checkpoint-info'
 import { LOCK_FILE, runLockState } from './run-lock'
 import { MODEL_DIR, RUN_FILE, readRunMeta, updateRunMeta } from './run-store'
 
@@ -38,7 +39,7 @@ export async function recoverRun(dir: string): Promise<RunRecovery> {
     interrupted = true
   }
   let removed = 0
-  for (const folder of [dir, join(dir, MODEL_DIR)]) {
+  for (const folder of [dir, join(dir, MODEL_DIR), join(dir, CHECKPOINT_DIR), join(dir, CHECKPOINT_NEXT_DIR)]) {
     const names = await readdir(folder).catch((): string[] => [])
     for (const name of names.filter((n) => TEMP_FILE.test(n))) {
       await rm(join(folder, name), { force: true })

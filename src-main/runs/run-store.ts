@@ -4,6 +4,8 @@
  *   history.json  per-epoch and per-batch loss and accuracy
  *   metrics.json  test-split metrics, once training finished
  *   model/        the trained model in tfjs's own format (model.json + weights.bin)
+ *   checkpoint/   the weights and optimizer state at the end of the last completed epoch, rewritten
+ *                 at every epoch's end: what resume and continue start from (engine/train/checkpoint.ts)
  * Every file is written atomically, so a crash leaves the previous complete version.
  */
 import { readFile, readdir, rm, stat } from 'node:fs/promises'
@@ -13,6 +15,7 @@ import {
   BatchRecord,
   EpochRecord,
   EvalMetrics,
+  ResumePoint,
   RunDetail,
   RunFailure,
   RunStatus,
@@ -27,6 +30,7 @@ import { DataSource } from '../shared/dataset'
 import { divergenceOf } from '../shared/divergence'
 import { ModelSpec } from '../shared/layers'
 import { writeJsonAtomic } from './atomic-write'
+import { CHECKPOINT_DIR, CHECKPOINT_NEXT_DIR, findCheckpoint } from './checkpoint-info'
 
 export const RUN_FILE = 'run.json'
 export const HISTORY_FILE = 'history.json'
@@ -48,7 +52,9 @@ const RunMeta = z.object({
   /** `error`'s cause as a code, for the interface to word; absent in runs written before it. */
   failure: RunFailure.optional(),
   /** Runs of one recipe repeated over seeds share it; they are reported together as mean ± sd. */
-  group: z.string().max(200).optional()
+  group: z.string().max(200).optional(),
+  /** Where training picked up again (resume, continue), in order: the curves mark them. */
+  resumes: z.array(ResumePoint).optional()
 })
 export type RunMeta = z.infer<typeof RunMeta>
 
@@ -81,6 +87,7 @@ export async function createRun(dir: string, meta: RunMeta): Promise<void> {
   const parsed = RunMeta.parse(meta)
   await rm(join(dir, METRICS_FILE), { force: true })
   await rm(join(dir, MODEL_DIR), { recursive: true, force: true })
+  for (const old of [CHECKPOINT_DIR, CHECKPOINT_NEXT_DIR]) await rm(join(dir, old), { recursive: true, force: true })
   await writeJsonAtomic(join(dir, HISTORY_FILE), { epochs: [], batches: [] } satisfies History)
   await writeJsonAtomic(join(dir, RUN_FILE), parsed)
 }
@@ -128,6 +135,7 @@ export async function readRun(dir: string): Promise<RunDetail> {
         return undefined
       })
     : undefined
+  const checkpoint = await findCheckpoint(dir)
   const modelFiles = hasModel(meta.status) ? await missingModelFiles(dir) : []
   if (modelFiles.length) {
     problems.push(`the trained model lacks ${modelFiles.join(' and ')}`)
@@ -154,7 +162,9 @@ export async function readRun(dir: string): Promise<RunDetail> {
     batches: history.batches,
     test,
     error: meta.error,
-    ...(meta.failure ? { failure: meta.failure } : {})
+    ...(meta.failure ? { failure: meta.failure } : {}),
+    ...(meta.resumes?.length ? { resumes: meta.resumes } : {}),
+    ...(checkpoint ? { checkpoint: { epoch: checkpoint.info.epoch, optimizer: checkpoint.hasOptimizer } } : {})
   })
 }
 

@@ -34,7 +34,8 @@ import { trainThreadLimit } from '../shared/threads'
 import { formatSummary, summarize } from '../shared/summary'
 import type { LabEventListener, LabHandlers } from './dispatch'
 import { parseModelSpec } from './models'
-import { startTraining, type TrainingHandle } from './training'
+import { resumeTraining, startTraining, type TrainingHandle } from './training'
+import type { ResumeAsk } from '../runs/resume-plan'
 import { dataModelMismatch } from '../shared/data-fit'
 import { describeSource } from '../data/describe'
 import { trainRecipe } from './recipe-training'
@@ -166,6 +167,16 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   const dataHandlers = createDataHandlers(dataDir)
 
   const dirOf = (runId: string): string => runDir(runsDir, runId)
+  /** Resumes or continues a run in its own folder (services/training.ts, resumeTraining). */
+  const trainOn = async (runId: string, ask: ResumeAsk): Promise<{ runId: string }> => {
+    assertWritable()
+    assertIdle()
+    // The run's data was the user's choice when it started; it trains on what run.json records.
+    await readRunOrNotFound(dirOf(runId), runId)
+    const started = await resumeTraining({ engine, dir: dirOf(runId), emit, ask, cancelGraceMs: options.cancelGraceMs })
+    track(runId, started)
+    return { runId }
+  }
   const modelOf = (runId: string) => ({ dir: join(dirOf(runId), MODEL_DIR) })
   const finishedRun = async (runId: string): Promise<RunDetail> => {
     const run = await readRunOrNotFound(dirOf(runId), runId)
@@ -269,6 +280,16 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       })
       track(id, started)
       return { runId: id }
+    },
+    async 'train/resume'({ runId, freshOptimizer }) {
+      return trainOn(runId, { mode: 'resume', freshOptimizer })
+    },
+    async 'train/continue'({ runId, epochs, freshOptimizer }) {
+      return trainOn(runId, { mode: 'continue', epochs, freshOptimizer })
+    },
+    async 'train/pause'({ runId, paused }) {
+      if (active?.runId !== runId) return { paused: false }
+      return { paused: await active.training.pause(paused) }
     },
     async 'study/train-recipe'({ epochs, seeds, trainLimit }) {
       assertWritable()

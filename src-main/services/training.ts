@@ -7,7 +7,7 @@
 import { freemem, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { EngineDownError, EngineExitedError, EngineTimeoutError, type EngineClient } from '../engine/process/client'
-import { LabError, type LabEvent, type LabEventPayload, type RunDetail, type RunFailure, type TrainConfig } from '../shared/contract'
+import { LabError, type LabErrorReason, type LabEvent, type LabEventPayload, type RunDetail, type RunFailure, type TrainConfig } from '../shared/contract'
 import type { DataSource } from '../shared/dataset'
 import type { ModelSpec } from '../shared/layers'
 import { describeHead, flatStackProblem, inferShapes } from '../shared/shapes'
@@ -15,15 +15,21 @@ import { dataModelMismatch } from '../shared/data-fit'
 import { describeSource } from '../data/describe'
 import { estimateTrainingMemory, formatBytes, memoryProblem } from '../shared/memory'
 import {
+  METRICS_FILE,
   MODEL_DIR,
   createRun,
+  readRunMeta,
   readRun,
   updateRunMeta,
   writeHistory,
   writeTestMetrics,
   type History
 } from '../runs/run-store'
-import { holdRunLock } from '../runs/run-lock'
+import { holdRunLock, runLockState } from '../runs/run-lock'
+import { findCheckpoint } from '../runs/checkpoint-info'
+import { planResume, type ResumeAsk, type ResumeRefusal } from '../runs/resume-plan'
+import { recoverRun } from '../runs/recover'
+import { rm } from 'node:fs/promises'
 
 export interface TrainingRequest {
   engine: EngineClient
@@ -52,6 +58,15 @@ export interface TrainingHandle {
    * `now`: the caller is restarting the engine itself, so the run ends cancelled with it.
    */
   cancel(options?: { now?: boolean }): void
+  /** Pauses the run at its next batch boundary, or lets it go on; resolves to whether it is paused now. */
+  pause(paused: boolean): Promise<boolean>
+}
+
+/** Where a resumed or continued run starts, as the engine's train/run takes it. */
+interface TrainFrom {
+  dir: string
+  epoch: number
+  freshOptimizer: boolean
 }
 
 /**
@@ -125,9 +140,74 @@ export async function startTraining(req: TrainingRequest): Promise<TrainingHandl
     await unlock()
     throw err
   }
+  return launch(req, { epochs: [], batches: [] }, undefined, unlock)
+}
+
+/** Each refusal as a reason the interface words. */
+const REFUSAL_REASONS: Record<ResumeRefusal['problem'], LabErrorReason> = {
+  training: 'runTraining',
+  completed: 'runAlreadyDone',
+  nothingLeft: 'runAlreadyDone',
+  notCompleted: 'runNotCompleted',
+  noEpoch: 'runNoEpoch',
+  noOptimizer: 'runNoOptimizer'
+}
+
+export interface ResumeRequest extends Pick<TrainingRequest, 'engine' | 'dir' | 'emit' | 'cancelGraceMs'> {
+  ask: ResumeAsk
+}
+
+/**
+ * Trains a run on in its own folder: resumed from its last completed epoch, or continued N epochs
+ * past its end (runs/resume-plan.ts says which runs can). The history is cut back to the epoch the
+ * checkpoint holds (a cancelled run's partial epoch goes), the old test metrics go, and run.json
+ * records the point and the new epoch count before training starts.
+ */
+export async function resumeTraining(req: ResumeRequest): Promise<TrainingHandle> {
+  const { dir } = req
+  const live = (await runLockState(dir)).live
+  if (!live) await recoverRun(dir)
+  const run = await readRun(dir)
+  const meta = await readRunMeta(dir)
+  const checkpoint = await findCheckpoint(dir)
+  const plan = planResume(
+    { id: run.id, dir, status: run.status, planned: meta.config.epochs, epochsDone: run.epochs.length, checkpoint, live },
+    req.ask,
+    join(dir, MODEL_DIR)
+  )
+  if ('problem' in plan) {
+    const error = new LabError(plan.problem === 'training' ? 'busy' : 'invalid-payload', plan.message)
+    throw error.because(REFUSAL_REASONS[plan.problem], { run: run.id })
+  }
+  const seed = meta.config.seed ?? checkpoint?.info.seed
+  const config = { ...meta.config, epochs: plan.target, ...(seed === undefined ? {} : { seed }) }
+  const request: TrainingRequest = { ...req, id: run.id, name: meta.name, model: meta.model, data: meta.data, config }
+  assertTrainable(meta.model)
+  assertFitsInMemory(meta.model, config)
+  await assertFitsData(meta.model, meta.data)
+  const release = await holdRunLock(dir)
+  const unlock = (): Promise<void> => release().catch(() => undefined)
+  const kept: History = { epochs: run.epochs.filter((e) => e.epoch <= plan.from.epoch), batches: run.batches.filter((b) => b.epoch <= plan.from.epoch) }
+  try {
+    await writeHistory(dir, kept)
+    await rm(join(dir, METRICS_FILE), { force: true })
+    const point = { epoch: plan.from.epoch, kind: req.ask.mode, at: new Date().toISOString(), ...(plan.from.freshOptimizer ? { freshOptimizer: true } : {}) }
+    await updateRunMeta(dir, { status: 'running', error: undefined, config, resumes: [...(meta.resumes ?? []), point] })
+  } catch (err) {
+    await unlock()
+    throw err
+  }
+  return launch(request, kept, plan.from, unlock)
+}
+
+/**
+ * Trains a run whose folder is ready and locked: `history` is what it already has, `from` where a
+ * resumed or continued run starts. `unlock` frees the folder once the outcome is on disk.
+ */
+function launch(req: TrainingRequest, history: History, from: TrainFrom | undefined, unlock: () => Promise<void>): TrainingHandle {
   const cancel: CancelState = { requested: false, killed: null, settled: false }
   // The lock goes once the outcome is on disk; one that cannot be removed goes stale by itself.
-  const finished = train(req, cancel).finally(() => {
+  const finished = train(req, cancel, history, from).finally(() => {
     cancel.settled = true
     return unlock()
   })
@@ -157,6 +237,10 @@ export async function startTraining(req: TrainingRequest): Promise<TrainingHandl
           req.engine.killWorker()
         }
       })
+    },
+    pause(paused) {
+      if (cancel.settled) return Promise.resolve(false)
+      return req.engine.request('train/pause', { runId: req.id, paused }).then((r) => r.paused)
     }
   }
 }
@@ -182,9 +266,9 @@ function failureOf(err: unknown): { message: string; failure: RunFailure } {
   return { message, failure: { code: 'other', params: {} } }
 }
 
-async function train(req: TrainingRequest, cancel: CancelState): Promise<RunDetail> {
+async function train(req: TrainingRequest, cancel: CancelState, before: History, from: TrainFrom | undefined): Promise<RunDetail> {
   const { engine, dir, id, emit } = req
-  const history: History = { epochs: [], batches: [] }
+  const history: History = { epochs: [...before.epochs], batches: [...before.batches] }
   // History writes are chained so they land in order and never overlap.
   let writes: Promise<void> = Promise.resolve()
   const unsubscribe = [
@@ -212,10 +296,12 @@ async function train(req: TrainingRequest, cancel: CancelState): Promise<RunDeta
       model: req.model,
       data: req.data,
       config: req.config,
-      saveDir: join(dir, MODEL_DIR)
+      saveDir: join(dir, MODEL_DIR),
+      checkpointDir: dir,
+      ...(from ? { from } : {})
     })
     await writes
-    await writeHistory(dir, { epochs: result.epochs, batches: result.batches })
+    await writeHistory(dir, { epochs: [...before.epochs, ...result.epochs], batches: [...before.batches, ...result.batches] })
     if (result.test) await writeTestMetrics(dir, result.test)
     await updateRunMeta(dir, {
       status: result.status,

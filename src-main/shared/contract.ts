@@ -180,6 +180,16 @@ export const RunFailure = z.object({
 })
 export type RunFailure = z.infer<typeof RunFailure>
 
+/** Where a run's training picked up again: after `epoch` epochs, resumed (after a stop) or continued (after it completed). */
+export const ResumePoint = z.object({
+  epoch: z.number().int().min(1),
+  kind: z.enum(['resume', 'continue']),
+  at: z.string(),
+  /** The optimizer started afresh (a run saved without its optimizer state): not the same as one longer run. */
+  freshOptimizer: z.boolean().optional()
+})
+export type ResumePoint = z.infer<typeof ResumePoint>
+
 export const RunDetail = RunSummary.extend({
   data: DataSource,
   status: RunStatus,
@@ -190,7 +200,10 @@ export const RunDetail = RunSummary.extend({
   batches: z.array(BatchRecord),
   test: EvalMetrics.optional(),
   error: z.string().optional(),
-  failure: RunFailure.optional()
+  failure: RunFailure.optional(),
+  resumes: z.array(ResumePoint).optional(),
+  /** The last completed epoch saved for resume and continue, and whether its optimizer state was saved with it. */
+  checkpoint: z.object({ epoch: z.number().int().min(1), optimizer: z.boolean() }).optional()
 })
 export type RunDetail = z.infer<typeof RunDetail>
 
@@ -521,6 +534,21 @@ export const LAB_METHODS = {
     z.object({ cancelled: z.boolean() }),
     'Answers at once; the run stops after its current batch, or, when that batch has not ended within seconds, with the engine process, which is restarted.'
   ),
+  'train/pause': method(
+    z.object({ runId, paused: z.boolean() }),
+    z.object({ paused: z.boolean() }),
+    'Pauses the run in progress at its next batch boundary (paused: true) or lets it go on; its duration and ETA leave the pause out, and train/cancel still stops it.'
+  ),
+  'train/resume': method(
+    z.object({ runId, freshOptimizer: z.boolean().optional() }),
+    z.object({ runId }),
+    'Trains a cancelled or interrupted run on from its last completed epoch to its planned epochs, in the same run folder; its history goes on as one curve with the point marked.'
+  ),
+  'train/continue': method(
+    z.object({ runId, epochs: z.number().int().min(1).max(100000), freshOptimizer: z.boolean().optional() }),
+    z.object({ runId }),
+    'Trains a completed run `epochs` more, in the same run folder, from its saved weights and optimizer state: the same weights as one longer run. freshOptimizer: continue a run saved without optimizer state.'
+  ),
   'engine/restart': method(
     noInput,
     z.object({ restarted: z.literal(true) }),
@@ -666,6 +694,7 @@ export const NOTICE_CODES = [
   'untestedClasses',
   'filesSkipped',
   'oneThread',
+  'oneThreadResumed',
   'tooManyOpened',
   'openFailed',
   'stackSkipped'
@@ -764,7 +793,11 @@ export const LAB_ERROR_REASONS = [
   'stackMissing',
   'runsReadOnly',
   /** A layer stack that cannot train: `params` is shapes.ts `flatStackProblem`. */
-  'stack'
+  'stack',
+  'runAlreadyDone',
+  'runNotCompleted',
+  'runNoEpoch',
+  'runNoOptimizer'
 ] as const
 export type LabErrorReason = (typeof LAB_ERROR_REASONS)[number]
 

@@ -32,3 +32,13 @@ export function range(n: number): Int32Array {
 export function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 31)
 }
+
+/**
+ * The seed of one epoch's random streams (shuffle, augmentation, dropout), from the run's seed and
+ * the epoch alone, so a run resumed or continued at epoch k draws what one longer run draws there.
+ * Epoch 1 uses the run's seed itself.
+ */
+export function epochSeed(seed: number, epoch: number): number {
+  if (epoch <= 1) return seed >>> 0
+  return Math.floor(mulberry32((seed ^ Math.imul(epoch, 0x9e3779b9)) >>> 0)() * 2 ** 32) >>> 0
+}

@@ -57,6 +57,9 @@ function inlineCommands(): string[][] {
 function lighter(args: string[]): string[] {
   switch (args[0]) {
     case 'train':
+      // A resumed or continued run keeps its own recipe: only the epochs to add are cut.
+      if (args.includes('--continue')) return [...without(args, '--epochs'), '--epochs', '1']
+      if (args.includes('--resume')) return args
       return [...without(args, '--epochs'), '--epochs', '1', '--limit', '300']
     case 'shift-study':
       return args.includes('--recipe') ? [...without(args, '--epochs'), '--epochs', '1', '--train-limit', '300', '--limit', '50'] : [...args, '--limit', '50']

@@ -80,6 +80,18 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
     input: '{ runId: string }',
     output: '{ cancelled: boolean }'
   },
+  'train/pause': {
+    input: '{ runId: string, paused: boolean }',
+    output: '{ paused: boolean }'
+  },
+  'train/resume': {
+    input: '{ runId: string, freshOptimizer?: boolean }',
+    output: '{ runId: string }'
+  },
+  'train/continue': {
+    input: '{ runId: string, epochs: integer, freshOptimizer?: boolean }',
+    output: '{ runId: string }'
+  },
   'engine/restart': {
     input: '{}',
     output: '{ restarted: true }'
@@ -90,7 +102,7 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
   },
   'runs/get': {
     input: '{ runId: string }',
-    output: '{ id: string, name: string, modelName: string, inputShape?: integer[], data: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, createdAt: string, status: "running"|"completed"|"cancelled"|"failed", epochsDone: integer, backend?: string, threads?: { count, split? }, augmented?: boolean, testAccuracy?: number, group?: string, diverged?: { firstLoss, peakLoss, epoch }, damage?: { problems, causes, usable, keeps, modelUsable }, trainedElsewhere?: boolean, model: { name, description?, inputShape, layers, training? }, config: { optimizer, learningRate, batchSize, epochs, validationSplit, limit?, testLimit?, seed?, backend?, augment?, threads? }, classNames: string[], epochs: { epoch, loss, accuracy, valLoss?, valAccuracy?, seconds }[], batches: { epoch, batch, loss, accuracy }[], test?: { count, loss, accuracy, confusion }, error?: string, failure?: { code, params } }'
+    output: '{ id: string, name: string, modelName: string, inputShape?: integer[], data: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, createdAt: string, status: "running"|"completed"|"cancelled"|"failed", epochsDone: integer, backend?: string, threads?: { count, split? }, augmented?: boolean, testAccuracy?: number, group?: string, diverged?: { firstLoss, peakLoss, epoch }, damage?: { problems, causes, usable, keeps, modelUsable }, trainedElsewhere?: boolean, model: { name, description?, inputShape, layers, training? }, config: { optimizer, learningRate, batchSize, epochs, validationSplit, limit?, testLimit?, seed?, backend?, augment?, threads? }, classNames: string[], epochs: { epoch, loss, accuracy, valLoss?, valAccuracy?, seconds }[], batches: { epoch, batch, loss, accuracy }[], test?: { count, loss, accuracy, confusion }, error?: string, failure?: { code, params }, resumes?: { epoch, kind, at, freshOptimizer? }[], checkpoint?: { epoch, optimizer } }'
   },
   'runs/rename': {
     input: '{ runId: string, name: string }',
@@ -160,7 +172,7 @@ const EVENTS: Record<LabEvent, string> = {
   'train/epoch': '{ epoch: integer, loss: number, accuracy: number, valLoss?: number, valAccuracy?: number, seconds: number, runId: string }',
   'train/finished': '{ runId: string, status: "running"|"completed"|"cancelled"|"failed", seconds?: number, error?: string, failure?: { code, params }, test?: { count, loss, accuracy, confusion } }',
   'app/files-opened': '{ count: integer }',
-  'engine/notice': '{ level: "info"|"warning"|"error", message: string, code?: "engineRestartedByUser"|"engineRestarted"|"engineRestartedAfterPause"|"engineBackoff"|"engineCrashed"|"lowMemory"|"untestedClasses"|"filesSkipped"|"oneThread"|"tooManyOpened"|"openFailed"|"stackSkipped", params?: {}, action?: "restart-engine" }',
+  'engine/notice': '{ level: "info"|"warning"|"error", message: string, code?: "engineRestartedByUser"|"engineRestarted"|"engineRestartedAfterPause"|"engineBackoff"|"engineCrashed"|"lowMemory"|"untestedClasses"|"filesSkipped"|"oneThread"|"oneThreadResumed"|"tooManyOpened"|"openFailed"|"stackSkipped", params?: {}, action?: "restart-engine" }',
   'study/recipe-step': '{ index: integer, total: integer, label: string, seed: integer, runId: string }',
   'robustness/progress': '{ jobId: string, done: integer, total: integer }'
 }

@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { RUN_FILE } from '../../runs/run-store'
 import { resolveModel } from '../../services/models'
-import { startTraining } from '../../services/training'
-import { TrainConfig, type RunDetail } from '../../shared/contract'
+import { resumeTraining, startTraining } from '../../services/training'
+import { LabError, TrainConfig, type RunDetail } from '../../shared/contract'
 import { meanSd } from '../../shared/stats'
 import { describeDivergence } from '../../shared/divergence'
 import { runName } from '../../shared/run-name'
@@ -23,10 +23,13 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
     strict: true,
     options: {
       ...valueOptions('model', 'data', 'data-dir', 'epochs', 'batch', 'lr', 'optimizer', 'val-split', 'limit', 'test-limit', 'seed', 'seeds', 'backend', 'threads', 'out'),
-      ...valueOptions('augment-shift', 'augment-axes', 'augment-mode'),
-      force: { type: 'boolean' }
+      ...valueOptions('augment-shift', 'augment-axes', 'augment-mode', 'resume', 'continue'),
+      force: { type: 'boolean' },
+      'fresh-optimizer': { type: 'boolean' }
     }
   })
+  if (values.resume !== undefined || values.continue !== undefined) return trainOnCommand(values, ctx)
+  if (values['fresh-optimizer']) throw new CliError('--fresh-optimizer goes with --resume DIR or --continue DIR.')
   const model = await resolveModel(required(values.model, 'model', 'a preset such as seed-mlp, or a model JSON file'))
   const data = await parseDataOption(required(values.data, 'data', 'fashion-mnist, toy or a folder'), values['data-dir'])
   const out = await runOutFolder(required(values.out, 'out', 'the folder the run is written to, e.g. runs/mlp'))
@@ -86,6 +89,47 @@ export async function trainCommand(argv: string[], ctx: CommandContext): Promise
   return runs.some((r) => r.status === 'failed') || runs.length < outs.length ? 1 : 0
 }
 
+/**
+ * `train --resume DIR` and `train --continue DIR --epochs N`: the run trains on in its own folder
+ * (services/training.ts, resumeTraining); the other training flags belong to the run and are refused.
+ */
+async function trainOnCommand(values: Record<string, string | boolean | undefined>, ctx: CommandContext): Promise<number> {
+  if (values.resume !== undefined && values.continue !== undefined) throw new CliError('Give either --resume DIR or --continue DIR, not both.')
+  const mode = values.resume !== undefined ? 'resume' : 'continue'
+  const dir = resolve(String(values[mode]))
+  const flag = `--${mode}`
+  const others = Object.keys(values).filter((k) => values[k] !== undefined && !['resume', 'continue', 'fresh-optimizer', 'epochs', 'backend'].includes(k))
+  if (others.length) throw new CliError(`${flag} trains the run as it was set up: ${others.map((k) => `--${k}`).join(', ')} cannot be changed (only --epochs with --continue, and --backend).`)
+  const epochs = intOption(values.epochs as string | undefined, 'epochs', 1, 100000)
+  if (mode === 'resume' && epochs !== undefined) throw new CliError('--resume trains to the epochs the run was started with; to train more after it, use --continue DIR --epochs N.')
+  if (mode === 'continue' && epochs === undefined) throw new CliError('--continue needs --epochs N: how many epochs more to train.')
+  if (!(await stat(join(dir, RUN_FILE)).catch(() => undefined))) throw new CliError(`${dir} holds no run (${RUN_FILE} is what makes a folder a run).`)
+  if ((await tidyRunFolder(dir, ctx.status)).live) throw new CliError(`${dir} is being trained by another process right now; wait for it to finish.`)
+  const backend = choiceOption(values.backend as string | undefined, 'backend', BACKEND_NAMES)
+  const emit = trainingReporter(ctx)
+  let run: RunDetail | undefined
+  await withEngine(backend, async (engine) => {
+    const started = await resumeTraining({ engine, dir, emit, ask: { mode, epochs, freshOptimizer: values['fresh-optimizer'] === true } }).catch((err: unknown) => {
+      // The refusals say what to do; they are the user's to read, not a crash.
+      if (err instanceof LabError) throw new CliError(err.message)
+      throw err
+    })
+    const onSigint = (): void => {
+      ctx.status('Cancelling after the current batch (Ctrl-C again to quit now)...')
+      started.cancel()
+    }
+    process.once('SIGINT', onSigint)
+    try {
+      run = await started.finished
+      if (ctx.interactive) process.stderr.write('\n')
+      printRun(run, dir, ctx)
+    } finally {
+      process.off('SIGINT', onSigint)
+    }
+  })
+  return run?.status === 'completed' ? 0 : 1
+}
+
 async function checkOutFree(out: string, force: boolean, ctx: CommandContext): Promise<void> {
   if (!(await stat(join(out, RUN_FILE)).catch(() => undefined))) return
   if ((await tidyRunFolder(out, ctx.status)).live) throw new CliError(`${out} is being trained by another process right now; choose another --out.`)
@@ -104,6 +148,7 @@ function printRun(run: RunDetail, out: string, ctx: CommandContext): void {
         diverged: run.diverged,
         epochs: run.epochs.length,
         test: run.test,
+        ...(run.resumes ? { resumes: run.resumes } : {}),
         ...(run.group ? { group: run.group, seed: run.config.seed } : {})
       })
     )
@@ -112,6 +157,7 @@ function printRun(run: RunDetail, out: string, ctx: CommandContext): void {
   ctx.print(`Run ${run.status}: ${out}`)
   // A run that failed before training (its data would not load) was trained on nothing.
   if (run.backend) ctx.print(`Trained on: ${run.backend}${run.threads ? `, ${describeThreads(run.threads)}` : ''}`)
+  for (const r of run.resumes ?? []) ctx.print(`${r.kind === 'resume' ? 'Resumed' : 'Continued'} after epoch ${r.epoch}${r.freshOptimizer ? ', with a fresh optimizer' : ''} (${r.at})`)
   if (run.error) ctx.print(`Error: ${run.error}`)
   if (run.diverged) ctx.print(`Warning: training diverged: ${describeDivergence(run.diverged)}.`)
   if (run.test) {

@@ -11,7 +11,7 @@ import type { BackendName } from '../../shared/contract'
 import { registerWasmGradientKernels } from './wasm-kernels'
 
 export { blur } from './blur'
-export { makeOptimizer } from './optimizer'
+export { makeOptimizer, type NamedTensor } from './optimizer'
 export { missingGradientKernels } from './wasm-kernels'
 export { kernelBuild, useKernelBuild, type KernelBuild } from './wasm/native-kernels'
 

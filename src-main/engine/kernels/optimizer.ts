@@ -42,6 +42,8 @@ export const OPTIMIZER_KERNELS: tf.KernelConfig[] = [
 ]
 
 type VariableGradients = Parameters<tf.Optimizer['applyGradients']>[0]
+/** A (name, tensor) pair as tfjs's Optimizer.getWeights lists them; tfjs does not export the type. */
+export type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number]
 
 /** The (variable name, gradient) pairs of either form tfjs passes to applyGradients, without nulls. */
 function gradientPairs(variableGradients: VariableGradients): [string, tf.Tensor][] {
@@ -101,6 +103,36 @@ export class FusedAdam extends tf.Optimizer {
     this.incrementIterations()
   }
 
+  /** tfjs's Adam layout: the step count, then every variable's m (named "<variable>/m"), then every v. */
+  override async getWeights(): Promise<NamedTensor[]> {
+    const states = [...this.moments.entries()]
+    return [
+      await this.saveIterations(),
+      ...states.map(([name, s]) => ({ name: `${name}/m`, tensor: s.m })),
+      ...states.map(([name, s]) => ({ name: `${name}/v`, tensor: s.v }))
+    ]
+  }
+
+  /** Takes the layout getWeights gives; each moment goes to the variable its name ends in "/m" or "/v" after. */
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues)
+    const count = rest.length / 2
+    for (const { m, v } of this.moments.values()) tf.dispose([m, v])
+    this.moments.clear()
+    for (let i = 0; i < count; i++) {
+      const name = rest[i].name.replace(/\/m$/, '')
+      this.moments.set(name, { m: rest[i].tensor.variable(false), v: rest[count + i].tensor.variable(false) })
+    }
+    // beta^(t+1) by the same float32 products the steps took, so the next step matches an unbroken run's.
+    const f = Math.fround
+    this.accBeta1 = f(this.beta1)
+    this.accBeta2 = f(this.beta2)
+    for (let t = 0; t < this.iterations; t++) {
+      this.accBeta1 = f(this.accBeta1 * f(this.beta1))
+      this.accBeta2 = f(this.accBeta2 * f(this.beta2))
+    }
+  }
+
   override dispose(): void {
     for (const { m, v } of this.moments.values()) tf.dispose([m, v])
     this.moments.clear()
@@ -131,6 +163,16 @@ export class FusedSgd extends tf.Optimizer {
       newValue.dispose()
     }
     this.incrementIterations()
+  }
+
+  /** Plain SGD keeps nothing but the step count. */
+  override async getWeights(): Promise<NamedTensor[]> {
+    return [await this.saveIterations()]
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues)
+    if (rest.length !== 0) throw new Error(`SGD keeps no moments, yet ${rest.length} were given`)
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { DEFAULT_LEAKY_ALPHA, ModelSpec, pair, type BlurSize, type ActivationName, type LayerSpec, type ModelSpecInput, type Padding } from '../../shared/layers'
 import { inferShapes } from '../../shared/shapes'
-import { mulberry32 } from '../../shared/rng'
+import { epochSeed, mulberry32 } from '../../shared/rng'
 import { blur } from '../kernels'
 import { skipInputGradient } from './input-layer'
 
@@ -93,13 +93,21 @@ export class ReseededDropout extends tf.layers.Layer {
   static readonly className = 'ConvLabDropout'
   private readonly rate: number
   private readonly seed: number | undefined
-  private readonly random: () => number
+  private random: () => number
 
   constructor(args: { rate: number; seed?: number; name?: string }) {
     super({ name: args.name })
     this.rate = args.rate
     this.seed = args.seed
     this.random = args.seed === undefined ? Math.random : mulberry32(args.seed)
+  }
+
+  /**
+   * Restarts the mask stream from (seed, epoch): a run resumed at epoch k draws the masks that an
+   * uninterrupted run draws in epoch k. Epoch 1 draws from the layer's seed itself.
+   */
+  startEpoch(epoch: number): void {
+    if (this.seed !== undefined) this.random = mulberry32(epochSeed(this.seed, epoch))
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {

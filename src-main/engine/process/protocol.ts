@@ -52,9 +52,14 @@ export const ENGINE_PARAMS = {
     data: DataSource,
     config: TrainConfig,
     /** Where the trained model is saved; it is then cached for the model/* calls. */
-    saveDir: z.string().min(1).max(4096).optional()
+    saveDir: z.string().min(1).max(4096).optional(),
+    /** The run folder whose checkpoint/ keeps the last completed epoch, for resume and continue. */
+    checkpointDir: z.string().min(1).max(4096).optional(),
+    /** Starts after `epoch` epochs from the checkpoint (or model) in `dir`; freshOptimizer: its optimizer state is not used. */
+    from: z.object({ dir: z.string().min(1).max(4096), epoch: z.number().int().min(1), freshOptimizer: z.boolean().default(false) }).optional()
   }),
   'train/cancel': z.object({ runId: z.string().optional() }),
+  'train/pause': z.object({ runId: z.string().min(1).max(200), paused: z.boolean() }),
   'model/evaluate': z.object({ model: ModelRef, data: DataSource, split: Split.default('test'), limit }),
   'model/predict': z.object({ model: ModelRef, images: z.array(SampleValues).min(1).max(4096) }),
   'model/shift': z
@@ -121,6 +126,7 @@ export interface EngineResults {
   'backends/report': BackendReport
   'train/run': TrainResult & { saveDir?: string }
   'train/cancel': { cancelled: boolean }
+  'train/pause': { paused: boolean }
   'model/evaluate': EvalMetrics
   'model/predict': PredictResult
   'model/shift': ShiftResult

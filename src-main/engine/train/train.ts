@@ -12,10 +12,13 @@ import { buildModel } from '../model/build-model'
 import { headOf, lossOf, predictedOf, type ClassifierHead } from '../model/head'
 import { checkDatasetFits, checkLabelsFit, evaluateModel } from '../inference'
 import type { LoadedModel } from '../model/model-io'
+import { ReseededDropout } from '../model/build-model'
+import { restoreOptimizerState, type LoadedCheckpoint } from './checkpoint'
+import { CheckpointKeeper } from './checkpoint-keeper'
 import { startParallelTraining } from '../parallel/parallel'
 import { trainStep } from './train-step'
 import { makeOptimizer, missingGradientKernels } from '../kernels'
-import { mulberry32, randomSeed, range, shuffleInPlace } from '../../shared/rng'
+import { epochSeed, mulberry32, randomSeed, range, shuffleInPlace } from '../../shared/rng'
 import { augmentPlan } from './augment'
 import { batchShiftIndex, drawShifts } from '../shift'
 
@@ -32,6 +35,13 @@ export interface TrainJob {
   test?: Dataset
   /** performance.now() when the run began (before its data loaded): its duration counts from there. */
   startedAt?: number
+  /** The run's folder: its checkpoint/ holds the last completed epoch (checkpoint-keeper.ts says when it is written). */
+  checkpointDir?: string
+  /**
+   * Where a resumed or continued run starts: after `epoch` epochs, from a checkpoint's weights and,
+   * when it has one, its optimizer state. The trainer copies the weights; the caller disposes it.
+   */
+  from?: { epoch: number; checkpoint: LoadedCheckpoint }
 }
 
 export interface TrainCallbacks {
@@ -120,6 +130,14 @@ const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 interface Active {
   runId: string
   cancelled: boolean
+  /** Set while paused: the loop waits on it between batches; resolving it lets the run go on. */
+  pause: { until: Promise<void>; release(): void } | null
+}
+
+function newPause(): NonNullable<Active['pause']> {
+  let release = (): void => undefined
+  const until = new Promise<void>((resolve) => (release = resolve))
+  return { until, release }
 }
 
 export interface TrainerClaim {
@@ -141,6 +159,19 @@ export class Trainer {
   cancel(runId?: string): boolean {
     if (!this.active || (runId !== undefined && runId !== this.active.runId)) return false
     this.active.cancelled = true
+    this.active.pause?.release()
+    return true
+  }
+
+  /** Pauses (or lets go on) the run in progress at its next batch boundary; false when `runId` is not training. */
+  setPaused(runId: string, paused: boolean): boolean {
+    const active = this.active
+    if (!active || active.runId !== runId) return false
+    if (paused && !active.pause) active.pause = newPause()
+    if (!paused && active.pause) {
+      active.pause.release()
+      active.pause = null
+    }
     return true
   }
 
@@ -150,7 +181,7 @@ export class Trainer {
    */
   claim(runId: string): TrainerClaim {
     if (this.active) throw new BusyError(this.active.runId)
-    const active: Active = { runId, cancelled: false }
+    const active: Active = { runId, cancelled: false, pause: null }
     this.active = active
     return {
       release: () => {
@@ -163,7 +194,7 @@ export class Trainer {
   async train(job: TrainJob, callbacks: TrainCallbacks = {}): Promise<{ result: TrainResult; model: LoadedModel }> {
     const claimed = this.active?.runId === job.runId ? this.active : null
     if (this.active && !claimed) throw new BusyError(this.active.runId)
-    const active: Active = claimed ?? { runId: job.runId, cancelled: false }
+    const active: Active = claimed ?? { runId: job.runId, cancelled: false, pause: null }
     this.active = active
     const restoreTo = backendReport()?.chosen
     try {
@@ -185,26 +216,39 @@ export class Trainer {
     const { backend, note } = await chooseTrainingBackend(spec, config.backend)
 
     const { train: trainIdx, val: valIdx } = splitIndices(n, config.validationSplit, seed)
-    const random = mulberry32(seed)
     const augment = augmentPlan(spec, config)
-    // A stream of its own, so turning augmentation on leaves the batch order unchanged.
-    const shiftRandom = mulberry32(seed ^ 0x5a1f7)
     const batchSize = Math.min(config.batchSize, trainIdx.length)
     const batchesPerEpoch = Math.ceil(trainIdx.length / batchSize)
-    const totalBatches = batchesPerEpoch * config.epochs
+    const firstEpoch = (job.from?.epoch ?? 0) + 1
+    if (firstEpoch > config.epochs) throw new Error(`The run already has ${firstEpoch - 1} epochs, and ${config.epochs} were asked for: nothing to train`)
+    const totalBatches = batchesPerEpoch * (config.epochs - firstEpoch + 1)
 
     const began = job.startedAt ?? performance.now()
     cb.onPhase?.('building-model')
     const model = buildModel(spec, { seed })
     const optimizer = makeOptimizer(config)
     const varList = model.trainableWeights.map((w) => w.read() as tf.Variable)
+    const restored = job.from
+      ? await startFrom(model, optimizer, varList, config, job.from.checkpoint).catch((err: unknown) => {
+          optimizer.dispose()
+          model.dispose()
+          throw err
+        })
+      : { moments: false }
+    const dropouts = model.layers.filter((l): l is ReseededDropout => l instanceof ReseededDropout)
     const xAll = tf.tensor(data.images, [n, ...spec.inputShape], 'float32')
     const yAll = tf.tensor1d(data.labels, 'int32')
     const setup = { spec, recipe: config, model, optimizer, vars: varList, head, xAll, yAll, host: data, batchSize, seed }
-    const parallel = await startParallelTraining(this.peerEntry, setup).catch((err: unknown) => {
+    // The helper threads' optimizers start empty: restored moments would live in the engine's alone.
+    if (restored.moments) cb.onLog?.({ message: 'Training on one thread: the restored optimizer moments are not handed to helper threads', code: 'oneThreadResumed', params: {} })
+    const parallel = await startParallelTraining(this.peerEntry, setup, restored.moments ? 1 : undefined).catch((err: unknown) => {
       cb.onLog?.({ message: `Training on one thread: ${err instanceof Error ? err.message : String(err)}`, code: 'oneThread', params: {} })
       return null
     })
+    const classNames = data.classNames.slice(0, head.classes)
+    const keeper = job.checkpointDir
+      ? new CheckpointKeeper({ dir: job.checkpointDir, model, meta: { spec, classNames }, optimizer, kind: config.optimizer, vars: varList, seed })
+      : null
     const threads: TrainThreads = parallel ? { count: parallel.threads, split: parallel.split } : { count: 1 }
 
     const epochs: EpochRecord[] = []
@@ -213,22 +257,34 @@ export class Trainer {
     const started = began
     cb.onPhase?.('training')
     let trainMs = 0
+    let pausedMs = 0
     let imagesDone = 0
     let batchesDone = 0
     let lastProgress = -Infinity
     let status: TrainResult['status'] = 'completed'
     let keepModel = false
     try {
-      epochLoop: for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      epochLoop: for (let epoch = firstEpoch; epoch <= config.epochs; epoch++) {
         const epochStart = performance.now()
+        const epochPausedMs = pausedMs
         const firstBatch = batches.length
-        const order = shuffleInPlace(trainIdx.slice(), random)
+        // Each epoch's streams from (seed, epoch): a run resumed here draws what an unbroken one does.
+        const streamSeed = epochSeed(seed, epoch)
+        const order = shuffleInPlace(trainIdx.slice(), mulberry32(streamSeed))
+        // A stream of its own, so turning augmentation on leaves the batch order unchanged.
+        const shiftRandom = mulberry32(streamSeed ^ 0x5a1f7)
+        for (const d of dropouts) d.startEpoch(epoch)
         let lossSum = 0
         let correctSum = 0
         let seen = 0
         // The sums at the previous progress event: the batches since then are the differences.
         let mark = { batch: 0, loss: 0, correct: 0, seen: 0 }
         for (let b = 0; b < batchesPerEpoch; b++) {
+          if (active.pause && !active.cancelled) {
+            const pausedAt = performance.now()
+            await active.pause.until
+            pausedMs += performance.now() - pausedAt
+          }
           if (active.cancelled) {
             status = 'cancelled'
             break epochLoop
@@ -261,7 +317,7 @@ export class Trainer {
               accuracy: correctSum / seen,
               imagesPerSec: imagesDone / (trainMs / 1000),
               etaSeconds: ((totalBatches - batchesDone) * perBatchMs) / 1000,
-              elapsedSeconds: (now - started) / 1000,
+              elapsedSeconds: (now - started - pausedMs) / 1000,
               recent: { batches: b + 1 - mark.batch, loss: (lossSum - mark.loss) / (seen - mark.seen), accuracy: (correctSum - mark.correct) / (seen - mark.seen) },
               threads
             })
@@ -282,15 +338,17 @@ export class Trainer {
           record.valLoss = v.loss
           record.valAccuracy = v.accuracy
         }
-        record.seconds = (performance.now() - epochStart) / 1000
+        record.seconds = (performance.now() - epochStart - (pausedMs - epochPausedMs)) / 1000
         epochs.push(record)
         cb.onEpoch?.({ runId: job.runId, ...record, batches: batches.slice(firstBatch) })
+        await keeper?.epochEnd(epoch, epoch === config.epochs)
       }
       // A cancel that came during the last validation still counts: the user asked to stop.
       if (active.cancelled) status = 'cancelled'
       // A cancel leaves the loop mid-epoch, and the cancelled run is saved as it stands.
       if (status === 'cancelled') await parallel?.syncModel()
-      const loaded: LoadedModel = { model, meta: { spec, classNames: data.classNames.slice(0, head.classes) } }
+      await keeper?.flush()
+      const loaded: LoadedModel = { model, meta: { spec, classNames } }
       if (status === 'completed' && job.test) cb.onPhase?.('testing')
       const test = status === 'completed' && job.test ? await evaluateModel(loaded, job.test) : undefined
       keepModel = true
@@ -309,17 +367,28 @@ export class Trainer {
           epochs,
           batches,
           ...(test ? { test } : {}),
-          seconds: (performance.now() - started) / 1000,
+          seconds: (performance.now() - started - pausedMs) / 1000,
           imagesPerSec: trainMs > 0 ? imagesDone / (trainMs / 1000) : 0
         }
       }
     } finally {
       tf.dispose([xAll, yAll])
       await parallel?.dispose()
+      keeper?.dispose()
       optimizer.dispose()
       if (!keepModel) model.dispose()
     }
   }
+}
+
+/** Gives a freshly built model a checkpoint's weights and the optimizer its moments; `moments`: some were restored. */
+async function startFrom(model: tf.LayersModel, optimizer: tf.Optimizer, vars: tf.Variable[], config: TrainConfig, from: LoadedCheckpoint): Promise<{ moments: boolean }> {
+  model.setWeights(from.loaded.model.getWeights())
+  const state = from.optimizer
+  if (!state) return { moments: false }
+  if (state.kind !== config.optimizer) throw new Error(`The saved optimizer state is ${state.kind}'s, and the run trains with ${config.optimizer}`)
+  await restoreOptimizerState(optimizer, vars, state)
+  return { moments: state.slots.length > 0 }
 }
 
 async function validate(

@@ -2,8 +2,8 @@
  * A line chart's datasets and options from its series, shared by the live chart and the exported
  * figure so the PNG shows what the screen shows.
  */
-import type { ChartDataset, ChartOptions } from 'chart.js'
-import { MARKER_HOVER_RADIUS, MARKER_RADIUS, markerRoom, showsMarkers, type Point, type Series } from './series'
+import type { ChartDataset, ChartOptions, Plugin } from 'chart.js'
+import { MARKER_HOVER_RADIUS, MARKER_RADIUS, markerRoom, showsMarkers, type Point, type Series, type XMark } from './series'
 
 export interface LineChartLook {
   series: Series[]
@@ -90,6 +90,37 @@ export function lineOptions(look: LineChartLook): ChartOptions<'line'> {
           sort: (a, b) => (a.datasetIndex ?? 0) - (b.datasetIndex ?? 0)
         }
       }
+    }
+  }
+}
+
+/** Draws the marks over the datasets: dashed, in `color`, labelled beside the line's top (where a run was resumed). */
+export function xMarksPlugin(marks: () => XMark[], color: () => string, font = '11px sans-serif'): Plugin<'line'> {
+  return {
+    id: 'convlabXMarks',
+    afterDatasetsDraw(c) {
+      const { ctx, chartArea, scales } = c
+      ctx.save()
+      ctx.strokeStyle = color()
+      ctx.fillStyle = color()
+      ctx.setLineDash([4, 3])
+      ctx.lineWidth = 1
+      ctx.font = font
+      ctx.textBaseline = 'top'
+      for (const mark of marks()) {
+        const x = scales.x.getPixelForValue(mark.x)
+        if (x < chartArea.left || x > chartArea.right) continue
+        ctx.beginPath()
+        ctx.moveTo(x, chartArea.top)
+        ctx.lineTo(x, chartArea.bottom)
+        ctx.stroke()
+        // Right of the line unless that runs off the plot.
+        const width = ctx.measureText(mark.label).width
+        const right = x + 4 + width <= chartArea.right
+        ctx.textAlign = right ? 'left' : 'right'
+        ctx.fillText(mark.label, right ? x + 4 : x - 4, chartArea.top + 2)
+      }
+      ctx.restore()
     }
   }
 }

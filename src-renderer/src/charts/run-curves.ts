@@ -2,9 +2,9 @@
  * The series of a run's loss or accuracy chart: every batch raw and smoothed, every epoch's train
  * and validation value. One recipe for the live chart and the exported figure.
  */
-import type { EpochRecord } from '@shared/contract'
+import type { EpochRecord, ResumePoint } from '@shared/contract'
 import { t } from '@renderer/i18n'
-import { PALETTE, epochPoints, smoothOnAxis, type Point, type Series } from './series'
+import { PALETTE, epochPoints, smoothOnAxis, type Point, type Series, type XMark } from './series'
 
 export type CurveMetric = 'loss' | 'accuracy'
 
@@ -62,3 +62,7 @@ export interface CurvesView {
   smoothing: number
   logLoss: boolean
 }
+
+/** Where a run was resumed or continued: the end of epoch k is x = k on the batch axis (series.ts, batchX). */
+export const resumeMarks = (resumes: readonly ResumePoint[] | undefined): XMark[] =>
+  (resumes ?? []).map((r) => ({ x: r.epoch, label: t(r.kind === 'resume' ? 'train.charts.resumedMark' : 'train.charts.continuedMark') }))

@@ -89,3 +89,9 @@ export const PALETTE = ['#3b82f6', '#e69f00', '#009e73', '#cc79a7', '#d55e00', '
 
 /** The colour of the `i`th run or series, the palette repeating past its end. */
 export const seriesColor = (i: number): string => PALETTE[i % PALETTE.length]
+
+/** A vertical line across a chart at `x`, labelled at its top: where a run was resumed or continued. */
+export interface XMark {
+  x: number
+  label: string
+}

@@ -6,8 +6,8 @@
 import type { RunDetail } from '@shared/contract'
 import { formatters, t } from '@renderer/i18n'
 import { Chart } from '@renderer/charts/register'
-import { lineDatasets, lineOptions } from '@renderer/charts/line-config'
-import { curveLabels, curveSeries, type CurveMetric, type CurvesView } from '@renderer/charts/run-curves'
+import { lineDatasets, lineOptions, xMarksPlugin } from '@renderer/charts/line-config'
+import { curveLabels, curveSeries, resumeMarks, type CurveMetric, type CurvesView } from '@renderer/charts/run-curves'
 import { batchPoints } from '@renderer/charts/series'
 import { FIGURE_FONT, FIGURE_PAD, FIGURE_SCALE, INK, canvasToPng, drawTitleBlock, figureCanvas, titleBlockHeight } from './frame'
 import { runContextLines } from './run-context'
@@ -47,7 +47,8 @@ function drawChart(target: CanvasRenderingContext2D, x: number, y: number, run: 
       responsive: false,
       devicePixelRatio: FIGURE_SCALE,
       events: []
-    }
+    },
+    plugins: [xMarksPlugin(() => resumeMarks(run.resumes), () => INK, `12px ${FIGURE_FONT}`)]
   })
   // Before destroy(), which clears the canvas.
   target.drawImage(canvas, x, y, CHART_W, CHART_H)

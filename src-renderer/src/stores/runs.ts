@@ -50,12 +50,15 @@ export const useRunsStore = defineStore('runs', () => {
       selected.value = selected.value.filter((id) => known.has(id))
       selectedGroups.value = selectedGroups.value.filter((name) => groups.value.has(name))
       if (openId.value && !known.has(openId.value)) openId.value = null
-      // A run that was still training when last fetched has more history now.
-      const stale = Object.keys(details.value).filter((id) => details.value[id].status === 'running' || !known.has(id))
+      // A run that was still training when last fetched has more history now, as has one resumed or continued since.
+      const listed = new Map(runs.value.map((r) => [r.id, r]))
+      const changed = (d: RunDetail): boolean => d.status === 'running' || listed.get(d.id)?.status !== d.status || listed.get(d.id)?.epochsDone !== d.epochsDone
+      const stale = Object.keys(details.value).filter((id) => !known.has(id) || changed(details.value[id]))
       if (stale.length) {
         const next = { ...details.value }
         for (const id of stale) delete next[id]
         details.value = next
+        if (openId.value) await fetchDetail(openId.value)
       }
     } catch (err) {
       error.value = describeError(err)

@@ -1,6 +1,6 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { Divergence, EpochRecord, EvalMetrics, LabEventPayload, LabOutput, RunStatus, TrainConfigInput, TrainPhase as RunStep, TrainThreads } from '@shared/contract'
+import type { Divergence, EpochRecord, EvalMetrics, LabEventPayload, LabOutput, ResumePoint, RunDetail, RunStatus, TrainConfigInput, TrainPhase as RunStep, TrainThreads } from '@shared/contract'
 import type { DataSource } from '@shared/dataset'
 import type { ModelSpec, TrainingDefaults } from '@shared/layers'
 import { describeError, lab, request } from '@renderer/api/client'
@@ -55,11 +55,12 @@ export function localRunName(model: string, data: DataSource, config: TrainConfi
   return parts.join(' · ')
 }
 
-export function phaseText(phase: TrainPhase, step: RunStep | null, cancelling: boolean): string {
+export function phaseText(phase: TrainPhase, step: RunStep | null, cancelling: boolean, paused = false): string {
   switch (phase) {
     case 'starting':
     case 'running':
       if (cancelling) return t('train.phases.stopping')
+      if (paused) return t('train.phases.paused')
       return step ? t(`train.steps.${step}`) : t('train.phases.starting')
     case 'completed':
       return t('train.phases.completed')
@@ -96,6 +97,14 @@ export const useTrainingStore = defineStore('training', () => {
   const elapsed = ref(0)
   const error = ref<string | null>(null)
   const cancelling = ref(false)
+  /** Paused at a batch boundary (train/pause): no batch trains, and the clock and ETA leave the time out. */
+  const paused = ref(false)
+  /** A pause or unpause asked and not yet answered. */
+  const pausing = ref(false)
+  /** The run as last read from disk (status, recipe, checkpoint): what Resume and Continue go on from. */
+  const detail = shallowRef<RunDetail | null>(null)
+  /** Where this run was resumed or continued: marked on the curves. */
+  const resumes = ref<ResumePoint[]>([])
   // Up to one point per batch, so 100k+ entries: kept shallow, never proxied point by point.
   const batchLoss = shallowRef<Point[]>([])
   const batchAccuracy = shallowRef<Point[]>([])
@@ -176,6 +185,7 @@ export const useTrainingStore = defineStore('training', () => {
     phase.value = f.status
     if (f.seconds !== undefined) elapsed.value = f.seconds
     cancelling.value = false
+    paused.value = false
     error.value = f.error ? runFailureText(f.error, f.failure) : null
     test.value = f.test ?? null
     void loadDetail(f.runId)
@@ -195,6 +205,8 @@ export const useTrainingStore = defineStore('training', () => {
       diverged.value = run.diverged ?? null
       epochs.value = run.epochs
       testLimit.value = run.config.testLimit ?? null
+      resumes.value = run.resumes ?? []
+      detail.value = run
       if (run.test) test.value = run.test
       if (run.error) error.value = runFailureText(run.error, run.failure)
       if (run.batches.length) {
@@ -214,6 +226,10 @@ export const useTrainingStore = defineStore('training', () => {
     progress.value = null
     error.value = null
     cancelling.value = false
+    paused.value = false
+    pausing.value = false
+    detail.value = null
+    resumes.value = []
     batchLoss.value = []
     batchAccuracy.value = []
     epochs.value = []
@@ -360,6 +376,45 @@ export const useTrainingStore = defineStore('training', () => {
     }
   }
 
+  /** Pauses the run at its next batch boundary, or lets it go on; a cancel still stops a paused run. */
+  async function togglePause(): Promise<void> {
+    if (!runId.value || !active.value || pausing.value) return
+    pausing.value = true
+    try {
+      const answer = await request('train/pause', { runId: runId.value, paused: !paused.value })
+      paused.value = answer.paused
+    } catch (err) {
+      error.value = describeError(err)
+    } finally {
+      pausing.value = false
+    }
+  }
+
+  /**
+   * Resumes a stopped run or continues a completed one, in its own folder; this view then follows it,
+   * its earlier epochs loaded so the curves go on from them.
+   */
+  async function trainOn(id: string, ask: { mode: 'resume' | 'continue'; epochs?: number; freshOptimizer: boolean }): Promise<void> {
+    if (active.value) return
+    listen()
+    const name = detail.value?.id === id ? runName.value : ''
+    reset()
+    runId.value = id
+    runName.value = name
+    phase.value = 'starting'
+    try {
+      const fresh = ask.freshOptimizer ? { freshOptimizer: true } : {}
+      if (ask.mode === 'resume') await request('train/resume', { runId: id, ...fresh })
+      else await request('train/continue', { runId: id, epochs: ask.epochs ?? 1, ...fresh })
+      if (phase.value === 'starting') phase.value = 'running'
+      await loadDetail(id)
+    } catch (err) {
+      phase.value = 'failed'
+      error.value = describeError(err)
+      await loadDetail(id)
+    }
+  }
+
   /** A run still training when the page (re)loads is picked up where it is. */
   async function resume(): Promise<void> {
     listen()
@@ -391,6 +446,10 @@ export const useTrainingStore = defineStore('training', () => {
     progress,
     error,
     cancelling,
+    paused,
+    pausing,
+    detail,
+    resumes,
     batchLoss,
     batchAccuracy,
     epochs,
@@ -412,6 +471,8 @@ export const useTrainingStore = defineStore('training', () => {
     start,
     checkFit,
     cancel,
+    togglePause,
+    trainOn,
     resume
   }
 })

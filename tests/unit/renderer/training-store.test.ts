@@ -164,6 +164,37 @@ describe('training store', () => {
     expect(store.active).toBe(false)
   })
 
+  it('pauses and lets the active run go on, saying so in its phase', async () => {
+    answers.set('train/start', () => ({ runId: 'r5' }))
+    answers.set('train/pause', (input) => ({ paused: (input as { paused: boolean }).paused }))
+    const store = useTrainingStore()
+    await store.start(model, { kind: 'toy' })
+    await store.togglePause()
+    expect(store.paused).toBe(true)
+    expect(phaseText(store.phase, 'training', store.cancelling, store.paused)).toBe('Paused')
+    await store.togglePause()
+    expect(store.paused).toBe(false)
+    expect(calls.filter((c) => c.name === 'train/pause').map((c) => c.input)).toEqual([
+      { runId: 'r5', paused: true },
+      { runId: 'r5', paused: false }
+    ])
+  })
+
+  it('continues a completed run: follows it with its earlier history and the point marked', async () => {
+    const resumes = [{ epoch: 2, kind: 'continue' as const, at: '2025-01-02T00:00:00Z' }]
+    answers.set('train/continue', () => ({ runId: 'r6' }))
+    answers.set('runs/get', () => ({ ...detail('r6', 'running'), resumes }))
+    const store = useTrainingStore()
+    await store.trainOn('r6', { mode: 'continue', epochs: 3, freshOptimizer: false })
+    expect(calls.find((c) => c.name === 'train/continue')?.input).toEqual({ runId: 'r6', epochs: 3 })
+    expect(store.phase).toBe('running')
+    expect(store.runId).toBe('r6')
+    expect(store.resumes).toEqual(resumes)
+    expect(store.batchLoss).toHaveLength(20)
+    emit('train/progress', progress('r6', 3, 5))
+    expect(store.batchLoss).toHaveLength(21)
+  })
+
   it('cancels the active run', async () => {
     answers.set('train/start', () => ({ runId: 'r3' }))
     answers.set('train/cancel', () => ({ cancelled: true }))

@@ -34,6 +34,10 @@ export const errors = {
     recipeBusy: "The shift study's recipe is training; wait for it or cancel it.",
     stackMissing: 'There is no saved layer stack named {name}.',
     runsReadOnly: 'The runs folder is read-only: runs are shown, not changed.',
-    stack: 'The layer stack cannot be trained as a classifier.'
+    stack: 'The layer stack cannot be trained as a classifier.',
+    runAlreadyDone: 'Run {run} has trained all its planned epochs: nothing to resume. Continue it instead.',
+    runNotCompleted: 'Run {run} has not completed: resume it first.',
+    runNoEpoch: 'Run {run} has no completed epoch saved to go on from: train it again.',
+    runNoOptimizer: 'Run {run} was saved without its optimizer state: tick "Start the optimizer afresh" to go on anyway.'
   }
 }

@@ -30,6 +30,16 @@ export const train = {
   threads: 'Threads',
   start: 'Start training',
   cancel: 'Cancel',
+  pause: 'Pause',
+  unpause: 'Resume',
+  trainOn: {
+    resume: 'Resume after epoch {epoch}',
+    moreEpochs: 'More epochs',
+    continue: 'Continue {n} epochs',
+    noEpoch: 'No completed epoch was saved, so this run cannot be resumed: train it again.',
+    freshOptimizer: 'Start the optimizer afresh: this run was saved without its optimizer state, so the result will differ from one longer run.',
+    busy: 'Another run is training: wait for it to finish.'
+  },
   noRun: 'No run yet',
   diverged: 'Diverged:',
   tryLower: 'Try a lower learning rate.',
@@ -48,7 +58,7 @@ export const train = {
     testing: 'Testing on the test set…',
     saving: 'Saving the model…'
   },
-  phases: { stopping: 'Stopping after this batch…', starting: 'Starting…', completed: 'Finished', cancelled: 'Cancelled', failed: 'Failed', idle: 'Not started' },
+  phases: { paused: 'Paused', stopping: 'Stopping after this batch…', starting: 'Starting…', completed: 'Finished', cancelled: 'Cancelled', failed: 'Failed', idle: 'Not started' },
   form: {
     model: 'Model',
     fromBuild: 'Current stack from Build: {name}',
@@ -83,6 +93,8 @@ export const train = {
     accuracy: 'Accuracy (this epoch)'
   },
   charts: {
+    resumedMark: 'resumed',
+    continuedMark: 'continued',
     smoothing: 'Smoothing',
     smoothingTitle: 'Exponential moving average of the batch curves: how much of its weight a value keeps over each 1% of the epoch axis',
     logLoss: 'Log scale for loss',

@@ -31,6 +31,10 @@ export const errors: typeof en = {
     trainingBusy: '已有一个运行在训练；请等待它结束或取消它。',
     recipeBusy: '研究视图的一键配方正在训练；请等待它结束或取消它。',
     stackMissing: '没有名为 {name} 的已保存网络结构。',
+    runAlreadyDone: '运行 {run} 已训练完计划的全部迭代周期，无需恢复；请改用“继续训练”。',
+    runNotCompleted: '运行 {run} 尚未完成：请先恢复训练。',
+    runNoEpoch: '运行 {run} 没有保存任何完成的迭代周期，无法接着训练：请重新训练。',
+    runNoOptimizer: '运行 {run} 保存时没有优化器状态：勾选“重新开始优化器”后才能接着训练。',
     runsReadOnly: '运行记录文件夹是只读的：运行记录只能查看，不能更改。',
     stack: '这个网络无法作为分类器训练。'
   }

@@ -31,6 +31,16 @@ export const train: typeof en = {
   threads: '线程',
   start: '开始训练',
   cancel: '取消',
+  pause: '暂停',
+  unpause: '继续',
+  trainOn: {
+    resume: '从第 {epoch} 个迭代周期后恢复训练',
+    moreEpochs: '再训练的迭代周期数',
+    continue: '继续训练 {n} 个迭代周期',
+    noEpoch: '没有保存任何完成的迭代周期，这次运行无法恢复：请重新训练。',
+    freshOptimizer: '重新开始优化器：这次运行保存时没有优化器状态，结果会与一次更长的训练不同。',
+    busy: '另一个运行正在训练：请等它结束。'
+  },
   noRun: '尚无运行',
   diverged: '发散：',
   tryLower: '请尝试更小的学习率。',
@@ -49,7 +59,7 @@ export const train: typeof en = {
     testing: '正在测试集上测试…',
     saving: '正在保存模型…'
   },
-  phases: { stopping: '本批量结束后停止…', starting: '正在开始…', completed: '已完成', cancelled: '已取消', failed: '失败', idle: '未开始' },
+  phases: { paused: '已暂停', stopping: '本批量结束后停止…', starting: '正在开始…', completed: '已完成', cancelled: '已取消', failed: '失败', idle: '未开始' },
   form: {
     model: '模型',
     fromBuild: '“搭建”中的当前网络：{name}',
@@ -84,6 +94,8 @@ export const train: typeof en = {
     accuracy: '准确率（本迭代周期）'
   },
   charts: {
+    resumedMark: '恢复',
+    continuedMark: '继续',
     smoothing: '平滑',
     smoothingTitle: '批量曲线的指数移动平均：一个值在迭代周期轴上每前进 1% 时保留的权重',
     logLoss: '损失使用对数坐标',

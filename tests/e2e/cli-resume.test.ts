@@ -1,0 +1,127 @@
+/**
+ * `lab train --resume DIR` and `--continue DIR --epochs N` as a user runs them: real CLI processes
+ * and engines on the tutorial's toy net, whose epochs take milliseconds.
+ */
+import { spawn } from 'node:child_process'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runLab } from './support/cli'
+import { ROOT } from './support/web-app'
+
+let home: string
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'convlab-resume-'))
+  await mkdir(join(home, 'runs'))
+})
+afterAll(() => rm(home, { recursive: true, force: true }))
+
+const lab = (args: string[], interruptOn?: RegExp) => runLab(home, args, 240_000, interruptOn)
+const toy = (epochs: number, out: string): string[] => ['train', '--model', 'seed-toy', '--data', 'toy', '--epochs', String(epochs), '--seed', '1', '--out', out]
+
+interface Saved {
+  status: string
+  error?: string
+  config: { epochs: number }
+  resumes?: { epoch: number; kind: string; freshOptimizer?: boolean }[]
+}
+const runJson = async (dir: string): Promise<Saved> => JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as Saved
+const historyEpochs = async (dir: string): Promise<number[]> =>
+  (JSON.parse(await readFile(join(dir, 'history.json'), 'utf8')) as { epochs: { epoch: number }[] }).epochs.map((e) => e.epoch)
+const weights = async (dir: string): Promise<Float32Array> => {
+  const b = await readFile(join(dir, 'model', 'weights.bin'))
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))
+}
+
+describe('lab train --continue', () => {
+  it('trains a completed run N epochs more in its folder: the weights of one longer run, the history one curve with the point marked', async () => {
+    const short = join(home, 'runs', 'short')
+    const long = join(home, 'runs', 'long')
+    expect((await lab(toy(4, short))).code).toBe(0)
+    expect((await lab(toy(6, long))).code).toBe(0)
+    const more = await lab(['train', '--continue', short, '--epochs', '2'])
+    expect(more.stderr).not.toMatch(/^error/m)
+    expect(more.code).toBe(0)
+    expect(more.stdout).toMatch(/^Continued after epoch 4 /m)
+    expect(await historyEpochs(short)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(await runJson(short)).toMatchObject({ status: 'completed', config: { epochs: 6 }, resumes: [{ epoch: 4, kind: 'continue' }] })
+    const [a, b] = [await weights(short), await weights(long)]
+    expect(a.length).toBe(12)
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 6)
+  })
+
+  it('refuses what cannot continue, each with what to do instead, and starts an old run afresh only with --fresh-optimizer', async () => {
+    const dir = join(home, 'runs', 'short')
+    const resume = await lab(['train', '--resume', dir])
+    expect(resume.code).toBe(2)
+    expect(resume.stderr).toBe(`error: Run short completed all its 6 epochs: nothing to resume. Continue it instead (train --continue ${dir} --epochs N).\n`)
+    const noEpochs = await lab(['train', '--continue', dir])
+    expect(noEpochs.stderr).toBe('error: --continue needs --epochs N: how many epochs more to train.\n')
+    const changed = await lab(['train', '--continue', dir, '--epochs', '1', '--lr', '0.1'])
+    expect(changed.stderr).toMatch(/^error: --continue trains the run as it was set up: --lr cannot be changed/)
+    const nowhere = await lab(['train', '--continue', join(home, 'runs', 'nothing'), '--epochs', '1'])
+    expect(nowhere.stderr).toMatch(/holds no run/)
+
+    // A run saved before optimizer state was kept: only its weights are left.
+    await rm(join(dir, 'checkpoint'), { recursive: true })
+    const old = await lab(['train', '--continue', dir, '--epochs', '1'])
+    expect(old.code).toBe(2)
+    expect(old.stderr).toMatch(/saved without its optimizer state .*Pass --fresh-optimizer to continue it with a fresh optimizer anyway\.\n$/)
+    expect(await historyEpochs(dir)).toEqual([1, 2, 3, 4, 5, 6])
+    const fresh = await lab(['train', '--continue', dir, '--epochs', '1', '--fresh-optimizer'])
+    expect(fresh.code).toBe(0)
+    expect(fresh.stdout).toMatch(/^Continued after epoch 6, with a fresh optimizer/m)
+    expect((await runJson(dir)).resumes).toEqual([expect.objectContaining({ epoch: 4, kind: 'continue' }), expect.objectContaining({ epoch: 6, kind: 'continue', freshOptimizer: true })])
+    expect(await historyEpochs(dir)).toEqual([1, 2, 3, 4, 5, 6, 7])
+  })
+})
+
+describe('lab train --resume', () => {
+  it('resumes a run cancelled with Ctrl-C from its last completed epoch, its partial epoch dropped, to the epochs it was started with', async () => {
+    const dir = join(home, 'runs', 'cancelled')
+    const first = await lab(toy(3000, dir), /epoch 20:/)
+    expect(first.stdout).toMatch(/Run cancelled/)
+    const stopped = await historyEpochs(dir)
+    expect(stopped.length).toBeGreaterThanOrEqual(20)
+    expect(stopped.length).toBeLessThan(3000)
+    const cont = await lab(['train', '--continue', dir, '--epochs', '5'])
+    expect(cont.stderr).toBe(`error: Run cancelled is cancelled, not completed: resume it first (train --resume ${dir}).\n`)
+    const resumed = await lab(['train', '--resume', dir])
+    expect(resumed.code).toBe(0)
+    const saved = await runJson(dir)
+    expect(saved.status).toBe('completed')
+    expect(saved.resumes).toHaveLength(1)
+    const from = saved.resumes?.[0].epoch ?? 0
+    expect(from).toBeGreaterThanOrEqual(20)
+    expect(await historyEpochs(dir)).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1))
+  })
+
+  it('resumes a run whose CLI was killed, marked interrupted, from its checkpoint', async () => {
+    const dir = join(home, 'runs', 'killed')
+    const cli = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src-main/cli/main.ts'), ...toy(3000, dir)], {
+      cwd: ROOT,
+      env: { ...process.env, CONVLAB_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    const exited = new Promise<void>((r) => cli.once('exit', () => r()))
+    await new Promise<void>((resolve, reject) => {
+      let err = ''
+      cli.stderr.on('data', (d: Buffer) => {
+        err += d.toString()
+        if (/epoch 30:/.test(err)) resolve()
+      })
+      cli.once('exit', () => reject(new Error(`the CLI ended before epoch 30:\n${err}`)))
+    })
+    cli.kill('SIGKILL')
+    await exited
+    expect((await runJson(dir)).status).toBe('running')
+    const resumed = await lab(['train', '--resume', dir])
+    expect(resumed.stderr).toMatch(/marked failed \(Interrupted/)
+    expect(resumed.code).toBe(0)
+    const saved = await runJson(dir)
+    expect(saved).toMatchObject({ status: 'completed', resumes: [{ kind: 'resume' }] })
+    expect(saved.error).toBeUndefined()
+    expect(await historyEpochs(dir)).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1))
+  })
+})
