@@ -145,7 +145,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   const checkSource = (source: DataSource): void => {
     if (source.kind !== 'toy' && source.dir !== undefined) checkFolder(source.dir)
   }
-  const dataHandlers = createDataHandlers(dataDir)
+  const dataHandlers = createDataHandlers(engine)
 
   const dirOf = (runId: string): string => runDir(runsDir, runId)
   const modelOf = (runId: string) => ({ dir: join(dirOf(runId), MODEL_DIR) })
