@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { FASHION_MNIST_CLASSES } from '../../src-main/shared/dataset'
 import { trainRun } from './support/cli'
-import { FASHION_MNIST, SCREENSHOTS, hasChromium, openWebSession, type WebMode, type WebSession } from './support/web-app'
+import { FASHION_MNIST, SCREENSHOTS, hasChromium, onePageInOrder, type WebMode } from './support/web-app'
 
 /**
  * Words a Chinese screen may show in Latin letters: PyTorch's layer names and arguments as the
@@ -164,20 +164,26 @@ async function screenshotViews(page: Page, url: string, language: string): Promi
 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('ConvLab in Chinese (zh-CN) in Chromium', () => {
   let web: WebMode
-  let session: WebSession | undefined
   let page: Page
   let consoleErrors: string[]
 
-  beforeAll(async () => {
-    const dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-i18n-')), 'data')
-    const common = ['--data', 'fashion-mnist', '--seed', '1', '--epochs', '1']
-    await trainRun(['--model', 'seed-mlp', ...common, '--limit', '2000', '--out', join(dataDir, 'runs', 'mlp-zh')])
-    await trainRun(['--model', 'seed-cnn', ...common, '--limit', '600', '--out', join(dataDir, 'runs', 'cnn-zh')])
-    session = await openWebSession({ dataDir, locale: 'zh-CN', width: 1400, height: 900 })
-    ;({ web, page, errors: consoleErrors } = session)
-  })
-
-  afterAll(() => session?.close())
+  onePageInOrder(
+    (session) => {
+      ;({ web, page, errors: consoleErrors } = session)
+    },
+    {
+      locale: 'zh-CN',
+      width: 1400,
+      height: 900,
+      dataDir: async () => {
+        const dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-i18n-')), 'data')
+        const common = ['--data', 'fashion-mnist', '--seed', '1', '--epochs', '1']
+        await trainRun(['--model', 'seed-mlp', ...common, '--limit', '2000', '--out', join(dataDir, 'runs', 'mlp-zh')])
+        await trainRun(['--model', 'seed-cnn', ...common, '--limit', '600', '--out', join(dataDir, 'runs', 'cnn-zh')])
+        return dataDir
+      }
+    }
+  )
 
   it("starts in the browser's language and says so in <html lang>", async () => {
     await page.goto(`${web.url}/#/build`)
