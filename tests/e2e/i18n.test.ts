@@ -7,8 +7,7 @@
  * at 1400×900 and 1024×700 go to test-results/screenshots/i18n-*.
  */
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { Page } from 'playwright-core'
@@ -175,12 +174,10 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('ConvLab in Chinese 
       locale: 'zh-CN',
       width: 1400,
       height: 900,
-      dataDir: async () => {
-        const dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-i18n-')), 'data')
+      prepare: async (dataDir) => {
         const common = ['--data', 'fashion-mnist', '--seed', '1', '--epochs', '1']
         await trainRun(['--model', 'seed-mlp', ...common, '--limit', '2000', '--out', join(dataDir, 'runs', 'mlp-zh')])
         await trainRun(['--model', 'seed-cnn', ...common, '--limit', '600', '--out', join(dataDir, 'runs', 'cnn-zh')])
-        return dataDir
       }
     }
   )

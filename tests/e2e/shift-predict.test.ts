@@ -6,8 +6,7 @@
 // The page.evaluate callbacks run in Chromium and use its DOM types.
 /// <reference lib="dom" />
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -91,13 +90,11 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('shift heatmap and p
       web = started
     },
     {
-      dataDir: async () => {
-        const dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-shift-')), 'data')
+      prepare: async (dataDir) => {
         const common = ['--data', 'fashion-mnist', '--seed', '1']
         // Subsets small enough for ~30 s on two cores, large enough for a heatmap worth looking at.
         await trainRun(['--model', 'seed-mlp', ...common, '--limit', '10000', '--epochs', '2', '--out', join(dataDir, 'runs', 'mlp-e2e')])
         await trainRun(['--model', 'seed-cnn', ...common, '--limit', '3000', '--epochs', '1', '--out', join(dataDir, 'runs', 'cnn-e2e')])
-        return dataDir
       }
     }
   )

@@ -3,8 +3,7 @@
  * augmentation), measured over test images; the table, the curves, the grids and the CSV.
  */
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, readdir } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
@@ -26,12 +25,10 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('the shift study in 
     {
       width: 1280,
       height: 1000,
-      dataDir: async () => {
-        const dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-study-')), 'data')
+      prepare: async (dataDir) => {
         const common = ['--data', 'fashion-mnist', '--seed', '1', '--limit', '2000', '--epochs', '1']
         await trainRun(['--model', 'seed-mlp', ...common, '--out', join(dataDir, 'runs', 'mlp-study')])
         await trainRun(['--model', 'seed-mlp', ...common, '--augment-shift', '2', '--out', join(dataDir, 'runs', 'mlp-aug-study')])
-        return dataDir
       }
     }
   )

@@ -156,13 +156,16 @@ export async function openWebSession(options: { dataDir?: string; width?: number
 }
 
 type SessionOptions = Omit<NonNullable<Parameters<typeof openWebSession>[0]>, 'dataDir'> & {
-  /** Fills a data folder (runs trained beforehand) and returns it; the session removes the folder around it. */
-  dataDir?: () => Promise<string>
+  /** Fills a fresh data folder first (runs trained beforehand); the session removes it with the rest. */
+  prepare?: (dataDir: string) => Promise<void>
 }
 
 async function sessionFor(options: SessionOptions): Promise<WebSession> {
-  const { dataDir, ...rest } = options
-  return openWebSession({ ...rest, ...(dataDir ? { dataDir: await dataDir() } : {}) })
+  const { prepare, ...rest } = options
+  if (!prepare) return openWebSession(rest)
+  const dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-e2e-')), 'data')
+  await prepare(dataDir)
+  return openWebSession({ ...rest, dataDir })
 }
 
 /**
