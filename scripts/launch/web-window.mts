@@ -4,17 +4,12 @@
  * serve until Ctrl-C, as `npm run web` does.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { defaultDataDir } from '../../src-main/services/data-dir.mts'
 import { appWindowArgs, browserCandidates, findBrowser } from './browser.mts'
 
 const URL_LINE = /^ConvLab web mode: (\S+)/
-
-/** The folder `npm run web` keeps its data in; the browser profile lives beside the runs. */
-function dataDir(): string {
-  return process.env.CONVLAB_HOME || join(homedir(), '.convlab')
-}
 
 /** Starts web mode (the same entry as `npm run web`) and resolves with the URL it prints. */
 function startServer(appRoot: string, args: string[]): Promise<{ server: ChildProcess; url: string }> {
@@ -62,7 +57,8 @@ export async function runInBrowserWindow(appRoot: string, serverArgs: string[]):
     return server.exitCode ?? 0
   }
   console.error(`Opening ConvLab in ${browser} (app window); closing the window stops ConvLab.`)
-  const profile = join(dataDir(), 'browser-profile')
+  // The folder `npm run web` keeps its data in: the browser profile lives beside the runs.
+  const profile = join(defaultDataDir(), 'browser-profile')
   const window = spawn(browser, appWindowArgs(url, profile, process.getuid?.() === 0), { stdio: ['ignore', 'ignore', 'pipe'] })
   // Chromium logs freely to stderr; when it fails to start, its first error says why.
   let firstError = ''

@@ -1,6 +1,6 @@
 import { EngineClient } from '../engine/process/client'
 import { nodeEngineHostFactory } from '../engine/process/node-host'
-import { defaultDataDir } from '../services/lab-service'
+import { defaultDataDir } from '../services/data-dir.mts'
 
 /**
  * An engine process for one CLI command; the caller disposes it so the CLI can exit. The engine's

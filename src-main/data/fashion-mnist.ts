@@ -112,6 +112,20 @@ export async function locateFashionMnist(opts: {
   return opts.dir ? { found: false, searched, help, ...(await chosenFolderProblem(opts.dir, lastMissing)) } : { found: false, searched, help }
 }
 
+/**
+ * Which files a Fashion-MNIST folder is read from, with their sizes and times: a dataset cached
+ * under this key is never served after an IDX import replaced the files.
+ */
+export async function fashionMnistVersion(files: FashionMnistFiles): Promise<string> {
+  const stamps = await Promise.all(
+    Object.values(files).map(async (path) => {
+      const info = await stat(path).catch(() => null)
+      return info ? `${path}:${info.size}:${info.mtimeMs}` : `${path}:gone`
+    })
+  )
+  return stamps.join('\n')
+}
+
 interface CacheEntry {
   mtimeMs: number
   size: number

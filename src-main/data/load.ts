@@ -6,7 +6,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Dataset, DataSource, Split } from '../shared/dataset'
 import { DataError } from './errors'
-import { loadFashionMnist, locateFashionMnist } from './fashion-mnist'
+import { fashionMnistVersion, loadFashionMnist, locateFashionMnist } from './fashion-mnist'
 import { loadImageFolder, type ImageFolderResult } from './image-folder'
 import { loadToy, toyFromMatrices } from './toy'
 
@@ -64,6 +64,16 @@ async function loadFolder(dir: string, split: Split, opts: LoadOptions): Promise
   }
   const result = await lastFolder.result
   return result.skipped.length ? { ...result[split], skipped: result.skipped } : result[split]
+}
+
+/**
+ * What a cache of the source's datasets must key on beside the source itself: for Fashion-MNIST the
+ * files found, their sizes and times (an import may replace them, or add a copy found first).
+ */
+export async function sourceVersion(source: DataSource, options: Pick<LoadOptions, 'appDataDir' | 'systemDirs'> = {}): Promise<string> {
+  if (source.kind !== 'fashion-mnist') return ''
+  const location = await locateFashionMnist({ dir: source.dir, appDataDir: options.appDataDir, systemDirs: options.systemDirs })
+  return location.found ? fashionMnistVersion(location.files) : 'not found'
 }
 
 export async function loadDataset(source: DataSource, split: Split, options: LoadOptions = {}): Promise<Dataset> {

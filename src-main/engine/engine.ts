@@ -8,7 +8,8 @@ import { basename } from 'node:path'
 import type { BackendReport, NoticeText, TrainPhase } from '../shared/contract'
 import type { Dataset, DataSource, Split } from '../shared/dataset'
 import { DataError } from '../data/errors'
-import { loadDataset, type LoadOptions } from '../data/load'
+import { loadDataset, sourceVersion, type LoadOptions } from '../data/load'
+import { countClasses, samplePage } from '../data/sample-page'
 import type { ModelSpec } from '../shared/layers'
 import { dataModelMismatch } from '../shared/data-fit'
 import { activeBackend, backendReport, initBackend } from './backends'
@@ -39,6 +40,9 @@ export interface EngineOptions {
   /** The file a training helper thread starts from; without it training uses one thread. */
   peerEntry?: string
 }
+
+/** Methods that never touch tfjs, answered without waiting for (or starting) a backend. */
+const BACKEND_FREE: ReadonlySet<EngineMethod> = new Set(['engine/init', 'engine/ping', 'train/cancel', 'train/pause', 'robustness/cancel', 'data/samples'])
 
 type Handlers = { [M in EngineMethod]: (params: EngineParsedParams<M>) => Promise<EngineResult<M>> }
 
@@ -91,6 +95,8 @@ export class Engine {
   private readonly inferPool: InferPool
   private readonly models = new ModelCache(3)
   private readonly datasets = new Map<string, Promise<Dataset>>()
+  /** The class balance of each cached dataset, counted once however many pages are asked for. */
+  private readonly classCounts = new WeakMap<Dataset, number[]>()
   /** Robustness studies in progress, by job id: true once cancelled. */
   private readonly studies = new Map<string, { cancelled: boolean }>()
   private backendReady: Promise<BackendReport> | null = null
@@ -117,7 +123,7 @@ export class Engine {
       err.name = 'InvalidParams'
       throw err
     }
-    if (m !== 'engine/init' && m !== 'engine/ping' && m !== 'train/cancel' && m !== 'train/pause' && m !== 'robustness/cancel') await this.ensureBackend()
+    if (!BACKEND_FREE.has(m)) await this.ensureBackend()
     const handler = this.handlers[m] as (p: unknown) => Promise<unknown>
     return handler(parsed.data)
   }
@@ -131,13 +137,21 @@ export class Engine {
     return this.backendReady
   }
 
+  /**
+   * A split, loaded once for training, evaluation and the Data view's pages alike. Fashion-MNIST and
+   * the toy set ignore the shape and the other split's limit, so those stay out of their key; the
+   * files' sizes and times go in, so a split imported since is loaded again.
+   */
   private async dataset(
     source: DataSource,
     split: Split,
     limit: number | LoadOptions['splitLimits'] | undefined,
     shape?: [number, number, number]
   ): Promise<Dataset> {
-    const key = JSON.stringify({ source, split, limit, shape })
+    const version = await sourceVersion(source, { appDataDir: this.appDataDir })
+    const key = JSON.stringify(
+      source.kind === 'folder' ? { source, split, limit, shape } : { source, split, limit: typeof limit === 'object' ? limit[split] : limit, version }
+    )
     const cached = this.datasets.get(key)
     if (cached) {
       this.datasets.delete(key)
@@ -179,6 +193,16 @@ export class Engine {
     },
     'train/cancel': async (p) => ({ cancelled: this.trainer.cancel(p.runId) }),
     'train/pause': async (p) => ({ paused: this.trainer.setPaused(p.runId, p.paused) && p.paused }),
+    'data/samples': async (p) => {
+      const data = await this.dataset(p.data, p.split, undefined).catch((err: unknown) => {
+        // Only the message crosses to the main process: the help (how to install Fashion-MNIST) goes with it.
+        if (err instanceof DataError && err.help) throw new DataError(`${err.message}\n${err.help}`, { kind: err.kind })
+        throw err
+      })
+      let counts = this.classCounts.get(data)
+      if (!counts) this.classCounts.set(data, (counts = countClasses(data)))
+      return samplePage(data, counts, p.offset, p.count)
+    },
     'model/evaluate': async (p) => {
       const loaded = await this.models.get(p.model.dir)
       const shape = loaded.meta.spec.inputShape

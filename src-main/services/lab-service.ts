@@ -3,8 +3,6 @@
  * data folders and the runs on disk. Electron IPC, web mode and tests all drive this same
  * object through `dispatch`, so behaviour cannot drift between transports.
  */
-import { existsSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { stat } from 'node:fs/promises'
 import { isAbsolute, join, resolve, sep } from 'node:path'
 import { EngineClient } from '../engine/process/client'
@@ -48,6 +46,7 @@ import { createStudyRatesHandler } from './study-rates'
 import { createDataHandlers } from './data-handlers'
 import { createImportHandlers } from './import-handlers'
 import { availableParallelism } from 'node:os'
+import { defaultDataDir } from './data-dir.mts'
 import packageJson from '../../package.json'
 
 export interface LabServiceOptions {
@@ -79,11 +78,6 @@ export interface LabService {
   /** The engine, for callers (the CLI) that need more than the contract offers. */
   engine: EngineClient
   dispose(): Promise<void>
-}
-
-/** ~/.convlab unless CONVLAB_HOME says otherwise; the Electron app passes its userData path. */
-export function defaultDataDir(): string {
-  return process.env.CONVLAB_HOME || join(homedir(), '.convlab')
 }
 
 export async function createLabService(options: LabServiceOptions): Promise<LabService> {
@@ -164,7 +158,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   const checkSource = (source: DataSource): void => {
     if (source.kind !== 'toy' && source.dir !== undefined) checkFolder(source.dir)
   }
-  const dataHandlers = createDataHandlers(dataDir)
+  const dataHandlers = createDataHandlers(engine)
 
   const dirOf = (runId: string): string => runDir(runsDir, runId)
   /** Resumes or continues a run in its own folder (services/training.ts, resumeTraining). */
@@ -182,10 +176,11 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     const run = await readRunOrNotFound(dirOf(runId), runId)
     if (run.status === 'running') throw new LabError('busy', `Run ${runId} is still training.`).because('runTraining', { run: runId })
     if (run.status === 'failed') throw new LabError('not-found', `Run ${runId} failed and has no trained model.`).because('runFailedNoModel', { run: runId })
-    // A cancel that had to kill the engine mid-step took the model with it (training.ts).
-    if (!existsSync(join(dirOf(runId), MODEL_DIR, 'model.json'))) throw new LabError('not-found', `Run ${runId} has no trained model: ${run.error ?? 'it was never saved'}`).because('runNoModel', {
-        run: runId
-      })
+    // A cancel that had to kill the engine mid-step took the model with it (training.ts): readRun
+    // finds its files missing and says so in damage.
+    if (run.damage?.modelUsable === false) {
+      throw new LabError('not-found', `Run ${runId} has no trained model: ${run.error ?? 'it was never saved'}`).because('runNoModel', { run: runId })
+    }
     return run
   }
 

@@ -96,13 +96,7 @@ interface Tensors {
 
 function conv2d(x: HandTensor, layer: Extract<LayerSpec, { type: 'conv2d' }>, w: Tensors): HandTensor {
   const [c, h, wd] = x.shape
-  const {
-    kernel: [kh, kw],
-    stride: [sh, sw],
-    pads
-  } = windowOf(layer, h, wd)
-  const oh = Math.floor((h + pads.top + pads.bottom - kh) / sh) + 1
-  const ow = Math.floor((wd + pads.left + pads.right - kw) / sw) + 1
+  const { kernel: [kh, kw], stride: [sh, sw], pads, out: [oh, ow] } = windowOf(layer, h, wd)
   const f = layer.filters
   const weight = need(w.weight, 'weight', f * c * kh * kw)
   const bias = layer.useBias ? need(w.bias, 'bias', f) : undefined
@@ -138,13 +132,7 @@ function conv2d(x: HandTensor, layer: Extract<LayerSpec, { type: 'conv2d' }>, w:
  */
 function pool2d(x: HandTensor, layer: Extract<LayerSpec, { type: 'maxpool2d' | 'avgpool2d' }>): HandTensor {
   const [c, h, w] = x.shape
-  const {
-    kernel: [kh, kw],
-    stride: [sh, sw],
-    pads
-  } = windowOf(layer, h, w)
-  const oh = Math.floor((h + pads.top + pads.bottom - kh) / sh) + 1
-  const ow = Math.floor((w + pads.left + pads.right - kw) / sw) + 1
+  const { kernel: [kh, kw], stride: [sh, sw], pads, out: [oh, ow] } = windowOf(layer, h, w)
   const isMax = layer.type === 'maxpool2d'
   const countPadding = layer.padding !== 'same'
   const out = new Float64Array(c * oh * ow)

@@ -41,10 +41,17 @@ export interface LayerWindow {
   kernel: [number, number]
   stride: [number, number]
   pads: Pads
+  /** The output's height and width: how many window positions fit down and across. */
+  out: [number, number]
 }
 
 export function windowOf(layer: Extract<LayerSpec, { type: 'conv2d' | 'maxpool2d' | 'avgpool2d' }>, h: number, w: number): LayerWindow {
   const kernel = pair(layer.type === 'conv2d' ? layer.kernel : layer.pool)
   const stride = pair(layer.type === 'conv2d' ? layer.stride : (layer.stride ?? layer.pool))
-  return { kernel, stride, pads: padsOf(h, w, kernel, stride, layer.padding) }
+  const pads = padsOf(h, w, kernel, stride, layer.padding)
+  const out: [number, number] = [
+    Math.floor((h + pads.top + pads.bottom - kernel[0]) / stride[0]) + 1,
+    Math.floor((w + pads.left + pads.right - kernel[1]) / stride[1]) + 1
+  ]
+  return { kernel, stride, pads, out }
 }

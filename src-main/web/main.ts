@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { createLabService, defaultDataDir } from '../services/lab-service'
+import { createLabService } from '../services/lab-service'
+import { defaultDataDir } from '../services/data-dir.mts'
 import { startWebServer } from './server'
 
 const ROOT = resolve(__dirname, '../..')

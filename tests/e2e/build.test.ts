@@ -7,24 +7,18 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { BuildPage } from './support/build-page'
-import { hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
+import { hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
 
 describe.skipIf(!hasChromium)('Build view in Chromium', () => {
   let web: WebMode
-  let session: WebSession | undefined
   let build: BuildPage
   let consoleErrors: string[]
 
-  beforeAll(async () => {
-    session = await openWebSession()
-    web = session.web
-  })
-  // A page per test, each starting from the stack it needs: one failing cannot leave the next
-  // with a half-edited stack. Saved stacks and exports on disk carry on.
-  beforeEach(async () => {
-    const opened = await session!.newPage()
+  // Each test starts from the stack it needs: one failing cannot leave the next with a half-edited stack.
+  pagePerTest(async (opened, started) => {
+    web = started
     consoleErrors = opened.errors
     build = new BuildPage(opened.page)
     await build.open(web.url)
@@ -34,8 +28,6 @@ describe.skipIf(!hasChromium)('Build view in Chromium', () => {
     expect(consoleErrors).toEqual([])
     await build.page.close()
   })
-
-  afterAll(() => session?.close())
 
   /** The tutorial's CNN, as the first test builds it from the palette. */
   async function seedCnn(): Promise<void> {

@@ -3,27 +3,23 @@
  * into the app's data folder, and a PNG renamed .gz is refused by name, beside the good ones.
  */
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fashionSplit, gzip } from '../fixtures/data/builders'
 import { DataPage } from './support/train-page'
-import { hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
+import { hasChromium, onePageInOrder, screenshot, type WebMode } from './support/web-app'
 
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1])
 
 describe.skipIf(!hasChromium)('importing IDX files in the browser', () => {
   let web: WebMode
-  let session: WebSession | undefined
   let page: Page
   let errors: string[]
 
-  beforeAll(async () => {
-    session = await openWebSession()
+  onePageInOrder((session) => {
     ;({ web, page, errors } = session)
   })
-
-  afterAll(() => session?.close())
 
   it('imports a valid pair and names the file it refuses', async () => {
     const data = new DataPage(page)

@@ -6,15 +6,13 @@
  * file or a folder as --out.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-web'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EngineClient } from '../../src-main/engine/process/client'
-import { nodeEngineHostFactory } from '../../src-main/engine/process/node-host'
+import { describe, expect, it } from 'vitest'
+import { exportWorkspace, FASHION_STACKS, maxAbsDiff } from './support/export-check'
 import { runLab } from './support/cli'
-import { FASHION_MNIST, ROOT } from './support/web-app'
+import { FASHION_MNIST } from './support/web-app'
 
 const PYTHON = '/usr/bin/python3'
 const hasData = existsSync(FASHION_MNIST)
@@ -22,8 +20,8 @@ const hasOnnx = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import onnx'], {
 if (!hasData) console.warn('Skipping the ONNX export checks: apt-get install dataset-fashion-mnist.')
 if (!hasOnnx) console.warn("Skipping ONNX's own checker on the exports: Debian's python3-onnx is missing (apt-get install python3-onnx).")
 
-const dir = mkdtempSync(join(tmpdir(), 'convlab-onnx-'))
-let engine: EngineClient
+const workspace = exportWorkspace('convlab-onnx-')
+const dir = workspace.dir
 
 /** Runs the .onnx file in onnxruntime on raw float32 inputs of `shape` per image. */
 async function onnxOutputs(file: string, inputs: Float32Array, shape: number[]): Promise<Float32Array> {
@@ -35,13 +33,6 @@ async function onnxOutputs(file: string, inputs: Float32Array, shape: number[]):
   } finally {
     await session.release()
   }
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length)
-  let max = 0
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]))
-  return max
 }
 
 function check(file: string): void {
@@ -62,25 +53,11 @@ async function trainAndExport(name: string, args: string[], output: 'logits' | '
   return { run, out }
 }
 
-beforeAll(() => {
-  engine = new EngineClient({ host: nodeEngineHostFactory({ env: { ...process.env, CONVLAB_BACKEND: 'wasm' } }), timeoutMs: 240_000 })
-})
-afterAll(() => {
-  engine?.dispose()
-  rmSync(dir, { recursive: true, force: true })
-})
-
-const fashion = { kind: 'fashion-mnist' } as const
-const first200 = Array.from({ length: 200 }, (_, i) => i)
-
 describe.skipIf(!hasData)('export --format onnx, run in onnxruntime', () => {
-  it.each([
-    ['seed-mlp', 'logits', ['--model', 'seed-mlp', '--data', 'fashion-mnist', '--limit', '512', '--epochs', '1']],
-    ['seed-cnn', 'logits', ['--model', 'seed-cnn', '--data', 'fashion-mnist', '--limit', '256', '--epochs', '1']],
-    ['every-layer', 'probabilities', ['--model', join(ROOT, 'tests/fixtures/models/every-layer.json'), '--data', 'fashion-mnist', '--limit', '512', '--epochs', '1']]
-  ] as const)('%s: the same %s as ConvLab on 200 test images, within 1e-5', async (name, output, args) => {
+  // The stack with every layer type ends in softmax, so its output is probabilities.
+  it.each(FASHION_STACKS.map(([name, args]) => [name, name === 'every-layer' ? 'probabilities' : 'logits', args] as const))('%s: the same %s as ConvLab on 200 test images, within 1e-5', async (name, output, args) => {
     const { run, out } = await trainAndExport(name, [...args], output)
-    const seen = await engine.request('model/activations', { model: { dir: join(run, 'model') }, images: { kind: 'dataset', data: fashion, split: 'test', indices: first200 } })
+    const seen = await workspace.convlabOutputs(run, 'fashion-test-200')
     const convlab = seen.layers.at(-1)!.values
     // Outputs that vary from image to image, so agreeing on them means something.
     expect(Math.max(...convlab) - Math.min(...convlab)).toBeGreaterThan(0.01)
@@ -91,7 +68,7 @@ describe.skipIf(!hasData)('export --format onnx, run in onnxruntime', () => {
 
   it('seed-toy: the same outputs on the toy set', async () => {
     const { run, out } = await trainAndExport('seed-toy', ['--model', 'seed-toy', '--data', 'toy', '--epochs', '200'], 'logits')
-    const seen = await engine.request('model/activations', { model: { dir: join(run, 'model') }, images: { kind: 'dataset', data: { kind: 'toy' }, split: 'train', indices: [0, 1] } })
+    const seen = await workspace.convlabOutputs(run, 'toy')
     const diff = maxAbsDiff(await onnxOutputs(out, seen.inputs, seen.inputShape), seen.layers.at(-1)!.values)
     console.info(`seed-toy: max |onnxruntime - ConvLab| over the 2 toy images = ${diff.toExponential(2)}`)
     expect(diff).toBeLessThanOrEqual(1e-5)

@@ -6,17 +6,15 @@
  * out the same in PyTorch.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { loadFashionMnist } from '../../src-main/data/fashion-mnist'
 import { decodeImageToGrey } from '../../src-main/data/images'
-import { EngineClient } from '../../src-main/engine/process/client'
-import { nodeEngineHostFactory } from '../../src-main/engine/process/node-host'
+import { exportWorkspace, FASHION_STACKS, maxAbsDiff } from './support/export-check'
 import { runLab } from './support/cli'
-import { FASHION_MNIST, ROOT } from './support/web-app'
+import { FASHION_MNIST } from './support/web-app'
 
 const PYTHON = '/usr/bin/python3'
 const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0
@@ -26,8 +24,8 @@ if (!hasTorch) console.warn("Skipping the PyTorch export checks: Debian's python
 if (hasTorch && !hasPillow) console.warn("Skipping the predict.py checks: Debian's python3-pil is missing (apt-get install python3-pil).")
 if (!hasData) console.warn('Skipping the PyTorch export checks: apt-get install dataset-fashion-mnist.')
 
-const dir = mkdtempSync(join(tmpdir(), 'convlab-export-'))
-let engine: EngineClient
+const workspace = exportWorkspace('convlab-export-')
+const dir = workspace.dir
 
 /** Runs the exported model in PyTorch on raw float32 inputs; returns its raw float32 outputs. */
 function torchOutputs(exportDir: string, inputs: Float32Array, name: string): Float32Array {
@@ -53,13 +51,6 @@ function torchOutputs(exportDir: string, inputs: Float32Array, name: string): Fl
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length)
-  let max = 0
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]))
-  return max
-}
-
 async function trainAndExport(name: string, args: string[], files = 'README.md, model.py, predict.py, train.py, weights.safetensors'): Promise<{ run: string; out: string }> {
   const run = join(dir, name)
   const trained = await runLab(dir, ['train', ...args, '--seed', '1', '--out', run])
@@ -71,25 +62,12 @@ async function trainAndExport(name: string, args: string[], files = 'README.md, 
   return { run, out }
 }
 
-beforeAll(() => {
-  engine = new EngineClient({ host: nodeEngineHostFactory({ env: { ...process.env, CONVLAB_BACKEND: 'wasm' } }), timeoutMs: 240_000 })
-})
-afterAll(() => {
-  engine?.dispose()
-  rmSync(dir, { recursive: true, force: true })
-})
-
 const fashion = { kind: 'fashion-mnist' } as const
-const first200 = Array.from({ length: 200 }, (_, i) => i)
 
 describe.skipIf(!hasTorch || !hasData)('export --format pytorch, run in PyTorch', () => {
-  it.each([
-    ['seed-mlp', ['--model', 'seed-mlp', '--data', 'fashion-mnist', '--limit', '512', '--epochs', '1']],
-    ['seed-cnn', ['--model', 'seed-cnn', '--data', 'fashion-mnist', '--limit', '256', '--epochs', '1']],
-    ['every-layer', ['--model', join(ROOT, 'tests/fixtures/models/every-layer.json'), '--data', 'fashion-mnist', '--limit', '512', '--epochs', '1']]
-  ])('%s: the same outputs as ConvLab on 200 test images, within 1e-5', async (name, args) => {
+  it.each(FASHION_STACKS)('%s: the same outputs as ConvLab on 200 test images, within 1e-5', async (name, args) => {
     const { run, out } = await trainAndExport(name, args)
-    const seen = await engine.request('model/activations', { model: { dir: join(run, 'model') }, images: { kind: 'dataset', data: fashion, split: 'test', indices: first200 } })
+    const seen = await workspace.convlabOutputs(run, 'fashion-test-200')
     const convlab = seen.layers.at(-1)!.values
     // Outputs that vary from image to image, so agreeing on them means something.
     expect(Math.max(...convlab) - Math.min(...convlab)).toBeGreaterThan(0.01)
@@ -99,20 +77,20 @@ describe.skipIf(!hasTorch || !hasData)('export --format pytorch, run in PyTorch'
   it('seed-toy: the same outputs on the toy set', async () => {
     // train.py reads Fashion-MNIST only, so a toy run's export has none.
     const { run, out } = await trainAndExport('seed-toy', ['--model', 'seed-toy', '--data', 'toy', '--epochs', '200'], 'README.md, model.py, predict.py, weights.safetensors')
-    const seen = await engine.request('model/activations', { model: { dir: join(run, 'model') }, images: { kind: 'dataset', data: { kind: 'toy' }, split: 'train', indices: [0, 1] } })
+    const seen = await workspace.convlabOutputs(run, 'toy')
     expect(maxAbsDiff(torchOutputs(out, seen.inputs, 'seed-toy'), seen.layers.at(-1)!.values)).toBeLessThanOrEqual(1e-5)
   })
 
   it("the tutorial's shift heatmap (train image 24150 rolled -5..+5 px) is ConvLab's", async () => {
     const run = join(dir, 'seed-mlp')
     const out = join(dir, 'seed-mlp-pytorch')
-    const heatmap = await engine.request('model/shift', {
+    const heatmap = await workspace.engine().request('model/shift', {
       model: { dir: join(run, 'model') },
       image: { kind: 'dataset', data: fashion, split: 'train', index: 24150 },
       from: -5,
       to: 5
     })
-    const image = await engine.request('model/activations', { model: { dir: join(run, 'model') }, images: { kind: 'dataset', data: fashion, split: 'train', indices: [24150] } })
+    const image = await workspace.engine().request('model/activations', { model: { dir: join(run, 'model') }, images: { kind: 'dataset', data: fashion, split: 'train', indices: [24150] } })
     // np.roll / torch.roll along the width, as the tutorial shifts it.
     const rolled = new Float32Array(11 * 28 * 28)
     heatmap.shifts.forEach((s, k) => {

@@ -8,15 +8,14 @@
  * languages at 1400×900 and 1024×700, go to test-results/screenshots/i18n-*.
  */
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, utimes, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { FASHION_MNIST_CLASSES } from '../../src-main/shared/dataset'
 import { trainRun } from './support/cli'
-import { FASHION_MNIST, SCREENSHOTS, hasChromium, openWebSession, type WebMode, type WebSession } from './support/web-app'
+import { FASHION_MNIST, SCREENSHOTS, hasChromium, onePageInOrder, type WebMode } from './support/web-app'
 
 /**
  * Words a Chinese screen may show in Latin letters: PyTorch's layer names and arguments as the
@@ -204,25 +203,29 @@ async function screenshotViews(page: Page, url: string, language: string): Promi
 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('ConvLab in Chinese (zh-CN) in Chromium', () => {
   let web: WebMode
-  let session: WebSession | undefined
   let page: Page
   let consoleErrors: string[]
 
-  beforeAll(async () => {
-    const dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-i18n-')), 'data')
-    const common = ['--data', 'fashion-mnist', '--seed', '1', '--epochs', '1']
-    await trainRun(['--model', 'seed-mlp', ...common, '--limit', '2000', '--out', join(dataDir, 'runs', 'mlp-zh')])
-    await trainRun(['--model', 'seed-cnn', ...common, '--limit', '600', '--out', join(dataDir, 'runs', 'cnn-zh')])
-    // A run whose run.json was cut short, dated before the others so the runs trained above come first.
-    const damaged = join(dataDir, 'runs', '20190101-1')
-    await mkdir(damaged, { recursive: true })
-    await writeFile(join(damaged, 'run.json'), '{"id": "20190101-1", "name": "cut')
-    await utimes(join(damaged, 'run.json'), new Date('2019-01-01'), new Date('2019-01-01'))
-    session = await openWebSession({ dataDir, locale: 'zh-CN', width: 1400, height: 900 })
-    ;({ web, page, errors: consoleErrors } = session)
-  })
-
-  afterAll(() => session?.close())
+  onePageInOrder(
+    (session) => {
+      ;({ web, page, errors: consoleErrors } = session)
+    },
+    {
+      locale: 'zh-CN',
+      width: 1400,
+      height: 900,
+      prepare: async (dataDir) => {
+        const common = ['--data', 'fashion-mnist', '--seed', '1', '--epochs', '1']
+        await trainRun(['--model', 'seed-mlp', ...common, '--limit', '2000', '--out', join(dataDir, 'runs', 'mlp-zh')])
+        await trainRun(['--model', 'seed-cnn', ...common, '--limit', '600', '--out', join(dataDir, 'runs', 'cnn-zh')])
+        // A run whose run.json was cut short, dated before the others so the runs trained above come first.
+        const damaged = join(dataDir, 'runs', '20190101-1')
+        await mkdir(damaged, { recursive: true })
+        await writeFile(join(damaged, 'run.json'), '{"id": "20190101-1", "name": "cut')
+        await utimes(join(damaged, 'run.json'), new Date('2019-01-01'), new Date('2019-01-01'))
+      }
+    }
+  )
 
   it("starts in the browser's language and says so in <html lang>", async () => {
     await page.goto(`${web.url}/#/build`)

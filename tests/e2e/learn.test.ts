@@ -5,10 +5,10 @@
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { BuildPage } from './support/build-page'
-import { FASHION_MNIST, SCREENSHOTS, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
+import { FASHION_MNIST, SCREENSHOTS, hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
 
 class LearnPage {
   constructor(readonly page: Page) {}
@@ -57,18 +57,12 @@ const square = (top: number, left: number, k = 3): [number, number][] =>
 
 describe.skipIf(!hasChromium)('Learn view', () => {
   let web: WebMode
-  let session: WebSession | undefined
   let learn: LearnPage
   let errors: string[]
 
-  beforeAll(async () => {
-    session = await openWebSession()
-    web = session.web
-  })
-  // A page per test: what one test leaves on the page (a window stepped, a padding chosen) or a
-  // failure mid-way cannot change the next; runs on disk carry on.
-  beforeEach(async () => {
-    const opened = await session!.newPage()
+  // What one test leaves on its page (a window stepped, a padding chosen) cannot change the next.
+  pagePerTest(async (opened, started) => {
+    web = started
     errors = opened.errors
     learn = new LearnPage(opened.page)
     await learn.page.goto(`${web.url}/#/learn`)
@@ -77,8 +71,6 @@ describe.skipIf(!hasChromium)('Learn view', () => {
     expect(errors).toEqual([])
     await learn.page.close()
   })
-
-  afterAll(() => session?.close())
 
   it('steps through a convolution of the toy image: the window, the products and the output cell', async () => {
     await learn.input().waitFor()

@@ -6,14 +6,13 @@
 // The page.evaluate callbacks run in Chromium and use its DOM types.
 /// <reference lib="dom" />
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { trainRun } from './support/cli'
-import { FASHION_MNIST, SCREENSHOTS, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
+import { FASHION_MNIST, SCREENSHOTS, hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
 
 
 
@@ -81,29 +80,28 @@ class PredictPage {
 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('shift heatmap and predict in Chromium', () => {
   let web: WebMode
-  let session: WebSession | undefined
   let page: Page
   let consoleErrors: string[]
 
-  beforeAll(async () => {
-    const dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-shift-')), 'data')
-    const common = ['--data', 'fashion-mnist', '--seed', '1']
-    // Subsets small enough for ~30 s on two cores, large enough for a heatmap worth looking at.
-    await trainRun(['--model', 'seed-mlp', ...common, '--limit', '10000', '--epochs', '2', '--out', join(dataDir, 'runs', 'mlp-e2e')])
-    await trainRun(['--model', 'seed-cnn', ...common, '--limit', '3000', '--epochs', '1', '--out', join(dataDir, 'runs', 'cnn-e2e')])
-    session = await openWebSession({ dataDir })
-    web = session.web
-  })
-  // A page per test: each sets up the view it needs, so one failing cannot leave the next mid-way.
-  beforeEach(async () => {
-    ;({ page, errors: consoleErrors } = await session!.newPage())
-  })
+  // Each test sets up the view it needs, so one failing cannot leave the next mid-way.
+  pagePerTest(
+    (opened, started) => {
+      ;({ page, errors: consoleErrors } = opened)
+      web = started
+    },
+    {
+      prepare: async (dataDir) => {
+        const common = ['--data', 'fashion-mnist', '--seed', '1']
+        // Subsets small enough for ~30 s on two cores, large enough for a heatmap worth looking at.
+        await trainRun(['--model', 'seed-mlp', ...common, '--limit', '10000', '--epochs', '2', '--out', join(dataDir, 'runs', 'mlp-e2e')])
+        await trainRun(['--model', 'seed-cnn', ...common, '--limit', '3000', '--epochs', '1', '--out', join(dataDir, 'runs', 'cnn-e2e')])
+      }
+    }
+  )
   afterEach(async () => {
     expect(consoleErrors).toEqual([])
     await page.close()
   })
-
-  afterAll(() => session?.close())
 
   it('draws the 11 x 10 heatmap for image 24150, each row summing to 1', async () => {
     const shift = new ShiftPage(page)

@@ -3,35 +3,35 @@
  * augmentation), measured over test images; the table, the curves, the grids and the CSV.
  */
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, readdir } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { trainRun } from './support/cli'
-import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
+import { FASHION_MNIST, hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
 
 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('the shift study in Chromium', () => {
   let web: WebMode
-  let session: WebSession | undefined
   let page: Page
   let consoleErrors: string[]
 
-  beforeAll(async () => {
-    const dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-study-')), 'data')
-    const common = ['--data', 'fashion-mnist', '--seed', '1', '--limit', '2000', '--epochs', '1']
-    await trainRun(['--model', 'seed-mlp', ...common, '--out', join(dataDir, 'runs', 'mlp-study')])
-    await trainRun(['--model', 'seed-mlp', ...common, '--augment-shift', '2', '--out', join(dataDir, 'runs', 'mlp-aug-study')])
-    session = await openWebSession({ dataDir, width: 1280, height: 1000 })
-    web = session.web
-  })
-  // A page per test: one left mid-study cannot take the next test down.
-  beforeEach(async () => {
-    ;({ page, errors: consoleErrors } = await session!.newPage())
-  })
-
-  afterAll(() => session?.close())
+  // One page left mid-study cannot take the next test down.
+  pagePerTest(
+    (opened, started) => {
+      ;({ page, errors: consoleErrors } = opened)
+      web = started
+    },
+    {
+      width: 1280,
+      height: 1000,
+      prepare: async (dataDir) => {
+        const common = ['--data', 'fashion-mnist', '--seed', '1', '--limit', '2000', '--epochs', '1']
+        await trainRun(['--model', 'seed-mlp', ...common, '--out', join(dataDir, 'runs', 'mlp-study')])
+        await trainRun(['--model', 'seed-mlp', ...common, '--augment-shift', '2', '--out', join(dataDir, 'runs', 'mlp-aug-study')])
+      }
+    }
+  )
 
   it('measures two runs: a table row, two curves and a grid each, and a CSV of every point', async () => {
     await page.goto(`${web.url}/#/study`)

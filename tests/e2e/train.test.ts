@@ -4,37 +4,31 @@
  * open and rename the run.
  */
 import type { Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createRun, writeHistory } from '../../src-main/runs/run-store'
 import { completedRunMeta } from '../fixtures/runs'
 import { DataPage, RunsPage, TrainPage } from './support/train-page'
-import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
+import { FASHION_MNIST, hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
 
 const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('Data, Train and Runs in the browser', () => {
   let web: WebMode
-  let session: WebSession | undefined
   let page: Page
   let errors: string[]
 
-  beforeAll(async () => {
-    session = await openWebSession()
-    web = session.web
-  })
-  // A page per test: the runs on disk carry on from test to test, a broken page does not.
-  beforeEach(async () => {
-    ;({ page, errors } = await session!.newPage())
+  // The runs on disk carry on from test to test, a broken page does not.
+  pagePerTest((opened, started) => {
+    ;({ page, errors } = opened)
+    web = started
   })
   afterEach(async () => {
     expect(errors).toEqual([])
     await page.close()
   })
-
-  afterAll(() => session?.close())
 
   it('shows Fashion-MNIST samples with their labels and the class balance', async () => {
     const data = new DataPage(page)

@@ -2,11 +2,11 @@
  * The whole round trip in a real browser: `npm run web` (as a child process, with its own data
  * folder) serving the built renderer, Chromium driving it. `npm test` builds out/ first.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { BuildPage } from './support/build-page'
 import { dirname } from 'node:path'
-import { hasChromium, openWebSession, removeDir, screenshot, startWebMode, type WebMode, type WebSession } from './support/web-app'
+import { hasChromium, pagePerTest, removeDir, screenshot, startWebMode, type WebMode } from './support/web-app'
 
 /** The shell around every view: navigation, status bar, notices. */
 class Shell {
@@ -19,25 +19,18 @@ class Shell {
 
 describe.skipIf(!hasChromium)('web mode in Chromium', () => {
   let web: WebMode
-  let session: WebSession | undefined
   let shell: Shell
   let build: BuildPage
   let consoleErrors: string[]
 
-  beforeAll(async () => {
-    session = await openWebSession()
-    web = session.web
-  })
-  // A page per test, each signed in through the printed address as a user's browser would be.
-  beforeEach(async () => {
-    const opened = await session!.newPage()
+  // Each page signed in through the printed address as a user's browser would be.
+  pagePerTest((opened, started) => {
+    web = started
     consoleErrors = opened.errors
     shell = new Shell(opened.page)
     build = new BuildPage(opened.page)
   })
   afterEach(() => shell.page.close())
-
-  afterAll(() => session?.close())
 
   it('shows the backend and dataset status, and each preset with its total parameter count', async () => {
     await shell.page.goto(web.url)

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dispatch, type LabHandlers } from '../../src-main/services/dispatch'
 import { createDataHandlers } from '../../src-main/services/data-handlers'
+import { EngineClient } from '../../src-main/engine/process/client'
+import { inProcessEngineHost } from '../fixtures/engine/in-process-host'
 import type { LabOutput, LabResponse } from '../../src-main/shared/contract'
 import { join } from 'node:path'
 import { tempDir, writeFashionDir, type TempDir } from '../fixtures/data/builders'
@@ -8,17 +10,22 @@ import { writeBadInputs } from '../fixtures/bad-inputs/generate'
 
 type Samples = LabOutput<'data/samples'>
 
-// Through dispatch, so the contract's schemas check both the request and the answer.
+// Through dispatch and the engine's protocol, so the schemas check both the request and the answer.
 let tmp: TempDir
 let handlers: LabHandlers
+let engine: EngineClient
 let fashionDir: string
 
 beforeAll(async () => {
   tmp = await tempDir()
   fashionDir = await writeFashionDir(tmp, 'fashion')
-  handlers = createDataHandlers(tmp.path) as unknown as LabHandlers
+  engine = new EngineClient({ host: inProcessEngineHost(), init: { appDataDir: tmp.path } })
+  handlers = createDataHandlers(engine) as unknown as LabHandlers
 })
-afterAll(() => tmp.remove())
+afterAll(async () => {
+  engine.dispose()
+  await tmp.remove()
+})
 
 const call = (payload: unknown): Promise<LabResponse<unknown>> => dispatch(handlers, 'data/samples', payload)
 

@@ -5,6 +5,7 @@ import { buildModel, layerName, trainableParams } from '../../src-main/engine/mo
 import { ModelSpec, type ModelSpecInput } from '../../src-main/shared/layers'
 import { getPreset, PRESET_NAMES } from '../../src-main/shared/presets'
 import { inferShapes } from '../../src-main/shared/shapes'
+import { variedStack } from '../fixtures/models/varied-stack'
 
 function preset(name: string): ModelSpec {
   const spec = getPreset(name)
@@ -17,24 +18,7 @@ beforeAll(async () => {
 })
 
 const EXTRA: ModelSpecInput[] = [
-  {
-    name: 'every-layer',
-    inputShape: [3, 32, 32],
-    layers: [
-      { type: 'conv2d', filters: 8, kernel: [3, 5], stride: 2, padding: [1, 2], activation: 'leakyrelu' },
-      { type: 'batchnorm', momentum: 0.2 },
-      { type: 'maxpool2d', pool: 3, stride: 2, padding: 1 },
-      { type: 'conv2d', filters: 6, kernel: 2, padding: 'same', useBias: false },
-      { type: 'avgpool2d', pool: 2, padding: 1 },
-      { type: 'tanh' },
-      { type: 'leakyrelu', alpha: 0.2 },
-      { type: 'flatten' },
-      { type: 'dropout', rate: 0.3 },
-      { type: 'dense', units: 20, activation: 'sigmoid' },
-      { type: 'batchnorm' },
-      { type: 'dense', units: 4, activation: 'softmax' }
-    ]
-  },
+  variedStack({ inputShape: [3, 32, 32], first: { filters: 8, stride: 2 }, secondFilters: 6 }),
   { name: 'vector-input', inputShape: [10], layers: [{ type: 'dense', units: 7, activation: 'tanh' }, { type: 'dense', units: 1 }] },
   { name: 'strided-same', inputShape: [2, 9, 7], layers: [{ type: 'conv2d', filters: 3, kernel: 4, stride: 3, padding: 'same' }, { type: 'flatten' }, { type: 'dense', units: 3 }] }
 ]

@@ -144,9 +144,9 @@ describe('cancelling a robustness study', () => {
     await start(600_000, 300)
     const busyPid = service!.engine.pid!
     await createRun(join(tmp!.path, 'runs', 'done'), completedRunMeta('done', { data: { kind: 'toy' }, classNames: ['a', 'b'] }))
-    // Only its presence is looked at before the engine is asked.
+    // Only the model files' presence is looked at before the engine is asked.
     await mkdir(join(tmp!.path, 'runs', 'done', 'model'))
-    await writeFile(join(tmp!.path, 'runs', 'done', 'model', 'model.json'), '{}')
+    for (const file of ['model.json', 'weights.bin']) await writeFile(join(tmp!.path, 'runs', 'done', 'model', file), '{}')
     const order: string[] = []
     const study = dispatch(service!.handlers, 'runs/robustness', { runId: 'done', jobId: 'study', max: 2 }).then((r) => {
       order.push('study ended')

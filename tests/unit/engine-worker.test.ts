@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EngineClient, type EngineRestartNotice } from '../../src-main/engine/process/client'
 import { nodeEngineHost, nodeEngineHostFactory } from '../../src-main/engine/process/node-host'
 import type { EngineEvents, EngineParams } from '../../src-main/engine/process/protocol'
+import { getPreset } from '../../src-main/shared/presets'
 
 const env = { ...process.env, CONVLAB_BACKEND: 'cpu' }
 let dir: string
@@ -83,18 +84,7 @@ describe('the engine process', () => {
     const saveDir = join(dir, 'toy')
     const result = await client.request('train/run', {
       runId: 'toy',
-      model: {
-        name: 'seed-toy',
-        inputShape: [1, 4, 4],
-        layers: [
-          { type: 'conv2d', filters: 1, kernel: 3 },
-          { type: 'maxpool2d', pool: 2 },
-          { type: 'relu' },
-          { type: 'flatten' },
-          { type: 'dense', units: 1 },
-          { type: 'sigmoid' }
-        ]
-      },
+      model: getPreset('seed-toy')!,
       data: { kind: 'toy' },
       config: { optimizer: 'adam', learningRate: 1e-2, batchSize: 1, epochs: 300, seed: 1 },
       saveDir

@@ -15,28 +15,12 @@ import type { EngineResult } from '../../src-main/engine/process/protocol'
 import { compareLayer, forwardPass } from '../../src-main/shared/forward'
 import { ModelSpec, type ModelSpecInput } from '../../src-main/shared/layers'
 import { getPreset } from '../../src-main/shared/presets'
+import { variedStack } from '../fixtures/models/varied-stack'
 
 const STACKS: ModelSpecInput[] = [
   getPreset('seed-toy')!,
   getPreset('seed-cnn')!,
-  {
-    name: 'every-layer',
-    inputShape: [3, 17, 15],
-    layers: [
-      { type: 'conv2d', filters: 5, kernel: [3, 5], stride: [2, 1], padding: [1, 2], activation: 'leakyrelu' },
-      { type: 'batchnorm', momentum: 0.2 },
-      { type: 'maxpool2d', pool: 3, stride: 2, padding: 1 },
-      { type: 'conv2d', filters: 4, kernel: 2, padding: 'same', useBias: false },
-      { type: 'avgpool2d', pool: 2, padding: 1 },
-      { type: 'tanh' },
-      { type: 'leakyrelu', alpha: 0.2 },
-      { type: 'flatten' },
-      { type: 'dropout', rate: 0.3 },
-      { type: 'dense', units: 20, activation: 'sigmoid' },
-      { type: 'batchnorm' },
-      { type: 'dense', units: 4, activation: 'softmax' }
-    ]
-  },
+  variedStack({ inputShape: [3, 17, 15], first: { filters: 5, stride: [2, 1] }, secondFilters: 4 }),
   {
     name: 'same-strided',
     inputShape: [2, 9, 7],

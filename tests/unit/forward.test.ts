@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { activate, compareLayer, forwardPass, largestDifference, VERIFY_TOLERANCE, type HandLayerWeights } from '../../src-main/shared/forward'
 import { convolutionSteps, outputSize, parameterComparison, poolSteps } from '../../src-main/shared/learn-steps'
+import { getPreset } from '../../src-main/shared/presets'
 import { axisPadding } from '../../src-main/shared/windows'
 import { ModelSpec, type ModelSpecInput } from '../../src-main/shared/layers'
 
@@ -149,18 +150,8 @@ function w(index: number, tensors: Record<string, number[]>): HandLayerWeights {
 
 describe('forwardPass', () => {
   it("computes the tutorial's toy net step by step: conv, max pool, ReLU, flatten, linear, sigmoid", () => {
-    const toy = spec({
-      name: 'toy',
-      inputShape: [1, 4, 4],
-      layers: [
-        { type: 'conv2d', filters: 1, kernel: 3 },
-        { type: 'maxpool2d', pool: 2 },
-        { type: 'relu' },
-        { type: 'flatten' },
-        { type: 'dense', units: 1 },
-        { type: 'sigmoid' }
-      ]
-    })
+    // Conv2d(1, 1, 3) -> MaxPool2d(2) -> ReLU -> Flatten -> Linear(1, 1) -> Sigmoid.
+    const toy = getPreset('seed-toy')!
     const filter = [0.1, -0.2, 0.3, 0, 0.5, -0.1, 0.2, 0.1, -0.3]
     const weights = [w(0, { weight: filter, bias: [0.05] }), w(4, { weight: [2], bias: [-1] })]
     const input = TOY.flat().map((v) => v / 8)

@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { locateFashionMnist } from '../../src-main/data/fashion-mnist'
 import { dispatch, type LabHandlers } from '../../src-main/services/dispatch'
 import { createDataHandlers } from '../../src-main/services/data-handlers'
+import { EngineClient } from '../../src-main/engine/process/client'
+import { inProcessEngineHost } from '../fixtures/engine/in-process-host'
 import { createImportHandlers } from '../../src-main/services/import-handlers'
 import type { IdxImportResult, LabOutput } from '../../src-main/shared/contract'
 import { fashionSplit, gzip, idxBytes, tempDir, type TempDir } from '../fixtures/data/builders'
@@ -57,21 +59,28 @@ describe('data/import-idx', () => {
     expect(found).toMatchObject({ found: true, dir: join(tmp.path, 'fashion-mnist') })
   })
 
-  it('serves the new samples after a re-import, not the pages cached before it', async () => {
-    const data = createDataHandlers(tmp.path) as unknown as LabHandlers
+  it('has the engine serve the new samples after a re-import, not the split it cached before it', async () => {
+    const engine = new EngineClient({ host: inProcessEngineHost(), init: { appDataDir: tmp.path } })
+    const data = createDataHandlers(engine) as unknown as LabHandlers
     const total = async (): Promise<number> => {
       const response = await dispatch(data, 'data/samples', { source: { kind: 'fashion-mnist' }, split: 'test', count: 1 })
       if (!response.ok) throw new Error(response.error.message)
       return (response.result as LabOutput<'data/samples'>).total
     }
-    const train = fashionSplit(3)
-    const test = fashionSplit(2)
-    await importIdx([file('train-images-idx3-ubyte', train.images), file('train-labels-idx1-ubyte', train.labels)])
-    await importIdx([file('t10k-images-idx3-ubyte', test.images), file('t10k-labels-idx1-ubyte', test.labels)])
-    expect(await total()).toBe(2)
-    const bigger = fashionSplit(4)
-    await importIdx([file('t10k-images-idx3-ubyte.gz', gzip(bigger.images)), file('t10k-labels-idx1-ubyte.gz', gzip(bigger.labels))])
-    expect(await total()).toBe(4)
+    try {
+      const train = fashionSplit(3)
+      await importIdx([file('train-images-idx3-ubyte', train.images), file('train-labels-idx1-ubyte', train.labels)])
+      await importIdx([file('t10k-images-idx3-ubyte', fashionSplit(2).images), file('t10k-labels-idx1-ubyte', fashionSplit(2).labels)])
+      expect(await total()).toBe(2)
+      // The same paths with new contents: only the files' sizes and times tell the split changed.
+      await importIdx([file('t10k-images-idx3-ubyte', fashionSplit(3).images), file('t10k-labels-idx1-ubyte', fashionSplit(3).labels)])
+      expect(await total()).toBe(3)
+      const bigger = fashionSplit(4)
+      await importIdx([file('t10k-images-idx3-ubyte.gz', gzip(bigger.images)), file('t10k-labels-idx1-ubyte.gz', gzip(bigger.labels))])
+      expect(await total()).toBe(4)
+    } finally {
+      engine.dispose()
+    }
   })
 
   it('tells the split by the count of a full file whatever its name', async () => {

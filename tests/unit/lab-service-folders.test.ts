@@ -1,15 +1,15 @@
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { EngineHost } from '../../src-main/engine/process/host'
 import { dispatch } from '../../src-main/services/dispatch'
 import { createLabService, type LabService } from '../../src-main/services/lab-service'
 import type { LabErrorInfo, LabMethod } from '../../src-main/shared/contract'
 import { getPreset } from '../../src-main/shared/presets'
 import { tempDir, writeFashionDir, type TempDir } from '../fixtures/data/builders'
+import { inProcessEngineHost } from '../fixtures/engine/in-process-host'
 
-// Only folder checks and disk reads in the main process here: the engine never answers.
-const silentEngine = (): EngineHost => ({ send() {}, onMessage() {}, onExit() {}, kill() {} })
+// The folder checks are the main process's; the samples a chosen folder gives come from the engine.
+const engineHost = inProcessEngineHost()
 
 let data: TempDir
 let outside: TempDir
@@ -18,7 +18,7 @@ let service: LabService
 beforeEach(async () => {
   data = await tempDir('convlab-home-')
   outside = await tempDir('convlab-user-')
-  service = await createLabService({ dataDir: data.path, engineHost: silentEngine })
+  service = await createLabService({ dataDir: data.path, engineHost })
 })
 afterEach(async () => {
   await service.dispose()
@@ -76,7 +76,7 @@ describe('folders the API may read', () => {
     const fashion = await writeFashionDir(outside, 'fashion')
     await dispatch(service.handlers, 'data/choose-folder', { dir: fashion })
     await service.dispose()
-    service = await createLabService({ dataDir: data.path, engineHost: silentEngine })
+    service = await createLabService({ dataDir: data.path, engineHost })
     expect(await refusal('data/locate', { dir: fashion })).toMatchObject({ code: 'forbidden' })
   })
 })

@@ -47,14 +47,14 @@ function run(file: string, args: string[]): Promise<string> {
   })
 }
 
-/** Why PyTorch cannot be compared here, or undefined when it can. */
-async function torchUnavailable(): Promise<string | undefined> {
-  if (!existsSync(TORCH_SCRIPT)) return `${TORCH_SCRIPT} is missing`
+/** Why a comparison script cannot run here (PyTorch's, numpy's), or undefined when it can. */
+async function pythonUnavailable(script: string, module: 'torch' | 'numpy'): Promise<string | undefined> {
+  if (!existsSync(script)) return `${script} is missing`
   try {
-    await run(PYTHON, ['-c', 'import torch'])
+    await run(PYTHON, ['-c', `import ${module}`])
     return undefined
   } catch (err) {
-    return `${PYTHON} cannot import torch (${err instanceof Error ? err.message : String(err)}); apt install python3-torch to compare`
+    return `${PYTHON} cannot import ${module} (${err instanceof Error ? err.message : String(err)}); apt install python3-${module} to compare`
   }
 }
 
@@ -99,16 +99,6 @@ export interface NumpyPeak {
   gflops: number
   /** The BLAS libraries numpy loaded. */
   blas: string[]
-}
-
-async function numpyUnavailable(): Promise<string | undefined> {
-  if (!existsSync(NUMPY_SCRIPT)) return `${NUMPY_SCRIPT} is missing`
-  try {
-    await run(PYTHON, ['-c', 'import numpy'])
-    return undefined
-  } catch (err) {
-    return `${PYTHON} cannot import numpy (${err instanceof Error ? err.message : String(err)}); apt install python3-numpy to compare`
-  }
 }
 
 async function runNumpy(threads: number, seconds: number): Promise<NumpyPeak> {
@@ -234,8 +224,8 @@ export async function benchCommand(argv: string[], ctx: CommandContext): Promise
       const unknown = backends.filter((b) => !available.includes(b))
       if (unknown.length) throw new CliError(`--backends: ${unknown.join(', ')} not available here (available: ${available.join(', ')}).`)
     }
-    const torchWhyNot = values['no-torch'] ? 'skipped (--no-torch)' : await torchUnavailable()
-    const numpyWhyNot = values['no-numpy'] ? 'skipped (--no-numpy)' : await numpyUnavailable()
+    const torchWhyNot = values['no-torch'] ? 'skipped (--no-torch)' : await pythonUnavailable(TORCH_SCRIPT, 'torch')
+    const numpyWhyNot = values['no-numpy'] ? 'skipped (--no-numpy)' : await pythonUnavailable(NUMPY_SCRIPT, 'numpy')
     const rows: BenchmarkRow[][] = configs.map(() => [])
     const torch = new Map<number, TorchReport>()
     const numpy = new Map<number, NumpyPeak>()

@@ -10,6 +10,7 @@ import { BackendName, BackendReport, EvalMetrics, LabEventPayload, PredictResult
 import type { NoticeText } from '../../shared/contract'
 import { DataSource, Split } from '../../shared/dataset'
 import { ModelSpec } from '../../shared/layers'
+import type { SamplePage } from '../../data/sample-page'
 import type { BenchmarkReport } from '../bench'
 import type { LayerActivation } from '../model/activations'
 import type { EpochPayload, TrainResult } from '../train/train'
@@ -60,6 +61,13 @@ export const ENGINE_PARAMS = {
   }),
   'train/cancel': z.object({ runId: z.string().optional() }),
   'train/pause': z.object({ runId: z.string().min(1).max(200), paused: z.boolean() }),
+  /** A page of a split for the Data view, from the same cache training and evaluation load into. */
+  'data/samples': z.object({
+    data: DataSource,
+    split: Split.default('train'),
+    offset: z.number().int().min(0).default(0),
+    count: z.number().int().min(1).max(200).default(48)
+  }),
   'model/evaluate': z.object({ model: ModelRef, data: DataSource, split: Split.default('test'), limit }),
   'model/predict': z.object({ model: ModelRef, images: z.array(SampleValues).min(1).max(4096) }),
   'model/shift': z
@@ -127,6 +135,7 @@ export interface EngineResults {
   'train/run': TrainResult & { saveDir?: string }
   'train/cancel': { cancelled: boolean }
   'train/pause': { paused: boolean }
+  'data/samples': SamplePage
   'model/evaluate': EvalMetrics
   'model/predict': PredictResult
   'model/shift': ShiftResult

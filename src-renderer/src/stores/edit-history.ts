@@ -1,4 +1,4 @@
-import { computed, shallowRef, type ComputedRef } from 'vue'
+import { computed, shallowRef, type ComputedRef, type ShallowRef } from 'vue'
 
 export interface HistoryEntry<S> {
   /** What the step did, e.g. "Removed Conv2d (layer 2)": shown by Undo. */
@@ -29,6 +29,17 @@ export function createEditHistory<S>(capture: () => S, apply: (state: S) => void
   const future = shallowRef<HistoryEntry<S>[]>([])
   let lastKey: string | undefined
 
+  /** Restores the newest state of `from`, keeping the state it replaces on `to`; the step's label, or null when none. */
+  function restore(from: ShallowRef<HistoryEntry<S>[]>, to: ShallowRef<HistoryEntry<S>[]>): string | null {
+    const step = from.value.at(-1)
+    if (!step) return null
+    lastKey = undefined
+    from.value = from.value.slice(0, -1)
+    to.value = [...to.value, { ...step, before: capture() }]
+    apply(step.before)
+    return step.label
+  }
+
   return {
     record(label, options = {}) {
       if (options.key !== undefined && options.key === lastKey && past.value.length) return
@@ -36,24 +47,8 @@ export function createEditHistory<S>(capture: () => S, apply: (state: S) => void
       past.value = [...past.value.slice(-(limit - 1)), { label, before: capture(), destructive: options.destructive ?? false }]
       future.value = []
     },
-    undo() {
-      const step = past.value.at(-1)
-      if (!step) return null
-      lastKey = undefined
-      past.value = past.value.slice(0, -1)
-      future.value = [...future.value, { ...step, before: capture() }]
-      apply(step.before)
-      return step.label
-    },
-    redo() {
-      const step = future.value.at(-1)
-      if (!step) return null
-      lastKey = undefined
-      future.value = future.value.slice(0, -1)
-      past.value = [...past.value, { ...step, before: capture() }]
-      apply(step.before)
-      return step.label
-    },
+    undo: () => restore(past, future),
+    redo: () => restore(future, past),
     canUndo: computed(() => past.value.length > 0),
     canRedo: computed(() => future.value.length > 0),
     lastDestructive: computed(() => {

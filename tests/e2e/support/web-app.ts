@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll, beforeEach } from 'vitest'
 
 export const CHROMIUM = '/usr/bin/chromium'
 export const ROOT = resolve(__dirname, '../../..')
@@ -152,4 +153,41 @@ export async function openWebSession(options: { dataDir?: string; width?: number
     await stopWeb()
     throw err
   }
+}
+
+type SessionOptions = Omit<NonNullable<Parameters<typeof openWebSession>[0]>, 'dataDir'> & {
+  /** Fills a fresh data folder first (runs trained beforehand); the session removes it with the rest. */
+  prepare?: (dataDir: string) => Promise<void>
+}
+
+async function sessionFor(options: SessionOptions): Promise<WebSession> {
+  const { prepare, ...rest } = options
+  if (!prepare) return openWebSession(rest)
+  const dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-e2e-')), 'data')
+  await prepare(dataDir)
+  return openWebSession({ ...rest, dataDir })
+}
+
+/**
+ * Web mode for a describe block, and a fresh signed-in page per test, handed to `onPage`: what
+ * one test leaves on its page, or a failure mid-way, cannot take the next down. Data on disk
+ * carries on from test to test.
+ */
+export function pagePerTest(onPage: (opened: { page: Page; errors: string[] }, web: WebMode) => void | Promise<void>, options: SessionOptions = {}): void {
+  let session: WebSession | undefined
+  beforeAll(async () => {
+    session = await sessionFor(options)
+  })
+  beforeEach(async () => onPage(await session!.newPage(), session!.web))
+  afterAll(() => session?.close())
+}
+
+/** Web mode and one page for a describe block whose tests go on, in order, from where the last left the page. */
+export function onePageInOrder(onOpen: (session: WebSession) => void, options: SessionOptions = {}): void {
+  let session: WebSession | undefined
+  beforeAll(async () => {
+    session = await sessionFor(options)
+    onOpen(session)
+  })
+  afterAll(() => session?.close())
 }
