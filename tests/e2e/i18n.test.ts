@@ -96,7 +96,9 @@ const SAME_IN_EVERY_LANGUAGE = [
   'floor',
   'exp',
   'MB',
-  'KB'
+  'KB',
+  // An environment variable's name, the same whatever the language.
+  'CONVLAB_TRAIN_THREADS'
 ]
 
 const escape = (word: string): string => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')

@@ -91,7 +91,12 @@ describe('training refuses a model that cannot fit', () => {
       })
       await started.finished
       expect(notices).toEqual([
-        { level: 'warning', message: `Training seed-mlp needs at least ${formatBytes(needed)} of memory and ${formatBytes(needed / 2)} are free now: the machine may slow down while it trains.` }
+        {
+          level: 'warning',
+          message: `Training seed-mlp needs at least ${formatBytes(needed)} of memory and ${formatBytes(needed / 2)} are free now: the machine may slow down while it trains.`,
+          code: 'lowMemory',
+          params: { model: 'seed-mlp', needed, free: needed / 2 }
+        }
       ])
     } finally {
       await tmp.remove()
