@@ -286,7 +286,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       if (active?.runId !== runId) return { paused: false }
       return { paused: await active.training.pause(paused) }
     },
-    async 'study/train-recipe'({ epochs, seeds, trainLimit }) {
+    async 'study/train-recipe'({ epochs, seeds, trainLimit, names }) {
       assertWritable()
       await afterProbe()
       assertIdle()
@@ -297,7 +297,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
       try {
         const outcome = await trainRecipe({
           engine,
-          options: { epochs, seeds, ...(trainLimit ? { trainLimit } : {}) },
+          options: { epochs, seeds, ...(trainLimit ? { trainLimit } : {}), ...(names ? { names } : {}) },
           place: (run) => {
             const id = newRunId(run.model.name)
             return { id, dir: dirOf(id) }

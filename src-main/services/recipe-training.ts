@@ -17,6 +17,8 @@ export interface RecipeOptions {
   seeds: number[]
   /** Training images per run; all of them when absent. */
   trainLimit?: number
+  /** The runs' names in the user's language (contract 'study/train-recipe'); English labels when absent. */
+  names?: { models: string[]; seeds: string[] }
 }
 
 /** Where one recipe run is written: its id and folder. */
@@ -59,7 +61,7 @@ export type RecipeOutcome =
   | { status: 'cancelled' | 'failed'; runs: RecipePlace[]; label: string; error?: string; failure?: RunFailure }
 
 /** The config every recipe run trains with: the preset's recipe with the study's epochs, the seed and limit. */
-export function recipeConfig(run: RecipeRun, options: Omit<RecipeOptions, 'seeds'>, seed: number): TrainConfig {
+export function recipeConfig(run: RecipeRun, options: Omit<RecipeOptions, 'seeds' | 'names'>, seed: number): TrainConfig {
   return TrainConfig.parse({
     ...run.model.training,
     epochs: options.epochs,
@@ -84,8 +86,8 @@ export function recipeRuns(): RecipeRun[] {
  * so an early stop still leaves a full comparison) and stops at the first that does not complete.
  */
 export async function trainRecipe(req: RecipeTrainingRequest): Promise<RecipeOutcome> {
-  const runs = recipeRuns()
-  const { seeds } = req.options
+  const { seeds, names } = req.options
+  const runs = recipeRuns().map((run, i) => (names ? { ...run, label: names.models[i] } : run))
   if (!seeds.length) throw new Error('the recipe needs at least one seed')
   const total = runs.length * seeds.length
   const done: RecipePlace[] = []
@@ -105,7 +107,7 @@ export async function trainRecipe(req: RecipeTrainingRequest): Promise<RecipeOut
         engine: req.engine,
         dir: place.dir,
         id: place.id,
-        name: seeds.length > 1 ? `${run.label} · seed ${seed}` : run.label,
+        name: seeds.length > 1 ? `${run.label} · ${names?.seeds[s] ?? `seed ${seed}`}` : run.label,
         model: run.model,
         data: { kind: 'fashion-mnist' },
         config,

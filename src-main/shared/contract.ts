@@ -629,8 +629,15 @@ export const LAB_METHODS = {
         .max(10)
         .refine((s) => new Set(s).size === s.length, { message: 'seeds must differ' })
         .default([1, 2, 3]),
-      trainLimit: z.number().int().min(1).optional()
-    }),
+      trainLimit: z.number().int().min(1).optional(),
+      /**
+       * The runs' names in the interface's language: the four models' in recipe order, and each
+       * seed's (in `seeds` order) appended with several seeds. English labels when absent.
+       */
+      names: z
+        .object({ models: z.array(z.string().trim().min(1).max(120)).length(4), seeds: z.array(z.string().trim().min(1).max(40)).max(10) })
+        .optional()
+    }).refine((o) => !o.names || o.names.seeds.length === o.seeds.length, { message: 'names.seeds needs one name per seed', path: ['names', 'seeds'] }),
     z.object({
       status: z.enum(['completed', 'cancelled', 'failed']),
       runIds: z.array(runId),

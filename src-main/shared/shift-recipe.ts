@@ -20,7 +20,10 @@ export interface RecipeRun {
 }
 
 /** The four runs: the MLP, the CNN, the CNN with shifted training images, the CNN with BlurPool. */
-export function shiftRecipe(mlp: ModelSpec, cnn: ModelSpec, maxShift = 3): RecipeRun[] {
+/** The recipe's augmentation: random shifts of up to this many pixels. */
+export const RECIPE_MAX_SHIFT = 3
+
+export function shiftRecipe(mlp: ModelSpec, cnn: ModelSpec, maxShift = RECIPE_MAX_SHIFT): RecipeRun[] {
   return [
     { label: 'seed-mlp', model: mlp },
     { label: 'seed-cnn', model: cnn },

@@ -153,7 +153,7 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
     output: '{ cancelled: boolean }'
   },
   'study/train-recipe': {
-    input: '{ epochs?: integer, seeds?: integer[], trainLimit?: integer }',
+    input: '{ epochs?: integer, seeds?: integer[], trainLimit?: integer, names?: { models, seeds } }',
     output: '{ status: "completed"|"cancelled"|"failed", runIds: string[], error?: string, label?: string, reason?: string, failure?: { code, params } }'
   },
   'study/rates': {

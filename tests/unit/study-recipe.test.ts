@@ -147,6 +147,24 @@ describe('study/train-recipe', () => {
     expect((await call(s, 'runs/list', {})).filter((r) => r.group === groups[0])).toHaveLength(2)
   })
 
+  it('names the runs and groups as the interface words them, in its language', async () => {
+    const s = await start({})
+    const names = { models: ['seed-mlp', 'seed-cnn', 'seed-cnn + 平移 ±3', 'seed-cnn + BlurPool'], seeds: ['种子 4', '种子 5'] }
+    const result = await call(s, 'study/train-recipe', { epochs: 1, seeds: [4, 5], trainLimit: 100, names })
+    const runs = await Promise.all(result.runIds.map((runId) => call(s, 'runs/get', { runId })))
+    expect(runs.map((r) => r.name)).toEqual([4, 5].flatMap((seed, i) => names.models.map((m) => `${m} · ${names.seeds[i]}`)))
+    expect(runs[2].group).toMatch(/^seed-cnn \+ 平移 ±3 \(/)
+    const steps = events.filter((e) => e.event === 'study/recipe-step').map((e) => e.payload.label)
+    expect(steps.slice(0, 4)).toEqual(names.models)
+  })
+
+  it('refuses names that do not match the seeds', async () => {
+    const s = await start({})
+    const names = { models: ['a', 'b', 'c', 'd'], seeds: ['种子 1'] }
+    await expect(call(s, 'study/train-recipe', { seeds: [1, 2], names })).rejects.toThrow(/one name per seed/)
+    expect(calls).toHaveLength(0)
+  })
+
   it('refuses the same seed twice', async () => {
     const s = await start({})
     await expect(call(s, 'study/train-recipe', { seeds: [1, 1] })).rejects.toThrow(/seeds must differ/)

@@ -3,6 +3,7 @@ import { computed, ref, watch } from 'vue'
 import type { LabEventPayload, LabOutput, RunSummary } from '@shared/contract'
 import { etaSeconds, measureImages, measureSeconds, recipeSeconds, type ModelRate } from '@shared/study-estimate'
 import { overlapNotes } from '@shared/study-groups'
+import { RECIPE_MAX_SHIFT } from '@shared/shift-recipe'
 import { describeError, lab, request } from '@renderer/api/client'
 import { currentLocale, t } from '@renderer/i18n'
 import { runFailureText } from '@renderer/i18n/words'
@@ -217,7 +218,11 @@ export const useStudyStore = defineStore('study', () => {
     })
     let trained: string[] = []
     try {
-      const result = await request('study/train-recipe', options)
+      const names = {
+        models: ['seed-mlp', 'seed-cnn', t('study.recipeShifted', { k: RECIPE_MAX_SHIFT }), t('study.recipeBlurPool')],
+        seeds: options.seeds.map((n) => t('train.runLabel.seed', { n }))
+      }
+      const result = await request('study/train-recipe', { ...options, names })
       if (result.status === 'completed') trained = result.runIds
       else if (result.status === 'cancelled') status.value = t('study.cancelled')
       else error.value = recipeFailureText(result)

@@ -57,6 +57,9 @@ export const study = {
   pngGrid: '{name}: consistency by (dx, dy)',
   cancelled: 'Cancelled.',
   measured: 'Measured {n} run. | Measured {n} runs.',
+  /** The recipe's runs' names: the two CNN variants (the plain ones are the presets' names). */
+  recipeShifted: 'seed-cnn + shifts ±{k}',
+  recipeBlurPool: 'seed-cnn + BlurPool',
   recipeStepFailed: '{label} failed: {reason}',
   recipeFailed: 'The recipe failed.'
 }

@@ -58,6 +58,9 @@ export const study: typeof en = {
   pngGrid: '{name}：按 (dx, dy) 的一致性',
   cancelled: '已取消。',
   measured: '已测量 {n} 个运行。 | 已测量 {n} 个运行。',
+  /** The recipe's runs' names: the two CNN variants (the plain ones are the presets' names). */
+  recipeShifted: 'seed-cnn + 平移 ±{k}',
+  recipeBlurPool: 'seed-cnn + BlurPool',
   recipeStepFailed: '{label} 失败：{reason}',
   recipeFailed: '一键配方失败了。'
 }
