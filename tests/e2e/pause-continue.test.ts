@@ -4,31 +4,25 @@
  * continue it from the Runs view and follow it in Train, its curve going on with the point marked.
  */
 import type { Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DataPage, RunsPage, TrainPage } from './support/train-page'
-import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
+import { FASHION_MNIST, hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('pause and continue in the browser', () => {
   let web: WebMode
-  let session: WebSession | undefined
   let page: Page
   let errors: string[]
-
-  beforeAll(async () => {
-    session = await openWebSession()
-    web = session.web
-  })
-  beforeEach(async () => {
-    ;({ page, errors } = await session!.newPage())
+  pagePerTest((opened, started) => {
+    ;({ page, errors } = opened)
+    web = started
   })
   afterEach(async () => {
     expect(errors).toEqual([])
     await page.close()
   })
-  afterAll(() => session?.close())
 
   const epochShown = async (): Promise<number> => Number(((await page.getByTestId('progress-epoch').textContent()) ?? '').split('/')[0].trim())
 

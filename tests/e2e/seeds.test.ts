@@ -5,14 +5,15 @@
  * Tiny data throughout: a few hundred training and test images, one epoch.
  */
 import { existsSync } from 'node:fs'
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { trainRun } from './support/cli'
 import { TrainPage } from './support/train-page'
-import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
+import { FASHION_MNIST, hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
+
+/** One epoch on a few hundred images: enough for a run with curves and a test accuracy. */
+const TINY = ['--model', 'seed-mlp', '--data', 'fashion-mnist', '--epochs', '1', '--limit', '300', '--test-limit', '200']
 
 const SIZES = [
   [1400, 900],
@@ -21,26 +22,26 @@ const SIZES = [
 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('groups of runs over seeds in Chromium', () => {
   let web: WebMode
-  let session: WebSession | undefined
   let page: Page
   let errors: string[]
-
-  beforeAll(async () => {
-    const dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-seeds-')), 'data')
-    const tiny = ['--model', 'seed-mlp', '--data', 'fashion-mnist', '--epochs', '1', '--limit', '300', '--test-limit', '200']
-    await trainRun([...tiny, '--seeds', '1,2', '--out', join(dataDir, 'runs', 'grp')])
-    await trainRun([...tiny, '--seed', '9', '--out', join(dataDir, 'runs', 'solo')])
-    session = await openWebSession({ dataDir, width: 1400, height: 900 })
-    web = session.web
-  }, 240_000)
-  beforeEach(async () => {
-    ;({ page, errors } = await session!.newPage())
-  })
+  pagePerTest(
+    (opened, started) => {
+      ;({ page, errors } = opened)
+      web = started
+    },
+    {
+      width: 1400,
+      height: 900,
+      prepare: async (dataDir) => {
+        await trainRun([...TINY, '--seeds', '1,2', '--out', join(dataDir, 'runs', 'grp')])
+        await trainRun([...TINY, '--seed', '9', '--out', join(dataDir, 'runs', 'solo')])
+      }
+    }
+  )
   afterEach(async () => {
     expect(errors).toEqual([])
     await page.close()
   })
-  afterAll(() => session?.close())
 
   it('Train: the Seeds field trains a group one seed after another, "seed 2 of 2", then its test accuracy as mean ± sd', async () => {
     const train = new TrainPage(page)
@@ -129,18 +130,19 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('groups of runs over
 })
 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('groups of runs over seeds in Chinese', () => {
-  let session: WebSession | undefined
-  beforeAll(async () => {
-    const dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-seeds-zh-')), 'data')
-    const tiny = ['--model', 'seed-mlp', '--data', 'fashion-mnist', '--epochs', '1', '--limit', '300', '--test-limit', '200']
-    await trainRun([...tiny, '--seeds', '1,2', '--out', join(dataDir, 'runs', 'grp')])
-    session = await openWebSession({ dataDir, width: 1400, height: 900, locale: 'zh-CN' })
-  }, 240_000)
-  afterAll(() => session?.close())
+  let web: WebMode
+  let page: Page
+  let errors: string[]
+  pagePerTest(
+    (opened, started) => {
+      ;({ page, errors } = opened)
+      web = started
+    },
+    { width: 1400, height: 900, locale: 'zh-CN', prepare: (dataDir) => trainRun([...TINY, '--seeds', '1,2', '--out', join(dataDir, 'runs', 'grp')]) }
+  )
 
   it('shows the group row, the Seeds field and the Study estimate in zh-CN', async () => {
-    const { page, errors } = await session!.newPage()
-    const url = session!.web.url
+    const url = web.url
     await page.goto(`${url}/#/runs`)
     const grp = page.locator('[data-testid="group-row"][data-group="grp"]')
     await expect.poll(() => grp.getByTestId('group-count').textContent()).toContain('2 次不同随机种子的运行')
