@@ -3,12 +3,16 @@
  * study give what one thread gives, at every thread count.
  */
 import * as tf from '@tensorflow/tfjs'
-import { resolve } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { initBackend } from '../../src-main/engine/backends'
+import { Engine } from '../../src-main/engine/engine'
 import { evaluateModel, predictProbabilities, shiftHeatmap } from '../../src-main/engine/inference'
 import { buildModel } from '../../src-main/engine/model/build-model'
-import type { LoadedModel } from '../../src-main/engine/model/model-io'
+import { saveModel, type LoadedModel } from '../../src-main/engine/model/model-io'
+import type { EngineEvent, EngineResult } from '../../src-main/engine/process/protocol'
 import { InferPool } from '../../src-main/engine/parallel/infer-pool'
 import { shiftRobustness } from '../../src-main/engine/robustness'
 import type { Dataset } from '../../src-main/shared/dataset'
@@ -94,6 +98,26 @@ describe('the inference pool', () => {
     }
   }, 240_000)
 
+  it('holds no rows in any thread between calls, however many rows and threads', async () => {
+    const loaded = loadedOf(cnn, 4)
+    const weightBytes = loaded.model.getWeights().reduce((n, w) => n + w.size * 4, 0)
+    const pool = new InferPool(ENTRY, 3)
+    const before = tf.memory().numBytes
+    try {
+      await evaluateModel(loaded, data, undefined, pool)
+      // Each helper's backend keeps its copy of the model and nothing of the 300 images it ran.
+      expect(pool.helperBytes()).toEqual([weightBytes, weightBytes])
+      const study = { max: 1, mode: 'zero', grid: false } as const
+      await shiftRobustness(loaded, data, study, {}, pool)
+      expect(pool.helperBytes()).toEqual([weightBytes, weightBytes])
+      expect(tf.memory().numBytes).toBe(before)
+      expect(pool.pendingCalls()).toBe(0)
+    } finally {
+      await pool.dispose()
+      loaded.model.dispose()
+    }
+  }, 120_000)
+
   it('sends a model to its helpers once, and another model when asked about one', async () => {
     const a = loadedOf(cnn, 1)
     const b = loadedOf(cnn, 2)
@@ -106,12 +130,92 @@ describe('the inference pool', () => {
       const again = await predictProbabilities(a, values, 20, pool)
       expect(again).toEqual(first)
       expect(other.probabilities).not.toEqual(first.probabilities)
-      // Only the last rows' upload stays on the engine thread.
-      expect(tf.memory().numTensors).toBe(before + 1)
+      // No rows stay uploaded on the engine thread between calls.
+      expect(tf.memory().numTensors).toBe(before)
     } finally {
       await pool.dispose()
       a.model.dispose()
       b.model.dispose()
     }
+  }, 120_000)
+
+  it('stops a shift study at the first look at cancel after it was asked, with no helper left working', async () => {
+    const loaded = loadedOf(cnn, 6)
+    const pool = new InferPool(ENTRY, 2)
+    const order: string[] = []
+    const outputs = pool.outputs.bind(pool)
+    vi.spyOn(pool, 'outputs').mockImplementation(async (...args) => {
+      order.push('call')
+      const out = await outputs(...args)
+      order.push(`answered, ${pool.pendingCalls()} pending`)
+      return out
+    })
+    try {
+      let looks = 0
+      const study = { max: 2, mode: 'roll', grid: true, limit: 40 } as const
+      const r = await shiftRobustness(loaded, data, study, { cancelled: () => (order.push('look'), ++looks > 2) }, pool)
+      expect(r.status).toBe('cancelled')
+      // Two of the 25 offsets ran, one call each over both threads; the third look saw the cancel and sent nothing more.
+      expect(order).toEqual(['look', 'call', 'answered, 0 pending', 'look', 'call', 'answered, 0 pending', 'look'])
+      expect(pool.pendingCalls()).toBe(0)
+      vi.restoreAllMocks()
+      // The pool still answers as one thread does.
+      const values = data.images.subarray(0, 8 * 784)
+      expect((await predictProbabilities(loaded, values, 8, pool)).predicted).toEqual((await predictProbabilities(loaded, values, 8)).predicted)
+    } finally {
+      vi.restoreAllMocks()
+      await pool.dispose()
+      loaded.model.dispose()
+    }
+  }, 120_000)
+})
+
+describe("the engine's shift study on the pool", () => {
+  let engine: Engine
+  let root: string
+  const events: EngineEvent[] = []
+  const threadsSetting = process.env.CONVLAB_TRAIN_THREADS
+
+  beforeAll(async () => {
+    process.env.CONVLAB_TRAIN_THREADS = '2'
+    engine = new Engine({ emit: (e) => events.push(e), backend: 'wasm', peerEntry: ENTRY })
+    await engine.handle('engine/init', { backend: 'wasm' })
+    root = await mkdtemp(join(tmpdir(), 'convlab-pool-cancel-'))
+  })
+  afterAll(async () => {
+    engine.dispose()
+    if (threadsSetting === undefined) delete process.env.CONVLAB_TRAIN_THREADS
+    else process.env.CONVLAB_TRAIN_THREADS = threadsSetting
+    await rm(root, { recursive: true, force: true })
+  })
+
+  it('answers a cancel while the helpers work, and stops within one more offset', async () => {
+    const loaded = loadedOf(getPreset('seed-cnn') as ModelSpec, 7)
+    const dir = join(root, 'cnn')
+    await saveModel(loaded.model, dir, loaded.meta)
+    loaded.model.dispose()
+    // 64 images of 28x28: seed-cnn's math splits them over both threads.
+    const random = mulberry32(9)
+    const images = Array.from({ length: 64 }, () => Array.from({ length: 28 }, () => Array.from({ length: 28 }, () => random())))
+    const toy = { kind: 'toy' as const, images, labels: images.map((_, i) => i % 10), divisor: 1 }
+    const order: string[] = []
+    let ended = false
+    const running = engine
+      .handle('model/robustness', { model: { dir }, data: toy, split: 'train', max: 3, grid: true, jobId: 'pooled' })
+      .then((r) => {
+        order.push(`returned ${(r as EngineResult<'model/robustness'>).status}`)
+      })
+      .finally(() => (ended = true))
+    const progressed = (): number => events.filter((e) => e.event === 'robustness/progress' && e.payload.jobId === 'pooled').length
+    while (progressed() < 1 && !ended) await new Promise((r) => setImmediate(r))
+    const cancel = await engine.handle('robustness/cancel', { jobId: 'pooled' })
+    order.push('cancel answered')
+    const atCancel = progressed()
+    await running
+    expect(cancel).toEqual({ cancelled: true })
+    expect(order).toEqual(['cancel answered', 'returned cancelled'])
+    // The offset under way when the cancel came finishes; no other starts. 49 offsets in the grid.
+    expect(progressed() - atCancel).toBeLessThanOrEqual(1)
+    expect(progressed()).toBeLessThan(49)
   }, 120_000)
 })

@@ -1,12 +1,14 @@
 /**
  * Running a trained model forward on several cores: evaluate, predict, the shift heatmap and the
  * shift study split their rows over the engine thread and helper threads started from the same
- * entry as training's, each with a wasm tfjs and a copy of the model of its own. The rows sit in
- * shared memory, uploaded once per helper; each thread writes the model's outputs for its share
- * of the rows into one shared buffer, which the engine reads as if it had computed them all.
- * Rows are independent in inference (no dropout, batch norm on its running statistics), so the
- * outputs are those of one thread. Helpers are asked and answer by message: they are idle between
- * calls, and the engine awaits them without blocking its event loop (cancel, pings).
+ * entry as training's, each with a wasm tfjs and a copy of the model of its own. The rows sit once
+ * in shared memory; every thread uploads only the chunk it is about to run (shifted on the way,
+ * when asked), so no thread holds the whole set and memory does not grow with the thread count.
+ * Each thread writes the model's outputs for its share of the rows into one shared buffer, which
+ * the engine reads as if it had computed them all. Rows are independent in inference (no dropout,
+ * batch norm on its running statistics), so the outputs are those of one thread. Helpers are asked
+ * and answer by message: they are idle between calls and never block on shared memory, and the
+ * engine awaits them without blocking its event loop (cancel, pings).
  */
 import * as tf from '@tensorflow/tfjs'
 import { availableParallelism } from 'node:os'
@@ -18,7 +20,6 @@ import { initBackend } from '../backends'
 import { buildModel } from '../model/build-model'
 import type { LoadedModel } from '../model/model-io'
 import { batchShiftIndex, type ShiftMode } from '../shift'
-import { gatherShifted } from '../train/augment'
 import { batchShares } from './data-parallel'
 import { trainThreadLimit } from '../../shared/threads'
 
@@ -38,8 +39,6 @@ const MIN_MACS_PER_THREAD = 4_000_000
 
 /** Images in shared memory, as every thread reads them: [count, ...shape] channels first. */
 export interface SharedRows {
-  /** Tells the rows apart across threads, where each message brings a new view of the same memory. */
-  key: number
   images: Float32Array
   shape: readonly number[]
   count: number
@@ -52,41 +51,45 @@ export interface RowShift {
   mode: ShiftMode
 }
 
-let nextRowsKey = 1
-
-/** A copy of `values` in shared memory, so helper threads can read them. */
+/** `values` in shared memory, so helper threads can read them: as they are when already there, else a copy. */
 export function sharedRows(values: Float32Array, shape: readonly number[]): SharedRows {
   const per = shape.reduce((a, b) => a * b, 1)
+  const count = values.length / per
+  if (values.buffer instanceof SharedArrayBuffer) return { images: values, shape, count }
   const images = new Float32Array(new SharedArrayBuffer(Math.max(1, values.length) * 4), 0, values.length)
   images.set(values)
-  return { key: nextRowsKey++, images, shape, count: values.length / per }
+  return { images, shape, count }
 }
 
-/** The model's outputs for rows [start, end) of the uploaded `xAll`, shifted as `shift` says, written into `into`. */
-function runRows(model: tf.LayersModel, xAll: tf.Tensor, start: number, end: number, shift: RowShift | undefined, into: Float32Array): void {
+/**
+ * Rows [from, to) of `rows` as a tensor of the model's input shape, each shifted by `shift` when
+ * given: built on the host from the shared values, so only this chunk enters the backend.
+ */
+function chunkTensor(rows: SharedRows, inputShape: readonly number[], from: number, to: number, shift: RowShift | undefined): tf.Tensor {
+  const per = rows.images.length / Math.max(1, rows.count)
+  if (!shift) return tf.tensor(rows.images.subarray(from * per, to * per), [to - from, ...inputShape], 'float32')
+  const ids = Int32Array.from({ length: to - from }, (_, i) => from + i)
+  const fill = (v: number): Int32Array => new Int32Array(ids.length).fill(v)
+  const { index, mask } = batchShiftIndex(ids, inputShape as [number, number, number], fill(shift.dx), fill(shift.dy), shift.mode)
+  const values = new Float32Array(index.length)
+  for (let i = 0; i < index.length; i++) values[i] = mask && mask[i] === 0 ? 0 : rows.images[index[i]]
+  return tf.tensor(values, [to - from, ...inputShape], 'float32')
+}
+
+/** The model's outputs for rows [start, end) of `rows`, shifted as `shift` says, written into `into`. */
+function runRows(model: tf.LayersModel, rows: SharedRows, inputShape: readonly number[], start: number, end: number, shift: RowShift | undefined, into: Float32Array): void {
   for (let from = start; from < end; from += CHUNK) {
     const to = Math.min(end, from + CHUNK)
-    const out = tf.tidy(() => {
-      let x: tf.Tensor
-      if (shift) {
-        const ids = Int32Array.from({ length: to - from }, (_, i) => from + i)
-        const fill = (v: number): Int32Array => new Int32Array(ids.length).fill(v)
-        x = gatherShifted(xAll, batchShiftIndex(ids, xAll.shape.slice(1) as [number, number, number], fill(shift.dx), fill(shift.dy), shift.mode))
-      } else {
-        x = tf.slice(xAll, from, to - from)
-      }
-      return model.predict(x) as tf.Tensor
-    })
+    const out = tf.tidy(() => model.predict(chunkTensor(rows, inputShape, from, to, shift)) as tf.Tensor)
     const width = out.size / (to - from)
     into.set(out.dataSync(), (from - start) * width)
     out.dispose()
   }
 }
 
-/** One thread's copy of a model and of the rows it was last given, uploaded once. */
+/** One thread's copy of a model, built once per model it is asked about. */
 class ModelHolder {
   private model: { key: number; model: tf.LayersModel; own: boolean } | null = null
-  private rows: { key: number; xAll: tf.Tensor } | null = null
 
   useModel(key: number, make: () => tf.LayersModel, own: boolean): tf.LayersModel {
     if (this.model?.key !== key) {
@@ -96,19 +99,8 @@ class ModelHolder {
     return this.model.model
   }
 
-  /** The rows as a tensor of the model's input shape; uploaded again only when they change. */
-  useRows(rows: SharedRows, inputShape: readonly number[]): tf.Tensor {
-    if (this.rows?.key !== rows.key || this.rows.xAll.shape.slice(1).join() !== inputShape.join()) {
-      this.rows?.xAll.dispose()
-      this.rows = { key: rows.key, xAll: tf.tensor(rows.images, [rows.count, ...inputShape], 'float32') }
-    }
-    return this.rows.xAll
-  }
-
   dispose(): void {
-    this.rows?.xAll.dispose()
     if (this.model?.own) this.model.model.dispose()
-    this.rows = null
     this.model = null
   }
 }
@@ -132,12 +124,15 @@ interface RunMessage {
   offset: number
 }
 
-type Answer = { id: number; ok: true } | { id: number; ok: false; message: string }
+/** `heldBytes`: what the helper's backend still holds after the call (its model), as tests check. */
+type Answer = { id: number; ok: true; heldBytes: number } | { id: number; ok: false; message: string }
 
 interface Helper {
   worker: Worker
   /** The model key it holds. */
   modelKey: number
+  /** Bytes its backend held after its last answer. */
+  heldBytes: number
   pending: Map<number, { resolve(): void; reject(err: Error): void }>
 }
 
@@ -187,7 +182,7 @@ export class InferPool {
     let mine: unknown = null
     try {
       const model = this.holder.useModel(key, () => loaded.model, false)
-      runRows(model, this.holder.useRows(rows, spec.inputShape), start, start + shares[0], shift, out.subarray(0, shares[0] * width))
+      runRows(model, rows, spec.inputShape, start, start + shares[0], shift, out.subarray(0, shares[0] * width))
     } catch (err) {
       mine = err
     }
@@ -228,12 +223,15 @@ export class InferPool {
       const worker = entry.endsWith('.ts')
         ? new Worker(`require(${JSON.stringify(nodeRequire.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)})`, { eval: true, workerData: { role: INFER_ROLE } })
         : new Worker(entry, { workerData: { role: INFER_ROLE } })
-      const helper: Helper = { worker, modelKey: 0, pending: new Map() }
+      const helper: Helper = { worker, modelKey: 0, heldBytes: 0, pending: new Map() }
       worker.on('message', (a: Answer) => {
         const job = helper.pending.get(a.id)
         helper.pending.delete(a.id)
         if (!helper.pending.size) worker.unref()
-        if (a.ok) job?.resolve()
+        if (a.ok) {
+          helper.heldBytes = a.heldBytes
+          job?.resolve()
+        }
         else job?.reject(new Error(a.message))
       })
       const gone = (err: Error): void => {
@@ -248,6 +246,16 @@ export class InferPool {
       worker.unref()
       this.helpers.push(helper)
     }
+  }
+
+  /** What each started helper's backend held after its last answer, in bytes: its model, and no rows. */
+  helperBytes(): number[] {
+    return this.helpers.map((h) => h.heldBytes)
+  }
+
+  /** Calls sent to helpers and not yet answered: none once a call has returned. */
+  pendingCalls(): number {
+    return this.helpers.reduce((n, h) => n + h.pending.size, 0)
   }
 
   async dispose(): Promise<void> {
@@ -279,10 +287,9 @@ export async function runInferPeer(): Promise<void> {
           },
           true
         )
-        const xAll = holder.useRows(m.rows, spec.inputShape)
         const width = (model.outputs[0].shape[1] as number | null) ?? 1
-        runRows(model, xAll, m.start, m.end, m.shift, m.out.subarray(m.offset, m.offset + (m.end - m.start) * width))
-        port.postMessage({ id: m.id, ok: true } satisfies Answer)
+        runRows(model, m.rows, spec.inputShape, m.start, m.end, m.shift, m.out.subarray(m.offset, m.offset + (m.end - m.start) * width))
+        port.postMessage({ id: m.id, ok: true, heldBytes: tf.memory().numBytes } satisfies Answer)
       })
       .catch((err: unknown) => port.postMessage({ id: m.id, ok: false, message: err instanceof Error ? err.message : String(err) } satisfies Answer))
   })
