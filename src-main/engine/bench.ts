@@ -2,7 +2,9 @@
  * Training and inference throughput per model and backend, on synthetic data of the model's
  * input shape (the numbers depend on shapes, not pixel values). Used by `lab bench`.
  * Training goes through the trainer's own step (a gather from an uploaded dataset, the
- * preset's optimizer, loss and accuracy read back), so the figure is what a real run gets.
+ * preset's optimizer, loss and accuracy read back), and inference through the app's own pool
+ * (evaluate, predict and the shift study split their rows over it), so the figures are what the
+ * app gets at each thread count.
  */
 import * as tf from '@tensorflow/tfjs'
 import { availableParallelism } from 'node:os'
@@ -13,6 +15,7 @@ import { activeBackend, backendReport, initBackend, useBackend } from './backend
 import { buildModel } from './model/build-model'
 import { headOf } from './model/head'
 import { startParallelTraining, type ParallelTraining } from './parallel/parallel'
+import { InferPool, sharedRows } from './parallel/infer-pool'
 import { mulberry32, range, shuffleInPlace } from '../shared/rng'
 import { kernelBuild, makeOptimizer, useKernelBuild, type KernelBuild } from './kernels'
 import { trainStep } from './train/train-step'
@@ -30,9 +33,9 @@ export interface BenchmarkOptions {
   seconds?: number
   /** Also train CNNs on the pure-JS cpu backend (about a minute per step). */
   slowCpu?: boolean
-  /** Entry of the helper thread that trains on the second core (see parallel.ts). */
+  /** Entry of the helper threads that train and predict on the other cores (see parallel.ts, infer-pool.ts). */
   peerEntry?: string
-  /** Threads training may use (default: as a training run, see parallel.ts). */
+  /** Threads training and inference may use (default: as a training run, see parallel.ts). */
   threads?: number
   /** The build of ConvLab's wasm kernels to measure (default: the one the engine loads). */
   kernels?: KernelBuild
@@ -52,6 +55,8 @@ export interface BenchmarkRow {
   trainThreads?: number
   /** How the threads split the work: by batch rows or by hidden units. */
   trainSplit?: 'batch' | 'units'
+  /** Threads inference used (the app's pool splits a batch's rows over them). */
+  inferThreads?: number
   trainImagesPerSec?: number
   inferImagesPerSec?: number
   trainSteps?: number
@@ -123,10 +128,11 @@ async function measure(
   const optimizer = makeOptimizer(recipe)
   const xAll = tf.tensor(images, [n, ...spec.inputShape])
   const yAll = tf.tensor1d(labels, 'int32')
-  const xInfer = tf.slice(xAll, 0, o.inferBatch)
   const varList = model.trainableWeights.map((w) => w.read() as tf.Variable)
   const out: Partial<BenchmarkRow> = {}
   let parallel: ParallelTraining | null = null
+  // Helpers run wasm: on another backend inference stays on the engine thread, as training does.
+  const pool = new InferPool(backend === 'wasm' ? o.peerEntry : undefined, o.threads)
   try {
     if (backend === 'cpu' && hasConv(spec) && !o.slowCpu) {
       out.trainSkipped = 'the cpu backend trains a CNN at about a minute per step: pass --slow-cpu to measure it'
@@ -149,18 +155,23 @@ async function measure(
       out.trainThreads = parallel ? parallel.threads : 1
       if (parallel) out.trainSplit = parallel.split
       await parallel?.syncModel()
+      // Its threads sit idle from here; inference starts its own.
+      await parallel?.dispose()
+      parallel = null
     }
+    const loaded = { model, meta: { spec, classNames: Array.from({ length: head.classes }, (_, i) => String(i)) } }
+    const rows = sharedRows(images.subarray(0, o.inferBatch * size), spec.inputShape)
     const infer = await timeSteps(o.seconds, o.warmUpMs, async () => {
-      const y = model.predict(xInfer) as tf.Tensor
-      await y.data()
-      y.dispose()
+      await pool.outputs(loaded, rows, 0, o.inferBatch)
     })
     out.inferImagesPerSec = (infer.steps * o.inferBatch) / (infer.ms / 1000)
     out.inferSteps = infer.steps
+    out.inferThreads = pool.threadsFor(spec, o.inferBatch)
     return out
   } finally {
     await parallel?.dispose()
-    tf.dispose([xAll, yAll, xInfer])
+    await pool.dispose()
+    tf.dispose([xAll, yAll])
     optimizer.dispose()
     model.dispose()
   }

@@ -102,23 +102,24 @@ describe('lab backends', () => {
 })
 
 describe('lab bench', () => {
-  interface Row { model: string; kernels?: string; trainThreads?: number; trainImagesPerSec?: number; trainGflops?: number; inferImagesPerSec?: number; inferGflops?: number; forwardMacs: number }
+  interface Row { model: string; kernels?: string; trainThreads?: number; inferThreads?: number; trainImagesPerSec?: number; trainGflops?: number; inferImagesPerSec?: number; inferGflops?: number; forwardMacs: number }
   interface Report {
     rows: Row[]
     cpu: { model: string; flags: string[] }
     numpy: { gflops: number; threads: number; blas: string[] }[] | { unavailable: string }
-    scaling: { threads: number; kernels?: string; speedup: number; efficiency: number }[]
+    scaling: { task: 'train' | 'infer'; threads: number; kernels?: string; speedup: number; efficiency: number }[]
   }
 
   it('sweeps thread counts and kernel builds, with GFLOP/s from inferShapes, numpy as the reference and the CPU named', async () => {
     const r = await lab(['bench', '--json', '--seconds', '0.2', '--models', 'seed-mlp', '--backends', 'wasm', '--threads', '1,2', '--kernels', 'simd,relaxed-simd', '--no-torch'], 600_000)
     expect(r.code).toBe(0)
     const report = jsonLines(r.stdout)[0] as Report
-    expect(report.rows.map((x) => [x.trainThreads, x.kernels])).toEqual([
-      [1, 'simd'],
-      [1, 'relaxed-simd'],
-      [2, 'simd'],
-      [2, 'relaxed-simd']
+    // Inference on the app's pool, at the same thread counts as training: 256 seed-mlp rows pay for 2 threads.
+    expect(report.rows.map((x) => [x.trainThreads, x.inferThreads, x.kernels])).toEqual([
+      [1, 1, 'simd'],
+      [1, 1, 'relaxed-simd'],
+      [2, 2, 'simd'],
+      [2, 2, 'relaxed-simd']
     ])
     // seed-mlp: 784 x 1000 + 1000 x 10 multiply-adds per image.
     for (const row of report.rows) {
@@ -126,11 +127,15 @@ describe('lab bench', () => {
       expect(row.trainGflops).toBeCloseTo(((row.trainImagesPerSec ?? 0) * 794_000 * 6) / 1e9, 6)
       expect(row.inferGflops).toBeCloseTo(((row.inferImagesPerSec ?? 0) * 794_000 * 2) / 1e9, 6)
     }
-    expect(report.scaling.map((x) => [x.kernels, x.threads])).toEqual([
-      ['simd', 1],
-      ['simd', 2],
-      ['relaxed-simd', 1],
-      ['relaxed-simd', 2]
+    expect(report.scaling.map((x) => [x.task, x.kernels, x.threads])).toEqual([
+      ['train', 'simd', 1],
+      ['train', 'simd', 2],
+      ['train', 'relaxed-simd', 1],
+      ['train', 'relaxed-simd', 2],
+      ['infer', 'simd', 1],
+      ['infer', 'simd', 2],
+      ['infer', 'relaxed-simd', 1],
+      ['infer', 'relaxed-simd', 2]
     ])
     for (const x of report.scaling.filter((x) => x.threads === 2)) expect(x.efficiency).toBeCloseTo(x.speedup / 2, 9)
     if (existsSync('/proc/cpuinfo')) expect(report.cpu.model).toBeTruthy()

@@ -19,28 +19,33 @@ describe('achieved GFLOP/s', () => {
 
 describe('mergeBest', () => {
   it('keeps the better rate of each row with the GFLOP/s of that same measurement', () => {
-    const first = [row({ trainImagesPerSec: 10, trainGflops: 1, inferImagesPerSec: 50, inferGflops: 5 })]
-    const second = [row({ trainImagesPerSec: 20, trainGflops: 2, inferImagesPerSec: 40, inferGflops: 4 })]
-    expect(mergeBest(first, second)[0]).toMatchObject({ trainImagesPerSec: 20, trainGflops: 2, inferImagesPerSec: 50, inferGflops: 5 })
+    const first = [row({ trainImagesPerSec: 10, trainGflops: 1, inferImagesPerSec: 50, inferGflops: 5, inferThreads: 2 })]
+    const second = [row({ trainImagesPerSec: 20, trainGflops: 2, inferImagesPerSec: 40, inferGflops: 4, inferThreads: 1 })]
+    expect(mergeBest(first, second)[0]).toMatchObject({ trainImagesPerSec: 20, trainGflops: 2, inferImagesPerSec: 50, inferGflops: 5, inferThreads: 2 })
     expect(mergeBest([], second)).toBe(second)
   })
 })
 
 describe('scaling', () => {
-  it('sets each thread count against the fewest, per model and kernel build, by the threads rows used', () => {
+  it('sets each thread count against the fewest, per model and kernel build, training then inference, by the threads rows used', () => {
     const rows = [
-      row({ model: 'a', kernels: 'simd', trainThreads: 2, trainImagesPerSec: 150 }),
-      row({ model: 'a', kernels: 'simd', trainThreads: 1, trainImagesPerSec: 100 }),
-      row({ model: 'a', kernels: 'simd', trainThreads: 4, trainImagesPerSec: 200 }),
+      row({ model: 'a', kernels: 'simd', trainThreads: 2, trainImagesPerSec: 150, inferThreads: 2, inferImagesPerSec: 900 }),
+      row({ model: 'a', kernels: 'simd', trainThreads: 1, trainImagesPerSec: 100, inferThreads: 1, inferImagesPerSec: 500 }),
+      row({ model: 'a', kernels: 'simd', trainThreads: 4, trainImagesPerSec: 200, inferThreads: 4, inferImagesPerSec: 1000 }),
       row({ model: 'b', kernels: 'simd', trainThreads: 1, trainImagesPerSec: 30 }),
-      row({ model: 'b', kernels: 'simd', trainSkipped: 'no' })
+      row({ model: 'b', kernels: 'simd', trainSkipped: 'no', inferThreads: 2, inferImagesPerSec: 80 })
     ]
     const out = scaling(rows)
-    expect(out.map((s) => [s.model, s.threads, s.speedup, s.efficiency])).toEqual([
-      ['a', 1, 1, 1],
-      ['a', 2, 1.5, 0.75],
-      ['a', 4, 2, 0.5],
-      ['b', 1, 1, 1]
+    expect(out.map((s) => [s.task, s.model, s.threads, s.imagesPerSec, s.speedup, s.efficiency])).toEqual([
+      ['train', 'a', 1, 100, 1, 1],
+      ['train', 'a', 2, 150, 1.5, 0.75],
+      ['train', 'a', 4, 200, 2, 0.5],
+      ['train', 'b', 1, 30, 1, 1],
+      ['infer', 'a', 1, 500, 1, 1],
+      ['infer', 'a', 2, 900, 1.8, 0.9],
+      ['infer', 'a', 4, 1000, 2, 0.5],
+      // A row measured on more threads only is its own base.
+      ['infer', 'b', 2, 80, 1, 1]
     ])
   })
 })

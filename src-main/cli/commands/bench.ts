@@ -4,8 +4,8 @@
  * row achieves against numpy's float32 matrix product on this machine (its BLAS's rate, the
  * machine's reference) and the CPU they ran on. PyTorch and numpy run after ours, back to back,
  * so all see the same machine load; `--rounds` repeats them and keeps the best of each (a shared
- * machine only ever makes a run slower); `--threads 1,2` measures each thread count and reports
- * how training scales.
+ * machine only ever makes a run slower); `--threads 1,2` measures each thread count, training and
+ * inference alike (inference on the app's pool), and reports how each scales.
  */
 import { execFile } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -86,7 +86,8 @@ export function mergeBest(into: BenchmarkRow[], rows: BenchmarkRow[]): Benchmark
       trainImagesPerSec: train.trainImagesPerSec,
       trainGflops: train.trainGflops,
       inferImagesPerSec: infer.inferImagesPerSec,
-      inferGflops: infer.inferGflops
+      inferGflops: infer.inferGflops,
+      inferThreads: infer.inferThreads
     }
   })
 }
@@ -132,34 +133,42 @@ export interface ScalingRow {
   model: string
   backend: BackendName
   kernels?: string
+  task: 'train' | 'infer'
   threads: number
-  trainImagesPerSec: number
+  imagesPerSec: number
   /** Rate over the fewest threads' rate. */
   speedup: number
   /** Speed-up per thread added: speedup / (threads / fewest threads). */
   efficiency: number
 }
 
+const SCALED = {
+  train: (r: BenchmarkRow) => ({ threads: r.trainThreads ?? 1, rate: r.trainImagesPerSec }),
+  infer: (r: BenchmarkRow) => ({ threads: r.inferThreads ?? 1, rate: r.inferImagesPerSec })
+} as const
+
 /**
- * How training scaled over the sweep, per model, backend and kernel build, from the threads each
- * row actually used (a model no split suits trains on one thread whatever was asked).
+ * How training and inference scaled over the sweep, per model, backend and kernel build, from the
+ * threads each row actually used (a model no split suits trains on one thread whatever was asked;
+ * a batch too small to pay for a helper is predicted on fewer).
  */
 export function scaling(rows: BenchmarkRow[]): ScalingRow[] {
-  const groups = new Map<string, BenchmarkRow[]>()
-  for (const r of rows) {
-    if (r.trainImagesPerSec === undefined) continue
-    const key = `${r.model}|${r.backend}|${r.kernels ?? ''}`
-    groups.set(key, [...(groups.get(key) ?? []), r])
-  }
   const out: ScalingRow[] = []
-  for (const group of groups.values()) {
-    const sorted = [...group].sort((a, b) => (a.trainThreads ?? 1) - (b.trainThreads ?? 1))
-    const base = sorted[0]
-    const baseThreads = base.trainThreads ?? 1
-    for (const r of sorted) {
-      const threads = r.trainThreads ?? 1
-      const speedup = (r.trainImagesPerSec ?? 0) / (base.trainImagesPerSec ?? 1)
-      out.push({ model: r.model, backend: r.backend, kernels: r.kernels, threads, trainImagesPerSec: r.trainImagesPerSec ?? 0, speedup, efficiency: speedup / (threads / baseThreads) })
+  for (const task of ['train', 'infer'] as const) {
+    const groups = new Map<string, { row: BenchmarkRow; threads: number; rate: number }[]>()
+    for (const r of rows) {
+      const { threads, rate } = SCALED[task](r)
+      if (rate === undefined) continue
+      const key = `${r.model}|${r.backend}|${r.kernels ?? ''}`
+      groups.set(key, [...(groups.get(key) ?? []), { row: r, threads, rate }])
+    }
+    for (const group of groups.values()) {
+      const sorted = [...group].sort((a, b) => a.threads - b.threads)
+      const base = sorted[0]
+      for (const { row, threads, rate } of sorted) {
+        const speedup = rate / base.rate
+        out.push({ model: row.model, backend: row.backend, kernels: row.kernels, task, threads, imagesPerSec: rate, speedup, efficiency: speedup / (threads / base.threads) })
+      }
     }
   }
   return out
@@ -265,8 +274,8 @@ export async function benchCommand(argv: string[], ctx: CommandContext): Promise
     const keys = [...map.keys()].sort((a, b) => Math.abs(a - (threads ?? cores)) - Math.abs(b - (threads ?? cores)))
     return keys.length ? map.get(keys[0]) : undefined
   }
-  const torchOf = (row: Pick<BenchmarkRow, 'model' | 'trainThreads'>): TorchRow | undefined => nearest(report.torch, row.trainThreads)?.results.find((t) => t.model === row.model)
-  const numpyOf = (row: Pick<BenchmarkRow, 'trainThreads'>): NumpyPeak | undefined => nearest(report.numpy, row.trainThreads)
+  const torchOf = (model: string, threads: number | undefined): TorchRow | undefined => nearest(report.torch, threads)?.results.find((t) => t.model === model)
+  const numpyOf = (threads: number | undefined): NumpyPeak | undefined => nearest(report.numpy, threads)
   const scalingRows = configs.length > 1 ? scaling(bench.rows) : []
   if (ctx.json) {
     ctx.print(
@@ -281,16 +290,20 @@ export async function benchCommand(argv: string[], ctx: CommandContext): Promise
         ratios: bench.rows
           .filter((r) => r.backend === report.chosen)
           .map((r) => {
-            const t = torchOf(r)
-            const peak = numpyOf(r)
+            const t = torchOf(r.model, r.trainThreads)
+            const ti = torchOf(r.model, r.inferThreads)
+            const peak = numpyOf(r.trainThreads)
+            const inferPeak = numpyOf(r.inferThreads)
             return {
               model: r.model,
               backend: r.backend,
               threads: r.trainThreads ?? null,
+              inferThreads: r.inferThreads ?? null,
               kernels: r.kernels ?? null,
               train: r.trainImagesPerSec && t ? r.trainImagesPerSec / t.train_images_per_sec : null,
-              infer: r.inferImagesPerSec && t ? r.inferImagesPerSec / t.infer_images_per_sec : null,
-              trainOfNumpy: r.trainGflops !== undefined && peak ? r.trainGflops / peak.gflops : null
+              infer: r.inferImagesPerSec && ti ? r.inferImagesPerSec / ti.infer_images_per_sec : null,
+              trainOfNumpy: r.trainGflops !== undefined && peak ? r.trainGflops / peak.gflops : null,
+              inferOfNumpy: r.inferGflops !== undefined && inferPeak ? r.inferGflops / inferPeak.gflops : null
             }
           })
       })
@@ -302,13 +315,14 @@ export async function benchCommand(argv: string[], ctx: CommandContext): Promise
   for (const peak of report.numpy.values()) {
     ctx.print(`numpy ${peak.numpy} float32 matmul ${peak.size}x${peak.size}, ${peak.threads} thread(s): ${peak.gflops.toFixed(1)} GFLOP/s (BLAS: ${peak.blas.join(', ') || 'not found'})`)
   }
-  const header = ['model', 'backend', 'kernels', 'train threads', 'train', 'GFLOP/s', 'of numpy', 'vs torch', 'infer', 'GFLOP/s', 'vs torch']
+  const header = ['model', 'backend', 'kernels', 'train threads', 'train', 'GFLOP/s', 'of numpy', 'vs torch', 'infer threads', 'infer', 'GFLOP/s', 'of numpy', 'vs torch']
   const lines: string[][] = []
   for (const r of bench.rows) {
-    const t = torchOf(r)
+    const t = torchOf(r.model, r.trainThreads)
+    const ti = torchOf(r.model, r.inferThreads)
     const mark = r.backend === report.chosen ? ' *' : ''
     if (r.error) {
-      lines.push([r.model, r.backend + mark, r.kernels ?? '', '', 'error', '', '', '', '', '', ''])
+      lines.push([r.model, r.backend + mark, r.kernels ?? '', '', 'error', '', '', '', '', '', '', '', ''])
       continue
     }
     lines.push([
@@ -318,28 +332,30 @@ export async function benchCommand(argv: string[], ctx: CommandContext): Promise
       r.trainThreads === undefined ? '' : r.trainSplit ? `${r.trainThreads} (${splitName(r.trainSplit)})` : String(r.trainThreads),
       r.trainSkipped ? 'skipped' : fmt(r.trainImagesPerSec),
       fmt(r.trainGflops),
-      percent(r.trainGflops, numpyOf(r)?.gflops),
+      percent(r.trainGflops, numpyOf(r.trainThreads)?.gflops),
       ratio(r.trainImagesPerSec, t?.train_images_per_sec),
+      r.inferThreads === undefined ? '' : String(r.inferThreads),
       fmt(r.inferImagesPerSec),
       fmt(r.inferGflops),
-      ratio(r.inferImagesPerSec, t?.infer_images_per_sec)
+      percent(r.inferGflops, numpyOf(r.inferThreads)?.gflops),
+      ratio(r.inferImagesPerSec, ti?.infer_images_per_sec)
     ])
   }
   for (const [threads, t] of report.torch) {
     for (const m of models) {
       const x = t.results.find((y) => y.model === m)
-      if (x) lines.push([m, `pytorch ${t.version}`, '', String(threads), fmt(x.train_images_per_sec), '', '', '1.00x', fmt(x.infer_images_per_sec), '', '1.00x'])
+      if (x) lines.push([m, `pytorch ${t.version}`, '', String(threads), fmt(x.train_images_per_sec), '', '', '1.00x', String(threads), fmt(x.infer_images_per_sec), '', '', '1.00x'])
     }
   }
   ctx.print(formatTable(header, lines))
-  ctx.print('* the backend ConvLab picks by default. GFLOP/s: 2 per multiply-add of the forward pass (inferShapes), training counted as 3 forward passes.')
+  ctx.print('* the backend ConvLab picks by default. GFLOP/s: 2 per multiply-add of the forward pass (inferShapes), training counted as 3 forward passes. Inference runs on the app\'s thread pool; each row is set against PyTorch and numpy at the threads it used.')
   if (scalingRows.length) {
     ctx.print('')
-    ctx.print('Training scaling (efficiency: speed-up over the fewest threads, per thread added):')
+    ctx.print('Scaling (efficiency: speed-up over the fewest threads, per thread added):')
     ctx.print(
       formatTable(
-        ['model', 'backend', 'kernels', 'threads', 'train', 'speed-up', 'efficiency'],
-        scalingRows.map((s) => [s.model, s.backend, s.kernels ?? '', String(s.threads), fmt(s.trainImagesPerSec), `${s.speedup.toFixed(2)}x`, `${Math.round(100 * s.efficiency)}%`])
+        ['model', 'backend', 'kernels', 'task', 'threads', 'images/s', 'speed-up', 'efficiency'],
+        scalingRows.map((s) => [s.model, s.backend, s.kernels ?? '', s.task, String(s.threads), fmt(s.imagesPerSec), `${s.speedup.toFixed(2)}x`, `${Math.round(100 * s.efficiency)}%`])
       )
     )
   }
