@@ -51,14 +51,12 @@ export interface RowShift {
   mode: ShiftMode
 }
 
-/** `values` in shared memory, so helper threads can read them: as they are when already there, else a copy. */
+/** A copy of `values` in shared memory, so helper threads can read them. */
 export function sharedRows(values: Float32Array, shape: readonly number[]): SharedRows {
   const per = shape.reduce((a, b) => a * b, 1)
-  const count = values.length / per
-  if (values.buffer instanceof SharedArrayBuffer) return { images: values, shape, count }
   const images = new Float32Array(new SharedArrayBuffer(Math.max(1, values.length) * 4), 0, values.length)
   images.set(values)
-  return { images, shape, count }
+  return { images, shape, count: values.length / per }
 }
 
 /**
@@ -67,7 +65,8 @@ export function sharedRows(values: Float32Array, shape: readonly number[]): Shar
  */
 function chunkTensor(rows: SharedRows, inputShape: readonly number[], from: number, to: number, shift: RowShift | undefined): tf.Tensor {
   const per = rows.images.length / Math.max(1, rows.count)
-  if (!shift) return tf.tensor(rows.images.subarray(from * per, to * per), [to - from, ...inputShape], 'float32')
+  // A copy off the shared memory (slice), as a backend's own upload may not accept a shared buffer.
+  if (!shift) return tf.tensor(rows.images.slice(from * per, to * per), [to - from, ...inputShape], 'float32')
   const ids = Int32Array.from({ length: to - from }, (_, i) => from + i)
   const fill = (v: number): Int32Array => new Int32Array(ids.length).fill(v)
   const { index, mask } = batchShiftIndex(ids, inputShape as [number, number, number], fill(shift.dx), fill(shift.dy), shift.mode)
