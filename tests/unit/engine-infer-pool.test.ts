@@ -13,7 +13,7 @@ import { evaluateModel, predictProbabilities, shiftHeatmap } from '../../src-mai
 import { buildModel } from '../../src-main/engine/model/build-model'
 import { saveModel, type LoadedModel } from '../../src-main/engine/model/model-io'
 import type { EngineEvent, EngineResult } from '../../src-main/engine/process/protocol'
-import { InferPool } from '../../src-main/engine/parallel/infer-pool'
+import { chunkRows, InferPool } from '../../src-main/engine/parallel/infer-pool'
 import { shiftRobustness } from '../../src-main/engine/robustness'
 import type { Dataset } from '../../src-main/shared/dataset'
 import { ModelSpec } from '../../src-main/shared/layers'
@@ -61,6 +61,12 @@ describe('the inference pool', () => {
     expect([1, 2, 3, 500].map((rows) => pool.threadsFor(cnn, rows))).toEqual([1, 2, 3, 3])
     expect([5, 6, 11, 16].map((rows) => pool.threadsFor(mlp, rows))).toEqual([1, 1, 2, 3])
     expect(new InferPool(undefined, 3).threadsFor(cnn, 500)).toBe(1)
+  })
+
+  it('runs a thread\'s rows in chunks whose layer outputs stay within 8M values, at most 500 rows', () => {
+    // seed-cnn's layers give about 92,000 values an image, seed-mlp's about 2,800.
+    expect(chunkRows(cnn)).toBe(87)
+    expect(chunkRows(getPreset('seed-mlp') as ModelSpec)).toBe(500)
   })
 
   it.each([

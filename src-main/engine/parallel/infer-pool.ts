@@ -27,8 +27,20 @@ const nodeRequire = createRequire(typeof __filename === 'string' ? __filename : 
 
 export const INFER_ROLE = 'convlab-infer-peer'
 
-/** Rows a thread runs through the model at once: seed-cnn's feature maps for 500 images are ~100 MB. */
-const CHUNK = 500
+/**
+ * Rows a thread runs through the model at once: at most MAX_CHUNK, and no more than keep the
+ * layers' outputs for them within CHUNK_FLOATS (32 MB), because a thread's wasm heap keeps what it
+ * once grew to, so every thread added would add that much for good. seed-cnn's layers give about
+ * 92,000 values an image: 87 rows; seed-mlp's 2,800 allow all 500.
+ */
+const MAX_CHUNK = 500
+const CHUNK_FLOATS = 8_000_000
+
+export function chunkRows(spec: ModelSpec): number {
+  const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1)
+  const perImage = inferShapes(spec).rows.reduce((n, row) => n + size(row.outputShape), size(spec.inputShape))
+  return Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_FLOATS / perImage)))
+}
 
 /**
  * Multiply-adds a thread must get for a share to be worth a helper: a message each way and a
@@ -76,10 +88,11 @@ function chunkTensor(rows: SharedRows, inputShape: readonly number[], from: numb
 }
 
 /** The model's outputs for rows [start, end) of `rows`, shifted as `shift` says, written into `into`. */
-function runRows(model: tf.LayersModel, rows: SharedRows, inputShape: readonly number[], start: number, end: number, shift: RowShift | undefined, into: Float32Array): void {
-  for (let from = start; from < end; from += CHUNK) {
-    const to = Math.min(end, from + CHUNK)
-    const out = tf.tidy(() => model.predict(chunkTensor(rows, inputShape, from, to, shift)) as tf.Tensor)
+function runRows(model: tf.LayersModel, spec: ModelSpec, rows: SharedRows, start: number, end: number, shift: RowShift | undefined, into: Float32Array): void {
+  const chunk = chunkRows(spec)
+  for (let from = start; from < end; from += chunk) {
+    const to = Math.min(end, from + chunk)
+    const out = tf.tidy(() => model.predict(chunkTensor(rows, spec.inputShape, from, to, shift)) as tf.Tensor)
     const width = out.size / (to - from)
     into.set(out.dataSync(), (from - start) * width)
     out.dispose()
@@ -181,7 +194,7 @@ export class InferPool {
     let mine: unknown = null
     try {
       const model = this.holder.useModel(key, () => loaded.model, false)
-      runRows(model, rows, spec.inputShape, start, start + shares[0], shift, out.subarray(0, shares[0] * width))
+      runRows(model, spec, rows, start, start + shares[0], shift, out.subarray(0, shares[0] * width))
     } catch (err) {
       mine = err
     }
@@ -287,7 +300,7 @@ export async function runInferPeer(): Promise<void> {
           true
         )
         const width = (model.outputs[0].shape[1] as number | null) ?? 1
-        runRows(model, m.rows, spec.inputShape, m.start, m.end, m.shift, m.out.subarray(m.offset, m.offset + (m.end - m.start) * width))
+        runRows(model, spec, m.rows, m.start, m.end, m.shift, m.out.subarray(m.offset, m.offset + (m.end - m.start) * width))
         port.postMessage({ id: m.id, ok: true, heldBytes: tf.memory().numBytes } satisfies Answer)
       })
       .catch((err: unknown) => port.postMessage({ id: m.id, ok: false, message: err instanceof Error ? err.message : String(err) } satisfies Answer))
