@@ -1,8 +1,8 @@
 /**
  * Robustness over a dataset: every image predicted at every offset, one batched pass per
  * offset (in chunks, so seed-cnn's feature maps for 10,000 images never sit in memory at once).
- * The dataset is uploaded once per thread and each shifted chunk is one gather from it (see
- * augment.ts); each chunk's rows are split over the pool's threads.
+ * The dataset sits once in shared memory; each chunk's rows are split over the pool's threads,
+ * and each thread shifts and uploads only its own rows (see infer-pool.ts).
  */
 import * as tf from '@tensorflow/tfjs'
 import type { Dataset } from '../shared/dataset'
