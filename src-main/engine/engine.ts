@@ -372,5 +372,6 @@ export class Engine {
     for (const job of this.studies.values()) job.cancelled = true
     this.models.clear()
     this.datasets.clear()
+    void this.inferPool.dispose()
   }
 }

@@ -224,4 +224,14 @@ describe("the engine's shift study on the pool", () => {
     expect(progressed() - atCancel).toBeLessThanOrEqual(1)
     expect(progressed()).toBeLessThan(49)
   }, 120_000)
+
+  it('ends its inference threads when the engine is disposed', () => {
+    const poolDispose = vi.spyOn(InferPool.prototype, 'dispose')
+    try {
+      engine.dispose()
+      expect(poolDispose).toHaveBeenCalledTimes(1)
+    } finally {
+      poolDispose.mockRestore()
+    }
+  })
 })
