@@ -219,6 +219,93 @@ void bias_relu(float *C, int M, int N, const float *bias, int relu) {
   }
 }
 
+/* Taps (kernel cells) per K block of conv2d_forward: whole taps of c channels, about KC floats in all. */
+static inline int conv_taps_per_block(int c) { return c >= KC ? 1 : KC / c; }
+
+/** Floats of scratch conv2d_forward needs for a kh x kw x c -> cout filter. */
+int conv2d_scratch_floats(int kh, int kw, int c, int cout) {
+  int k = kh * kw * c;
+  int kc = min_int(k, conv_taps_per_block(c) * c);
+  int npad = (cout + NR - 1) / NR * NR;
+  /* packed filter, one block of packed patches, the edge tile, a row of zeros, and 4 ints per panel row */
+  return npad * k + MC * kc + MR * NR + c + 4 * MR;
+}
+
+/*
+ * Packs the patches of output rows [m0, m0 + mc) for taps [t0, t0 + nt) straight from NHWC x into
+ * MR-row micro-panels, k-major inside each (the layout pack_a gives), so no patch matrix is built.
+ * A cell in the padding, and a row past the last, reads `zeros`.
+ */
+static void pack_patches(const float *x, int h, int w, int c, int kw, int sh, int sw, int pad_top, int pad_left, int oh, int ow,
+                         int m0, int mc, int t0, int nt, const float *zeros, int *rows, float *dst) {
+  int kc = nt * c;
+  for (int ip = 0; ip < mc; ip += MR) {
+    int mr = min_int(MR, mc - ip);
+    /* rows[4r..4r+3]: the row's image offset, top input row, left input column, and whether it exists. */
+    for (int r = 0; r < MR; r++) {
+      int m = m0 + ip + min_int(r, mr - 1);
+      int b = m / (oh * ow), rem = m - b * oh * ow;
+      int oy = rem / ow, ox = rem - oy * ow;
+      rows[4 * r] = b * h * w * c;
+      rows[4 * r + 1] = oy * sh - pad_top;
+      rows[4 * r + 2] = ox * sw - pad_left;
+      rows[4 * r + 3] = r < mr;
+    }
+    for (int t = 0; t < nt; t++) {
+      int i = (t0 + t) / kw, j = (t0 + t) - (t0 + t) / kw * kw;
+      float *d = dst + t * c * MR;
+      for (int r = 0; r < MR; r++) {
+        int y = rows[4 * r + 1] + i, xx = rows[4 * r + 2] + j;
+        const float *s = rows[4 * r + 3] && y >= 0 && y < h && xx >= 0 && xx < w ? x + rows[4 * r] + (y * w + xx) * c : zeros;
+        for (int ch = 0; ch < c; ch++) d[ch * MR + r] = s[ch];
+      }
+    }
+    dst += MR * kc;
+  }
+}
+
+/**
+ * A forward convolution of NHWC x (n, h, w, c) by an HWIO filter (kh, kw, c, cout) into y
+ * (n, oh, ow, cout), plus bias (0: none) and then ReLU when `relu` is set: the GEMM of the patch
+ * matrix and the filter, with the patches packed block by block from x (never built whole) and
+ * the filter packed once per call. `scratch` holds conv2d_scratch_floats() floats.
+ */
+void conv2d_forward(const float *x, int n, int h, int w, int c, const float *filter, int kh, int kw, int cout, int sh, int sw, int pad_top,
+                    int pad_left, int oh, int ow, const float *bias, int relu, float *y, float *scratch) {
+  int taps = kh * kw, k = taps * c, tpb = conv_taps_per_block(c);
+  int npad = (cout + NR - 1) / NR * NR;
+  int kc_max = min_int(k, tpb * c);
+  float *pb = scratch;
+  float *pa = pb + npad * k;
+  float *edge = pa + MC * kc_max;
+  float *zeros = edge + MR * NR;
+  int *rows = (int *)(zeros + c);
+  int m_total = n * oh * ow;
+  if (m_total == 0 || cout == 0) return;
+  for (int ch = 0; ch < c; ch++) zeros[ch] = 0.0f;
+  for (int t0 = 0; t0 < taps; t0 += tpb) pack_b(0, filter, cout, t0 * c, min_int(tpb, taps - t0) * c, 0, cout, pb + t0 * c * npad);
+  for (int ic = 0; ic < m_total; ic += MC) {
+    int mc = min_int(MC, m_total - ic);
+    for (int t0 = 0; t0 < taps; t0 += tpb) {
+      int nt = min_int(tpb, taps - t0), kc = nt * c;
+      const float *block = pb + t0 * c * npad;
+      pack_patches(x, h, w, c, kw, sh, sw, pad_top, pad_left, oh, ow, ic, mc, t0, nt, zeros, rows, pa);
+      for (int jr = 0; jr < cout; jr += NR) {
+        int nr = min_int(NR, cout - jr);
+        for (int ir = 0; ir < mc; ir += MR) {
+          int mr = min_int(MR, mc - ir);
+          float *tile = y + (ic + ir) * cout + jr;
+          if (mr <= 4)
+            micro_kernel_4(kc, pa + ir * kc, block + jr * kc, NR, tile, cout, t0 > 0, mr, nr, edge);
+          else
+            micro_kernel(kc, pa + ir * kc, block + jr * kc, NR, tile, cout, t0 > 0, mr, nr, edge);
+        }
+      }
+    }
+    if (bias || relu) bias_relu(y + ic * cout, mc, cout, bias, relu);
+  }
+}
+
 /**
  * The patches a convolution reads, one row per output position (n, oh, ow) and one column per
  * (kh, kw, c), from NHWC `x`; cells in the padding read 0. With this matrix a filter gradient is

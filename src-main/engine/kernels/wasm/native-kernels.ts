@@ -48,6 +48,11 @@ export interface NativeKernels {
   sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: boolean): void
   /** Adds bias (0: none) to each row of C (m x n), then ReLU when asked. */
   biasRelu(c: number, m: number, n: number, bias: number, relu: boolean): void
+  /**
+   * y (NHWC) = the convolution of NHWC x by an HWIO filter, plus bias (0: none), then ReLU when asked;
+   * see kernels.c. Allocates and frees its own scratch; false when there was no memory for it.
+   */
+  conv2dForward(x: number, shape: [number, number, number, number], filter: number, kernel: [number, number], outChannels: number, strides: [number, number], pads: [number, number], out: [number, number], bias: number, relu: boolean, y: number): boolean
   /** NHWC x -> [n*oh*ow, kh*kw*c] patches; see kernels.c. */
   im2col(x: number, shape: [number, number, number, number], kernel: [number, number], strides: [number, number], pads: [number, number], out: [number, number], col: number): void
   /** The adjoint of im2col, into dx (overwritten). */
@@ -88,6 +93,8 @@ interface Exports {
   sgemm(...args: number[]): void
   sgemm_scratch_floats(): number
   bias_relu(...args: number[]): void
+  conv2d_scratch_floats(kh: number, kw: number, c: number, cout: number): number
+  conv2d_forward(...args: number[]): void
   im2col(...args: number[]): void
   col2im(...args: number[]): void
   maxpool_grad(...args: number[]): void
@@ -176,6 +183,16 @@ function instantiate(module: EmscriptenModule, which: KernelBuild): NativeKernel
     build: which,
     sgemm: (ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc) => x.sgemm(+ta, +tb, m, n, k, a, lda, b, ldb, c, ldc, +acc, scratch),
     biasRelu: (c, m, n, bias, relu) => x.bias_relu(c, m, n, bias, +relu),
+    conv2dForward: (ptr, [n, h, w, c], filter, [kh, kw], cout, [sh, sw], [top, left], [oh, ow], bias, relu, y) => {
+      const scratchFor = module._malloc(x.conv2d_scratch_floats(kh, kw, c, cout) * 4)
+      if (!scratchFor) return false
+      try {
+        x.conv2d_forward(ptr, n, h, w, c, filter, kh, kw, cout, sh, sw, top, left, oh, ow, bias, +relu, y, scratchFor)
+      } finally {
+        module._free(scratchFor)
+      }
+      return true
+    },
     im2col: (ptr, [n, h, w, c], [kh, kw], [sh, sw], [top, left], [oh, ow], col) => x.im2col(ptr, n, h, w, c, kh, kw, sh, sw, top, left, oh, ow, col),
     col2im: (col, [n, h, w, c], [kh, kw], [sh, sw], [top, left], [oh, ow], dx) => x.col2im(col, n, h, w, c, kh, kw, sh, sw, top, left, oh, ow, dx),
     maxPoolGrad: (ptr, dy, dx, [n, h, w, c], [fh, fw], [sh, sw], [top, left], [oh, ow]) => x.maxpool_grad(ptr, dy, dx, n, h, w, c, fh, fw, sh, sw, top, left, oh, ow),
