@@ -14,7 +14,8 @@ type Case = [number, number, number, number, number, number, number, number | [n
 
 // Strides 1-3, 'same' padding that is uneven (even filters, stride 2 on even sizes), explicit padding,
 // channels 1-64 with tails that are not multiples of 4 or 8, output sizes that are odd (a Winograd
-// tile past the edge), maps smaller than the filter's reach, and batches of 1 to 9.
+// tile past the edge), output channels in multiples of 8, maps smaller than the
+// filter's reach, and batches of 1 to 9.
 const CASES: Case[] = [
   [1, 5, 5, 1, 3, 3, 1, 1, 'valid'],
   [2, 9, 8, 3, 3, 3, 5, 1, 'same'],
@@ -31,7 +32,10 @@ const CASES: Case[] = [
   [3, 15, 15, 10, 3, 3, 7, [1, 2], 'same'],
   [2, 2, 3, 9, 3, 3, 6, 1, 'same'],
   [1, 6, 6, 100, 3, 3, 10, 1, 'same'],
-  [5, 4, 4, 12, 3, 3, 5, 1, 'valid']
+  [5, 4, 4, 12, 3, 3, 5, 1, 'valid'],
+  [2, 8, 8, 2, 2, 2, 16, 2, 'same'],
+  [3, 11, 10, 3, 5, 5, 8, [2, 1], 'same'],
+  [1, 7, 9, 1, 3, 3, 16, 3, 1]
 ]
 
 const normal = (shape: number[], seed: number): tf.Tensor => tf.randomNormal(shape, 0, 1, 'float32', seed)
