@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, useBackend } from '../../src-main/engine/backends'
-import { convMethod, forceConvMethod, type ConvMethod } from '../../src-main/engine/kernels/wasm/gemm-kernels'
+import { convMethod, forceConvMethod, inputGradientMethod, type ConvMethod } from '../../src-main/engine/kernels/wasm/gemm-kernels'
 import { kernelBuild, nativeKernels, nativeKernelsWanted, useKernelBuild, type KernelBuild, type NativeKernels } from '../../src-main/engine/kernels/wasm/native-kernels'
 
 /** False in the unit-native-off project (CONVLAB_NATIVE_KERNELS=0): there every convolution is tfjs's. */
@@ -134,17 +134,69 @@ describe.each(BUILDS)('the forward convolution on wasm (%s build)', (build) => {
   })
 })
 
+/** dx of sum(conv(x, f) * w): the input gradient alone. */
+function inputGradient([n, h, w, c, kh, kw, cout, stride, pad]: Case): tf.Tensor {
+  const x = normal([n, h, w, c], 1) as tf.Tensor4D
+  const f = normal([kh, kw, c, cout], 2) as tf.Tensor4D
+  const weights = normal(tf.conv2d(x, f, stride, pad as 'same').shape, 3)
+  return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, f, stride, pad as 'same'), weights)))(x)
+}
+
+const GRADIENT_CASES: Case[] = [
+  [2, 9, 8, 3, 3, 3, 5, 1, 'same'],
+  [3, 13, 13, 8, 3, 3, 16, 1, 'valid'],
+  [1, 7, 6, 5, 3, 3, 4, 1, 1],
+  [2, 2, 3, 9, 3, 3, 6, 1, 'same'],
+  [2, 6, 7, 70, 3, 3, 3, 1, 'valid']
+]
+
+describe.each(BUILDS)('the 3 x 3 stride-1 input gradient (%s build)', (build) => {
+  const before = kernelBuild()
+  beforeAll(() => useKernelBuild(build))
+  afterAll(() => useKernelBuild(before))
+
+  it.each(GRADIENT_CASES)('%i x %i x %i x %i by %i x %i x %i, stride %j, padding %j: Winograd and the GEMM match the cpu backend', async (...c) => {
+    const reference = await valuesOn('cpu', () => inputGradient(c))
+    for (const method of METHODS) {
+      forceConvMethod(method)
+      const ours = await valuesOn('wasm', () => inputGradient(c))
+      expect(ours.shape).toEqual(reference.shape)
+      expect(relativeError(ours.values, reference.values)).toBeLessThan(1e-5)
+    }
+  })
+})
+
 describe.runIf(native)('which convolutions run natively', () => {
   const infoOf = (x: number[], f: number[], stride: number, pad: 'same' | 'valid'): tf.backend_util.Conv2DInfo =>
     tf.backend_util.computeConv2DInfo(x as [number, number, number, number], f as [number, number, number, number], stride, 1, pad, undefined, false, 'channelsLast')
 
-  it("follows the measured rule: Winograd for 3 x 3 stride 1 from 4 channels, the GEMM from 96, XNNPACK otherwise (seed-cnn's first layer)", () => {
+  it("follows the measured rule: Winograd for 3 x 3 stride 1 from 4 channels in and out, the GEMM from 96, XNNPACK otherwise (seed-cnn's first layer)", () => {
     expect(convMethod(infoOf([32, 28, 28, 1], [3, 3, 1, 64], 1, 'valid'))).toBe('tfjs')
     expect(convMethod(infoOf([32, 13, 13, 64], [3, 3, 64, 128], 1, 'valid'))).toBe('winograd')
     expect(convMethod(infoOf([32, 28, 28, 4], [3, 3, 4, 8], 1, 'same'))).toBe('winograd')
+    expect(convMethod(infoOf([32, 28, 28, 16], [3, 3, 16, 2], 1, 'same'))).toBe('tfjs')
     expect(convMethod(infoOf([32, 14, 14, 128], [3, 3, 128, 128], 2, 'same'))).toBe('gemm')
     expect(convMethod(infoOf([32, 14, 14, 64], [5, 5, 64, 64], 1, 'same'))).toBe('tfjs')
     expect(convMethod(infoOf([32, 14, 14, 256], [1, 1, 256, 256], 1, 'valid'))).toBe('gemm')
+  })
+
+  it('takes the input gradient of a 3 x 3 stride-1 filter by Winograd from 4 channels in and out, by the GEMM otherwise', () => {
+    expect(inputGradientMethod(infoOf([32, 13, 13, 64], [3, 3, 64, 128], 1, 'valid'))).toBe('winograd')
+    expect(inputGradientMethod(infoOf([32, 13, 13, 64], [3, 3, 64, 3], 1, 'same'))).toBe('gemm')
+    expect(inputGradientMethod(infoOf([32, 28, 28, 1], [3, 3, 1, 64], 1, 'valid'))).toBe('gemm')
+    expect(inputGradientMethod(infoOf([32, 14, 14, 64], [3, 3, 64, 64], 2, 'same'))).toBe('gemm')
+    expect(inputGradientMethod(infoOf([32, 14, 14, 64], [5, 5, 64, 64], 1, 'same'))).toBe('gemm')
+  })
+
+  it("runs seed-cnn's second layer's input gradient as one Winograd call", async () => {
+    const { winograd, gemm } = await countingNativeConvs(async () => {
+      const x = normal([2, 13, 13, 64], 1) as tf.Tensor4D
+      const f = normal([3, 3, 64, 128], 2) as tf.Tensor4D
+      const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, f, 1, 'valid')))(x)
+      tf.dispose([x, f, dx])
+    })
+    // One for the forward pass, one for dx.
+    expect({ winograd, gemm }).toEqual({ winograd: 2, gemm: 0 })
   })
 
   it("runs seed-cnn's second layer as one Winograd call and its first on XNNPACK, in Conv2D and FusedConv2D alike", async () => {

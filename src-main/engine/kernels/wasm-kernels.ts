@@ -135,7 +135,7 @@ export function conv2dInputGradient(
   })
 }
 
-/** ConvLab's GEMM + col2im where its wasm kernels load, else the convolution form above. */
+/** ConvLab's Winograd or GEMM + col2im where its wasm kernels load, else the convolution form above. */
 const conv2DBackpropInputWasm: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D }
   const a = attrs as unknown as Omit<BackpropFilterAttrs, 'filterShape'> & { inputShape: [number, number, number, number] }

@@ -165,9 +165,32 @@ export function nativeConv2dFilterGradient(backend: BackendWasm, x: tf.TensorInf
  * dx = col2im(dy W^T): one GEMM gives every patch's gradient, which is added back where the
  * patch was read. Replaces a convolution of the dilated, padded dy with the rotated filter,
  * whose multiply-adds on padding zeros were 40% of its work for seed-cnn's second layer.
+ * A 3 x 3 stride-1 filter needs no dilation, so there that convolution runs by Winograd
+ * (see inputGradientMethod), padded by 2 - the forward padding on each side.
  */
 export function nativeConv2dInputGradient(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo | null {
   const shape = [info.batchSize, info.inHeight, info.inWidth, info.inChannels]
+  if (inputGradientMethod(info) === 'winograd') {
+    const native = nativeKernels(backend)
+    if (!native || dy.dtype !== 'float32' || filter.dtype !== 'float32') return null
+    const out = backend.makeOutput(shape, 'float32')
+    if (product(shape) === 0) return out
+    const ran = native.conv2dWinograd(
+      heapOffset(backend, dy),
+      [info.batchSize, info.outHeight, info.outWidth, info.outChannels],
+      heapOffset(backend, filter),
+      true,
+      info.inChannels,
+      [2 - info.padInfo.top, 2 - info.padInfo.left],
+      [info.inHeight, info.inWidth],
+      0,
+      false,
+      heapOffset(backend, out)
+    )
+    if (ran) return out
+    backend.disposeData(out.dataId)
+    return null
+  }
   return withPatches(backend, info, [dy, filter], shape, (native, g, col, out) => {
     native.sgemm(false, true, g.rows, g.cols, g.outChannels, heapOffset(backend, dy), g.outChannels, heapOffset(backend, filter), g.outChannels, col, g.cols, false)
     native.col2im(col, g.shape, g.kernel, g.strides, g.pads, g.out, out)
@@ -261,17 +284,36 @@ export function forceConvMethod(method: ConvMethod | null): void {
 }
 
 /**
+ * Winograd's 16 GEMMs are as deep as the input channels and as wide as the output channels, in
+ * panels of 8: below 4 of either they do mostly padding. Seed-cnn's first layer (1 -> 64) ran
+ * 1.5x slower than XNNPACK that way, and an input gradient with 1 output channel 2.8x slower
+ * than the GEMM and col2im.
+ */
+const winogradFits = (info: tf.backend_util.Conv2DInfo): boolean =>
+  info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 && info.dilationWidth === 1
+
+/**
  * The faster of the three on this shape, as measured side by side in CPU time (batch 32, relaxed
- * SIMD, 2-core Xeon): Winograd for 3 x 3 stride-1 filters from 4 input channels up (0.63x of
- * XNNPACK's time for seed-cnn's second layer, 0.54x at 8 channels; 1.5-1.6x slower at 1-3 channels,
- * where the 16 GEMMs are 1-3 deep); the patch GEMM from 96 input channels up (0.79-0.95x), where
- * XNNPACK was as fast or faster below that (1.06x at 5 x 5 x 64, 1.2-2.5x at 1-16 channels).
+ * SIMD, 2-core Xeon): Winograd for 3 x 3 stride-1 filters with at least 4 input and output
+ * channels (0.67x of XNNPACK's time for seed-cnn's second layer, 0.54-0.92x from 4 to 128
+ * channels); the patch GEMM from 96 input channels up (0.79-0.95x), where XNNPACK was as fast or
+ * faster below that (1.06x at 5 x 5 x 64, 1.2-2.5x at 1-16 channels).
  */
 export function convMethod(info: tf.backend_util.Conv2DInfo): ConvMethod {
-  const winogradShape = info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1
-  if (forcedConvMethod) return forcedConvMethod === 'winograd' && !winogradShape ? 'gemm' : forcedConvMethod
-  if (winogradShape && info.inChannels >= 4) return 'winograd'
+  if (forcedConvMethod) return forcedConvMethod === 'winograd' && !winogradFits(info) ? 'gemm' : forcedConvMethod
+  if (winogradFits(info) && info.inChannels >= 4 && info.outChannels >= 4) return 'winograd'
   return info.inChannels >= 96 ? 'gemm' : 'tfjs'
+}
+
+/**
+ * How a convolution's input gradient runs. For a 3 x 3 stride-1 filter it is itself such a
+ * convolution of dy by the filter rotated, from the output channels to the input channels, which
+ * Winograd takes with at least 4 of each (0.77x of the GEMM and col2im's time for seed-cnn's
+ * second layer at batch 32, 0.2-0.6x at 4-32 channels); the GEMM and col2im otherwise.
+ */
+export function inputGradientMethod(info: tf.backend_util.Conv2DInfo): 'winograd' | 'gemm' {
+  if (forcedConvMethod) return forcedConvMethod === 'winograd' && winogradFits(info) ? 'winograd' : 'gemm'
+  return winogradFits(info) && info.inChannels >= 4 && info.outChannels >= 4 ? 'winograd' : 'gemm'
 }
 
 /**
@@ -313,7 +355,7 @@ export function nativeConv2D(original: tf.KernelFunc): tf.KernelFunc {
     const [xAt, filterAt, biasAt, outAt, relu] = [heapOffset(backend, x), heapOffset(backend, filter), bias ? heapOffset(backend, bias) : 0, heapOffset(backend, out), activation === 'relu']
     const ran =
       method === 'winograd'
-        ? native.conv2dWinograd(xAt, shape, filterAt, outChannels, pads, outSize, biasAt, relu, outAt)
+        ? native.conv2dWinograd(xAt, shape, filterAt, false, outChannels, pads, outSize, biasAt, relu, outAt)
         : native.conv2dForward(xAt, shape, filterAt, [info.filterHeight, info.filterWidth], outChannels, [info.strideHeight, info.strideWidth], pads, outSize, biasAt, relu, outAt)
     if (ran) return out
     backend.disposeData(out.dataId)

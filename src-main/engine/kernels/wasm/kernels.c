@@ -330,16 +330,17 @@ int winograd_scratch_floats(int c, int cout) {
 
 /*
  * U = G g G^T for every (ci, co), written where pack_b puts B's element (ci, co) for the 16 GEMMs.
- * G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+ * G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. With `flip`, g is the filter of an input gradient:
+ * `filter` is (3, 3, cout, c), read rotated by 180 degrees with its channel axes swapped.
  */
-static void winograd_filter(const float *filter, int c, int cout, float *pb) {
+static void winograd_filter(const float *filter, int c, int cout, int flip, float *pb) {
   int npad = round_up(cout, NR);
   __builtin_memset(pb, 0, (unsigned long)16 * c * npad * sizeof(float));
   for (int ci = 0; ci < c; ci++)
     for (int co = 0; co < cout; co++) {
       float g[3][3], t[4][3];
       for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++) g[i][j] = filter[((i * 3 + j) * c + ci) * cout + co];
+        for (int j = 0; j < 3; j++) g[i][j] = flip ? filter[(((2 - i) * 3 + 2 - j) * cout + co) * c + ci] : filter[((i * 3 + j) * c + ci) * cout + co];
       for (int j = 0; j < 3; j++) {
         t[0][j] = g[0][j];
         t[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
@@ -408,9 +409,11 @@ static void winograd_filter(const float *filter, int c, int cout, float *pb) {
  * A 3 x 3, stride-1 convolution of NHWC x by an HWIO filter, by Winograd's F(2x2, 3x3): each 2 x 2
  * block of outputs (a tile) costs 16 multiplies per channel pair instead of 36, as 16 GEMMs of
  * (tiles x c) by (c x cout) between an input and an output transform. Padding as in conv2d_forward;
- * bias (0: none) and ReLU as there. `scratch` holds winograd_scratch_floats() floats.
+ * bias (0: none) and ReLU as there. With `flip`, the filter is read as winograd_filter says: x is
+ * then dy and y dx of a 3 x 3 stride-1 convolution, padded by 2 - its padding. `scratch` holds
+ * winograd_scratch_floats() floats.
  */
-void conv2d_winograd(const float *x, int n, int h, int w, int c, const float *filter, int cout, int pad_top, int pad_left, int oh, int ow,
+void conv2d_winograd(const float *x, int n, int h, int w, int c, const float *filter, int flip, int cout, int pad_top, int pad_left, int oh, int ow,
                      const float *bias, int relu, float *y, float *scratch) {
   int npad = round_up(cout, NR);
   int th = (oh + 1) / 2, tw = (ow + 1) / 2, tiles = n * th * tw;
@@ -421,7 +424,7 @@ void conv2d_winograd(const float *x, int n, int h, int w, int c, const float *fi
   float *zeros = edge + MR * NR;
   if (tiles == 0 || cout == 0) return;
   __builtin_memset(zeros, 0, (unsigned long)round_up(c, 4) * sizeof(float));
-  winograd_filter(filter, c, cout, pb);
+  winograd_filter(filter, c, cout, flip, pb);
   v128_t vzero = wasm_f32x4_splat(0);
   for (int m0 = 0; m0 < tiles; m0 += WT) {
     int mt = min_int(WT, tiles - m0);

@@ -53,8 +53,11 @@ export interface NativeKernels {
    * see kernels.c. Allocates and frees its own scratch; false when there was no memory for it.
    */
   conv2dForward(x: number, shape: [number, number, number, number], filter: number, kernel: [number, number], outChannels: number, strides: [number, number], pads: [number, number], out: [number, number], bias: number, relu: boolean, y: number): boolean
-  /** The same for a 3 x 3 filter at stride 1, by Winograd's F(2x2, 3x3); see kernels.c. */
-  conv2dWinograd(x: number, shape: [number, number, number, number], filter: number, outChannels: number, pads: [number, number], out: [number, number], bias: number, relu: boolean, y: number): boolean
+  /**
+   * The same for a 3 x 3 filter at stride 1, by Winograd's F(2x2, 3x3); with `flip`, the filter
+   * (3, 3, outChannels, c) is rotated and transposed, as an input gradient needs. See kernels.c.
+   */
+  conv2dWinograd(x: number, shape: [number, number, number, number], filter: number, flip: boolean, outChannels: number, pads: [number, number], out: [number, number], bias: number, relu: boolean, y: number): boolean
   /** NHWC x -> [n*oh*ow, kh*kw*c] patches; see kernels.c. */
   im2col(x: number, shape: [number, number, number, number], kernel: [number, number], strides: [number, number], pads: [number, number], out: [number, number], col: number): void
   /** The adjoint of im2col, into dx (overwritten). */
@@ -200,8 +203,8 @@ function instantiate(module: EmscriptenModule, which: KernelBuild): NativeKernel
     biasRelu: (c, m, n, bias, relu) => x.bias_relu(c, m, n, bias, +relu),
     conv2dForward: (ptr, [n, h, w, c], filter, [kh, kw], cout, [sh, sw], [top, left], [oh, ow], bias, relu, y) =>
       withScratch(x.conv2d_scratch_floats(kh, kw, c, cout), (at) => x.conv2d_forward(ptr, n, h, w, c, filter, kh, kw, cout, sh, sw, top, left, oh, ow, bias, +relu, y, at)),
-    conv2dWinograd: (ptr, [n, h, w, c], filter, cout, [top, left], [oh, ow], bias, relu, y) =>
-      withScratch(x.winograd_scratch_floats(c, cout), (at) => x.conv2d_winograd(ptr, n, h, w, c, filter, cout, top, left, oh, ow, bias, +relu, y, at)),
+    conv2dWinograd: (ptr, [n, h, w, c], filter, flip, cout, [top, left], [oh, ow], bias, relu, y) =>
+      withScratch(x.winograd_scratch_floats(c, cout), (at) => x.conv2d_winograd(ptr, n, h, w, c, filter, +flip, cout, top, left, oh, ow, bias, +relu, y, at)),
     im2col: (ptr, [n, h, w, c], [kh, kw], [sh, sw], [top, left], [oh, ow], col) => x.im2col(ptr, n, h, w, c, kh, kw, sh, sw, top, left, oh, ow, col),
     col2im: (col, [n, h, w, c], [kh, kw], [sh, sw], [top, left], [oh, ow], dx) => x.col2im(col, n, h, w, c, kh, kw, sh, sw, top, left, oh, ow, dx),
     maxPoolGrad: (ptr, dy, dx, [n, h, w, c], [fh, fw], [sh, sw], [top, left], [oh, ow]) => x.maxpool_grad(ptr, dy, dx, n, h, w, c, fh, fw, sh, sw, top, left, oh, ow),
