@@ -25,7 +25,7 @@ export default defineConfig({
           // The wasm and kernel tests again with ConvLab's native kernels off: every fallback they
           // leave to tfjs's ops must give the same answers.
           name: 'unit-native-off',
-          include: ['tests/unit/engine-wasm.test.ts', 'tests/unit/engine-native-kernels.test.ts'],
+          include: ['tests/unit/engine-wasm.test.ts', 'tests/unit/engine-native-kernels.test.ts', 'tests/unit/engine-conv-forward.test.ts'],
           environment: 'node',
           env: { CONVLAB_NATIVE_KERNELS: '0' },
           testTimeout: 60_000,

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { BLUR_KERNELS } from './blur'
 import { OPTIMIZER_KERNELS } from './optimizer'
-import { nativeBatchMatMul, nativeConv2dFilterGradient, nativeConv2dInputGradient, nativeFusedMatMul, nativeGather, nativeMaxPoolGrad, nativeSum } from './wasm/gemm-kernels'
+import { nativeBatchMatMul, nativeConv2D, nativeConv2dFilterGradient, nativeConv2dInputGradient, nativeFusedMatMul, nativeGather, nativeMaxPoolGrad, nativeSum } from './wasm/gemm-kernels'
 
 /** Kernels a layer type's backward pass needs beyond what every backend has. */
 export const GRADIENT_KERNELS_BY_LAYER: Readonly<Record<string, readonly string[]>> = {
@@ -135,7 +135,7 @@ export function conv2dInputGradient(
   })
 }
 
-/** ConvLab's GEMM + col2im where its wasm kernels load, else the convolution form above. */
+/** ConvLab's Winograd or GEMM + col2im where its wasm kernels load, else the convolution form above. */
 const conv2DBackpropInputWasm: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D }
   const a = attrs as unknown as Omit<BackpropFilterAttrs, 'filterShape'> & { inputShape: [number, number, number, number] }
@@ -294,6 +294,12 @@ export function registerWasmGradientKernels(): void {
   if (fusedMatMul) {
     tf.unregisterKernel('_FusedMatMul', 'wasm')
     tf.registerKernel({ ...fusedMatMul, kernelFunc: nativeFusedMatMul(fusedMatMul.kernelFunc) })
+  }
+  for (const name of ['Conv2D', 'FusedConv2D']) {
+    const conv = tf.getKernel(name, 'wasm')
+    if (!conv) continue
+    tf.unregisterKernel(name, 'wasm')
+    tf.registerKernel({ ...conv, kernelFunc: nativeConv2D(conv.kernelFunc) })
   }
   // ConvLab's own: BlurPool's blur and the one-pass optimizer steps.
   for (const config of [...BLUR_KERNELS, ...OPTIMIZER_KERNELS]) tf.registerKernel(config)

@@ -1,7 +1,8 @@
 /**
  * tfjs kernels on the wasm backend that run on ConvLab's GEMM (kernels.c) instead of XNNPACK:
  * matrix products whose operands change every training step (XNNPACK repacks them on every call,
- * and its transposed path is a scalar loop) and the convolution filter gradient. Each falls back
+ * and its transposed path is a scalar loop), the convolution's filter and input gradients, and
+ * the forward convolution where it measured faster (Winograd for 3 x 3 filters). Each falls back
  * to the kernel it replaces for cases it does not cover (other dtypes, broadcasting it does not
  * handle, fused activations other than ReLU).
  */
@@ -164,9 +165,32 @@ export function nativeConv2dFilterGradient(backend: BackendWasm, x: tf.TensorInf
  * dx = col2im(dy W^T): one GEMM gives every patch's gradient, which is added back where the
  * patch was read. Replaces a convolution of the dilated, padded dy with the rotated filter,
  * whose multiply-adds on padding zeros were 40% of its work for seed-cnn's second layer.
+ * A 3 x 3 stride-1 filter needs no dilation, so there that convolution runs by Winograd
+ * (see inputGradientMethod), padded by 2 - the forward padding on each side.
  */
 export function nativeConv2dInputGradient(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo | null {
   const shape = [info.batchSize, info.inHeight, info.inWidth, info.inChannels]
+  if (inputGradientMethod(info) === 'winograd') {
+    const native = nativeKernels(backend)
+    if (!native || dy.dtype !== 'float32' || filter.dtype !== 'float32') return null
+    const out = backend.makeOutput(shape, 'float32')
+    if (product(shape) === 0) return out
+    const ran = native.conv2dWinograd(
+      heapOffset(backend, dy),
+      [info.batchSize, info.outHeight, info.outWidth, info.outChannels],
+      heapOffset(backend, filter),
+      true,
+      info.inChannels,
+      [2 - info.padInfo.top, 2 - info.padInfo.left],
+      [info.inHeight, info.inWidth],
+      0,
+      false,
+      heapOffset(backend, out)
+    )
+    if (ran) return out
+    backend.disposeData(out.dataId)
+    return null
+  }
   return withPatches(backend, info, [dy, filter], shape, (native, g, col, out) => {
     native.sgemm(false, true, g.rows, g.cols, g.outChannels, heapOffset(backend, dy), g.outChannels, heapOffset(backend, filter), g.outChannels, col, g.cols, false)
     native.col2im(col, g.shape, g.kernel, g.strides, g.pads, g.out, out)
@@ -237,5 +261,104 @@ export function nativeSum(original: tf.KernelFunc): tf.KernelFunc {
     const cols = product(kept)
     if (cols > 0) native.sumRows(heapOffset(backend, x), product(x.shape.slice(0, axes.length)), cols, heapOffset(backend, out))
     return out
+  }
+}
+
+interface ConvAttrs {
+  strides: [number, number] | number
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding
+  dataFormat: 'NHWC' | 'NCHW'
+  dilations: [number, number] | number
+  dimRoundingMode?: 'floor' | 'round' | 'ceil'
+  activation?: string
+}
+
+/** How a convolution runs: Winograd or patch GEMM in kernels.c, or tfjs's XNNPACK kernel. */
+export type ConvMethod = 'winograd' | 'gemm' | 'tfjs'
+
+let forcedConvMethod: ConvMethod | null = null
+
+/** Makes every convolution kernels.c can take run one way (null: by convMethod's rule), for the tests and timings that compare them. */
+export function forceConvMethod(method: ConvMethod | null): void {
+  forcedConvMethod = method
+}
+
+/**
+ * Winograd's 16 GEMMs are as deep as the input channels and as wide as the output channels, in
+ * panels of 8: below 4 of either they do mostly padding. Seed-cnn's first layer (1 -> 64) ran
+ * 1.5x slower than XNNPACK that way, and an input gradient with 1 output channel 2.8x slower
+ * than the GEMM and col2im.
+ */
+const winogradFits = (info: tf.backend_util.Conv2DInfo): boolean =>
+  info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 && info.dilationWidth === 1
+
+/**
+ * The faster of the three on this shape, as measured side by side in CPU time (batch 32, relaxed
+ * SIMD, 2-core Xeon): Winograd for 3 x 3 stride-1 filters with at least 4 input and output
+ * channels (0.67x of XNNPACK's time for seed-cnn's second layer, 0.54-0.92x from 4 to 128
+ * channels); the patch GEMM from 96 input channels up (0.79-0.95x), where XNNPACK was as fast or
+ * faster below that (1.06x at 5 x 5 x 64, 1.2-2.5x at 1-16 channels).
+ */
+export function convMethod(info: tf.backend_util.Conv2DInfo): ConvMethod {
+  if (forcedConvMethod) return forcedConvMethod === 'winograd' && !winogradFits(info) ? 'gemm' : forcedConvMethod
+  if (winogradFits(info) && info.inChannels >= 4 && info.outChannels >= 4) return 'winograd'
+  return info.inChannels >= 96 ? 'gemm' : 'tfjs'
+}
+
+/**
+ * How a convolution's input gradient runs. For a 3 x 3 stride-1 filter it is itself such a
+ * convolution of dy by the filter rotated, from the output channels to the input channels, which
+ * Winograd takes with at least 4 of each (0.77x of the GEMM and col2im's time for seed-cnn's
+ * second layer at batch 32, 0.2-0.6x at 4-32 channels); the GEMM and col2im otherwise.
+ */
+export function inputGradientMethod(info: tf.backend_util.Conv2DInfo): 'winograd' | 'gemm' {
+  if (forcedConvMethod) return forcedConvMethod === 'winograd' && winogradFits(info) ? 'winograd' : 'gemm'
+  return winogradFits(info) && info.inChannels >= 4 && info.outChannels >= 4 ? 'winograd' : 'gemm'
+}
+
+/**
+ * Conv2D and FusedConv2D (bias, then linear or ReLU) through kernels.c where convMethod finds it
+ * faster: inference and every training step's forward pass. Everything else (NCHW, dilations,
+ * other activations, PReLU weights, a bias that is not one value per output channel, other
+ * dtypes) goes to `original`, tfjs's XNNPACK kernel.
+ */
+export function nativeConv2D(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>
+    const attrs = args.attrs as unknown as ConvAttrs
+    const activation = attrs.activation ?? 'linear'
+    const dilated = (Array.isArray(attrs.dilations) ? attrs.dilations : [attrs.dilations, attrs.dilations]).some((d) => d !== 1)
+    if (!x || !filter || preluActivationWeights || attrs.dataFormat === 'NCHW' || dilated || (activation !== 'linear' && activation !== 'relu')) return original(args)
+    if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 || filter.shape.length !== 4) return original(args)
+    const outChannels = filter.shape[3]
+    if (bias && (bias.dtype !== 'float32' || product(bias.shape) !== outChannels || bias.shape[bias.shape.length - 1] !== outChannels)) return original(args)
+    const backend = args.backend as BackendWasm
+    const native = nativeKernels(backend)
+    if (!native) return original(args)
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      'channelsLast'
+    )
+    const method = convMethod(info)
+    if (method === 'tfjs') return original(args)
+    const out = backend.makeOutput(info.outShape, 'float32')
+    if (product(info.outShape) === 0) return out
+    const shape: [number, number, number, number] = [info.batchSize, info.inHeight, info.inWidth, info.inChannels]
+    const pads: [number, number] = [info.padInfo.top, info.padInfo.left]
+    const outSize: [number, number] = [info.outHeight, info.outWidth]
+    const [xAt, filterAt, biasAt, outAt, relu] = [heapOffset(backend, x), heapOffset(backend, filter), bias ? heapOffset(backend, bias) : 0, heapOffset(backend, out), activation === 'relu']
+    const ran =
+      method === 'winograd'
+        ? native.conv2dWinograd(xAt, shape, filterAt, false, outChannels, pads, outSize, biasAt, relu, outAt)
+        : native.conv2dForward(xAt, shape, filterAt, [info.filterHeight, info.filterWidth], outChannels, [info.strideHeight, info.strideWidth], pads, outSize, biasAt, relu, outAt)
+    if (ran) return out
+    backend.disposeData(out.dataId)
+    return original(args)
   }
 }

@@ -92,7 +92,7 @@ static void pack_b(int trans, const float *B, int ldb, int k0, int kc, int j0, i
 
 #define ROW(r)                                                   \
   {                                                              \
-    v128_t a = wasm_f32x4_splat(pa[r]);                          \
+    v128_t a = wasm_f32x4_splat(pa[r * rs]);                     \
     c##r##0 = MADD(c##r##0, a, b0);                              \
     c##r##1 = MADD(c##r##1, a, b1);                              \
   }
@@ -119,12 +119,13 @@ static void edge_out(float *C, int ldc, int mr, int nr, const float *edge) {
     for (int c = 0; c < nr; c++) C[r * ldc + c] = edge[r * NR + c];
 }
 
+/* A's element (r, k) is pa[r * rs + k * ks]: packed panels have rs 1 and ks MR, a row-major A rs lda and ks 1. */
 #define MICRO_KERNEL(ROWS, STORES)                         \
   for (int k = 0; k < kc; k++) {                           \
     v128_t b0 = wasm_v128_load(pb);                        \
     v128_t b1 = wasm_v128_load(pb + 4);                    \
     ROWS                                                   \
-    pa += MR;                                              \
+    pa += ks;                                              \
     pb += ldpb;                                            \
   }                                                        \
   int full = nr == NR;                                     \
@@ -136,6 +137,7 @@ static void edge_out(float *C, int ldc, int mr, int nr, const float *edge) {
 
 /* C[0:mr, 0:nr] (+)= packed A panel x B panel (its rows ldpb floats apart). */
 static void micro_kernel(int kc, const float *pa, const float *pb, int ldpb, float *C, int ldc, int acc, int mr, int nr, float *edge) {
+  const int rs = 1, ks = MR;
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   v128_t c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   MICRO_KERNEL(ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5), STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5))
@@ -144,6 +146,7 @@ static void micro_kernel(int kc, const float *pa, const float *pb, int ldpb, flo
 /* The same for a last panel of at most 4 rows: a batch of 32 leaves 2, a half batch of 16 leaves 4,
  * and the 6-row kernel would spend a third or more of that panel's work on padding. */
 static void micro_kernel_4(int kc, const float *pa, const float *pb, int ldpb, float *C, int ldc, int acc, int mr, int nr, float *edge) {
+  const int rs = 1, ks = MR;
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   MICRO_KERNEL(ROW(0) ROW(1) ROW(2) ROW(3), STORE(0) STORE(1) STORE(2) STORE(3))
 }
@@ -215,6 +218,252 @@ void bias_relu(float *C, int M, int N, const float *bias, int relu) {
     for (; j < N; j++) {
       float v = row[j] + (bias ? bias[j] : 0.0f);
       row[j] = relu && v < 0.0f ? 0.0f : v;
+    }
+  }
+}
+
+/* Taps (kernel cells) per K block of conv2d_forward: whole taps of c channels, about KC floats in all. */
+static inline int conv_taps_per_block(int c) { return c >= KC ? 1 : KC / c; }
+
+/** Floats of scratch conv2d_forward needs for a kh x kw x c -> cout filter. */
+int conv2d_scratch_floats(int kh, int kw, int c, int cout) {
+  int k = kh * kw * c;
+  int kc = min_int(k, conv_taps_per_block(c) * c);
+  int npad = (cout + NR - 1) / NR * NR;
+  /* packed filter, one block of packed patches, the edge tile, a row of zeros, and 4 ints per panel row */
+  return npad * k + MC * kc + MR * NR + c + 4 * MR;
+}
+
+/*
+ * Packs the patches of output rows [m0, m0 + mc) for taps [t0, t0 + nt) straight from NHWC x into
+ * MR-row micro-panels, k-major inside each (the layout pack_a gives), so no patch matrix is built.
+ * A cell in the padding, and a row past the last, reads `zeros`.
+ */
+static void pack_patches(const float *x, int h, int w, int c, int kw, int sh, int sw, int pad_top, int pad_left, int oh, int ow,
+                         int m0, int mc, int t0, int nt, const float *zeros, int *rows, float *dst) {
+  int kc = nt * c;
+  for (int ip = 0; ip < mc; ip += MR) {
+    int mr = min_int(MR, mc - ip);
+    /* rows[4r..4r+3]: the row's image offset, top input row, left input column, and whether it exists. */
+    for (int r = 0; r < MR; r++) {
+      int m = m0 + ip + min_int(r, mr - 1);
+      int b = m / (oh * ow), rem = m - b * oh * ow;
+      int oy = rem / ow, ox = rem - oy * ow;
+      rows[4 * r] = b * h * w * c;
+      rows[4 * r + 1] = oy * sh - pad_top;
+      rows[4 * r + 2] = ox * sw - pad_left;
+      rows[4 * r + 3] = r < mr;
+    }
+    for (int t = 0; t < nt; t++) {
+      int i = (t0 + t) / kw, j = (t0 + t) - (t0 + t) / kw * kw;
+      float *d = dst + t * c * MR;
+      for (int r = 0; r < MR; r++) {
+        int y = rows[4 * r + 1] + i, xx = rows[4 * r + 2] + j;
+        const float *s = rows[4 * r + 3] && y >= 0 && y < h && xx >= 0 && xx < w ? x + rows[4 * r] + (y * w + xx) * c : zeros;
+        for (int ch = 0; ch < c; ch++) d[ch * MR + r] = s[ch];
+      }
+    }
+    dst += MR * kc;
+  }
+}
+
+/**
+ * A forward convolution of NHWC x (n, h, w, c) by an HWIO filter (kh, kw, c, cout) into y
+ * (n, oh, ow, cout), plus bias (0: none) and then ReLU when `relu` is set: the GEMM of the patch
+ * matrix and the filter, with the patches packed block by block from x (never built whole) and
+ * the filter packed once per call. `scratch` holds conv2d_scratch_floats() floats.
+ */
+void conv2d_forward(const float *x, int n, int h, int w, int c, const float *filter, int kh, int kw, int cout, int sh, int sw, int pad_top,
+                    int pad_left, int oh, int ow, const float *bias, int relu, float *y, float *scratch) {
+  int taps = kh * kw, k = taps * c, tpb = conv_taps_per_block(c);
+  int npad = (cout + NR - 1) / NR * NR;
+  int kc_max = min_int(k, tpb * c);
+  float *pb = scratch;
+  float *pa = pb + npad * k;
+  float *edge = pa + MC * kc_max;
+  float *zeros = edge + MR * NR;
+  int *rows = (int *)(zeros + c);
+  int m_total = n * oh * ow;
+  if (m_total == 0 || cout == 0) return;
+  for (int ch = 0; ch < c; ch++) zeros[ch] = 0.0f;
+  for (int t0 = 0; t0 < taps; t0 += tpb) pack_b(0, filter, cout, t0 * c, min_int(tpb, taps - t0) * c, 0, cout, pb + t0 * c * npad);
+  for (int ic = 0; ic < m_total; ic += MC) {
+    int mc = min_int(MC, m_total - ic);
+    for (int t0 = 0; t0 < taps; t0 += tpb) {
+      int nt = min_int(tpb, taps - t0), kc = nt * c;
+      const float *block = pb + t0 * c * npad;
+      pack_patches(x, h, w, c, kw, sh, sw, pad_top, pad_left, oh, ow, ic, mc, t0, nt, zeros, rows, pa);
+      for (int jr = 0; jr < cout; jr += NR) {
+        int nr = min_int(NR, cout - jr);
+        for (int ir = 0; ir < mc; ir += MR) {
+          int mr = min_int(MR, mc - ir);
+          float *tile = y + (ic + ir) * cout + jr;
+          if (mr <= 4)
+            micro_kernel_4(kc, pa + ir * kc, block + jr * kc, NR, tile, cout, t0 > 0, mr, nr, edge);
+          else
+            micro_kernel(kc, pa + ir * kc, block + jr * kc, NR, tile, cout, t0 > 0, mr, nr, edge);
+        }
+      }
+    }
+    if (bias || relu) bias_relu(y + ic * cout, mc, cout, bias, relu);
+  }
+}
+
+/* The same 6 x 8 tile with A row-major (row r at pa + r * lda): rows past mr must be readable (and should be zeros). */
+static void micro_kernel_rows(int kc, const float *pa, int lda, const float *pb, float *C, int ldc, int mr, int nr, float *edge) {
+  const int rs = lda, ks = 1, ldpb = NR, acc = 0;
+  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  v128_t c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  MICRO_KERNEL(ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5), STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5))
+}
+
+/* Winograd F(2x2, 3x3) tiles per block: their transformed inputs and products stay in cache. A multiple of MR. */
+#define WT 96
+
+static inline int round_up(int v, int to) { return (v + to - 1) / to * to; }
+
+/** Floats of scratch conv2d_winograd needs for c -> cout channels. */
+int winograd_scratch_floats(int c, int cout) {
+  /* the transformed filter packed, the transformed inputs and the products of one block, the edge tile, a row of zeros */
+  return 16 * c * round_up(cout, NR) + 16 * WT * c + 16 * WT * cout + MR * NR + round_up(c, 4);
+}
+
+/*
+ * U = G g G^T for every (ci, co), written where pack_b puts B's element (ci, co) for the 16 GEMMs.
+ * G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. With `flip`, g is the filter of an input gradient:
+ * `filter` is (3, 3, cout, c), read rotated by 180 degrees with its channel axes swapped.
+ */
+static void winograd_filter(const float *filter, int c, int cout, int flip, float *pb) {
+  int npad = round_up(cout, NR);
+  __builtin_memset(pb, 0, (unsigned long)16 * c * npad * sizeof(float));
+  for (int ci = 0; ci < c; ci++)
+    for (int co = 0; co < cout; co++) {
+      float g[3][3], t[4][3];
+      for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) g[i][j] = flip ? filter[(((2 - i) * 3 + 2 - j) * cout + co) * c + ci] : filter[((i * 3 + j) * c + ci) * cout + co];
+      for (int j = 0; j < 3; j++) {
+        t[0][j] = g[0][j];
+        t[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
+        t[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
+        t[3][j] = g[2][j];
+      }
+      float *at = pb + (co / NR * NR) * c + ci * NR + co % NR;
+      for (int a = 0; a < 4; a++) {
+        at[(a * 4 + 0) * c * npad] = t[a][0];
+        at[(a * 4 + 1) * c * npad] = 0.5f * (t[a][0] + t[a][1] + t[a][2]);
+        at[(a * 4 + 2) * c * npad] = 0.5f * (t[a][0] - t[a][1] + t[a][2]);
+        at[(a * 4 + 3) * c * npad] = t[a][2];
+      }
+    }
+}
+
+/* V = B^T d B on four channels at once (B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]); v[e] goes to out[e * estride]. */
+#define WINOGRAD_INPUT(T, LOAD, STORE, ADD, SUB)                                                        \
+  {                                                                                                     \
+    T d[4][4], t[4][4];                                                                                 \
+    for (int r = 0; r < 4; r++)                                                                         \
+      for (int q = 0; q < 4; q++) d[r][q] = LOAD(p[r][q] + ch);                                         \
+    for (int q = 0; q < 4; q++) {                                                                       \
+      t[0][q] = SUB(d[0][q], d[2][q]);                                                                  \
+      t[1][q] = ADD(d[1][q], d[2][q]);                                                                  \
+      t[2][q] = SUB(d[2][q], d[1][q]);                                                                  \
+      t[3][q] = SUB(d[1][q], d[3][q]);                                                                  \
+    }                                                                                                   \
+    for (int a = 0; a < 4; a++) {                                                                       \
+      STORE(out + (a * 4 + 0) * estride + ch, SUB(t[a][0], t[a][2]));                                   \
+      STORE(out + (a * 4 + 1) * estride + ch, ADD(t[a][1], t[a][2]));                                   \
+      STORE(out + (a * 4 + 2) * estride + ch, SUB(t[a][2], t[a][1]));                                   \
+      STORE(out + (a * 4 + 3) * estride + ch, SUB(t[a][1], t[a][3]));                                   \
+    }                                                                                                   \
+  }
+
+/* Y = A^T m A (A^T = [1 1 1 0; 0 1 -1 -1]) on four output channels at once, plus bias, then ReLU; only cells inside the output are stored. */
+#define WINOGRAD_OUTPUT(T, LOAD, STORE, ADD, SUB, BIAS, RELU)                                           \
+  {                                                                                                     \
+    T m[4][4], s0[4], s1[4];                                                                            \
+    for (int a = 0; a < 4; a++)                                                                         \
+      for (int q = 0; q < 4; q++) m[a][q] = LOAD(pt + (a * 4 + q) * WT * cout + co);                    \
+    for (int q = 0; q < 4; q++) {                                                                       \
+      s0[q] = ADD(ADD(m[0][q], m[1][q]), m[2][q]);                                                      \
+      s1[q] = SUB(SUB(m[1][q], m[2][q]), m[3][q]);                                                      \
+    }                                                                                                   \
+    T bv = BIAS;                                                                                        \
+    T y00 = RELU(ADD(ADD(ADD(s0[0], s0[1]), s0[2]), bv)), y01 = RELU(ADD(SUB(SUB(s0[1], s0[2]), s0[3]), bv)); \
+    T y10 = RELU(ADD(ADD(ADD(s1[0], s1[1]), s1[2]), bv)), y11 = RELU(ADD(SUB(SUB(s1[1], s1[2]), s1[3]), bv)); \
+    STORE(yt + co, y00);                                                                                \
+    if (right) STORE(yt + cout + co, y01);                                                              \
+    if (below) {                                                                                        \
+      STORE(yt + ow * cout + co, y10);                                                                  \
+      if (right) STORE(yt + (ow + 1) * cout + co, y11);                                                 \
+    }                                                                                                   \
+  }
+
+#define V_LOAD(p) wasm_v128_load(p)
+#define V_STORE(p, v) wasm_v128_store((p), (v))
+#define S_LOAD(p) (*(p))
+#define S_STORE(p, v) (*(p) = (v))
+#define S_ADD(a, b) ((a) + (b))
+#define S_SUB(a, b) ((a) - (b))
+
+/**
+ * A 3 x 3, stride-1 convolution of NHWC x by an HWIO filter, by Winograd's F(2x2, 3x3): each 2 x 2
+ * block of outputs (a tile) costs 16 multiplies per channel pair instead of 36, as 16 GEMMs of
+ * (tiles x c) by (c x cout) between an input and an output transform. Padding as in conv2d_forward;
+ * bias (0: none) and ReLU as there. With `flip`, the filter is read as winograd_filter says: x is
+ * then dy and y dx of a 3 x 3 stride-1 convolution, padded by 2 - its padding. `scratch` holds
+ * winograd_scratch_floats() floats.
+ */
+void conv2d_winograd(const float *x, int n, int h, int w, int c, const float *filter, int flip, int cout, int pad_top, int pad_left, int oh, int ow,
+                     const float *bias, int relu, float *y, float *scratch) {
+  int npad = round_up(cout, NR);
+  int th = (oh + 1) / 2, tw = (ow + 1) / 2, tiles = n * th * tw;
+  float *pb = scratch;
+  float *in = pb + 16 * c * npad;
+  float *prod = in + 16 * WT * c;
+  float *edge = prod + 16 * WT * cout;
+  float *zeros = edge + MR * NR;
+  if (tiles == 0 || cout == 0) return;
+  __builtin_memset(zeros, 0, (unsigned long)round_up(c, 4) * sizeof(float));
+  winograd_filter(filter, c, cout, flip, pb);
+  v128_t vzero = wasm_f32x4_splat(0);
+  for (int m0 = 0; m0 < tiles; m0 += WT) {
+    int mt = min_int(WT, tiles - m0);
+    for (int t = 0; t < round_up(mt, MR); t++) {
+      float *out = in + t * c;
+      int estride = WT * c;
+      if (t >= mt) {
+        for (int e = 0; e < 16; e++) __builtin_memset(out + e * estride, 0, (unsigned long)c * sizeof(float));
+        continue;
+      }
+      int m = m0 + t, b = m / (th * tw), rem = m - b * th * tw, ty = rem / tw, tx = rem - ty * tw;
+      const float *p[4][4];
+      for (int r = 0; r < 4; r++)
+        for (int q = 0; q < 4; q++) {
+          int iy = 2 * ty - pad_top + r, ix = 2 * tx - pad_left + q;
+          p[r][q] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x + ((b * h + iy) * w + ix) * c : zeros;
+        }
+      int ch = 0;
+      for (; ch + 4 <= c; ch += 4) WINOGRAD_INPUT(v128_t, V_LOAD, V_STORE, wasm_f32x4_add, wasm_f32x4_sub)
+      for (; ch < c; ch++) WINOGRAD_INPUT(float, S_LOAD, S_STORE, S_ADD, S_SUB)
+    }
+    for (int e = 0; e < 16; e++)
+      for (int jr = 0; jr < cout; jr += NR)
+        for (int ir = 0; ir < mt; ir += MR)
+          micro_kernel_rows(c, in + e * WT * c + ir * c, c, pb + e * c * npad + jr * c, prod + e * WT * cout + ir * cout + jr, cout, min_int(MR, mt - ir),
+                            min_int(NR, cout - jr), edge);
+    for (int t = 0; t < mt; t++) {
+      int m = m0 + t, b = m / (th * tw), rem = m - b * th * tw, ty = rem / tw, tx = rem - ty * tw;
+      float *yt = y + ((b * oh + 2 * ty) * ow + 2 * tx) * cout;
+      const float *pt = prod + t * cout;
+      int right = 2 * tx + 1 < ow, below = 2 * ty + 1 < oh;
+      int co = 0;
+#define V_RELU(v) (relu ? wasm_f32x4_max((v), vzero) : (v))
+#define S_RELU(v) (relu && (v) < 0.0f ? 0.0f : (v))
+      for (; co + 4 <= cout; co += 4)
+        WINOGRAD_OUTPUT(v128_t, V_LOAD, V_STORE, wasm_f32x4_add, wasm_f32x4_sub, bias ? wasm_v128_load(bias + co) : vzero, V_RELU)
+      for (; co < cout; co++) WINOGRAD_OUTPUT(float, S_LOAD, S_STORE, S_ADD, S_SUB, bias ? bias[co] : 0.0f, S_RELU)
+#undef V_RELU
+#undef S_RELU
     }
   }
 }

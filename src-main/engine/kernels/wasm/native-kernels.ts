@@ -48,6 +48,16 @@ export interface NativeKernels {
   sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: boolean): void
   /** Adds bias (0: none) to each row of C (m x n), then ReLU when asked. */
   biasRelu(c: number, m: number, n: number, bias: number, relu: boolean): void
+  /**
+   * y (NHWC) = the convolution of NHWC x by an HWIO filter, plus bias (0: none), then ReLU when asked;
+   * see kernels.c. Allocates and frees its own scratch; false when there was no memory for it.
+   */
+  conv2dForward(x: number, shape: [number, number, number, number], filter: number, kernel: [number, number], outChannels: number, strides: [number, number], pads: [number, number], out: [number, number], bias: number, relu: boolean, y: number): boolean
+  /**
+   * The same for a 3 x 3 filter at stride 1, by Winograd's F(2x2, 3x3); with `flip`, the filter
+   * (3, 3, outChannels, c) is rotated and transposed, as an input gradient needs. See kernels.c.
+   */
+  conv2dWinograd(x: number, shape: [number, number, number, number], filter: number, flip: boolean, outChannels: number, pads: [number, number], out: [number, number], bias: number, relu: boolean, y: number): boolean
   /** NHWC x -> [n*oh*ow, kh*kw*c] patches; see kernels.c. */
   im2col(x: number, shape: [number, number, number, number], kernel: [number, number], strides: [number, number], pads: [number, number], out: [number, number], col: number): void
   /** The adjoint of im2col, into dx (overwritten). */
@@ -88,6 +98,10 @@ interface Exports {
   sgemm(...args: number[]): void
   sgemm_scratch_floats(): number
   bias_relu(...args: number[]): void
+  conv2d_scratch_floats(kh: number, kw: number, c: number, cout: number): number
+  conv2d_forward(...args: number[]): void
+  winograd_scratch_floats(c: number, cout: number): number
+  conv2d_winograd(...args: number[]): void
   im2col(...args: number[]): void
   col2im(...args: number[]): void
   maxpool_grad(...args: number[]): void
@@ -172,10 +186,25 @@ function instantiate(module: EmscriptenModule, which: KernelBuild): NativeKernel
   const x = new WebAssembly.Instance((compiled[which] ??= new WebAssembly.Module(Buffer.from(binary, 'base64'))), { env: { memory } }).exports as unknown as Exports
   const scratch = module._malloc(x.sgemm_scratch_floats() * 4)
   if (!scratch) throw new Error('no memory for the GEMM scratch space')
+  /** Runs `body` with `floats` of scratch allocated for it; false when there was no memory. */
+  const withScratch = (floats: number, body: (at: number) => void): boolean => {
+    const at = module._malloc(floats * 4)
+    if (!at) return false
+    try {
+      body(at)
+    } finally {
+      module._free(at)
+    }
+    return true
+  }
   return {
     build: which,
     sgemm: (ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc) => x.sgemm(+ta, +tb, m, n, k, a, lda, b, ldb, c, ldc, +acc, scratch),
     biasRelu: (c, m, n, bias, relu) => x.bias_relu(c, m, n, bias, +relu),
+    conv2dForward: (ptr, [n, h, w, c], filter, [kh, kw], cout, [sh, sw], [top, left], [oh, ow], bias, relu, y) =>
+      withScratch(x.conv2d_scratch_floats(kh, kw, c, cout), (at) => x.conv2d_forward(ptr, n, h, w, c, filter, kh, kw, cout, sh, sw, top, left, oh, ow, bias, +relu, y, at)),
+    conv2dWinograd: (ptr, [n, h, w, c], filter, flip, cout, [top, left], [oh, ow], bias, relu, y) =>
+      withScratch(x.winograd_scratch_floats(c, cout), (at) => x.conv2d_winograd(ptr, n, h, w, c, filter, +flip, cout, top, left, oh, ow, bias, +relu, y, at)),
     im2col: (ptr, [n, h, w, c], [kh, kw], [sh, sw], [top, left], [oh, ow], col) => x.im2col(ptr, n, h, w, c, kh, kw, sh, sw, top, left, oh, ow, col),
     col2im: (col, [n, h, w, c], [kh, kw], [sh, sw], [top, left], [oh, ow], dx) => x.col2im(col, n, h, w, c, kh, kw, sh, sw, top, left, oh, ow, dx),
     maxPoolGrad: (ptr, dy, dx, [n, h, w, c], [fh, fw], [sh, sw], [top, left], [oh, ow]) => x.maxpool_grad(ptr, dy, dx, n, h, w, c, fh, fw, sh, sw, top, left, oh, ow),

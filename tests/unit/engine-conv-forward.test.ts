@@ -1,0 +1,265 @@
+import * as tf from '@tensorflow/tfjs'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { initBackend, useBackend } from '../../src-main/engine/backends'
+import { convMethod, forceConvMethod, inputGradientMethod, type ConvMethod } from '../../src-main/engine/kernels/wasm/gemm-kernels'
+import { kernelBuild, nativeKernels, nativeKernelsWanted, useKernelBuild, type KernelBuild, type NativeKernels } from '../../src-main/engine/kernels/wasm/native-kernels'
+
+/** False in the unit-native-off project (CONVLAB_NATIVE_KERNELS=0): there every convolution is tfjs's. */
+const native = nativeKernelsWanted()
+
+type Pad = 'same' | 'valid' | number
+/** [batch, height, width, in channels, filter height, filter width, out channels, stride, padding] */
+type Case = [number, number, number, number, number, number, number, number | [number, number], Pad]
+
+// Strides 1-3, 'same' padding that is uneven (even filters, stride 2 on even sizes), explicit padding,
+// channels 1-64 with tails that are not multiples of 4 or 8, output sizes that are odd (a Winograd
+// tile past the edge), output channels in multiples of 8, maps smaller than the
+// filter's reach, and batches of 1 to 9.
+const CASES: Case[] = [
+  [1, 5, 5, 1, 3, 3, 1, 1, 'valid'],
+  [2, 9, 8, 3, 3, 3, 5, 1, 'same'],
+  [3, 12, 11, 7, 3, 3, 13, 2, 'same'],
+  [1, 28, 28, 1, 3, 3, 64, 1, 'valid'],
+  [4, 13, 13, 64, 3, 3, 128, 1, 'valid'],
+  [2, 10, 9, 2, 4, 4, 3, 3, 'same'],
+  [2, 8, 8, 6, 2, 2, 9, 2, 'same'],
+  [1, 7, 6, 5, 3, 3, 4, 1, 1],
+  [9, 6, 7, 4, 3, 3, 8, 1, 'same'],
+  [2, 11, 10, 16, 5, 5, 12, 1, 'same'],
+  [2, 14, 14, 33, 3, 3, 17, 2, 'valid'],
+  [1, 9, 10, 8, 1, 1, 24, 1, 'valid'],
+  [3, 15, 15, 10, 3, 3, 7, [1, 2], 'same'],
+  [2, 2, 3, 9, 3, 3, 6, 1, 'same'],
+  [1, 6, 6, 100, 3, 3, 10, 1, 'same'],
+  [5, 4, 4, 12, 3, 3, 5, 1, 'valid'],
+  [2, 8, 8, 2, 2, 2, 16, 2, 'same'],
+  [3, 11, 10, 3, 5, 5, 8, [2, 1], 'same'],
+  [1, 7, 9, 1, 3, 3, 16, 3, 1]
+]
+
+const normal = (shape: number[], seed: number): tf.Tensor => tf.randomNormal(shape, 0, 1, 'float32', seed)
+
+interface Conv {
+  bias: boolean
+  activation: 'linear' | 'relu'
+}
+
+function conv([n, h, w, c, kh, kw, cout, stride, pad]: Case, { bias, activation }: Conv): tf.Tensor {
+  return tf.fused.conv2d({
+    x: normal([n, h, w, c], 1) as tf.Tensor4D,
+    filter: normal([kh, kw, c, cout], 2) as tf.Tensor4D,
+    bias: bias ? normal([cout], 3) : undefined,
+    strides: stride,
+    pad: pad as 'same',
+    activation
+  })
+}
+
+async function valuesOn(backend: 'cpu' | 'wasm', make: () => tf.Tensor): Promise<{ values: Float32Array; shape: number[] }> {
+  await useBackend(backend)
+  const t = tf.tidy(make)
+  const values = Float32Array.from(await t.data())
+  const shape = t.shape
+  t.dispose()
+  return { values, shape }
+}
+
+/** The largest difference relative to the largest value (at least 1). */
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  expect(actual.length).toBe(expected.length)
+  let worst = 0
+  let scale = 1
+  for (let i = 0; i < expected.length; i++) {
+    worst = Math.max(worst, Math.abs(actual[i] - expected[i]))
+    scale = Math.max(scale, Math.abs(expected[i]))
+  }
+  return worst / scale
+}
+
+/** Counts the calls of the two native convolutions while `body` runs. */
+async function countingNativeConvs<T>(body: () => Promise<T>): Promise<{ result: T; winograd: number; gemm: number }> {
+  await useBackend('wasm')
+  const kernels = nativeKernels(tf.backend() as BackendWasm) as NativeKernels
+  const { conv2dWinograd, conv2dForward } = kernels
+  const counts = { winograd: 0, gemm: 0 }
+  const mutable = kernels as { -readonly [K in keyof NativeKernels]: NativeKernels[K] }
+  mutable.conv2dWinograd = (...args) => (counts.winograd++, conv2dWinograd(...args))
+  mutable.conv2dForward = (...args) => (counts.gemm++, conv2dForward(...args))
+  try {
+    return { result: await body(), ...counts }
+  } finally {
+    mutable.conv2dWinograd = conv2dWinograd
+    mutable.conv2dForward = conv2dForward
+  }
+}
+
+const VARIANTS: Conv[] = [
+  { bias: false, activation: 'linear' },
+  { bias: true, activation: 'linear' },
+  { bias: true, activation: 'relu' },
+  { bias: false, activation: 'relu' }
+]
+
+beforeAll(async () => {
+  await initBackend({ force: 'wasm' })
+})
+
+afterEach(() => forceConvMethod(null))
+
+const BUILDS: KernelBuild[] = ['simd', 'relaxed-simd']
+const METHODS: ConvMethod[] = native ? ['winograd', 'gemm', 'tfjs'] : ['tfjs']
+
+describe.each(BUILDS)('the forward convolution on wasm (%s build)', (build) => {
+  const before = kernelBuild()
+  beforeAll(() => useKernelBuild(build))
+  afterAll(() => useKernelBuild(before))
+
+  it.each(CASES)('%i x %i x %i x %i by %i x %i x %i, stride %j, padding %j: each method matches the cpu backend and XNNPACK', async (...c) => {
+    for (const [v, variant] of VARIANTS.entries()) {
+      // All four variants on the first cases; one each after that, taking turns.
+      if (CASES.indexOf(c) > 3 && v !== CASES.indexOf(c) % VARIANTS.length) continue
+      const reference = await valuesOn('cpu', () => conv(c, variant))
+      forceConvMethod('tfjs')
+      const xnnpack = await valuesOn('wasm', () => conv(c, variant))
+      expect(xnnpack.shape).toEqual(reference.shape)
+      for (const method of METHODS) {
+        forceConvMethod(method)
+        const ours = await valuesOn('wasm', () => conv(c, variant))
+        expect(ours.shape).toEqual(reference.shape)
+        expect(relativeError(ours.values, reference.values)).toBeLessThan(1e-5)
+        expect(relativeError(ours.values, xnnpack.values)).toBeLessThan(1e-5)
+      }
+    }
+  })
+})
+
+/** dx of sum(conv(x, f) * w): the input gradient alone. */
+function inputGradient([n, h, w, c, kh, kw, cout, stride, pad]: Case): tf.Tensor {
+  const x = normal([n, h, w, c], 1) as tf.Tensor4D
+  const f = normal([kh, kw, c, cout], 2) as tf.Tensor4D
+  const weights = normal(tf.conv2d(x, f, stride, pad as 'same').shape, 3)
+  return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, f, stride, pad as 'same'), weights)))(x)
+}
+
+const GRADIENT_CASES: Case[] = [
+  [2, 9, 8, 3, 3, 3, 5, 1, 'same'],
+  [3, 13, 13, 8, 3, 3, 16, 1, 'valid'],
+  [1, 7, 6, 5, 3, 3, 4, 1, 1],
+  [2, 2, 3, 9, 3, 3, 6, 1, 'same'],
+  [2, 6, 7, 70, 3, 3, 3, 1, 'valid']
+]
+
+describe.each(BUILDS)('the 3 x 3 stride-1 input gradient (%s build)', (build) => {
+  const before = kernelBuild()
+  beforeAll(() => useKernelBuild(build))
+  afterAll(() => useKernelBuild(before))
+
+  it.each(GRADIENT_CASES)('%i x %i x %i x %i by %i x %i x %i, stride %j, padding %j: Winograd and the GEMM match the cpu backend', async (...c) => {
+    const reference = await valuesOn('cpu', () => inputGradient(c))
+    for (const method of METHODS) {
+      forceConvMethod(method)
+      const ours = await valuesOn('wasm', () => inputGradient(c))
+      expect(ours.shape).toEqual(reference.shape)
+      expect(relativeError(ours.values, reference.values)).toBeLessThan(1e-5)
+    }
+  })
+})
+
+describe.runIf(native)('which convolutions run natively', () => {
+  const infoOf = (x: number[], f: number[], stride: number, pad: 'same' | 'valid'): tf.backend_util.Conv2DInfo =>
+    tf.backend_util.computeConv2DInfo(x as [number, number, number, number], f as [number, number, number, number], stride, 1, pad, undefined, false, 'channelsLast')
+
+  it("follows the measured rule: Winograd for 3 x 3 stride 1 from 4 channels in and out, the GEMM from 96, XNNPACK otherwise (seed-cnn's first layer)", () => {
+    expect(convMethod(infoOf([32, 28, 28, 1], [3, 3, 1, 64], 1, 'valid'))).toBe('tfjs')
+    expect(convMethod(infoOf([32, 13, 13, 64], [3, 3, 64, 128], 1, 'valid'))).toBe('winograd')
+    expect(convMethod(infoOf([32, 28, 28, 4], [3, 3, 4, 8], 1, 'same'))).toBe('winograd')
+    expect(convMethod(infoOf([32, 28, 28, 16], [3, 3, 16, 2], 1, 'same'))).toBe('tfjs')
+    expect(convMethod(infoOf([32, 14, 14, 128], [3, 3, 128, 128], 2, 'same'))).toBe('gemm')
+    expect(convMethod(infoOf([32, 14, 14, 64], [5, 5, 64, 64], 1, 'same'))).toBe('tfjs')
+    expect(convMethod(infoOf([32, 14, 14, 256], [1, 1, 256, 256], 1, 'valid'))).toBe('gemm')
+  })
+
+  it('takes the input gradient of a 3 x 3 stride-1 filter by Winograd from 4 channels in and out, by the GEMM otherwise', () => {
+    expect(inputGradientMethod(infoOf([32, 13, 13, 64], [3, 3, 64, 128], 1, 'valid'))).toBe('winograd')
+    expect(inputGradientMethod(infoOf([32, 13, 13, 64], [3, 3, 64, 3], 1, 'same'))).toBe('gemm')
+    expect(inputGradientMethod(infoOf([32, 28, 28, 1], [3, 3, 1, 64], 1, 'valid'))).toBe('gemm')
+    expect(inputGradientMethod(infoOf([32, 14, 14, 64], [3, 3, 64, 64], 2, 'same'))).toBe('gemm')
+    expect(inputGradientMethod(infoOf([32, 14, 14, 64], [5, 5, 64, 64], 1, 'same'))).toBe('gemm')
+  })
+
+  it("runs seed-cnn's second layer's input gradient as one Winograd call", async () => {
+    const { winograd, gemm } = await countingNativeConvs(async () => {
+      const x = normal([2, 13, 13, 64], 1) as tf.Tensor4D
+      const f = normal([3, 3, 64, 128], 2) as tf.Tensor4D
+      const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, f, 1, 'valid')))(x)
+      tf.dispose([x, f, dx])
+    })
+    // One for the forward pass, one for dx.
+    expect({ winograd, gemm }).toEqual({ winograd: 2, gemm: 0 })
+  })
+
+  it("runs seed-cnn's second layer as one Winograd call and its first on XNNPACK, in Conv2D and FusedConv2D alike", async () => {
+    const { winograd, gemm } = await countingNativeConvs(async () => {
+      const x = normal([2, 28, 28, 1], 1) as tf.Tensor4D
+      const y1 = tf.conv2d(x, normal([3, 3, 1, 64], 2) as tf.Tensor4D, 1, 'valid')
+      const pooled = tf.maxPool(y1, 2, 2, 'valid')
+      const y2 = tf.fused.conv2d({ x: pooled, filter: normal([3, 3, 64, 128], 3) as tf.Tensor4D, bias: normal([128], 4), activation: 'relu', strides: 1, pad: 'valid' })
+      const y3 = tf.conv2d(pooled, normal([3, 3, 64, 8], 5) as tf.Tensor4D, 1, 'same')
+      tf.dispose([x, y1, pooled, y2, y3])
+    })
+    expect({ winograd, gemm }).toEqual({ winograd: 2, gemm: 0 })
+  })
+
+  it('leaves dilations, other activations and PReLU weights to XNNPACK, with the same answers as the cpu backend', async () => {
+    const x = (): tf.Tensor4D => normal([2, 9, 9, 8], 1) as tf.Tensor4D
+    const f = (): tf.Tensor4D => normal([3, 3, 8, 6], 2) as tf.Tensor4D
+    const cases: (() => tf.Tensor)[] = [
+      () => tf.conv2d(x(), f(), 1, 'same', 'NHWC', 2),
+      () => tf.fused.conv2d({ x: x(), filter: f(), bias: normal([6], 3), activation: 'elu', strides: 1, pad: 'same' }),
+      () => tf.fused.conv2d({ x: x(), filter: f(), activation: 'prelu', preluActivationWeights: normal([6], 4), strides: 1, pad: 'same' })
+    ]
+    for (const make of cases) {
+      const reference = await valuesOn('cpu', make)
+      const { result, winograd, gemm } = await countingNativeConvs(() => valuesOn('wasm', make))
+      expect({ winograd, gemm }).toEqual({ winograd: 0, gemm: 0 })
+      expect(relativeError(result.values, reference.values)).toBeLessThan(1e-5)
+    }
+  })
+})
+
+describe('the forward convolution leaves nothing behind', () => {
+  it('no tensors, and no heap memory once its outputs are disposed', async () => {
+    await useBackend('wasm')
+    const heap = (tf.backend() as BackendWasm).wasm as unknown as { _malloc(bytes: number): number; _free(ptr: number): void }
+    const { _malloc: malloc, _free: free } = heap
+    const x = normal([3, 12, 11, 16], 1) as tf.Tensor4D
+    const filters = [normal([3, 3, 16, 8], 2), normal([2, 2, 16, 8], 3)] as tf.Tensor4D[]
+    const bias = normal([8], 4)
+    const live = new Set<number>()
+    heap._malloc = (bytes) => {
+      const ptr = malloc(bytes)
+      live.add(ptr)
+      return ptr
+    }
+    heap._free = (ptr) => {
+      live.delete(ptr)
+      free(ptr)
+    }
+    const tensors = tf.memory().numTensors
+    try {
+      for (const method of METHODS) {
+        forceConvMethod(method)
+        for (const filter of filters) {
+          tf.dispose([tf.conv2d(x, filter, 1, 'same'), tf.fused.conv2d({ x, filter, bias, activation: 'relu', strides: 2, pad: 'same' })])
+        }
+      }
+      expect(tf.memory().numTensors).toBe(tensors)
+      expect(live.size).toBe(0)
+    } finally {
+      heap._malloc = malloc
+      heap._free = free
+      tf.dispose([x, ...filters, bias])
+    }
+  })
+})
