@@ -7,27 +7,23 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { BuildPage } from './support/build-page'
 import { hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
 
 describe.skipIf(!hasChromium)('Build view in Chromium', () => {
   let web: WebMode
   let build: BuildPage
-  let consoleErrors: string[]
 
   // Each test starts from the stack it needs: one failing cannot leave the next with a half-edited stack.
-  pagePerTest(async (opened, started) => {
-    web = started
-    consoleErrors = opened.errors
-    build = new BuildPage(opened.page)
-    await build.open(web.url)
-  })
-  afterEach(async () => {
-    expect(await build.notices().count()).toBe(0)
-    expect(consoleErrors).toEqual([])
-    await build.page.close()
-  })
+  pagePerTest(
+    async (opened) => {
+      web = opened.web
+      build = new BuildPage(opened.page)
+      await build.open(web.url)
+    },
+    { afterTest: async () => expect(await build.notices().count()).toBe(0) }
+  )
 
   /** The tutorial's CNN, as the first test builds it from the palette. */
   async function seedCnn(): Promise<void> {

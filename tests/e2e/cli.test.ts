@@ -3,18 +3,19 @@
  * Fashion-MNIST from Debian's dataset-fashion-mnist package (installed by .ci/run).
  */
 import { existsSync } from 'node:fs'
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { availableParallelism, tmpdir } from 'node:os'
+import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import sharp from 'sharp'
 import { runLab, type CliResult } from './support/cli'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempFolder } from '../fixtures/temp-folder'
 
 const FASHION = '/usr/share/datasets/fashion-mnist'
 
 
-let home: string
+const home = tempFolder('convlab-cli-', { subfolders: ['runs'] })
 
 function lab(args: string[], timeoutMs = 240_000): Promise<CliResult> {
   return runLab(home, args, timeoutMs)
@@ -25,14 +26,6 @@ const jsonLines = (s: string): unknown[] =>
     .split('\n')
     .filter((l) => l.startsWith('{') || l.startsWith('['))
     .map((l) => JSON.parse(l) as unknown)
-
-beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'convlab-cli-'))
-  // train creates a run's own folder, not missing folders above it outside the current one.
-  await mkdir(join(home, 'runs'))
-})
-
-afterAll(() => rm(home, { recursive: true, force: true }))
 
 describe('lab summary', () => {
   it("prints the tutorial's 12-parameter table for seed-toy", async () => {

@@ -4,25 +4,19 @@
  * and the app's service starts over the same runs folder.
  */
 import { spawn } from 'node:child_process'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { EngineHost } from '../../src-main/engine/process/host'
 import { INTERRUPTED_ERROR } from '../../src-main/runs/recover'
 import { readRunMeta } from '../../src-main/runs/run-store'
 import { createLabService } from '../../src-main/services/lab-service'
 import { runLab } from './support/cli'
 import { ROOT } from './support/web-app'
+import { tempFolder } from '../fixtures/temp-folder'
 
 const silentEngine = (): EngineHost => ({ send() {}, onMessage() {}, onExit() {}, kill() {} })
 
-let home: string
-beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'convlab-interrupted-'))
-  await mkdir(join(home, 'runs'))
-})
-afterAll(() => rm(home, { recursive: true, force: true }))
+const home = tempFolder('convlab-interrupted-', { subfolders: ['runs'] })
 
 describe('runs left running', () => {
   it('are left alone while their CLI trains them, and marked interrupted once it is killed', async () => {

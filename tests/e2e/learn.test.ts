@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { BuildPage } from './support/build-page'
 import { FASHION_MNIST, SCREENSHOTS, hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
@@ -58,18 +58,12 @@ const square = (top: number, left: number, k = 3): [number, number][] =>
 describe.skipIf(!hasChromium)('Learn view', () => {
   let web: WebMode
   let learn: LearnPage
-  let errors: string[]
 
   // What one test leaves on its page (a window stepped, a padding chosen) cannot change the next.
-  pagePerTest(async (opened, started) => {
-    web = started
-    errors = opened.errors
+  pagePerTest(async (opened) => {
+    web = opened.web
     learn = new LearnPage(opened.page)
     await learn.page.goto(`${web.url}/#/learn`)
-  })
-  afterEach(async () => {
-    expect(errors).toEqual([])
-    await learn.page.close()
   })
 
   it('steps through a convolution of the toy image: the window, the products and the output cell', async () => {

@@ -14,7 +14,7 @@ import { listPackage } from '@electron/asar'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EngineClient } from '../../src-main/engine/process/client'
 import { nodeEngineHostFactory } from '../../src-main/engine/process/node-host'
-import { getPreset } from '../../src-main/shared/presets'
+import { toyTrainRequest } from '../fixtures/engine/toy-run'
 
 const ROOT = resolve(__dirname, '../..')
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }
@@ -94,13 +94,7 @@ describe('the packaged app (linux dir, stand-in Electron)', () => {
       const report = await client.request('backends/report', {})
       expect(report.chosen).toBe('wasm')
       const saveDir = join(dir, 'toy-run')
-      const result = await client.request('train/run', {
-        runId: 'toy',
-        model: getPreset('seed-toy')!,
-        data: { kind: 'toy' },
-        config: { optimizer: 'adam', learningRate: 1e-2, batchSize: 1, epochs: 20, seed: 1 },
-        saveDir
-      })
+      const result = await client.request('train/run', toyTrainRequest(saveDir, 20))
       expect(result.status).toBe('completed')
       expect(result.backend).toBe('wasm')
       expect((await client.request('model/evaluate', { model: { dir: saveDir }, data: { kind: 'toy' } })).count).toBe(2)

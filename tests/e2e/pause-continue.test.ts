@@ -4,7 +4,7 @@
  * continue it from the Runs view and follow it in Train, its curve going on with the point marked.
  */
 import type { Page } from 'playwright-core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -14,15 +14,7 @@ import { FASHION_MNIST, hasChromium, pagePerTest, screenshot, type WebMode } fro
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('pause and continue in the browser', () => {
   let web: WebMode
   let page: Page
-  let errors: string[]
-  pagePerTest((opened, started) => {
-    ;({ page, errors } = opened)
-    web = started
-  })
-  afterEach(async () => {
-    expect(errors).toEqual([])
-    await page.close()
-  })
+  pagePerTest((opened) => ({ page, web } = opened))
 
   const epochShown = async (): Promise<number> => Number(((await page.getByTestId('progress-epoch').textContent()) ?? '').split('/')[0].trim())
 

@@ -8,15 +8,14 @@
 // The page.evaluate callbacks run in Chromium and use its DOM types.
 /// <reference lib="dom" />
 import { existsSync } from 'node:fs'
-import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { copyFile, mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { Download, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { trainRun } from './support/cli'
 import { TrainPage } from './support/train-page'
-import { FASHION_MNIST, ROOT, SCREENSHOTS, hasChromium, openWebSession, type WebSession } from './support/web-app'
+import { FASHION_MNIST, ROOT, SCREENSHOTS, hasChromium, pagePerTest, type WebMode } from './support/web-app'
 
 const FIGURES = join(ROOT, 'test-results/figures')
 
@@ -72,29 +71,23 @@ const save = (page: Page, testId: string): Promise<Download> =>
   Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]).then(([d]) => d)
 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('figures and tables for a report, in Chromium', () => {
-  let session: WebSession
-  let dataDir: string
+  let web: WebMode
   let page: Page
-  let errors: string[]
-
-  beforeAll(async () => {
-    dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-figures-')), 'data')
-    const common = ['--data', 'fashion-mnist', '--seed', '1']
-    await trainRun(['--model', 'seed-mlp', ...common, '--limit', '3000', '--epochs', '2', '--val-split', '0.2', '--out', join(dataDir, 'runs', 'mlp-fig')])
-    await trainRun(['--model', 'seed-cnn', ...common, '--limit', '600', '--epochs', '1', '--out', join(dataDir, 'runs', 'cnn-fig')])
-    session = await openWebSession({ dataDir, width: 1400, height: 900 })
-  })
-  beforeEach(async () => {
-    ;({ page, errors } = await session.newPage())
-  })
-  afterEach(async () => {
-    expect(errors).toEqual([])
-    await page.close()
-  })
-  afterAll(() => session?.close())
+  pagePerTest(
+    (opened) => ({ page, web } = opened),
+    {
+      width: 1400,
+      height: 900,
+      prepare: async (dataDir) => {
+        const common = ['--data', 'fashion-mnist', '--seed', '1']
+        await trainRun(['--model', 'seed-mlp', ...common, '--limit', '3000', '--epochs', '2', '--val-split', '0.2', '--out', join(dataDir, 'runs', 'mlp-fig')])
+        await trainRun(['--model', 'seed-cnn', ...common, '--limit', '600', '--epochs', '1', '--out', join(dataDir, 'runs', 'cnn-fig')])
+      }
+    }
+  )
 
   async function openMlpRun(): Promise<void> {
-    await page.goto(`${session.web.url}/#/runs`)
+    await page.goto(`${web.url}/#/runs`)
     await page.getByTestId('run-row').filter({ hasText: '3000 images' }).getByTestId('run-open').click()
     await page.getByTestId('run-summary').waitFor()
   }
@@ -146,7 +139,7 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('figures and tables 
   })
 
   it('exports the curves from Train once a run has finished, not before', async () => {
-    await page.goto(`${session.web.url}/#/`)
+    await page.goto(`${web.url}/#/`)
     const train = new TrainPage(page)
     await train.open()
     await train.configure({ preset: 'seed-mlp', optimizer: 'adam', learningRate: 0.001, batchSize: 64, epochs: 1, limit: 600, seed: 3 })
@@ -168,7 +161,7 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('figures and tables 
   ] as const) {
     it(`shows the MLP and the CNN heatmaps side by side at ${width}x${height}, with large thumbnails, and exports them with their context`, async () => {
       await page.setViewportSize({ width, height })
-      await page.goto(`${session.web.url}/#/shift`)
+      await page.goto(`${web.url}/#/shift`)
       await expect.poll(() => page.getByTestId('shift-panel-0').getByTestId('heatmap-cell').count(), { timeout: 120_000 }).toBe(110)
       await page.getByTestId('compare-mlp-cnn').click()
       await expect.poll(() => page.getByTestId('shift-panel-1').getByTestId('heatmap-cell').count(), { timeout: 120_000 }).toBe(110)

@@ -4,38 +4,31 @@
  * details' report files (summary as text and Markdown, confusion matrix as CSV) download.
  */
 import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, writeFile, mkdir } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { trainRun } from './support/cli'
-import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebSession } from './support/web-app'
+import { FASHION_MNIST, hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('exporting a run from the Runs view', () => {
-  let session: WebSession
-  let dataDir: string
-
-  beforeAll(async () => {
-    dataDir = join(await mkdtemp(join(tmpdir(), 'convlab-runs-export-')), 'data')
-    await trainRun(['--model', 'seed-mlp', '--data', 'fashion-mnist', '--seed', '1', '--limit', '600', '--epochs', '1', '--out', join(dataDir, 'runs', 'mlp-export')])
-    await mkdir(join(dataDir, 'runs', 'failed-run'), { recursive: true })
-    const run = JSON.parse(await readFile(join(dataDir, 'runs', 'mlp-export', 'run.json'), 'utf8')) as Record<string, unknown>
-    await writeFile(join(dataDir, 'runs', 'failed-run', 'run.json'), JSON.stringify({ ...run, id: 'failed-run', name: 'Failed run', status: 'failed', error: 'NaN loss' }))
-    session = await openWebSession({ dataDir })
-  })
-
-  // A page per test: each opens the run it needs.
+  let web: WebMode
   let page: Page
-  beforeEach(async () => {
-    ;({ page } = await session.newPage())
-  })
-  afterEach(() => page.close())
-
-  afterAll(() => session?.close())
+  // A page per test: each opens the run it needs.
+  pagePerTest(
+    (opened) => ({ page, web } = opened),
+    {
+      prepare: async (dataDir) => {
+        await trainRun(['--model', 'seed-mlp', '--data', 'fashion-mnist', '--seed', '1', '--limit', '600', '--epochs', '1', '--out', join(dataDir, 'runs', 'mlp-export')])
+        await mkdir(join(dataDir, 'runs', 'failed-run'), { recursive: true })
+        const run = JSON.parse(await readFile(join(dataDir, 'runs', 'mlp-export', 'run.json'), 'utf8')) as Record<string, unknown>
+        await writeFile(join(dataDir, 'runs', 'failed-run', 'run.json'), JSON.stringify({ ...run, id: 'failed-run', name: 'Failed run', status: 'failed', error: 'NaN loss' }))
+      }
+    }
+  )
 
   it('writes model.py, the weights and train.py into exports/ and says where', async () => {
-    await page.goto(`${session.web.url}/#/runs`)
+    await page.goto(`${web.url}/#/runs`)
     const rows = page.getByTestId('run-row')
     await rows.first().waitFor()
     await rows.filter({ hasText: 'Failed run' }).getByTestId('run-open').click()
@@ -48,14 +41,14 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('exporting a run fro
     const notice = page.getByTestId('run-exported')
     await notice.waitFor({ timeout: 60_000 })
     const dir = (await notice.locator('code').textContent())!.trim()
-    expect(dir.startsWith(join(dataDir, 'exports'))).toBe(true)
+    expect(dir.startsWith(join(web.dataDir, 'exports'))).toBe(true)
     expect((await readdir(dir)).sort()).toEqual(['README.md', 'model.py', 'predict.py', 'train.py', 'weights.safetensors'])
     expect(await notice.textContent()).toContain('README.md, model.py, predict.py, train.py, weights.safetensors')
     await screenshot(page, 'runs-exported')
   })
 
   it("downloads the summary as text and Markdown and the confusion matrix as CSV, named after the run", async () => {
-    await page.goto(`${session.web.url}/#/runs`)
+    await page.goto(`${web.url}/#/runs`)
     await page.getByTestId('run-row').filter({ hasNotText: 'Failed run' }).getByTestId('run-open').click()
     await page.getByTestId('run-summary').waitFor()
     const saved = async (testId: string): Promise<{ name: string; text: string }> => {
@@ -74,7 +67,7 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('exporting a run fro
     const rows = csv.text.trim().split('\n').map((line) => line.split(','))
     expect(rows[0]).toEqual(['true \\ predicted', 'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'])
     // The counts the run kept, true classes down.
-    const metrics = JSON.parse(await readFile(join(dataDir, 'runs', 'mlp-export', 'metrics.json'), 'utf8')) as { confusion: number[][] }
+    const metrics = JSON.parse(await readFile(join(web.dataDir, 'runs', 'mlp-export', 'metrics.json'), 'utf8')) as { confusion: number[][] }
     expect(rows.slice(1).map((r) => r.slice(1).map(Number))).toEqual(metrics.confusion)
     await screenshot(page, 'runs-report-buttons')
   })

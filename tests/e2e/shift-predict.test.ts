@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { trainRun } from './support/cli'
 import { FASHION_MNIST, SCREENSHOTS, hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
@@ -81,14 +81,10 @@ class PredictPage {
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('shift heatmap and predict in Chromium', () => {
   let web: WebMode
   let page: Page
-  let consoleErrors: string[]
 
   // Each test sets up the view it needs, so one failing cannot leave the next mid-way.
   pagePerTest(
-    (opened, started) => {
-      ;({ page, errors: consoleErrors } = opened)
-      web = started
-    },
+    (opened) => ({ page, web } = opened),
     {
       prepare: async (dataDir) => {
         const common = ['--data', 'fashion-mnist', '--seed', '1']
@@ -98,10 +94,6 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('shift heatmap and p
       }
     }
   )
-  afterEach(async () => {
-    expect(consoleErrors).toEqual([])
-    await page.close()
-  })
 
   it('draws the 11 x 10 heatmap for image 24150, each row summing to 1', async () => {
     const shift = new ShiftPage(page)

@@ -4,7 +4,7 @@
  * open and rename the run.
  */
 import type { Page } from 'playwright-core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -18,17 +18,9 @@ const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal'
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('Data, Train and Runs in the browser', () => {
   let web: WebMode
   let page: Page
-  let errors: string[]
 
   // The runs on disk carry on from test to test, a broken page does not.
-  pagePerTest((opened, started) => {
-    ;({ page, errors } = opened)
-    web = started
-  })
-  afterEach(async () => {
-    expect(errors).toEqual([])
-    await page.close()
-  })
+  pagePerTest((opened) => ({ page, web } = opened))
 
   it('shows Fashion-MNIST samples with their labels and the class balance', async () => {
     const data = new DataPage(page)

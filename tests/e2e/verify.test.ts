@@ -7,7 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runLab, type CliResult } from './support/cli'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempFolder } from '../fixtures/temp-folder'
 
 const FASHION = '/usr/share/datasets/fashion-mnist'
 
@@ -28,19 +29,11 @@ interface VerifyJson {
   layers: { name: string; maxDiff: number }[]
 }
 
-let home: string
+const home = tempFolder('convlab-verify-e2e-')
 
 function lab(args: string[], timeoutMs = 280_000): Promise<CliResult> {
   return runLab(home, args, timeoutMs)
 }
-
-beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'convlab-verify-e2e-'))
-})
-
-afterAll(async () => {
-  await rm(home, { recursive: true, force: true })
-})
 
 describe('lab verify', () => {
   it('--model seed-toy trains the toy net and matches the engine to 1e-5 on both samples, classified correctly', async () => {

@@ -3,7 +3,7 @@
  * window sizes it was seen at, with a screenshot of each.
  */
 import type { Locator, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -12,7 +12,7 @@ import { getPreset } from '../../src-main/shared/presets'
 import { completedRunMeta } from '../fixtures/runs'
 import { BuildPage } from './support/build-page'
 import { DataPage, RunsPage, TrainPage } from './support/train-page'
-import { FASHION_MNIST, hasChromium, openWebSession, screenshot, type WebMode, type WebSession } from './support/web-app'
+import { FASHION_MNIST, hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
 
 const SIZES = [
   { width: 1400, height: 900 },
@@ -59,21 +59,13 @@ async function markerBoxes(chart: Locator, hex: string): Promise<Box[]> {
 
 describe.skipIf(!hasChromium)('What the first walk-through found (#18)', () => {
   let web: WebMode
-  let session: WebSession | undefined
   let page: Page
-
-  beforeAll(async () => {
-    session = await openWebSession({ width: SIZES[0].width, height: SIZES[0].height })
-    web = session.web
-  })
   // A page per test (each goes to its own view): one failing mid-way, at another window size or
   // with a dialog open, cannot take the next one down.
-  beforeEach(async () => {
-    ;({ page } = await session!.newPage())
-  })
-  afterEach(() => page.close())
-
-  afterAll(() => session?.close())
+  pagePerTest(
+    (opened) => ({ page, web } = opened),
+    { width: SIZES[0].width, height: SIZES[0].height }
+  )
 
   it('draws the markers of a one-epoch run whole, at the right edge and at 100% (item 8)', async () => {
     const dir = join(web.dataDir, 'runs', 'one-epoch')

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../src-main/engine/backends'
 import { makeOptimizer } from '../../src-main/engine/kernels'
 import { buildModel } from '../../src-main/engine/model/build-model'
@@ -19,6 +18,7 @@ import { TrainConfig, type TrainConfigInput } from '../../src-main/shared/contra
 import type { Dataset } from '../../src-main/shared/dataset'
 import { ModelSpec } from '../../src-main/shared/layers'
 import { mulberry32 } from '../../src-main/shared/rng'
+import { tempFolder } from '../fixtures/temp-folder'
 
 /** A small CNN with dropout, so the shuffle, the augmentation shifts and the dropout masks all matter. */
 const spec = ModelSpec.parse({
@@ -42,15 +42,9 @@ function dataset(): Dataset {
 }
 
 const config = (c: TrainConfigInput): TrainConfig => TrainConfig.parse(c)
-let dir: string
+const dir = tempFolder('convlab-resume-')
 
-beforeAll(async () => {
-  await initBackend()
-  dir = await mkdtemp(join(tmpdir(), 'convlab-resume-'))
-})
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+beforeAll(() => initBackend())
 
 async function weightsOf(model: tf.LayersModel): Promise<Float32Array[]> {
   return Promise.all(model.getWeights().map(async (w) => (await w.data()) as Float32Array))

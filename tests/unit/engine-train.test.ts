@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadFashionMnist } from '../../src-main/data/fashion-mnist'
@@ -14,6 +12,7 @@ import { TrainConfig, type TrainConfigInput } from '../../src-main/shared/contra
 import type { Dataset } from '../../src-main/shared/dataset'
 import { getPreset } from '../../src-main/shared/presets'
 import type { ModelSpec } from '../../src-main/shared/layers'
+import { tempFolder } from '../fixtures/temp-folder'
 
 function preset(name: string): ModelSpec {
   const spec = getPreset(name)
@@ -25,15 +24,9 @@ const FASHION = '/usr/share/datasets/fashion-mnist'
 const hasFashion = existsSync(join(FASHION, 'train-images-idx3-ubyte.gz')) || existsSync(join(FASHION, 'train-images-idx3-ubyte'))
 
 const config = (c: TrainConfigInput): TrainConfig => TrainConfig.parse(c)
-let dir: string
+const dir = tempFolder('convlab-engine-')
 
-beforeAll(async () => {
-  await initBackend()
-  dir = await mkdtemp(join(tmpdir(), 'convlab-engine-'))
-})
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+beforeAll(() => initBackend())
 
 describe('training the tutorial toy net', () => {
   it('classifies both samples after 2000 epochs of Adam 1e-2, batch 1', async () => {

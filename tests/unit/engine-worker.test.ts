@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EngineClient, type EngineRestartNotice } from '../../src-main/engine/process/client'
 import { nodeEngineHost, nodeEngineHostFactory } from '../../src-main/engine/process/node-host'
 import type { EngineEvents, EngineParams } from '../../src-main/engine/process/protocol'
-import { getPreset } from '../../src-main/shared/presets'
+import { toyTrainRequest } from '../fixtures/engine/toy-run'
 
 const env = { ...process.env, CONVLAB_BACKEND: 'cpu' }
 let dir: string
@@ -82,13 +82,7 @@ describe('the engine process', () => {
     const epochs: EngineEvents['train/epoch'][] = []
     const off = client.on('train/epoch', (e) => epochs.push(e))
     const saveDir = join(dir, 'toy')
-    const result = await client.request('train/run', {
-      runId: 'toy',
-      model: getPreset('seed-toy')!,
-      data: { kind: 'toy' },
-      config: { optimizer: 'adam', learningRate: 1e-2, batchSize: 1, epochs: 300, seed: 1 },
-      saveDir
-    })
+    const result = await client.request('train/run', toyTrainRequest(saveDir, 300))
     off()
     expect(result.status).toBe('completed')
     expect(result.saveDir).toBe(saveDir)

@@ -1,13 +1,13 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { EngineClient } from '../../src-main/engine/process/client'
 import type { EngineEvents } from '../../src-main/engine/process/protocol'
 import { startTraining } from '../../src-main/services/training'
 import { TrainConfig, type BatchRecord, type LabEvent } from '../../src-main/shared/contract'
 import { ModelSpec } from '../../src-main/shared/layers'
 import { getPreset } from '../../src-main/shared/presets'
+import { tempFolder } from '../fixtures/temp-folder'
 
 type Listener = (payload: never) => void
 
@@ -37,13 +37,7 @@ function scriptedEngine(script: (send: <E extends keyof EngineEvents>(event: E, 
 
 const batch = (epoch: number, b: number, loss: number): BatchRecord => ({ epoch, batch: b, loss, accuracy: 0.5 })
 
-let dir: string
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'convlab-history-'))
-})
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+const dir = tempFolder('convlab-history-', { each: true })
 
 describe("a run's history.json", () => {
   it("holds the engine's true per-batch records, never the progress events' running means, when the run dies mid-epoch", async () => {

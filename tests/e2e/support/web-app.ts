@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { afterAll, beforeAll, beforeEach } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest'
 
 export const CHROMIUM = '/usr/bin/chromium'
 export const ROOT = resolve(__dirname, '../../..')
@@ -85,12 +85,15 @@ export function launchChromium(): Promise<Browser> {
   })
 }
 
+/** A page and the console errors and uncaught exceptions it has logged so far. */
+export type OpenedPage = { page: Page; errors: string[] }
+
 /**
  * A page that records console errors and uncaught exceptions, so tests can assert none. Its
  * language is English unless `locale` says otherwise, whatever the machine's, so tests that read
  * English words read them everywhere.
  */
-export async function openPage(browser: Browser, width = 1280, height = 860, locale = 'en-US'): Promise<{ page: Page; errors: string[] }> {
+export async function openPage(browser: Browser, width = 1280, height = 860, locale = 'en-US'): Promise<OpenedPage> {
   const page = await browser.newPage({ viewport: { width, height }, locale })
   const errors: string[] = []
   page.on('console', (m) => {
@@ -124,7 +127,7 @@ export interface WebSession {
    * Another signed-in page in a context of its own (no storage shared with the others), so a test
    * that leaves its page broken or mid-navigation cannot take the next test down with it.
    */
-  newPage(): Promise<{ page: Page; errors: string[] }>
+  newPage(): Promise<OpenedPage>
   /** Closes the browser, stops web mode and removes the temporary folder around its data. */
   close(): Promise<void>
 }
@@ -138,7 +141,7 @@ export async function openWebSession(options: { dataDir?: string; width?: number
   }
   try {
     const browser = await launchChromium()
-    const newPage = async (): Promise<{ page: Page; errors: string[] }> => {
+    const newPage = async (): Promise<OpenedPage> => {
       const opened = await openPage(browser, options.width, options.height, options.locale)
       // As a user opening the printed address: the server sets the cookie every later page needs.
       await opened.page.goto(web.signInUrl)
@@ -169,16 +172,36 @@ async function sessionFor(options: SessionOptions): Promise<WebSession> {
 }
 
 /**
- * Web mode for a describe block, and a fresh signed-in page per test, handed to `onPage`: what
- * one test leaves on its page, or a failure mid-way, cannot take the next down. Data on disk
- * carries on from test to test.
+ * Web mode for a describe block, and a fresh signed-in page per test, handed to `onPage` with the
+ * web mode it is on: what one test leaves on its page, or a failure mid-way, cannot take the next
+ * down. Data on disk carries on from test to test. After each test the page must have logged no
+ * console error or uncaught exception (`afterTest` may check more first); it is closed either way.
  */
-export function pagePerTest(onPage: (opened: { page: Page; errors: string[] }, web: WebMode) => void | Promise<void>, options: SessionOptions = {}): void {
+export function pagePerTest(
+  onPage: (opened: OpenedPage & { web: WebMode }) => unknown,
+  options: SessionOptions & { afterTest?: (page: Page) => Promise<void> } = {}
+): void {
+  const { afterTest, ...sessionOptions } = options
   let session: WebSession | undefined
+  let current: OpenedPage | undefined
   beforeAll(async () => {
-    session = await sessionFor(options)
+    session = await sessionFor(sessionOptions)
   })
-  beforeEach(async () => onPage(await session!.newPage(), session!.web))
+  beforeEach(async () => {
+    current = await session!.newPage()
+    await onPage({ ...current, web: session!.web })
+  })
+  afterEach(async () => {
+    if (!current) return
+    const { page, errors } = current
+    current = undefined
+    try {
+      await afterTest?.(page)
+      expect(errors).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
   afterAll(() => session?.close())
 }
 
