@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { ModelMeta } from '../model/model-io'
-import { captureOptimizerState, writeCheckpoint, type OptimizerKind, type OptimizerState } from './checkpoint'
+import { writeCheckpoint } from './checkpoint'
+import { captureOptimizerState, type OptimizerKind, type OptimizerState } from './optimizer-state'
 
 export const CHECKPOINT_INTERVAL_MS = 2_000
 
