@@ -19,11 +19,13 @@ import { buildModel } from '../model/build-model'
 import { headOf, lossOf, predictedOf, type ClassifierHead } from '../model/head'
 import { makeOptimizer } from '../kernels'
 import {
+  announceEpoch,
   arriveAndWait,
   arriveAndWaitAsync,
   assignWeights,
   copyRows,
   copyTensorTo,
+  epochFollower,
   newControlBlock,
   newSyncBlock,
   PEER_ROLE,
@@ -276,6 +278,11 @@ export class DataParallel {
     }
   }
 
+  /** The engine's model holds its own dropout layers, which train.ts restarts. */
+  startEpoch(epoch: number): void {
+    announceEpoch(this.peers, epoch)
+  }
+
   /** The engine's copy of the weights is always current. */
   async syncModel(): Promise<void> {}
 
@@ -297,11 +304,13 @@ export async function runBatchPeer(init: BatchPeerInit): Promise<void> {
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
     assignWeights(vars, init.weights)
     const optimizer = makeOptimizer(init.recipe)
+    const followEpoch = epochFollower(ctrl, model)
     const batch = sharedBatch(init)
     const losses = new Float64Array(init.losses)
     const corrects = new Int32Array(init.corrects)
     const sum = new Float32Array(init.total)
     servePeerSteps(ctrl, (step) => {
+      followEpoch()
       const rows = Atomics.load(ctrl, ROWS)
       const views = gradientViews(init, step)
       if (rows === 0) {

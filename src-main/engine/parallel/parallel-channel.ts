@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads'
 import type { TrainConfig } from '../../shared/contract'
 import type { ModelSpec } from '../../shared/layers'
 import { tensorValues } from '../kernels'
+import { startDropoutEpoch } from '../model/build-model'
 import type { ClassifierHead } from '../model/head'
 import { batchShiftIndex, type ShiftMode } from '../shift'
 
@@ -25,7 +26,8 @@ export const READY = 2 // helper -> engine: 1 once initialised, -1 if it failed
 export const ROWS = 3 // rows the helper takes this step
 export const COMMAND = 4 // what STEP asks for, where a split has more than one kind of work
 export const TOTAL = 5 // rows in the whole batch
-const CTRL_SLOTS = 6
+export const EPOCH = 6 // engine -> helper: the epoch its steps belong to (0: none announced)
+const CTRL_SLOTS = 7
 
 /**
  * Int32 slots of the block all threads of a run share: counts of arrivals that only grow
@@ -218,6 +220,26 @@ export function servePeerSteps(ctrl: Int32Array, onStep: (step: number) => boole
     const step = Atomics.load(ctrl, STEP)
     if (step === 0 || onStep(step) === false) return
     last = step
+  }
+}
+
+/** Tells the helpers which epoch the next steps belong to, before those steps are posted. */
+export function announceEpoch(peers: readonly PeerThread[], epoch: number): void {
+  for (const { ctrl } of peers) Atomics.store(ctrl, EPOCH, epoch)
+}
+
+/**
+ * The helper's side of announceEpoch, called before each training step: restarts its model's
+ * dropout streams when a new epoch begins, as the engine restarts its own, so a resumed run draws
+ * the masks an unbroken one draws there.
+ */
+export function epochFollower(ctrl: Int32Array, model: tf.LayersModel): () => void {
+  let current = 0
+  return () => {
+    const epoch = Atomics.load(ctrl, EPOCH)
+    if (epoch === current) return
+    startDropoutEpoch(model, epoch)
+    current = epoch
   }
 }
 

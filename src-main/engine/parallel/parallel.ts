@@ -20,6 +20,8 @@ export interface ParallelTraining {
   readonly split: 'batch' | 'units'
   /** Threads training on it, the engine's own included. */
   readonly threads: number
+  /** Restarts the dropout streams the engine's model does not hold (helpers', the engine's part) at `epoch`. */
+  startEpoch(epoch: number): void
   trainStep(ids: Int32Array, shifts?: StepShifts): Promise<StepResult>
   /** Brings the engine's model up to date: before it is validated, evaluated or saved. */
   syncModel(): Promise<void>

@@ -14,16 +14,18 @@ import * as tf from '@tensorflow/tfjs'
 import { ModelSpec, type LayerSpec, type LayerType } from '../../shared/layers'
 import { inferShapes } from '../../shared/shapes'
 import { initBackend } from '../backends'
-import { buildModel, layerName } from '../model/build-model'
+import { buildModel, layerName, startDropoutEpoch } from '../model/build-model'
 import { lossOf, type ClassifierHead } from '../model/head'
 import { makeOptimizer } from '../kernels'
 import {
+  announceEpoch,
   arriveAndBlock,
   arriveAndWait,
   assignWeights,
   COMMAND,
   copyRows,
   copyTensorTo,
+  epochFollower,
   newControlBlock,
   newSyncBlock,
   PEER_DONE,
@@ -381,6 +383,12 @@ export class UnitParallel {
     }
   }
 
+  /** Restarts the dropout streams of the engine's part and of every helper's. */
+  startEpoch(epoch: number): void {
+    startDropoutEpoch(this.part, epoch)
+    announceEpoch(this.peers, epoch)
+  }
+
   /** Writes every thread's weights into the engine's model. */
   async syncModel(): Promise<void> {
     const step = ++this.step
@@ -437,6 +445,7 @@ export async function runUnitPeer(init: UnitPeerInit): Promise<void> {
     assignWeights(vars, init.weights)
     const tail = plan.tail && buildModel(plan.tail)
     const optimizer = makeOptimizer(init.recipe)
+    const followEpoch = epochFollower(ctrl, part)
     // Waits in slices, so a cancelled run's helper leaves within a second instead of blocking.
     const wait = (s: Int32Array, target: number): void => {
       if (!arriveAndWait(s, ctrl, WRITTEN, target)) throw new Error(STOPPED)
@@ -454,6 +463,7 @@ export async function runUnitPeer(init: UnitPeerInit): Promise<void> {
         signal(ctrl, PEER_DONE, step)
         return
       }
+      followEpoch()
       const { x, y } = batch(Atomics.load(ctrl, TOTAL))
       try {
         optimizer.minimize(() => lossOf(head, exchange.combine(part.apply(x, { training: true }) as tf.Tensor), y), false, vars)

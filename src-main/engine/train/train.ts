@@ -12,7 +12,7 @@ import { buildModel } from '../model/build-model'
 import { headOf, lossOf, predictedOf, type ClassifierHead } from '../model/head'
 import { checkDatasetFits, checkLabelsFit, evaluateModel } from '../inference'
 import type { LoadedModel } from '../model/model-io'
-import { ReseededDropout } from '../model/build-model'
+import { startDropoutEpoch } from '../model/build-model'
 import type { LoadedCheckpoint } from './checkpoint'
 import { restoreOptimizerState } from './optimizer-state'
 import { CheckpointKeeper } from './checkpoint-keeper'
@@ -236,7 +236,6 @@ export class Trainer {
           throw err
         })
       : { moments: false }
-    const dropouts = model.layers.filter((l): l is ReseededDropout => l instanceof ReseededDropout)
     const xAll = tf.tensor(data.images, [n, ...spec.inputShape], 'float32')
     const yAll = tf.tensor1d(data.labels, 'int32')
     const setup = { spec, recipe: config, model, optimizer, vars: varList, head, xAll, yAll, host: data, batchSize, seed }
@@ -274,7 +273,8 @@ export class Trainer {
         const order = shuffleInPlace(trainIdx.slice(), mulberry32(streamSeed))
         // A stream of its own, so turning augmentation on leaves the batch order unchanged.
         const shiftRandom = mulberry32(streamSeed ^ 0x5a1f7)
-        for (const d of dropouts) d.startEpoch(epoch)
+        startDropoutEpoch(model, epoch)
+        parallel?.startEpoch(epoch)
         let lossSum = 0
         let correctSum = 0
         let seen = 0
