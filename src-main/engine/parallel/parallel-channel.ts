@@ -10,9 +10,10 @@ import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import type { TrainConfig } from '../../shared/contract'
 import type { ModelSpec } from '../../shared/layers'
-import { tensorValues } from '../kernels'
+import { makeOptimizer, tensorValues } from '../kernels'
 import { startDropoutEpoch } from '../model/build-model'
 import type { ClassifierHead } from '../model/head'
+import { restoreOptimizerState, type OptimizerState } from '../train/optimizer-state'
 import { batchShiftIndex, type ShiftMode } from '../shift'
 
 const nodeRequire = createRequire(typeof __filename === 'string' ? __filename : import.meta.url)
@@ -47,6 +48,8 @@ export interface PeerInitBase {
   /** Its trainable weights, in the order its model lists them. */
   weights: Float32Array[]
   seed?: number
+  /** Its optimizer's state to start from, in its weights' order (a resumed run's); absent: a fresh optimizer. */
+  optimizer?: OptimizerState
   ctrl: SharedArrayBuffer
   /** The rows it trains on each step, and their labels. */
   images: SharedArrayBuffer
@@ -212,15 +215,22 @@ export function assignWeights(vars: tf.Variable[], weights: Float32Array[]): voi
  * The helper's side of the handshake: says it is ready, then blocks between steps (it has
  * nothing else to do) and runs `onStep` for each step the engine posts, until it posts 0.
  */
-export function servePeerSteps(ctrl: Int32Array, onStep: (step: number) => boolean | void): void {
+export async function servePeerSteps(ctrl: Int32Array, onStep: (step: number) => boolean | void | Promise<boolean | void>): Promise<void> {
   signal(ctrl, READY, 1)
   let last = 0
   for (;;) {
     Atomics.wait(ctrl, STEP, last)
     const step = Atomics.load(ctrl, STEP)
-    if (step === 0 || onStep(step) === false) return
+    if (step === 0 || (await onStep(step)) === false) return
     last = step
   }
+}
+
+/** A helper's optimizer for `vars`: fresh, or from the state the engine handed it. */
+export async function peerOptimizer(init: PeerInitBase, vars: readonly tf.Variable[]): Promise<tf.Optimizer> {
+  const optimizer = makeOptimizer(init.recipe)
+  if (init.optimizer) await restoreOptimizerState(optimizer, vars, init.optimizer)
+  return optimizer
 }
 
 /** Tells the helpers which epoch the next steps belong to, before those steps are posted. */

@@ -1,4 +1,7 @@
-/** An optimizer's state as plain arrays: what a checkpoint saves (checkpoint.ts) and a resumed run restores. */
+/**
+ * An optimizer's state as plain arrays: what a checkpoint saves (checkpoint.ts), and what the
+ * engine thread hands its training helper threads when a run resumes, or gathers from them.
+ */
 import * as tf from '@tensorflow/tfjs'
 import type { NamedTensor } from '../kernels'
 

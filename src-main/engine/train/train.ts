@@ -14,7 +14,7 @@ import { checkDatasetFits, checkLabelsFit, evaluateModel } from '../inference'
 import type { LoadedModel } from '../model/model-io'
 import { startDropoutEpoch } from '../model/build-model'
 import type { LoadedCheckpoint } from './checkpoint'
-import { restoreOptimizerState } from './optimizer-state'
+import { captureOptimizerState, restoreOptimizerState } from './optimizer-state'
 import { CheckpointKeeper } from './checkpoint-keeper'
 import { startParallelTraining } from '../parallel/parallel'
 import { trainStep } from './train-step'
@@ -229,25 +229,32 @@ export class Trainer {
     const model = buildModel(spec, { seed })
     const optimizer = makeOptimizer(config)
     const varList = model.trainableWeights.map((w) => w.read() as tf.Variable)
-    const restored = job.from
-      ? await startFrom(model, optimizer, varList, config, job.from.checkpoint).catch((err: unknown) => {
-          optimizer.dispose()
-          model.dispose()
-          throw err
-        })
-      : { moments: false }
+    if (job.from) {
+      await startFrom(model, optimizer, varList, config, job.from.checkpoint).catch((err: unknown) => {
+        optimizer.dispose()
+        model.dispose()
+        throw err
+      })
+    }
     const xAll = tf.tensor(data.images, [n, ...spec.inputShape], 'float32')
     const yAll = tf.tensor1d(data.labels, 'int32')
     const setup = { spec, recipe: config, model, optimizer, vars: varList, head, xAll, yAll, host: data, batchSize, seed }
-    // The helper threads' optimizers start empty: restored moments would live in the engine's alone.
-    if (restored.moments) cb.onLog?.({ message: 'Training on one thread: the restored optimizer moments are not handed to helper threads', code: 'oneThreadResumed', params: {} })
-    const parallel = await startParallelTraining(this.peerEntry, setup, restored.moments ? 1 : undefined).catch((err: unknown) => {
+    // The helper threads start from the engine optimizer's state: a resumed run's restored moments.
+    const parallel = await startParallelTraining(this.peerEntry, setup).catch((err: unknown) => {
       cb.onLog?.({ message: `Training on one thread: ${err instanceof Error ? err.message : String(err)}`, code: 'oneThread', params: {} })
       return null
     })
     const classNames = data.classNames.slice(0, head.classes)
     const keeper = job.checkpointDir
-      ? new CheckpointKeeper({ dir: job.checkpointDir, model, meta: { spec, classNames }, optimizer, kind: config.optimizer, vars: varList, seed })
+      ? new CheckpointKeeper({
+          dir: job.checkpointDir,
+          model,
+          meta: { spec, classNames },
+          // Split by hidden units, the moments live in the threads' optimizers, not the engine's.
+          optimizerState: parallel ? () => parallel.optimizerState() : () => captureOptimizerState(optimizer, config.optimizer, varList),
+          vars: varList,
+          seed
+        })
       : null
     const threads: TrainThreads = parallel ? { count: parallel.threads, split: parallel.split } : { count: 1 }
 
@@ -382,14 +389,13 @@ export class Trainer {
   }
 }
 
-/** Gives a freshly built model a checkpoint's weights and the optimizer its moments; `moments`: some were restored. */
-async function startFrom(model: tf.LayersModel, optimizer: tf.Optimizer, vars: tf.Variable[], config: TrainConfig, from: LoadedCheckpoint): Promise<{ moments: boolean }> {
+/** Gives a freshly built model a checkpoint's weights and the optimizer its saved state, if it has one. */
+async function startFrom(model: tf.LayersModel, optimizer: tf.Optimizer, vars: tf.Variable[], config: TrainConfig, from: LoadedCheckpoint): Promise<void> {
   model.setWeights(from.loaded.model.getWeights())
   const state = from.optimizer
-  if (!state) return { moments: false }
+  if (!state) return
   if (state.kind !== config.optimizer) throw new Error(`The saved optimizer state is ${state.kind}'s, and the run trains with ${config.optimizer}`)
   await restoreOptimizerState(optimizer, vars, state)
-  return { moments: state.slots.length > 0 }
 }
 
 async function validate(
