@@ -472,9 +472,10 @@ export class UnitParallel {
     const mine = await captureOptimizerState(this.optimizer, kind, listOf(this.mine))
     if (!mine) return null
     await this.exportFromHelpers()
+    const vars = listOf(this.mine)
     const slots = mine.slots.map((arrays, s) =>
       tf.tidy(() => {
-        const own = arrays.map((values, i) => tf.tensor(values, listOf(this.mine)[i].shape))
+        const own = arrays.map((values, i) => tf.tensor(values, vars[i].shape))
         return listOf(this.joined(own, s + 1)).map((t) => t.dataSync() as Float32Array)
       })
     )
