@@ -701,7 +701,6 @@ export const NOTICE_CODES = [
   'untestedClasses',
   'filesSkipped',
   'oneThread',
-  'oneThreadResumed',
   'tooManyOpened',
   'openFailed',
   'stackSkipped'

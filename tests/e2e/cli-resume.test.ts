@@ -1,14 +1,16 @@
 /**
  * `lab train --resume DIR` and `--continue DIR --epochs N` as a user runs them: real CLI processes
- * and engines on the tutorial's toy net, whose epochs take milliseconds.
+ * and engines on the tutorial's toy net, whose epochs take milliseconds, and on a few hundred
+ * Fashion-MNIST images with the tutorial's CNN and MLP on two threads.
  */
 import { spawn } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runLab } from './support/cli'
-import { ROOT } from './support/web-app'
+import { FASHION_MNIST, ROOT } from './support/web-app'
 
 let home: string
 beforeAll(async () => {
@@ -24,6 +26,7 @@ interface Saved {
   status: string
   error?: string
   config: { epochs: number }
+  threads?: { count: number; split?: string }
   resumes?: { epoch: number; kind: string; freshOptimizer?: boolean }[]
 }
 const runJson = async (dir: string): Promise<Saved> => JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as Saved
@@ -123,5 +126,46 @@ describe('lab train --resume', () => {
     expect(saved).toMatchObject({ status: 'completed', resumes: [{ kind: 'resume' }] })
     expect(saved.error).toBeUndefined()
     expect(await historyEpochs(dir)).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1))
+  })
+})
+
+/** Resuming after a cancel on two threads is tested in the engine (engine-resume-threads.test.ts), where the cancel can be placed. */
+describe.skipIf(!existsSync(FASHION_MNIST))('on two threads', () => {
+  // The tutorial's two models with dropout, so every thread's masks must come from (seed, epoch) as well.
+  const dropoutAfter = (preset: string, index: number) => async (): Promise<string> => {
+    const spec = JSON.parse(await readFile(join(ROOT, 'resources/presets', `${preset}.json`), 'utf8')) as { name: string; layers: unknown[] }
+    spec.layers.splice(index, 0, { type: 'dropout', rate: 0.3 })
+    const file = join(home, `${preset}-dropout.json`)
+    await writeFile(file, JSON.stringify({ ...spec, name: `${preset}-dropout` }))
+    return file
+  }
+  const models = {
+    cnn: { split: 'batch', limit: 96, file: dropoutAfter('seed-cnn', 7) },
+    mlp: { split: 'units', limit: 320, file: dropoutAfter('seed-mlp', 3) }
+  } as const
+  const train = async (model: keyof typeof models, epochs: number, out: string): Promise<string[]> => [
+    'train', '--model', await models[model].file(), '--data', 'fashion-mnist', '--limit', String(models[model].limit), '--test-limit', '100',
+    '--optimizer', 'adam', '--lr', '0.001', '--epochs', String(epochs), '--seed', '3', '--threads', '2', '--out', out
+  ]
+  /** Bit for bit the same with ConvLab's fused Adam; 1e-6 leaves room for tfjs's, whose restore computes beta^t by pow. */
+  const expectSameWeights = async (a: string, b: string): Promise<void> => {
+    const [x, y] = [await weights(a), await weights(b)]
+    expect(x.length).toBe(y.length)
+    let worst = 0
+    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]))
+    expect(worst).toBeLessThan(1e-6)
+  }
+
+  it.each(['cnn', 'mlp'] as const)('continues a %s run on two threads to the weights of one longer run', async (model) => {
+    const short = join(home, 'runs', `${model}-2t-short`)
+    const long = join(home, 'runs', `${model}-2t-long`)
+    expect((await lab(await train(model, 2, short))).code).toBe(0)
+    expect((await lab(await train(model, 3, long))).code).toBe(0)
+    const more = await lab(['train', '--continue', short, '--epochs', '1'])
+    expect(more.code).toBe(0)
+    expect(more.stdout).toMatch(/^Continued after epoch 2 /m)
+    expect(more.stdout).toContain(`, 2 threads (${models[model].split === 'batch' ? 'batch rows' : 'hidden units'})`)
+    expect(await runJson(short)).toMatchObject({ status: 'completed', threads: { count: 2, split: models[model].split }, resumes: [{ epoch: 2, kind: 'continue' }] })
+    await expectSameWeights(short, long)
   })
 })

@@ -172,7 +172,7 @@ const EVENTS: Record<LabEvent, string> = {
   'train/epoch': '{ epoch: integer, loss: number, accuracy: number, valLoss?: number, valAccuracy?: number, seconds: number, runId: string }',
   'train/finished': '{ runId: string, status: "running"|"completed"|"cancelled"|"failed", seconds?: number, error?: string, failure?: { code, params }, test?: { count, loss, accuracy, confusion } }',
   'app/files-opened': '{ count: integer }',
-  'engine/notice': '{ level: "info"|"warning"|"error", message: string, code?: "engineRestartedByUser"|"engineRestarted"|"engineRestartedAfterPause"|"engineBackoff"|"engineCrashed"|"lowMemory"|"untestedClasses"|"filesSkipped"|"oneThread"|"oneThreadResumed"|"tooManyOpened"|"openFailed"|"stackSkipped", params?: {}, action?: "restart-engine" }',
+  'engine/notice': '{ level: "info"|"warning"|"error", message: string, code?: "engineRestartedByUser"|"engineRestarted"|"engineRestartedAfterPause"|"engineBackoff"|"engineCrashed"|"lowMemory"|"untestedClasses"|"filesSkipped"|"oneThread"|"tooManyOpened"|"openFailed"|"stackSkipped", params?: {}, action?: "restart-engine" }',
   'study/recipe-step': '{ index: integer, total: integer, label: string, seed: integer, runId: string }',
   'robustness/progress': '{ jobId: string, done: integer, total: integer }'
 }

@@ -11,6 +11,7 @@ import { planUnitSplit, UnitParallel, unitSplitThreads } from '../../src-main/en
 import { mulberry32 } from '../../src-main/shared/rng'
 import { makeOptimizer } from '../../src-main/engine/kernels/optimizer'
 import { trainStep } from '../../src-main/engine/train/train-step'
+import { captureOptimizerState, restoreOptimizerState } from '../../src-main/engine/train/optimizer-state'
 import { batchShiftIndex, drawShifts, type ShiftMode } from '../../src-main/engine/shift'
 import { ModelSpec, type ModelSpecInput } from '../../src-main/shared/layers'
 import { TrainConfig, type TrainThreads } from '../../src-main/shared/contract'
@@ -477,5 +478,63 @@ describe('two-thread training', () => {
         tearDown(s)
       }
     }, 60_000)
+  })
+
+  describe('from a restored optimizer state', () => {
+    /**
+     * Five Adam steps on one thread, then its weights and optimizer state handed to `start`'s
+     * threads, as a resumed run does: ten more steps there end where ten more on one thread do,
+     * and the state the threads give back for a checkpoint is the one thread's.
+     */
+    async function expectStateCarriedOver(spec: ModelSpec, batch: number, start: (s: TrainingSetup) => Promise<ParallelTraining>): Promise<void> {
+      await useBackend('wasm')
+      const recipe: Recipe = { optimizer: 'adam', learningRate: 0.01 }
+      const single = setUp(spec, 40, recipe, batch, 9)
+      const split = setUp(spec, 40, recipe, batch, 9)
+      const ids = (step: number): Int32Array => batchOf(40, batch, step * 3)
+      for (let step = 0; step < 5; step++) await singleStep(single, ids(step))
+      split.model.setWeights(single.model.getWeights())
+      const handed = await captureOptimizerState(single.optimizer, 'adam', single.vars)
+      if (!handed) throw new Error('no optimizer state after five steps')
+      await restoreOptimizerState(split.optimizer, split.vars, handed)
+      const parallel = await start(split)
+      try {
+        for (let step = 5; step < 15; step++) {
+          const a = await singleStep(single, ids(step))
+          const b = await parallel.trainStep(ids(step))
+          expect(b.correct).toBe(a.correct)
+          expect(b.loss).toBeCloseTo(a.loss, 5)
+        }
+        await parallel.syncModel()
+        expectSameWeights(single.vars, split.vars, 1e-5)
+        const expected = await captureOptimizerState(single.optimizer, 'adam', single.vars)
+        const gathered = await parallel.optimizerState()
+        expect(gathered?.iterations).toBe(15)
+        expect(gathered?.slots.map((arrays) => arrays.map((a) => a.length))).toEqual(expected?.slots.map((arrays) => arrays.map((a) => a.length)))
+        let worst = 0
+        expected?.slots.forEach((arrays, s) => arrays.forEach((a, i) => a.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - (gathered?.slots[s][i][j] ?? NaN)))))))
+        expect(worst).toBeLessThan(1e-5)
+      } finally {
+        await parallel.dispose()
+        tearDown(single)
+        tearDown(split)
+      }
+    }
+
+    it.each([2, 3])('by batch rows on %i threads: every helper starts from the whole state', async (threads) => {
+      const spec = ModelSpec.parse({
+        name: 'tiny-conv',
+        inputShape: [1, 8, 8],
+        layers: [{ type: 'conv2d', filters: 4, kernel: 3 }, { type: 'maxpool2d', pool: 2 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2 }]
+      })
+      await expectStateCarriedOver(spec, 8, (s) => DataParallel.start(ENTRY, s, threads))
+    }, 120_000)
+
+    it.each([2, 3])('by hidden units on %i threads: each thread starts from its units\' share, and the shares join back', async (threads) => {
+      const spec = ModelSpec.parse({ name: 'mlp', inputShape: [1, 6, 6], layers: [{ type: 'flatten' }, { type: 'dense', units: 7, activation: 'relu' }, { type: 'dense', units: 3 }, { type: 'softmax' }] })
+      const plan = planUnitSplit(spec, threads)
+      expect(plan?.units).toEqual(threads === 2 ? [4, 3] : [3, 2, 2])
+      await expectStateCarriedOver(spec, 13, (s) => UnitParallel.start(ENTRY, s, plan as NonNullable<typeof plan>))
+    }, 120_000)
   })
 })

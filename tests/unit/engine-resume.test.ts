@@ -6,13 +6,8 @@ import { initBackend } from '../../src-main/engine/backends'
 import { makeOptimizer } from '../../src-main/engine/kernels'
 import { buildModel } from '../../src-main/engine/model/build-model'
 import { CHECKPOINT_DIR, findCheckpoint } from '../../src-main/runs/checkpoint-info'
-import {
-  captureOptimizerState,
-  readCheckpoint,
-  readOptimizerState,
-  restoreOptimizerState,
-  writeOptimizerState
-} from '../../src-main/engine/train/checkpoint'
+import { readCheckpoint, readOptimizerState, writeOptimizerState } from '../../src-main/engine/train/checkpoint'
+import { captureOptimizerState, restoreOptimizerState } from '../../src-main/engine/train/optimizer-state'
 import { Trainer } from '../../src-main/engine/train/train'
 import { TrainConfig, type TrainConfigInput } from '../../src-main/shared/contract'
 import type { Dataset } from '../../src-main/shared/dataset'

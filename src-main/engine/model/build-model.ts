@@ -122,6 +122,11 @@ export class ReseededDropout extends tf.layers.Layer {
 }
 tf.serialization.registerClass(ReseededDropout)
 
+/** Restarts every dropout layer's mask stream of `model` at `epoch` (see ReseededDropout.startEpoch). */
+export function startDropoutEpoch(model: tf.LayersModel, epoch: number): void {
+  for (const layer of model.layers) if (layer instanceof ReseededDropout) layer.startEpoch(epoch)
+}
+
 /** The tfjs layer name of spec layer `index`: how saved weights map back to the spec. */
 export function layerName(index: number, type: string): string {
   return `l${index}_${type}`

@@ -17,17 +17,20 @@ import { gatherShifted } from '../train/augment'
 import { initBackend } from '../backends'
 import { buildModel } from '../model/build-model'
 import { headOf, lossOf, predictedOf, type ClassifierHead } from '../model/head'
-import { makeOptimizer } from '../kernels'
+import { captureOptimizerState, type OptimizerState } from '../train/optimizer-state'
 import {
+  announceEpoch,
   arriveAndWait,
   arriveAndWaitAsync,
   assignWeights,
   copyRows,
   copyTensorTo,
+  epochFollower,
   newControlBlock,
   newSyncBlock,
   PEER_ROLE,
   type PeerInitBase,
+  peerOptimizer,
   peerSeed,
   type PeerThread,
   quitSync,
@@ -186,9 +189,14 @@ export class DataParallel {
     return this.peers.length + 1
   }
 
-  /** Starts `threads` - 1 helpers (at least one). */
+  /**
+   * Starts `threads` - 1 helpers (at least one). Each helper's optimizer starts from the engine's
+   * whole state (a resumed run's moments and step count): all apply the same summed gradient, so
+   * all must start alike to stay identical.
+   */
   static async start(entry: string, setup: TrainingSetup, threads = 2): Promise<DataParallel> {
     const { spec, batchSize } = setup
+    const optimizer = await captureOptimizerState(setup.optimizer, setup.recipe.optimizer, setup.vars)
     const sampleSize = spec.inputShape.reduce((a, b) => a * b, 1)
     const shares = batchShares(batchSize, threads)
     const weights = setup.vars.map((v) => v.dataSync() as Float32Array)
@@ -209,6 +217,7 @@ export class DataParallel {
       recipe: setup.recipe,
       weights,
       seed: peerSeed(setup.seed, i + 1),
+      ...(optimizer ? { optimizer } : {}),
       ctrl: newControlBlock(),
       images: new SharedArrayBuffer(Math.max(1, rows) * sampleSize * 4),
       labels: new SharedArrayBuffer(Math.max(1, rows) * 4),
@@ -276,8 +285,18 @@ export class DataParallel {
     }
   }
 
+  /** The engine's model holds its own dropout layers, which train.ts restarts. */
+  startEpoch(epoch: number): void {
+    announceEpoch(this.peers, epoch)
+  }
+
   /** The engine's copy of the weights is always current. */
   async syncModel(): Promise<void> {}
+
+  /** The engine's optimizer applies every step the helpers' do: its state is the whole one. */
+  optimizerState(): Promise<OptimizerState | null> {
+    return captureOptimizerState(this.setup.optimizer, this.setup.recipe.optimizer, this.setup.vars)
+  }
 
   async dispose(): Promise<void> {
     quitSync(this.sync)
@@ -296,12 +315,14 @@ export async function runBatchPeer(init: BatchPeerInit): Promise<void> {
     const model = buildModel(spec, { seed: init.seed })
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
     assignWeights(vars, init.weights)
-    const optimizer = makeOptimizer(init.recipe)
+    const optimizer = await peerOptimizer(init, vars)
+    const followEpoch = epochFollower(ctrl, model)
     const batch = sharedBatch(init)
     const losses = new Float64Array(init.losses)
     const corrects = new Int32Array(init.corrects)
     const sum = new Float32Array(init.total)
-    servePeerSteps(ctrl, (step) => {
+    await servePeerSteps(ctrl, (step) => {
+      followEpoch()
       const rows = Atomics.load(ctrl, ROWS)
       const views = gradientViews(init, step)
       if (rows === 0) {

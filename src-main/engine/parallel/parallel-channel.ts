@@ -10,8 +10,10 @@ import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import type { TrainConfig } from '../../shared/contract'
 import type { ModelSpec } from '../../shared/layers'
-import { tensorValues } from '../kernels'
+import { makeOptimizer, tensorValues } from '../kernels'
+import { startDropoutEpoch } from '../model/build-model'
 import type { ClassifierHead } from '../model/head'
+import { restoreOptimizerState, type OptimizerState } from '../train/optimizer-state'
 import { batchShiftIndex, type ShiftMode } from '../shift'
 
 const nodeRequire = createRequire(typeof __filename === 'string' ? __filename : import.meta.url)
@@ -25,7 +27,8 @@ export const READY = 2 // helper -> engine: 1 once initialised, -1 if it failed
 export const ROWS = 3 // rows the helper takes this step
 export const COMMAND = 4 // what STEP asks for, where a split has more than one kind of work
 export const TOTAL = 5 // rows in the whole batch
-const CTRL_SLOTS = 6
+export const EPOCH = 6 // engine -> helper: the epoch its steps belong to (0: none announced)
+const CTRL_SLOTS = 7
 
 /**
  * Int32 slots of the block all threads of a run share: counts of arrivals that only grow
@@ -45,6 +48,8 @@ export interface PeerInitBase {
   /** Its trainable weights, in the order its model lists them. */
   weights: Float32Array[]
   seed?: number
+  /** Its optimizer's state to start from, in its weights' order (a resumed run's); absent: a fresh optimizer. */
+  optimizer?: OptimizerState
   ctrl: SharedArrayBuffer
   /** The rows it trains on each step, and their labels. */
   images: SharedArrayBuffer
@@ -210,14 +215,41 @@ export function assignWeights(vars: tf.Variable[], weights: Float32Array[]): voi
  * The helper's side of the handshake: says it is ready, then blocks between steps (it has
  * nothing else to do) and runs `onStep` for each step the engine posts, until it posts 0.
  */
-export function servePeerSteps(ctrl: Int32Array, onStep: (step: number) => boolean | void): void {
+export async function servePeerSteps(ctrl: Int32Array, onStep: (step: number) => boolean | void | Promise<boolean | void>): Promise<void> {
   signal(ctrl, READY, 1)
   let last = 0
   for (;;) {
     Atomics.wait(ctrl, STEP, last)
     const step = Atomics.load(ctrl, STEP)
-    if (step === 0 || onStep(step) === false) return
+    if (step === 0 || (await onStep(step)) === false) return
     last = step
+  }
+}
+
+/** A helper's optimizer for `vars`: fresh, or from the state the engine handed it. */
+export async function peerOptimizer(init: PeerInitBase, vars: readonly tf.Variable[]): Promise<tf.Optimizer> {
+  const optimizer = makeOptimizer(init.recipe)
+  if (init.optimizer) await restoreOptimizerState(optimizer, vars, init.optimizer)
+  return optimizer
+}
+
+/** Tells the helpers which epoch the next steps belong to, before those steps are posted. */
+export function announceEpoch(peers: readonly PeerThread[], epoch: number): void {
+  for (const { ctrl } of peers) Atomics.store(ctrl, EPOCH, epoch)
+}
+
+/**
+ * The helper's side of announceEpoch, called before each training step: restarts its model's
+ * dropout streams when a new epoch begins, as the engine restarts its own, so a resumed run draws
+ * the masks an unbroken one draws there.
+ */
+export function epochFollower(ctrl: Int32Array, model: tf.LayersModel): () => void {
+  let current = 0
+  return () => {
+    const epoch = Atomics.load(ctrl, EPOCH)
+    if (epoch === current) return
+    startDropoutEpoch(model, epoch)
+    current = epoch
   }
 }
 

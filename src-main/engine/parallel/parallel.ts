@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os'
 import { trainThreadLimit } from '../../shared/threads'
 import { batchSplitThreads, DataParallel, runBatchPeer, type BatchPeerInit } from './data-parallel'
 import type { StepResult, StepShifts, TrainingSetup } from './parallel-channel'
+import type { OptimizerState } from '../train/optimizer-state'
 import { planUnitSplit, runUnitPeer, UnitParallel, unitSplitThreads, type UnitPeerInit } from './unit-parallel'
 
 export { PEER_ROLE } from './parallel-channel'
@@ -20,14 +21,19 @@ export interface ParallelTraining {
   readonly split: 'batch' | 'units'
   /** Threads training on it, the engine's own included. */
   readonly threads: number
+  /** Restarts the dropout streams the engine's model does not hold (helpers', the engine's part) at `epoch`. */
+  startEpoch(epoch: number): void
   trainStep(ids: Int32Array, shifts?: StepShifts): Promise<StepResult>
   /** Brings the engine's model up to date: before it is validated, evaluated or saved. */
   syncModel(): Promise<void>
+  /** The whole model's optimizer state, in the engine model's weight order: what a checkpoint saves. */
+  optimizerState(): Promise<OptimizerState | null>
   dispose(): Promise<void>
 }
 
 /**
- * Starts the helper threads for `setup`, or returns null when they would not help: one core, a
+ * Starts the helper threads for `setup`, their optimizers from the state of `setup.optimizer`
+ * (a resumed run's restored moments), or returns null when they would not help: one core, a
  * backend other than wasm, a model no split suits, or no entry file to start a thread from
  * (in-process tests). The run's `threads` setting and CONVLAB_TRAIN_THREADS cap the threads; `threads` overrides both.
  */

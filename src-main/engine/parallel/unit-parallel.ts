@@ -14,21 +14,25 @@ import * as tf from '@tensorflow/tfjs'
 import { ModelSpec, type LayerSpec, type LayerType } from '../../shared/layers'
 import { inferShapes } from '../../shared/shapes'
 import { initBackend } from '../backends'
-import { buildModel, layerName } from '../model/build-model'
+import { buildModel, layerName, startDropoutEpoch } from '../model/build-model'
 import { lossOf, type ClassifierHead } from '../model/head'
 import { makeOptimizer } from '../kernels'
+import { captureOptimizerState, restoreOptimizerState, SLOTS, type OptimizerState } from '../train/optimizer-state'
 import {
+  announceEpoch,
   arriveAndBlock,
   arriveAndWait,
   assignWeights,
   COMMAND,
   copyRows,
   copyTensorTo,
+  epochFollower,
   newControlBlock,
   newSyncBlock,
   PEER_DONE,
   PEER_ROLE,
   type PeerInitBase,
+  peerOptimizer,
   peerSeed,
   type PeerThread,
   quitSync,
@@ -162,8 +166,11 @@ function denseWeights(model: tf.LayersModel, plan: Pick<UnitSplitPlan, 'hidden' 
   return { hiddenKernel, hiddenBias, outputKernel, outputBias }
 }
 
-/** Thread `side`'s share of the full model's weights: its columns of the hidden layer, its rows of the output kernel. */
-function shareOf(full: DenseWeights<tf.Variable>, plan: UnitSplitPlan, side: number): DenseWeights<tf.Tensor> {
+/**
+ * Thread `side`'s share of the full model's weights (or of anything shaped like them, as Adam's
+ * moments are): its columns of the hidden layer, its rows of the output kernel.
+ */
+function shareOf(full: DenseWeights<tf.Tensor>, plan: UnitSplitPlan, side: number): DenseWeights<tf.Tensor> {
   const offset = plan.units.slice(0, side).reduce((a, b) => a + b, 0)
   const size = plan.units[side]
   return tf.tidy(() => ({
@@ -183,6 +190,28 @@ function joinShares(shares: DenseWeights<tf.Tensor>[]): DenseWeights<tf.Tensor> 
     outputKernel: tf.concat(all('outputKernel'), 0),
     outputBias: shares[0].outputBias && tf.clone(shares[0].outputBias)
   }))
+}
+
+/** The whole model's trainable weights as the two Dense layers' (the plan allows no other weighted layer). */
+function wholeModelWeights(setup: TrainingSetup, plan: UnitSplitPlan): DenseWeights<tf.Variable> {
+  const full = denseWeights(setup.model, plan)
+  const list = listOf(full)
+  if (list.length !== setup.vars.length || list.some((v, i) => v !== setup.vars[i])) throw new Error('The model has trainable weights outside its two Dense layers: its hidden units cannot be split')
+  return full
+}
+
+/**
+ * Each thread's share of the whole model's optimizer state, cut as its weights are: the moments
+ * of a thread's units go to that thread, the step count to all.
+ */
+function shareState(state: OptimizerState, full: DenseWeights<tf.Variable>, plan: UnitSplitPlan): OptimizerState[] {
+  const bySlot = state.slots.map((arrays) =>
+    tf.tidy(() => {
+      const whole = fromList(listOf(full).map((v, i) => tf.tensor(arrays[i], v.shape)), full)
+      return plan.units.map((_, side) => listOf(shareOf(whole, plan, side)).map((t) => t.dataSync() as Float32Array))
+    })
+  )
+  return plan.units.map((_, side) => ({ kind: state.kind, iterations: state.iterations, slots: bySlot.map((sides) => sides[side]) }))
 }
 
 /**
@@ -250,18 +279,18 @@ export interface UnitPeerInit extends PeerInitBase {
   partials: SharedArrayBuffer
   /** The block every thread of the run counts its arrivals on (WRITTEN, QUIT). */
   sync: SharedArrayBuffer
-  /** Where the helper writes its weights when asked (EXPORT). */
+  /** Where the helper writes its weights, then each of its optimizer's moments, when asked (EXPORT). */
   exported: SharedArrayBuffer
 }
 
 /** What every helper of a run shares: all but its place, its part of the model and its control block. */
-type SharedBuffers = Omit<UnitPeerInit, 'index' | 'spec' | 'weights' | 'seed' | 'ctrl' | 'exported'>
+type SharedBuffers = Omit<UnitPeerInit, 'index' | 'spec' | 'weights' | 'seed' | 'optimizer' | 'ctrl' | 'exported'>
 
 const TRAIN = 1
 const EXPORT = 2
 const PEER_TIMEOUT_MS = 120_000
 
-/** Resolves once a helper has written its weights for EXPORT step `step` (PEER_DONE only grows). */
+/** Resolves once a helper has written its weights and moments for EXPORT step `step` (PEER_DONE only grows). */
 async function exportedBy(ctrl: Int32Array, step: number): Promise<void> {
   for (let seen = Atomics.load(ctrl, PEER_DONE); seen < step; seen = Atomics.load(ctrl, PEER_DONE)) await waitChange(ctrl, PEER_DONE, seen, PEER_TIMEOUT_MS)
 }
@@ -270,6 +299,8 @@ async function exportedBy(ctrl: Int32Array, step: number): Promise<void> {
 export class UnitParallel {
   readonly split = 'units'
   private step = 0
+  /** The step of the helpers' last export: while no training step follows it, what they exported is current. */
+  private exportedAt = -1
   private readonly images: Float32Array
   private readonly labels: Int32Array
   private readonly sync: Int32Array
@@ -314,11 +345,16 @@ export class UnitParallel {
     const peers: PeerThread[] = []
     const sync = newSyncBlock()
     try {
-      const full = denseWeights(setup.model, plan)
+      const full = wholeModelWeights(setup, plan)
       const mine = denseWeights(part, plan)
       const myShare = shareOf(full, plan, 0)
       ORDER.forEach((k) => mine[k]?.assign(myShare[k] as tf.Tensor))
       tf.dispose(listOf(myShare))
+      // A resumed run's restored moments, cut into each thread's share.
+      const state = await captureOptimizerState(setup.optimizer, setup.recipe.optimizer, setup.vars)
+      const states = state && shareState(state, full, plan)
+      if (states) await restoreOptimizerState(optimizer, listOf(mine), states[0])
+      const slotCount = SLOTS[setup.recipe.optimizer].length
       const sampleSize = spec.inputShape.reduce((a, b) => a * b, 1)
       const shared: SharedBuffers = {
         role: PEER_ROLE,
@@ -344,8 +380,9 @@ export class UnitParallel {
           spec,
           weights,
           seed: peerSeed(setup.seed, i + 1),
+          ...(states ? { optimizer: states[i + 1] } : {}),
           ctrl: newControlBlock(),
-          exported: new SharedArrayBuffer(weights.reduce((a, w) => a + w.length, 0) * 4)
+          exported: new SharedArrayBuffer(weights.reduce((a, w) => a + w.length, 0) * (1 + slotCount) * 4)
         }
       })
       const started = await Promise.allSettled(inits.map((init) => startPeer(entry, init)))
@@ -381,30 +418,68 @@ export class UnitParallel {
     }
   }
 
-  /** Writes every thread's weights into the engine's model. */
-  async syncModel(): Promise<void> {
+  /** Restarts the dropout streams of the engine's part and of every helper's. */
+  startEpoch(epoch: number): void {
+    startDropoutEpoch(this.part, epoch)
+    announceEpoch(this.peers, epoch)
+  }
+
+  /** Asks every helper to write its weights and moments into its `exported` buffer, unless they have since the last step. */
+  private async exportFromHelpers(): Promise<void> {
+    if (this.exportedAt === this.step) return
     const step = ++this.step
     for (const { ctrl } of this.peers) {
       Atomics.store(ctrl, COMMAND, EXPORT)
       signal(ctrl, STEP, step)
     }
     await Promise.race([Promise.all(this.peers.map(({ ctrl }) => exportedBy(ctrl, step))), this.failed])
+    this.exportedAt = step
+  }
+
+  /**
+   * The whole model's arrays joined from every thread's: block 0 of each helper's export is its
+   * weights, block s + 1 its moment SLOTS[s]; `mine` is the engine's own of the same block.
+   */
+  private joined(mine: tf.Tensor[], block: number): DenseWeights<tf.Tensor> {
+    const theirs = this.inits.map((init, i) => {
+      const shapes = this.peerShapes[i]
+      const sizes = shapes.map((shape) => shape.reduce((p, d) => p * d, 1))
+      let offset = block * sizes.reduce((a, b) => a + b, 0)
+      const exported = new Float32Array(init.exported)
+      const shares = shapes.map((shape, k) => {
+        offset += sizes[k]
+        return tf.tensor(exported.subarray(offset - sizes[k], offset), shape)
+      })
+      // A helper's part has no output bias (see planUnitSplit).
+      return fromList(shares, { ...this.mine, outputBias: undefined })
+    })
+    return joinShares([fromList(mine, this.mine), ...theirs])
+  }
+
+  /** Writes every thread's weights into the engine's model. */
+  async syncModel(): Promise<void> {
+    await this.exportFromHelpers()
     const full = denseWeights(this.setup.model, this.plan)
     tf.tidy(() => {
-      const theirs = this.inits.map((init, i) => {
-        const exported = new Float32Array(init.exported)
-        let offset = 0
-        const shares = this.peerShapes[i].map((shape) => {
-          const size = shape.reduce((p, d) => p * d, 1)
-          offset += size
-          return tf.tensor(exported.subarray(offset - size, offset), shape)
-        })
-        // A helper's part has no output bias (see planUnitSplit).
-        return fromList(shares, { ...this.mine, outputBias: undefined })
-      })
-      const joined = joinShares([this.mine, ...theirs])
+      const joined = this.joined(listOf(this.mine), 0)
       ORDER.forEach((k) => full[k]?.assign(joined[k] as tf.Tensor))
     })
+  }
+
+  /** Every thread's moments joined as the weights are, and the step count all share. */
+  async optimizerState(): Promise<OptimizerState | null> {
+    const kind = this.setup.recipe.optimizer
+    const mine = await captureOptimizerState(this.optimizer, kind, listOf(this.mine))
+    if (!mine) return null
+    await this.exportFromHelpers()
+    const vars = listOf(this.mine)
+    const slots = mine.slots.map((arrays, s) =>
+      tf.tidy(() => {
+        const own = arrays.map((values, i) => tf.tensor(values, vars[i].shape))
+        return listOf(this.joined(own, s + 1)).map((t) => t.dataSync() as Float32Array)
+      })
+    )
+    return { kind, iterations: mine.iterations, slots }
   }
 
   /** When a helper died, its own error says more than "the other thread stopped". */
@@ -436,7 +511,8 @@ export async function runUnitPeer(init: UnitPeerInit): Promise<void> {
     const vars = listOf(denseWeights(part, plan))
     assignWeights(vars, init.weights)
     const tail = plan.tail && buildModel(plan.tail)
-    const optimizer = makeOptimizer(init.recipe)
+    const optimizer = await peerOptimizer(init, vars)
+    const followEpoch = epochFollower(ctrl, part)
     // Waits in slices, so a cancelled run's helper leaves within a second instead of blocking.
     const wait = (s: Int32Array, target: number): void => {
       if (!arriveAndWait(s, ctrl, WRITTEN, target)) throw new Error(STOPPED)
@@ -444,16 +520,22 @@ export async function runUnitPeer(init: UnitPeerInit): Promise<void> {
     const exchange = new PartialExchange(init.partials, init.sync, wait, init.batchSize, plan.classes, plan.parts.length, init.index, tail)
     const batch = sharedBatch(init)
     const exported = new Float32Array(init.exported)
-    servePeerSteps(ctrl, (step) => {
+    await servePeerSteps(ctrl, async (step) => {
       if (Atomics.load(ctrl, COMMAND) === EXPORT) {
+        const state = await captureOptimizerState(optimizer, init.recipe.optimizer, vars)
         let offset = 0
         for (const v of vars) {
           copyTensorTo(v, exported, offset)
           offset += v.size
         }
+        for (const values of state?.slots.flat() ?? []) {
+          exported.set(values, offset)
+          offset += values.length
+        }
         signal(ctrl, PEER_DONE, step)
         return
       }
+      followEpoch()
       const { x, y } = batch(Atomics.load(ctrl, TOTAL))
       try {
         optimizer.minimize(() => lossOf(head, exchange.combine(part.apply(x, { training: true }) as tf.Tensor), y), false, vars)

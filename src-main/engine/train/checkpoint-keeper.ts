@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { ModelMeta } from '../model/model-io'
-import { captureOptimizerState, writeCheckpoint, type OptimizerKind, type OptimizerState } from './checkpoint'
+import { writeCheckpoint } from './checkpoint'
+import type { OptimizerState } from './optimizer-state'
 
 export const CHECKPOINT_INTERVAL_MS = 2_000
 
@@ -23,8 +24,8 @@ export interface KeeperSetup {
   dir: string
   model: tf.LayersModel
   meta: ModelMeta
-  optimizer: tf.Optimizer
-  kind: OptimizerKind
+  /** The optimizer's state now: the engine's own optimizer's, or gathered from the training threads. */
+  optimizerState: () => Promise<OptimizerState | null>
   vars: readonly tf.Variable[]
   seed: number
   /** performance.now(), injectable so a test can say when the interval has passed. */
@@ -40,7 +41,7 @@ export class CheckpointKeeper {
   /** The model (after syncModel) and optimizer at the end of `epoch`; written now if due or `last`. */
   async epochEnd(epoch: number, last: boolean): Promise<void> {
     this.dispose()
-    const optimizer = await captureOptimizerState(this.s.optimizer, this.s.kind, this.s.vars)
+    const optimizer = await this.s.optimizerState()
     this.kept = { epoch, weights: this.s.model.getWeights().map((w) => w.clone()), optimizer, written: false }
     const now = this.now()
     if (last || now - this.lastWrite >= CHECKPOINT_INTERVAL_MS) await this.write(this.kept, now)
@@ -78,7 +79,7 @@ export class CheckpointKeeper {
       loaded: { model, meta },
       vars,
       optimizer: kept.optimizer,
-      info: { epoch: kept.epoch, seed, ...(kept.optimizer ? {} : { optimizerMissing: 'the optimizer moments were kept by the training threads, not saved' }) }
+      info: { epoch: kept.epoch, seed, ...(kept.optimizer ? {} : { optimizerMissing: 'the optimizer held no moments for some of the weights' }) }
     })
     kept.written = true
     this.lastWrite = now

@@ -17,21 +17,9 @@ import { z } from 'zod'
 import { writeFileAtomic, writeJsonAtomic } from '../../runs/atomic-write'
 import { CHECKPOINT_DIR, CHECKPOINT_JSON, CHECKPOINT_NEXT_DIR, CheckpointInfo, OPTIMIZER_JSON } from '../../runs/checkpoint-info'
 import { loadModel, saveModel, type LoadedModel } from '../model/model-io'
-import type { NamedTensor } from '../kernels'
+import { SLOTS, type OptimizerState } from './optimizer-state'
 
 const OPTIMIZER_BIN = 'optimizer.bin'
-
-/** The names of each optimizer's moments, in the order tfjs's getWeights lists them. */
-const SLOTS = { adam: ['m', 'v'], sgd: [] } as const
-export type OptimizerKind = keyof typeof SLOTS
-
-/** An optimizer's whole state: steps taken and, per moment, one array per trainable variable. */
-export interface OptimizerState {
-  kind: OptimizerKind
-  iterations: number
-  /** slots[s][i]: moment SLOTS[kind][s] of trainable variable i. */
-  slots: Float32Array[][]
-}
 
 const OptimizerJson = z.object({
   format: z.literal('convlab-optimizer'),
@@ -42,44 +30,6 @@ const OptimizerJson = z.object({
   variables: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().min(0)) })),
   file: z.literal(OPTIMIZER_BIN)
 })
-
-
-
-/**
- * The optimizer's state for `vars`, or null when this optimizer does not hold a moment for every
- * variable (training split by hidden units keeps them in the thread parts' own optimizers).
- */
-export async function captureOptimizerState(optimizer: tf.Optimizer, kind: OptimizerKind, vars: readonly tf.Variable[]): Promise<OptimizerState | null> {
-  const [iter, ...moments] = await optimizer.getWeights()
-  const iterations = (await iter.tensor.data())[0]
-  // The step count is a new tensor each call; the moments are the optimizer's own.
-  iter.tensor.dispose()
-  const slotCount = SLOTS[kind].length
-  if (moments.length !== slotCount * vars.length) return null
-  const slots: Float32Array[][] = []
-  for (let s = 0; s < slotCount; s++) {
-    const arrays: Float32Array[] = []
-    for (let i = 0; i < vars.length; i++) {
-      const t = moments[s * vars.length + i].tensor
-      if (!tf.util.arraysEqual(t.shape, vars[i].shape)) return null
-      arrays.push((await t.data()) as Float32Array)
-    }
-    slots.push(arrays)
-  }
-  return { kind, iterations, slots }
-}
-
-/** Gives a fresh optimizer the saved state, so its next step is the step an unbroken run takes. */
-export async function restoreOptimizerState(optimizer: tf.Optimizer, vars: readonly tf.Variable[], state: OptimizerState): Promise<void> {
-  const names = SLOTS[state.kind]
-  const named: NamedTensor[] = [{ name: 'iter', tensor: tf.scalar(state.iterations, 'int32') }]
-  state.slots.forEach((arrays, s) => arrays.forEach((values, i) => named.push({ name: `${vars[i].name}/${names[s]}`, tensor: tf.tensor(values, vars[i].shape, 'float32') })))
-  try {
-    await optimizer.setWeights(named)
-  } finally {
-    tf.dispose(named.map((n) => n.tensor))
-  }
-}
 
 export async function writeOptimizerState(dir: string, state: OptimizerState, vars: readonly tf.Variable[]): Promise<void> {
   const arrays = state.slots.flat()

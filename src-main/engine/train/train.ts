@@ -8,12 +8,12 @@ import type { BackendName, BatchRecord, EpochRecord, EvalMetrics, LabEventPayloa
 import type { Dataset } from '../../shared/dataset'
 import { ModelSpec } from '../../shared/layers'
 import { activeBackend, backendReport, BACKEND_ORDER, tfjsBackendName, useBackend } from '../backends'
-import { buildModel } from '../model/build-model'
+import { buildModel, startDropoutEpoch } from '../model/build-model'
 import { headOf, lossOf, predictedOf, type ClassifierHead } from '../model/head'
 import { checkDatasetFits, checkLabelsFit, evaluateModel } from '../inference'
 import type { LoadedModel } from '../model/model-io'
-import { ReseededDropout } from '../model/build-model'
-import { restoreOptimizerState, type LoadedCheckpoint } from './checkpoint'
+import type { LoadedCheckpoint } from './checkpoint'
+import { captureOptimizerState, restoreOptimizerState } from './optimizer-state'
 import { CheckpointKeeper } from './checkpoint-keeper'
 import { startParallelTraining } from '../parallel/parallel'
 import { trainStep } from './train-step'
@@ -228,26 +228,32 @@ export class Trainer {
     const model = buildModel(spec, { seed })
     const optimizer = makeOptimizer(config)
     const varList = model.trainableWeights.map((w) => w.read() as tf.Variable)
-    const restored = job.from
-      ? await startFrom(model, optimizer, varList, config, job.from.checkpoint).catch((err: unknown) => {
-          optimizer.dispose()
-          model.dispose()
-          throw err
-        })
-      : { moments: false }
-    const dropouts = model.layers.filter((l): l is ReseededDropout => l instanceof ReseededDropout)
+    if (job.from) {
+      await startFrom(model, optimizer, varList, config, job.from.checkpoint).catch((err: unknown) => {
+        optimizer.dispose()
+        model.dispose()
+        throw err
+      })
+    }
     const xAll = tf.tensor(data.images, [n, ...spec.inputShape], 'float32')
     const yAll = tf.tensor1d(data.labels, 'int32')
     const setup = { spec, recipe: config, model, optimizer, vars: varList, head, xAll, yAll, host: data, batchSize, seed }
-    // The helper threads' optimizers start empty: restored moments would live in the engine's alone.
-    if (restored.moments) cb.onLog?.({ message: 'Training on one thread: the restored optimizer moments are not handed to helper threads', code: 'oneThreadResumed', params: {} })
-    const parallel = await startParallelTraining(this.peerEntry, setup, restored.moments ? 1 : undefined).catch((err: unknown) => {
+    // The helper threads start from the engine optimizer's state: a resumed run's restored moments.
+    const parallel = await startParallelTraining(this.peerEntry, setup).catch((err: unknown) => {
       cb.onLog?.({ message: `Training on one thread: ${err instanceof Error ? err.message : String(err)}`, code: 'oneThread', params: {} })
       return null
     })
     const classNames = data.classNames.slice(0, head.classes)
     const keeper = job.checkpointDir
-      ? new CheckpointKeeper({ dir: job.checkpointDir, model, meta: { spec, classNames }, optimizer, kind: config.optimizer, vars: varList, seed })
+      ? new CheckpointKeeper({
+          dir: job.checkpointDir,
+          model,
+          meta: { spec, classNames },
+          // Split by hidden units, the moments live in the threads' optimizers, not the engine's.
+          optimizerState: parallel ? () => parallel.optimizerState() : () => captureOptimizerState(optimizer, config.optimizer, varList),
+          vars: varList,
+          seed
+        })
       : null
     const threads: TrainThreads = parallel ? { count: parallel.threads, split: parallel.split } : { count: 1 }
 
@@ -273,7 +279,8 @@ export class Trainer {
         const order = shuffleInPlace(trainIdx.slice(), mulberry32(streamSeed))
         // A stream of its own, so turning augmentation on leaves the batch order unchanged.
         const shiftRandom = mulberry32(streamSeed ^ 0x5a1f7)
-        for (const d of dropouts) d.startEpoch(epoch)
+        startDropoutEpoch(model, epoch)
+        parallel?.startEpoch(epoch)
         let lossSum = 0
         let correctSum = 0
         let seen = 0
@@ -381,14 +388,13 @@ export class Trainer {
   }
 }
 
-/** Gives a freshly built model a checkpoint's weights and the optimizer its moments; `moments`: some were restored. */
-async function startFrom(model: tf.LayersModel, optimizer: tf.Optimizer, vars: tf.Variable[], config: TrainConfig, from: LoadedCheckpoint): Promise<{ moments: boolean }> {
+/** Gives a freshly built model a checkpoint's weights and the optimizer its saved state, if it has one. */
+async function startFrom(model: tf.LayersModel, optimizer: tf.Optimizer, vars: tf.Variable[], config: TrainConfig, from: LoadedCheckpoint): Promise<void> {
   model.setWeights(from.loaded.model.getWeights())
   const state = from.optimizer
-  if (!state) return { moments: false }
+  if (!state) return
   if (state.kind !== config.optimizer) throw new Error(`The saved optimizer state is ${state.kind}'s, and the run trains with ${config.optimizer}`)
   await restoreOptimizerState(optimizer, vars, state)
-  return { moments: state.slots.length > 0 }
 }
 
 async function validate(

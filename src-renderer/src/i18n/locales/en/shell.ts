@@ -33,7 +33,6 @@ export const shell = {
     filesSkipped: '{count} file of the image folder was skipped (neither trained nor tested on): {files}. | {count} files of the image folder were skipped (neither trained nor tested on): {files}.',
     filesSkippedMore: '{count} files of the image folder were skipped (neither trained nor tested on): {files} and {more} more.',
     oneThread: 'Training on one thread: the second thread could not be started.',
-    oneThreadResumed: 'Training on one thread: the restored optimizer state lives in the main thread only, so the helper threads are not used when resuming or continuing.',
     tooManyOpened: 'Only {max} images can be opened at once; {left} were left out.',
     openFailed: 'Could not open {path}.',
     stackSkipped: 'The saved stack {path} was skipped: it is not a valid layer stack.'

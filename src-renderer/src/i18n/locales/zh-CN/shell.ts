@@ -34,7 +34,6 @@ export const shell: typeof en = {
     filesSkipped: '图像文件夹中有 {count} 个文件被跳过（既不用于训练也不用于测试）：{files}。 | 图像文件夹中有 {count} 个文件被跳过（既不用于训练也不用于测试）：{files}。',
     filesSkippedMore: '图像文件夹中有 {count} 个文件被跳过（既不用于训练也不用于测试）：{files} 等，另有 {more} 个。',
     oneThread: '只用一个线程训练：第二个线程无法启动。',
-    oneThreadResumed: '只用一个线程训练：恢复的优化器状态只在主线程中，因此恢复或继续训练时不使用辅助线程。',
     tooManyOpened: '一次最多只能打开 {max} 张图像；有 {left} 张未打开。',
     openFailed: '无法打开 {path}。',
     stackSkipped: '已跳过保存的网络 {path}：它不是有效的网络结构。'
