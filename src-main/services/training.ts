@@ -207,10 +207,17 @@ export async function resumeTraining(req: ResumeRequest): Promise<TrainingHandle
 function launch(req: TrainingRequest, history: History, from: TrainFrom | undefined, unlock: () => Promise<void>): TrainingHandle {
   const cancel: CancelState = { requested: false, killed: null, settled: false }
   // The lock goes once the outcome is on disk; one that cannot be removed goes stale by itself.
-  const finished = train(req, cancel, history, from).finally(() => {
-    cancel.settled = true
-    return unlock()
-  })
+  // 'train/finished' goes out only once the run is settled and its folder unlocked: an
+  // interface that starts the next run (a group's next seed) on hearing it must find the lab idle.
+  const finished = train(req, cancel, history, from)
+    .finally(() => {
+      cancel.settled = true
+      return unlock()
+    })
+    .then(({ detail, outcome }) => {
+      req.emit('train/finished', outcome)
+      return detail
+    })
   const graceMs = req.cancelGraceMs ?? CANCEL_GRACE_MS
   return {
     finished,
@@ -266,8 +273,15 @@ function failureOf(err: unknown): { message: string; failure: RunFailure } {
   return { message, failure: { code: 'other', params: {} } }
 }
 
-async function train(req: TrainingRequest, cancel: CancelState, before: History, from: TrainFrom | undefined): Promise<RunDetail> {
+/** The run as saved, and the 'train/finished' event that reports it. */
+interface TrainOutcome {
+  detail: RunDetail
+  outcome: LabEventPayload<'train/finished'>
+}
+
+async function train(req: TrainingRequest, cancel: CancelState, before: History, from: TrainFrom | undefined): Promise<TrainOutcome> {
   const { engine, dir, id, emit } = req
+  let outcome: LabEventPayload<'train/finished'>
   const history: History = { epochs: [...before.epochs], batches: [...before.batches] }
   // History writes are chained so they land in order and never overlap.
   let writes: Promise<void> = Promise.resolve()
@@ -310,21 +324,21 @@ async function train(req: TrainingRequest, cancel: CancelState, before: History,
       classNames: result.classNames,
       config: { ...req.config, seed: result.seed }
     })
-    emit('train/finished', { runId: id, status: result.status, seconds: result.seconds, test: result.test })
+    outcome = { runId: id, status: result.status, seconds: result.seconds, test: result.test }
   } catch (err) {
     await writes
     if (cancel.killed) {
       const { message, failure } = cancel.killed
       await writeHistory(dir, history).catch(() => undefined)
       await updateRunMeta(dir, { status: 'cancelled', error: message, failure }).catch(() => undefined)
-      emit('train/finished', { runId: id, status: 'cancelled', error: message, failure })
+      outcome = { runId: id, status: 'cancelled', error: message, failure }
     } else {
       const { message, failure } = failureOf(err)
       await updateRunMeta(dir, { status: 'failed', error: message, failure }).catch(() => undefined)
-      emit('train/finished', { runId: id, status: 'failed', error: message, failure })
+      outcome = { runId: id, status: 'failed', error: message, failure }
     }
   } finally {
     for (const off of unsubscribe) off()
   }
-  return readRun(dir)
+  return { detail: await readRun(dir), outcome }
 }

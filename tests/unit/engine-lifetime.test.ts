@@ -67,6 +67,32 @@ async function call<M extends LabMethod>(name: M, payload: unknown): Promise<Lab
 
 const trainToy = { model: getPreset('seed-toy')!, data: { kind: 'toy' }, config: { epochs: 1, batchSize: 1 } }
 
+describe("a group's next seed", () => {
+  it('starts on hearing that the last run finished: the lab is idle once it says so', async () => {
+    tmp = await tempDir('convlab-next-seed-')
+    const host = nodeEngineHostFactory({ entry: join(FIXTURES, 'busy-worker.ts'), env: { ...process.env, STEP_MS: '1', STEPS: '1' } })
+    const lab = (service = await createLabService({ dataDir: tmp.path, engineHost: host }))
+    await lab.engine.request('engine/ping', {})
+    const finishedRuns: string[] = []
+    let nextStart: Promise<unknown> | undefined
+    const bothFinished = new Promise<void>((resolveBoth) =>
+      lab.onEvent((event, payload) => {
+        if (event !== 'train/finished') return
+        finishedRuns.push((payload as { runId: string }).runId)
+        // As the Train view's group does: the next seed's start is sent from the finished event itself.
+        if (finishedRuns.length === 1) nextStart = dispatch(lab.handlers, 'train/start', trainToy)
+        else resolveBoth()
+      })
+    )
+    const { runId: first } = await call('train/start', trainToy)
+    await until(() => nextStart !== undefined, 'the first run finished')
+    const second = (await nextStart) as { ok: boolean; result?: { runId: string } }
+    expect(second).toMatchObject({ ok: true, result: { runId: expect.any(String) } })
+    await bothFinished
+    expect(finishedRuns).toEqual([first, second.result?.runId])
+  })
+})
+
 describe('cancelling a run', () => {
   it('answers at once during a step that does not end, then kills and restarts the engine, and the run ends cancelled', async () => {
     const { events } = await start(600_000, 300)
