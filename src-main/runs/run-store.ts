@@ -40,6 +40,8 @@ export const MODEL_DIR = 'model'
 const RunMeta = z.object({
   id: z.string(),
   name: z.string(),
+  /** The name was typed by the user (runs/rename): continuing the run leaves it as it is. */
+  nameGiven: z.literal(true).optional(),
   createdAt: z.string(),
   status: RunStatus,
   model: ModelSpec,

@@ -359,7 +359,7 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     async 'runs/rename'({ runId, name }) {
       assertWritable()
       await readRunOrNotFound(dirOf(runId), runId)
-      await updateRunMeta(dirOf(runId), { name })
+      await updateRunMeta(dirOf(runId), { name, nameGiven: true })
       return readRunSummary(dirOf(runId))
     },
     async 'runs/delete'({ runId }) {

@@ -21,6 +21,7 @@ const lab = (args: string[], interruptOn?: RegExp) => runLab(home, args, 240_000
 const toy = (epochs: number, out: string): string[] => ['train', '--model', 'seed-toy', '--data', 'toy', '--epochs', String(epochs), '--seed', '1', '--out', out]
 
 interface Saved {
+  name: string
   status: string
   error?: string
   config: { epochs: number }
@@ -45,7 +46,8 @@ describe('lab train --continue', () => {
     expect(more.code).toBe(0)
     expect(more.stdout).toMatch(/^Continued after epoch 4 /m)
     expect(await historyEpochs(short)).toEqual([1, 2, 3, 4, 5, 6])
-    expect(await runJson(short)).toMatchObject({ status: 'completed', config: { epochs: 6 }, resumes: [{ epoch: 4, kind: 'continue' }] })
+    // The default name says the run's new epoch count.
+    expect(await runJson(short)).toMatchObject({ name: 'seed-toy · toy set · 6 ep', status: 'completed', config: { epochs: 6 }, resumes: [{ epoch: 4, kind: 'continue' }] })
     const [a, b] = [await weights(short), await weights(long)]
     expect(a.length).toBe(12)
     for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 6)
