@@ -30,7 +30,7 @@ import { DataSource } from '../shared/dataset'
 import { divergenceOf } from '../shared/divergence'
 import { ModelSpec } from '../shared/layers'
 import { writeJsonAtomic } from './atomic-write'
-import { CHECKPOINT_DIR, CHECKPOINT_NEXT_DIR, findCheckpoint } from './checkpoint-info'
+import { CHECKPOINT_DIR, CHECKPOINT_NEXT_DIR, findCheckpoint, folderBytes } from './checkpoint-info'
 
 export const RUN_FILE = 'run.json'
 export const HISTORY_FILE = 'history.json'
@@ -166,7 +166,7 @@ export async function readRun(dir: string): Promise<RunDetail> {
     error: meta.error,
     ...(meta.failure ? { failure: meta.failure } : {}),
     ...(meta.resumes?.length ? { resumes: meta.resumes } : {}),
-    ...(checkpoint ? { checkpoint: { epoch: checkpoint.info.epoch, optimizer: checkpoint.hasOptimizer } } : {})
+    ...(checkpoint ? { checkpoint: { epoch: checkpoint.info.epoch, optimizer: checkpoint.hasOptimizer, bytes: await folderBytes(checkpoint.dir) } } : {})
   })
 }
 

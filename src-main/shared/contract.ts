@@ -202,8 +202,8 @@ export const RunDetail = RunSummary.extend({
   error: z.string().optional(),
   failure: RunFailure.optional(),
   resumes: z.array(ResumePoint).optional(),
-  /** The last completed epoch saved for resume and continue, and whether its optimizer state was saved with it. */
-  checkpoint: z.object({ epoch: z.number().int().min(1), optimizer: z.boolean() }).optional()
+  /** The last completed epoch saved for resume and continue, whether its optimizer state was saved with it, and its size on disk. */
+  checkpoint: z.object({ epoch: z.number().int().min(1), optimizer: z.boolean(), bytes: z.number().int().min(0).optional() }).optional()
 })
 export type RunDetail = z.infer<typeof RunDetail>
 
@@ -557,6 +557,11 @@ export const LAB_METHODS = {
   'runs/list': method(noInput, z.array(RunSummary), 'Past and current runs, newest first.'),
   'runs/get': method(z.object({ runId }), RunDetail, 'One run with its model, config, history and test metrics.'),
   'runs/rename': method(z.object({ runId, name: z.string().min(1).max(200) }), RunSummary, 'Renames a run.'),
+  'runs/drop-checkpoint': method(
+    z.object({ runId }),
+    z.object({ freedBytes: z.number().int().min(0) }),
+    "Removes a completed run's checkpoint (weights and optimizer state) to free the disk; its trained model stays, and continuing it then needs freshOptimizer. Refused for a run training, paused or stopped (a stopped run's checkpoint is what resumes it)."
+  ),
   'runs/delete': method(
     z.object({ runId }),
     z.object({ deleted: z.boolean() }),

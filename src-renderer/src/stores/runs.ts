@@ -161,6 +161,24 @@ export const useRunsStore = defineStore('runs', () => {
     deleted.value = null
   }
 
+  /** Bytes freed by dropping each run's checkpoint in this session, said in its details. */
+  const freedCheckpoints = ref<Record<string, number>>({})
+
+  /** Drops a completed run's checkpoint; its details are read again, so they say that Continue now needs a fresh optimizer. */
+  async function dropCheckpoint(id: string): Promise<boolean> {
+    try {
+      const { freedBytes } = await request('runs/drop-checkpoint', { runId: id })
+      freedCheckpoints.value = { ...freedCheckpoints.value, [id]: freedBytes }
+      const run = await request('runs/get', { runId: id })
+      details.value = { ...details.value, [id]: run }
+      error.value = null
+      return true
+    } catch (err) {
+      error.value = describeError(err)
+      return false
+    }
+  }
+
   /** The latest export per run: where it went, or why it failed. */
   const exports = ref<Record<string, RunExport>>({})
 
@@ -198,6 +216,8 @@ export const useRunsStore = defineStore('runs', () => {
     rename,
     remove,
     undoDelete,
+    freedCheckpoints,
+    dropCheckpoint,
     forgetDeleted,
     exports,
     exportPytorch
