@@ -168,9 +168,10 @@ export const useRunsStore = defineStore('runs', () => {
   async function dropCheckpoint(id: string): Promise<boolean> {
     try {
       const { freedBytes } = await request('runs/drop-checkpoint', { runId: id })
-      freedCheckpoints.value = { ...freedCheckpoints.value, [id]: freedBytes }
       const run = await request('runs/get', { runId: id })
+      // Together, so the details never say "dropped" beside the checkpoint still listed.
       details.value = { ...details.value, [id]: run }
+      freedCheckpoints.value = { ...freedCheckpoints.value, [id]: freedBytes }
       error.value = null
       return true
     } catch (err) {
