@@ -657,8 +657,10 @@ export const LAB_METHODS = {
   ),
   'study/rates': method(
     z.object({ runIds: z.array(runId).max(20).default([]), recipe: z.boolean().default(false) }),
-    z.object({ rates: z.array(z.object({ key: z.string(), trainImagesPerSec: z.number().positive(), inferImagesPerSec: z.number().positive() })) }),
-    "Images/s of the runs' models and, with recipe, of the recipe's four models (keyed by run id or recipe label, in that order) on this machine, from a short timing probe as `lab bench` does, for the Study view's time estimate."
+    z.object({
+      rates: z.array(z.object({ key: z.string(), trainImagesPerSec: z.number().positive(), inferImagesPerSec: z.number().positive(), studyImagesPerSec: z.number().positive() }))
+    }),
+    "Images/s of the runs' models and, with recipe, of the recipe's four models (keyed by run id or recipe label, in that order) on this machine, for the Study view's time estimate: training and one-thread prediction from a short timing probe as `lab bench` does, the study's shifted prediction on the inference pool as the study runs; measured once per session and setup."
   ),
   'runs/activations': method(
     z.object({ runId, image: ImageRef }),

@@ -162,7 +162,7 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
   },
   'study/rates': {
     input: '{ runIds?: string[], recipe?: boolean }',
-    output: '{ rates: { key, trainImagesPerSec, inferImagesPerSec }[] }'
+    output: '{ rates: { key, trainImagesPerSec, inferImagesPerSec, studyImagesPerSec }[] }'
   },
   'runs/activations': {
     input: '{ runId: string, image: { kind, split?, index } | { kind, image } }',
