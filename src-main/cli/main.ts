@@ -8,6 +8,7 @@ import { CliError } from './cli-error'
 import type { CommandContext } from './context'
 import { backendsCommand } from './commands/backends'
 import { benchCommand } from './commands/bench'
+import { checkpointCommand } from './commands/checkpoint'
 import { evaluateCommand } from './commands/evaluate'
 import { exportCommand } from './commands/export'
 import { predictCommand } from './commands/predict'
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
     usage:
       'train --model <preset|file.json> --data <fashion-mnist|toy|FOLDER> --out DIR [--epochs 5 --batch 32 --lr 0.001 --optimizer adam|sgd --val-split 0 --limit N --test-limit N --seed N | --seeds A,B,... --backend NAME --threads N --data-dir DIR --force --augment-shift K --augment-axes x|y|xy --augment-mode roll|zero]\n       train --resume DIR [--fresh-optimizer]\n       train --continue DIR --epochs N [--fresh-optimizer]'
   },
+  checkpoint: { run: checkpointCommand, usage: 'checkpoint --run DIR [--drop]' },
   evaluate: { run: evaluateCommand, usage: 'evaluate --run DIR [--limit N]' },
   verify: {
     run: verifyCommand,

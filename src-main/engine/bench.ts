@@ -96,7 +96,7 @@ function resolveSpec(m: string | ModelSpecInput): ModelSpec {
 const WARM_UP_MS = 1000
 
 /** Runs `step` until `seconds` have passed (after `warmUpMs` of warm-up calls, at least one), at least twice. */
-async function timeSteps(seconds: number, warmUpMs: number, step: () => Promise<void>): Promise<{ steps: number; ms: number }> {
+export async function timeSteps(seconds: number, warmUpMs: number, step: () => Promise<void>): Promise<{ steps: number; ms: number }> {
   const warm = performance.now()
   do await step()
   while (performance.now() - warm < warmUpMs)

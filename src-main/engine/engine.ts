@@ -28,6 +28,10 @@ import {
 } from './process/protocol'
 import { benchmark } from './bench'
 import { shiftRobustness } from './robustness'
+import { probeStudyRate } from './study-probe'
+import { kernelBuild } from './kernels'
+import { trainThreadLimit } from '../shared/threads'
+import { availableParallelism } from 'node:os'
 import { InferPool } from './parallel/infer-pool'
 import { BusyError, Trainer } from './train/train'
 import { readCheckpoint } from './train/checkpoint'
@@ -309,6 +313,18 @@ export class Engine {
     'bench/run': async (p) => {
       if (this.trainer.running) throw new BusyError(this.trainer.running)
       return benchmark({ ...p, peerEntry: this.options.peerEntry })
+    },
+    'study/setup': async () => {
+      const backend = activeBackend()
+      // As the inference pool counts its threads (infer-pool.ts): none beside this one without a helper entry.
+      const threads = this.options.peerEntry ? trainThreadLimit(undefined, process.env.CONVLAB_TRAIN_THREADS, availableParallelism()) : 1
+      return { backend, ...(backend === 'wasm' ? { kernels: kernelBuild() } : {}), threads }
+    },
+    'study/probe': async (p) => {
+      if (this.trainer.running) throw new BusyError(this.trainer.running)
+      const rows = []
+      for (const spec of p.models) rows.push(await probeStudyRate(spec, this.inferPool, p))
+      return { rows }
     }
   }
 

@@ -2,7 +2,7 @@
  * Which epoch a run's checkpoint holds, read without tfjs: the main process decides from it whether
  * a run can be resumed or continued; the engine writes and reads the weights (engine/train/checkpoint.ts).
  */
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 
@@ -45,4 +45,16 @@ export async function findCheckpoint(runDir: string): Promise<FoundCheckpoint | 
     if (info.success) return { dir, info: info.data, hasOptimizer: await exists(join(dir, OPTIMIZER_JSON)) }
   }
   return undefined
+}
+
+/** Bytes of the files in `dir` and below; 0 when it does not exist. */
+export async function folderBytes(dir: string): Promise<number> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
+  let total = 0
+  for (const entry of entries) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) total += await folderBytes(path)
+    else total += (await stat(path).catch(() => undefined))?.size ?? 0
+  }
+  return total
 }

@@ -30,7 +30,7 @@ import { DataSource } from '../shared/dataset'
 import { divergenceOf } from '../shared/divergence'
 import { ModelSpec } from '../shared/layers'
 import { writeJsonAtomic } from './atomic-write'
-import { CHECKPOINT_DIR, CHECKPOINT_NEXT_DIR, findCheckpoint } from './checkpoint-info'
+import { CHECKPOINT_DIR, CHECKPOINT_NEXT_DIR, findCheckpoint, folderBytes } from './checkpoint-info'
 
 export const RUN_FILE = 'run.json'
 export const HISTORY_FILE = 'history.json'
@@ -40,6 +40,8 @@ export const MODEL_DIR = 'model'
 const RunMeta = z.object({
   id: z.string(),
   name: z.string(),
+  /** The name was typed by the user (runs/rename): continuing the run leaves it as it is. */
+  nameGiven: z.literal(true).optional(),
   createdAt: z.string(),
   status: RunStatus,
   model: ModelSpec,
@@ -164,7 +166,7 @@ export async function readRun(dir: string): Promise<RunDetail> {
     error: meta.error,
     ...(meta.failure ? { failure: meta.failure } : {}),
     ...(meta.resumes?.length ? { resumes: meta.resumes } : {}),
-    ...(checkpoint ? { checkpoint: { epoch: checkpoint.info.epoch, optimizer: checkpoint.hasOptimizer } } : {})
+    ...(checkpoint ? { checkpoint: { epoch: checkpoint.info.epoch, optimizer: checkpoint.hasOptimizer, bytes: await folderBytes(checkpoint.dir) } } : {})
   })
 }
 

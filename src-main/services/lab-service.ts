@@ -34,6 +34,7 @@ import type { LabEventListener, LabHandlers } from './dispatch'
 import { parseModelSpec } from './models'
 import { resumeTraining, startTraining, type TrainingHandle } from './training'
 import type { ResumeAsk } from '../runs/resume-plan'
+import { CheckpointKept, dropCheckpoint } from '../runs/drop-checkpoint'
 import { dataModelMismatch } from '../shared/data-fit'
 import { describeSource } from '../data/describe'
 import { trainRecipe } from './recipe-training'
@@ -363,8 +364,17 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
     async 'runs/rename'({ runId, name }) {
       assertWritable()
       await readRunOrNotFound(dirOf(runId), runId)
-      await updateRunMeta(dirOf(runId), { name })
+      await updateRunMeta(dirOf(runId), { name, nameGiven: true })
       return readRunSummary(dirOf(runId))
+    },
+    async 'runs/drop-checkpoint'({ runId }) {
+      assertWritable()
+      await readRunOrNotFound(dirOf(runId), runId)
+      if (active?.runId === runId) throw new LabError('busy', `Run ${runId} is training: its checkpoint is kept.`).because('runTraining', { run: runId })
+      return dropCheckpoint(dirOf(runId), runId).catch((err: unknown) => {
+        if (!(err instanceof CheckpointKept)) throw err
+        throw new LabError(err.problem === 'training' ? 'busy' : 'invalid-payload', err.message).because(err.problem === 'training' ? 'runTraining' : 'runNotCompleted', { run: runId })
+      })
     },
     async 'runs/delete'({ runId }) {
       assertWritable()

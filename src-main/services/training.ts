@@ -30,6 +30,7 @@ import { findCheckpoint } from '../runs/checkpoint-info'
 import { planResume, type ResumeAsk, type ResumeRefusal } from '../runs/resume-plan'
 import { recoverRun } from '../runs/recover'
 import { rm } from 'node:fs/promises'
+import { nameWithEpochs } from '../shared/run-name'
 
 export interface TrainingRequest {
   engine: EngineClient
@@ -181,7 +182,9 @@ export async function resumeTraining(req: ResumeRequest): Promise<TrainingHandle
   }
   const seed = meta.config.seed ?? checkpoint?.info.seed
   const config = { ...meta.config, epochs: plan.target, ...(seed === undefined ? {} : { seed }) }
-  const request: TrainingRequest = { ...req, id: run.id, name: meta.name, model: meta.model, data: meta.data, config }
+  // A default name says the epochs it was made with; one the user typed is theirs.
+  const name = req.ask.mode === 'continue' && !meta.nameGiven ? (nameWithEpochs(meta.name, plan.target) ?? meta.name) : meta.name
+  const request: TrainingRequest = { ...req, id: run.id, name, model: meta.model, data: meta.data, config }
   assertTrainable(meta.model)
   assertFitsInMemory(meta.model, config)
   await assertFitsData(meta.model, meta.data)
@@ -192,7 +195,7 @@ export async function resumeTraining(req: ResumeRequest): Promise<TrainingHandle
     await writeHistory(dir, kept)
     await rm(join(dir, METRICS_FILE), { force: true })
     const point = { epoch: plan.from.epoch, kind: req.ask.mode, at: new Date().toISOString(), ...(plan.from.freshOptimizer ? { freshOptimizer: true } : {}) }
-    await updateRunMeta(dir, { status: 'running', error: undefined, config, resumes: [...(meta.resumes ?? []), point] })
+    await updateRunMeta(dir, { status: 'running', error: undefined, name, config, resumes: [...(meta.resumes ?? []), point] })
   } catch (err) {
     await unlock()
     throw err

@@ -202,8 +202,8 @@ export const RunDetail = RunSummary.extend({
   error: z.string().optional(),
   failure: RunFailure.optional(),
   resumes: z.array(ResumePoint).optional(),
-  /** The last completed epoch saved for resume and continue, and whether its optimizer state was saved with it. */
-  checkpoint: z.object({ epoch: z.number().int().min(1), optimizer: z.boolean() }).optional()
+  /** The last completed epoch saved for resume and continue, whether its optimizer state was saved with it, and its size on disk. */
+  checkpoint: z.object({ epoch: z.number().int().min(1), optimizer: z.boolean(), bytes: z.number().int().min(0).optional() }).optional()
 })
 export type RunDetail = z.infer<typeof RunDetail>
 
@@ -557,6 +557,11 @@ export const LAB_METHODS = {
   'runs/list': method(noInput, z.array(RunSummary), 'Past and current runs, newest first.'),
   'runs/get': method(z.object({ runId }), RunDetail, 'One run with its model, config, history and test metrics.'),
   'runs/rename': method(z.object({ runId, name: z.string().min(1).max(200) }), RunSummary, 'Renames a run.'),
+  'runs/drop-checkpoint': method(
+    z.object({ runId }),
+    z.object({ freedBytes: z.number().int().min(0) }),
+    "Removes a completed run's checkpoint (weights and optimizer state) to free the disk; its trained model stays, and continuing it then needs freshOptimizer. Refused for a run training, paused or stopped (a stopped run's checkpoint is what resumes it)."
+  ),
   'runs/delete': method(
     z.object({ runId }),
     z.object({ deleted: z.boolean() }),
@@ -652,8 +657,10 @@ export const LAB_METHODS = {
   ),
   'study/rates': method(
     z.object({ runIds: z.array(runId).max(20).default([]), recipe: z.boolean().default(false) }),
-    z.object({ rates: z.array(z.object({ key: z.string(), trainImagesPerSec: z.number().positive(), inferImagesPerSec: z.number().positive() })) }),
-    "Images/s of the runs' models and, with recipe, of the recipe's four models (keyed by run id or recipe label, in that order) on this machine, from a short timing probe as `lab bench` does, for the Study view's time estimate."
+    z.object({
+      rates: z.array(z.object({ key: z.string(), trainImagesPerSec: z.number().positive(), inferImagesPerSec: z.number().positive(), studyImagesPerSec: z.number().positive() }))
+    }),
+    "Images/s of the runs' models and, with recipe, of the recipe's four models (keyed by run id or recipe label, in that order) on this machine, for the Study view's time estimate: training and one-thread prediction from a short timing probe as `lab bench` does, the study's shifted prediction on the inference pool as the study runs; measured once per session and setup."
   ),
   'runs/activations': method(
     z.object({ runId, image: ImageRef }),

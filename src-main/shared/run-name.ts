@@ -46,3 +46,22 @@ export function runName(model: string, data: DataSource, input: Pick<TrainConfig
   if (p.shifts) parts.push(`shifts ±${p.shifts.maxShift} px ${p.shifts.axes}${p.shifts.zeroFilled ? ' zero-filled' : ''}`)
   return parts.join(' · ')
 }
+
+/**
+ * How a default name says its epochs, in every language it is made in: the CLI's and the API's
+ * "5 ep" (above) and the interface's train.runLabel.epochs per locale (a unit test holds them to it).
+ */
+export const EPOCH_LABEL_UNITS = [' ep', ' 个迭代周期'] as const
+
+const epochSegment = new RegExp(`(^| · )\\d+(${EPOCH_LABEL_UNITS.join('|')})(?= · |$)`, 'g')
+
+/**
+ * A default name with its epoch count changed to `epochs`, when it has exactly one epoch part
+ * ("seed-cnn · Fashion-MNIST · 1 ep" → "… · 3 ep" after a continue); undefined when it has none or
+ * several, as a name the user wrote may. The words around the number stay in their language.
+ */
+export function nameWithEpochs(name: string, epochs: number): string | undefined {
+  const found = name.match(epochSegment)
+  if (found?.length !== 1) return undefined
+  return name.replace(epochSegment, (_, before: string, unit: string) => `${before}${epochs}${unit}`)
+}

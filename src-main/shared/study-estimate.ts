@@ -1,14 +1,17 @@
 /**
  * How long the shift study and its recipe take, said before they start (issue 18, part 2 item 4):
  * image counts from the settings, divided by rates measured on this machine (a short timing probe
- * of each model, as `lab bench`). Pure arithmetic, tested by hand.
+ * of each model, services/study-rates.ts). Pure arithmetic, tested by hand.
  */
 import { shiftOffsets } from './robustness'
 
 /** Images per second of one model on this machine. */
 export interface ModelRate {
   trainImagesPerSec: number
+  /** Predicting on one thread, as the test evaluation at the end of a training run does. */
   inferImagesPerSec: number
+  /** Predicting shifted images on the inference pool, as the study does. */
+  studyImagesPerSec: number
 }
 
 export interface MeasurePlan {
@@ -39,17 +42,17 @@ export function recipeImages(plan: RecipePlan): { train: number; infer: number }
   return { train: plan.seeds * plan.epochs * plan.trainImages, infer: plan.seeds * plan.testImages }
 }
 
-/** Seconds for the recipe's models (each with its rate) and then the study of all their runs. */
+/** Seconds for the recipe's models (each with its rate: training, its test evaluation) and then the study of all their runs. */
 export function recipeSeconds(plan: RecipePlan, rates: readonly ModelRate[], study: Omit<MeasurePlan, 'runs'>): number {
   const { train, infer } = recipeImages(plan)
   const perRun = measureImages({ ...study, runs: 1 })
-  return rates.reduce((s, r) => s + train / r.trainImagesPerSec + (infer + plan.seeds * perRun) / r.inferImagesPerSec, 0)
+  return rates.reduce((s, r) => s + train / r.trainImagesPerSec + infer / r.inferImagesPerSec + (plan.seeds * perRun) / r.studyImagesPerSec, 0)
 }
 
 /** Seconds to study runs, each with its model's rate. */
 export function measureSeconds(study: Omit<MeasurePlan, 'runs'>, rates: readonly ModelRate[]): number {
   const perRun = measureImages({ ...study, runs: 1 })
-  return rates.reduce((s, r) => s + perRun / r.inferImagesPerSec, 0)
+  return rates.reduce((s, r) => s + perRun / r.studyImagesPerSec, 0)
 }
 
 /** Seconds left at the rate so far: elapsed × (left / done); unknown until some work is done. */

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -23,6 +23,7 @@ const lab = (args: string[], interruptOn?: RegExp) => runLab(home, args, 240_000
 const toy = (epochs: number, out: string): string[] => ['train', '--model', 'seed-toy', '--data', 'toy', '--epochs', String(epochs), '--seed', '1', '--out', out]
 
 interface Saved {
+  name: string
   status: string
   error?: string
   config: { epochs: number }
@@ -48,7 +49,8 @@ describe('lab train --continue', () => {
     expect(more.code).toBe(0)
     expect(more.stdout).toMatch(/^Continued after epoch 4 /m)
     expect(await historyEpochs(short)).toEqual([1, 2, 3, 4, 5, 6])
-    expect(await runJson(short)).toMatchObject({ status: 'completed', config: { epochs: 6 }, resumes: [{ epoch: 4, kind: 'continue' }] })
+    // The default name says the run's new epoch count.
+    expect(await runJson(short)).toMatchObject({ name: 'seed-toy · toy set · 6 ep', status: 'completed', config: { epochs: 6 }, resumes: [{ epoch: 4, kind: 'continue' }] })
     const [a, b] = [await weights(short), await weights(long)]
     expect(a.length).toBe(12)
     for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 6)
@@ -66,8 +68,13 @@ describe('lab train --continue', () => {
     const nowhere = await lab(['train', '--continue', join(home, 'runs', 'nothing'), '--epochs', '1'])
     expect(nowhere.stderr).toMatch(/holds no run/)
 
-    // A run saved before optimizer state was kept: only its weights are left.
-    await rm(join(dir, 'checkpoint'), { recursive: true })
+    // Its checkpoint dropped to free the disk: only its trained weights are left, as in a run saved before optimizer state was kept.
+    const shown = await lab(['checkpoint', '--run', dir])
+    expect(shown.stdout).toMatch(/^Checkpoint: after epoch 6, \d+ kB, with optimizer state\.\nContinue \(train --continue .* --epochs N\) gives the same weights as one longer run\.\n$/)
+    const dropped = await lab(['checkpoint', '--run', dir, '--drop'])
+    expect(dropped.code).toBe(0)
+    expect(dropped.stdout).toMatch(/^Dropped the checkpoint of .*: \d+ kB freed\. The trained model stays\.\nCheckpoint: none\.\nContinue needs a fresh optimizer, so it does not give the weights of one longer run: train --continue .* --epochs N --fresh-optimizer\.\n$/)
+    expect(await readdir(dir)).not.toContain('checkpoint')
     const old = await lab(['train', '--continue', dir, '--epochs', '1'])
     expect(old.code).toBe(2)
     expect(old.stderr).toMatch(/saved without its optimizer state .*Pass --fresh-optimizer to continue it with a fresh optimizer anyway\.\n$/)
@@ -90,6 +97,10 @@ describe('lab train --resume', () => {
     expect(stopped.length).toBeLessThan(3000)
     const cont = await lab(['train', '--continue', dir, '--epochs', '5'])
     expect(cont.stderr).toBe(`error: Run cancelled is cancelled, not completed: resume it first (train --resume ${dir}).\n`)
+    // Its checkpoint is what resumes it: kept.
+    const drop = await lab(['checkpoint', '--run', dir, '--drop'])
+    expect(drop.code).toBe(2)
+    expect(drop.stderr).toBe('error: Run cancelled is cancelled, not completed: its checkpoint is what resumes it, so it is kept (delete the run if you no longer need it).\n')
     const resumed = await lab(['train', '--resume', dir])
     expect(resumed.code).toBe(0)
     const saved = await runJson(dir)

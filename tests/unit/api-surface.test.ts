@@ -102,11 +102,15 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
   },
   'runs/get': {
     input: '{ runId: string }',
-    output: '{ id: string, name: string, modelName: string, inputShape?: integer[], data: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, createdAt: string, status: "running"|"completed"|"cancelled"|"failed", epochsDone: integer, backend?: string, threads?: { count, split? }, augmented?: boolean, testAccuracy?: number, group?: string, diverged?: { firstLoss, peakLoss, epoch }, damage?: { problems, causes, usable, keeps, modelUsable }, trainedElsewhere?: boolean, model: { name, description?, inputShape, layers, training? }, config: { optimizer, learningRate, batchSize, epochs, validationSplit, limit?, testLimit?, seed?, backend?, augment?, threads? }, classNames: string[], epochs: { epoch, loss, accuracy, valLoss?, valAccuracy?, seconds }[], batches: { epoch, batch, loss, accuracy }[], test?: { count, loss, accuracy, confusion }, error?: string, failure?: { code, params }, resumes?: { epoch, kind, at, freshOptimizer? }[], checkpoint?: { epoch, optimizer } }'
+    output: '{ id: string, name: string, modelName: string, inputShape?: integer[], data: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, createdAt: string, status: "running"|"completed"|"cancelled"|"failed", epochsDone: integer, backend?: string, threads?: { count, split? }, augmented?: boolean, testAccuracy?: number, group?: string, diverged?: { firstLoss, peakLoss, epoch }, damage?: { problems, causes, usable, keeps, modelUsable }, trainedElsewhere?: boolean, model: { name, description?, inputShape, layers, training? }, config: { optimizer, learningRate, batchSize, epochs, validationSplit, limit?, testLimit?, seed?, backend?, augment?, threads? }, classNames: string[], epochs: { epoch, loss, accuracy, valLoss?, valAccuracy?, seconds }[], batches: { epoch, batch, loss, accuracy }[], test?: { count, loss, accuracy, confusion }, error?: string, failure?: { code, params }, resumes?: { epoch, kind, at, freshOptimizer? }[], checkpoint?: { epoch, optimizer, bytes? } }'
   },
   'runs/rename': {
     input: '{ runId: string, name: string }',
     output: '{ id: string, name: string, modelName: string, inputShape?: integer[], data?: { kind, dir? } | { kind, images?, labels?, divisor? } | { kind, dir }, createdAt: string, status: "running"|"completed"|"cancelled"|"failed" | "damaged", epochsDone: integer, backend?: string, threads?: { count, split? }, augmented?: boolean, testAccuracy?: number, group?: string, diverged?: { firstLoss, peakLoss, epoch }, damage?: { problems, causes, usable, keeps, modelUsable }, trainedElsewhere?: boolean }'
+  },
+  'runs/drop-checkpoint': {
+    input: '{ runId: string }',
+    output: '{ freedBytes: integer }'
   },
   'runs/delete': {
     input: '{ runId: string }',
@@ -158,7 +162,7 @@ const METHODS: Record<LabMethod, { input: string; output: string }> = {
   },
   'study/rates': {
     input: '{ runIds?: string[], recipe?: boolean }',
-    output: '{ rates: { key, trainImagesPerSec, inferImagesPerSec }[] }'
+    output: '{ rates: { key, trainImagesPerSec, inferImagesPerSec, studyImagesPerSec }[] }'
   },
   'runs/activations': {
     input: '{ runId: string, image: { kind, split?, index } | { kind, image } }',

@@ -1,4 +1,4 @@
-import { readdir, utimes } from 'node:fs/promises'
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { EngineHost } from '../../src-main/engine/process/host'
@@ -95,5 +95,48 @@ describe('runs/delete and runs/restore', () => {
     expect(await readdir(join(runsDir(), '.trash'))).toEqual(['run-b'])
     await expect(call('runs/restore', { runId: 'run-a' })).rejects.toThrow(/not in the trash/)
     expect(await call('runs/restore', { runId: 'run-b' })).toMatchObject({ id: 'run-b' })
+  })
+})
+
+/** A checkpoint of epoch 1 with optimizer state: 1000 + 200 + its checkpoint.json's bytes. */
+async function layCheckpoint(id: string): Promise<number> {
+  const dir = join(runsDir(), id, 'checkpoint')
+  await mkdir(dir, { recursive: true })
+  const info = JSON.stringify({ epoch: 1, seed: 1 })
+  await writeFile(join(dir, 'weights.bin'), Buffer.alloc(1000))
+  await writeFile(join(dir, 'optimizer.bin'), Buffer.alloc(200))
+  await writeFile(join(dir, 'optimizer.json'), '')
+  await writeFile(join(dir, 'checkpoint.json'), info)
+  return 1200 + Buffer.byteLength(info)
+}
+
+describe('runs/drop-checkpoint', () => {
+  it("removes a completed run's checkpoint, says how much it freed, and keeps the trained model", async () => {
+    const bytes = await layCheckpoint('run-a')
+    await mkdir(join(runsDir(), 'run-a', 'model'))
+    await writeFile(join(runsDir(), 'run-a', 'model', 'weights.bin'), Buffer.alloc(10))
+    expect((await call('runs/get', { runId: 'run-a' })).checkpoint).toEqual({ epoch: 1, optimizer: true, bytes })
+    expect(await call('runs/drop-checkpoint', { runId: 'run-a' })).toEqual({ freedBytes: bytes })
+    expect((await call('runs/get', { runId: 'run-a' })).checkpoint).toBeUndefined()
+    expect(await readdir(join(runsDir(), 'run-a'))).not.toContain('checkpoint')
+    expect(await readdir(join(runsDir(), 'run-a', 'model'))).toEqual(['weights.bin'])
+    // Dropped already: nothing more to free.
+    expect(await call('runs/drop-checkpoint', { runId: 'run-a' })).toEqual({ freedBytes: 0 })
+  })
+
+  it("keeps a stopped run's checkpoint, which is what resumes it, and a run's another process trains", async () => {
+    const bytes = await layCheckpoint('run-a')
+    await updateRunMeta(join(runsDir(), 'run-a'), { status: 'cancelled' })
+    await expect(call('runs/drop-checkpoint', { runId: 'run-a' })).rejects.toThrow(/Run run-a is cancelled, not completed: its checkpoint is what resumes it/)
+    await layCheckpoint('run-b')
+    const release = await holdRunLock(join(runsDir(), 'run-b'))
+    try {
+      await expect(call('runs/drop-checkpoint', { runId: 'run-b' })).rejects.toThrow(/Run run-b is training/)
+    } finally {
+      await release()
+    }
+    expect((await call('runs/get', { runId: 'run-a' })).checkpoint).toEqual({ epoch: 1, optimizer: true, bytes })
+    expect((await call('runs/get', { runId: 'run-b' })).checkpoint).toEqual({ epoch: 1, optimizer: true, bytes })
+    await expect(call('runs/drop-checkpoint', { runId: 'run-x' })).rejects.toThrow(/run-x cannot be opened/)
   })
 })

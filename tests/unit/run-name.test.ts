@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { TrainConfig } from '../../src-main/shared/contract'
-import { dataSourceName, runName } from '../../src-main/shared/run-name'
+import { dataSourceName, nameWithEpochs, runName } from '../../src-main/shared/run-name'
 
 const config = (input: Partial<TrainConfig> = {}): TrainConfig => TrainConfig.parse(input)
 
@@ -32,5 +32,18 @@ describe('runName', () => {
     expect(dataSourceName({ kind: 'folder', dir: '/home/me/pictures/cats-dogs/' })).toBe('folder cats-dogs')
     expect(dataSourceName({ kind: 'folder', dir: 'C:\\data\\leaves' })).toBe('folder leaves')
     expect(runName('small', { kind: 'folder', dir: '/srv/x' }, config({ limit: 1 }))).toBe('small · folder x · 1 image · 5 ep')
+  })
+})
+
+describe('nameWithEpochs', () => {
+  it('changes only the epoch count of a default name, wherever the part stands', () => {
+    expect(nameWithEpochs('seed-cnn · Fashion-MNIST · 600 images · 1 ep', 3)).toBe('seed-cnn · Fashion-MNIST · 600 images · 3 ep')
+    expect(nameWithEpochs('seed-cnn · Fashion-MNIST · 12 ep · shifts ±3 px xy · seed 2', 14)).toBe('seed-cnn · Fashion-MNIST · 14 ep · shifts ±3 px xy · seed 2')
+  })
+
+  it('leaves alone a name with no epoch part or with more than one', () => {
+    expect(nameWithEpochs('my net', 3)).toBeUndefined()
+    expect(nameWithEpochs('a · 1 ep · 2 ep', 3)).toBeUndefined()
+    expect(nameWithEpochs('keep 1 ep going', 3)).toBeUndefined()
   })
 })

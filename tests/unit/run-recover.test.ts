@@ -97,7 +97,8 @@ describe('recoverRuns', () => {
         expect(list).toMatchObject({ ok: true, result: [{ id: 'r', status: 'running' }] })
         for (const [method, payload] of [
           ['runs/rename', { runId: 'r', name: 'x' }],
-          ['runs/delete', { runId: 'r' }]
+          ['runs/delete', { runId: 'r' }],
+          ['runs/drop-checkpoint', { runId: 'r' }]
         ] as const) {
           const r = await dispatch(service.handlers, method, payload)
           expect(r).toMatchObject({ ok: false, error: { code: 'permission', message: expect.stringMatching(/read-only/) } })

@@ -52,17 +52,21 @@ describe('study estimate', () => {
     expect(measureImages({ runs: 2, images: 300, max: 5, grid: true })).toBe(2 * 300 * 121)
   })
 
-  it('divides the images by each model’s measured rate', () => {
-    // 1000 images × 9 shifts at 900 and 300 images/s: 10 s + 30 s.
-    expect(measureSeconds({ images: 1000, max: 2, grid: false }, [{ trainImagesPerSec: 1, inferImagesPerSec: 900 }, { trainImagesPerSec: 1, inferImagesPerSec: 300 }])).toBeCloseTo(40, 9)
+  it('divides the images by each model’s rate of study on the inference pool', () => {
+    // 1000 images × 9 shifts at 900 and 300 images/s on the pool: 10 s + 30 s; the one-thread rate does not count.
+    const rates = [
+      { trainImagesPerSec: 1, inferImagesPerSec: 1, studyImagesPerSec: 900 },
+      { trainImagesPerSec: 1, inferImagesPerSec: 1, studyImagesPerSec: 300 }
+    ]
+    expect(measureSeconds({ images: 1000, max: 2, grid: false }, rates)).toBeCloseTo(40, 9)
   })
 
-  it('adds the recipe’s training (seeds × epochs × images) and evaluation to the study of its runs', () => {
+  it('adds the recipe’s training (seeds × epochs × images) and one-thread evaluation to the study of its runs on the pool', () => {
     const plan = { seeds: 3, epochs: 2, trainImages: 60000, testImages: 10000 }
     expect(recipeImages(plan)).toEqual({ train: 360000, infer: 30000 })
-    // Per model: 360000/1200 = 300 s training; (30000 + 3 × 1000 × 5 shifts)/1500 = 30 s inference.
-    const rate = { trainImagesPerSec: 1200, inferImagesPerSec: 1500 }
-    expect(recipeSeconds(plan, [rate, rate], { images: 1000, max: 1, grid: false })).toBeCloseTo(660, 9)
+    // Per model: 360000/1200 = 300 s training; 30000/1500 = 20 s evaluation; 3 × 1000 × 5 shifts/3000 = 5 s study.
+    const rate = { trainImagesPerSec: 1200, inferImagesPerSec: 1500, studyImagesPerSec: 3000 }
+    expect(recipeSeconds(plan, [rate, rate], { images: 1000, max: 1, grid: false })).toBeCloseTo(650, 9)
   })
 
   it('gives an ETA from the rate so far, none before any work, and whole minutes rounded up', () => {

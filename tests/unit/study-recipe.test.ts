@@ -25,6 +25,9 @@ interface BenchCall {
 /** bench/run's answer: one row per model timed, train 100 and infer 1000 images/s times its place. */
 const benchCalls: BenchCall[] = []
 let benchRelease: (() => void) | null = null
+/** study/probe's answer: 3000 images/s on the pool times the model's place; study/setup says `setup`. */
+const probeCalls: { models: { name: string }[] }[] = []
+let setup = { backend: 'wasm', kernels: 'simd', threads: 2 }
 
 function scriptedEngine(script: { hold?: (call: number) => boolean; fail?: (call: number) => string | undefined; holdBench?: boolean }, calls: TrainCall[]): () => EngineHost {
   return () => {
@@ -55,6 +58,12 @@ function scriptedEngine(script: { hold?: (call: number) => boolean; fail?: (call
           send({ id, ok: true, result: { cancelled: waiting !== undefined } })
         } else if (method === 'backends/report') {
           send({ id, ok: true, result: { chosen: 'wasm', candidates: [] } })
+        } else if (method === 'study/setup') {
+          send({ id, ok: true, result: setup })
+        } else if (method === 'study/probe') {
+          const p = params as unknown as { models: { name: string }[] }
+          probeCalls.push(p)
+          send({ id, ok: true, result: { rows: p.models.map((_, i) => ({ imagesPerSec: 3000 * (i + 1), threads: setup.threads })) } })
         } else if (method === 'bench/run') {
           const p = params as unknown as BenchCall
           benchCalls.push(p)
@@ -101,6 +110,8 @@ beforeEach(async () => {
   events = []
   benchCalls.length = 0
   benchRelease = null
+  probeCalls.length = 0
+  setup = { backend: 'wasm', kernels: 'simd', threads: 2 }
 })
 afterEach(async () => {
   await service?.dispose()
@@ -204,21 +215,44 @@ describe('study/train-recipe', () => {
 })
 
 describe('study/rates', () => {
-  it("times the recipe's models once per distinct network, keyed by recipe label in recipe order", async () => {
+  it("times the recipe's models once per distinct network, keyed by recipe label in recipe order: training, evaluation and the study on the pool", async () => {
     const s = await start({})
     const { rates } = await call(s, 'study/rates', { recipe: true })
     // seed-cnn with shifted images trains the same network as seed-cnn: three models timed.
     expect(benchCalls).toHaveLength(1)
     expect(benchCalls[0].models.map((m) => m.name)).toEqual(['seed-mlp', 'seed-cnn', 'seed-cnn-blurpool'])
     expect(benchCalls[0].backends).toEqual(['wasm'])
+    expect(probeCalls.map((p) => p.models.map((m) => m.name))).toEqual([['seed-mlp', 'seed-cnn', 'seed-cnn-blurpool']])
     expect(rates).toEqual([
-      { key: LABELS[0], trainImagesPerSec: 100, inferImagesPerSec: 1000 },
-      { key: LABELS[1], trainImagesPerSec: 200, inferImagesPerSec: 2000 },
-      { key: LABELS[2], trainImagesPerSec: 200, inferImagesPerSec: 2000 },
-      { key: LABELS[3], trainImagesPerSec: 300, inferImagesPerSec: 3000 }
+      { key: LABELS[0], trainImagesPerSec: 100, inferImagesPerSec: 1000, studyImagesPerSec: 3000 },
+      { key: LABELS[1], trainImagesPerSec: 200, inferImagesPerSec: 2000, studyImagesPerSec: 6000 },
+      { key: LABELS[2], trainImagesPerSec: 200, inferImagesPerSec: 2000, studyImagesPerSec: 6000 },
+      { key: LABELS[3], trainImagesPerSec: 300, inferImagesPerSec: 3000, studyImagesPerSec: 9000 }
     ])
     expect(await call(s, 'study/rates', {})).toEqual({ rates: [] })
     expect(benchCalls).toHaveLength(1)
+  })
+
+  it('probes once per session: a second call answers the same from what was measured, with no probe', async () => {
+    const s = await start({})
+    const first = await call(s, 'study/rates', { recipe: true })
+    const second = await call(s, 'study/rates', { recipe: true })
+    expect(second).toEqual(first)
+    expect(benchCalls).toHaveLength(1)
+    expect(probeCalls).toHaveLength(1)
+  })
+
+  it('probes again when what the rates depend on changes: the pool’s threads, the kernels’ build', async () => {
+    const s = await start({})
+    await call(s, 'study/rates', { recipe: true })
+    setup = { ...setup, threads: 1 }
+    await call(s, 'study/rates', { recipe: true })
+    setup = { ...setup, kernels: 'relaxed-simd' }
+    await call(s, 'study/rates', { recipe: true })
+    setup = { backend: 'wasm', kernels: 'simd', threads: 2 }
+    await call(s, 'study/rates', { recipe: true })
+    expect(probeCalls).toHaveLength(3)
+    expect(benchCalls).toHaveLength(3)
   })
 
   it('makes a training started during the probe wait for it, so they never share the engine', async () => {

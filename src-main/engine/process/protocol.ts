@@ -15,6 +15,7 @@ import type { BenchmarkReport } from '../bench'
 import type { LayerActivation } from '../model/activations'
 import type { EpochPayload, TrainResult } from '../train/train'
 import type { RobustnessResult } from '../robustness'
+import type { StudyRate } from '../study-probe'
 
 /** A trained model on disk (model.json + weights.bin), as saved by `train/run`. */
 export const ModelRef = z.object({ dir: z.string().min(1).max(4096) })
@@ -112,6 +113,14 @@ export const ENGINE_PARAMS = {
     kernels: z.enum(['simd', 'relaxed-simd']).optional(),
     warmUpSeconds: z.number().min(0).max(10).optional(),
     datasetImages: z.number().int().min(1).max(60000).optional()
+  }),
+  /** What a study's speed depends on besides its models: the backend, the wasm kernels' build and the inference pool's threads. */
+  'study/setup': z.object({}),
+  /** Images/s of the shift study per model, on the inference pool as a study runs (study-probe.ts). */
+  'study/probe': z.object({
+    models: z.array(ModelSpec).min(1).max(20),
+    seconds: z.number().gt(0).max(60).default(0.5),
+    warmUpSeconds: z.number().min(0).max(10).default(0)
   })
 } as const
 
@@ -126,6 +135,14 @@ export interface LayerWeights {
   index: number
   type: string
   tensors: { name: 'weight' | 'bias' | 'running_mean' | 'running_var'; shape: number[]; values: Float32Array }[]
+}
+
+export interface StudySetup {
+  backend: BackendName
+  /** The wasm kernels' build; absent on other backends. */
+  kernels?: string
+  /** Threads the inference pool may use. */
+  threads: number
 }
 
 export interface EngineResults {
@@ -144,6 +161,8 @@ export interface EngineResults {
   'model/robustness': RobustnessResult
   'robustness/cancel': { cancelled: boolean }
   'bench/run': BenchmarkReport
+  'study/setup': StudySetup
+  'study/probe': { rows: StudyRate[] }
 }
 export type EngineResult<M extends EngineMethod> = EngineResults[M]
 

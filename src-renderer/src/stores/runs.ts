@@ -161,6 +161,25 @@ export const useRunsStore = defineStore('runs', () => {
     deleted.value = null
   }
 
+  /** Bytes freed by dropping each run's checkpoint in this session, said in its details. */
+  const freedCheckpoints = ref<Record<string, number>>({})
+
+  /** Drops a completed run's checkpoint; its details are read again, so they say that Continue now needs a fresh optimizer. */
+  async function dropCheckpoint(id: string): Promise<boolean> {
+    try {
+      const { freedBytes } = await request('runs/drop-checkpoint', { runId: id })
+      const run = await request('runs/get', { runId: id })
+      // Together, so the details never say "dropped" beside the checkpoint still listed.
+      details.value = { ...details.value, [id]: run }
+      freedCheckpoints.value = { ...freedCheckpoints.value, [id]: freedBytes }
+      error.value = null
+      return true
+    } catch (err) {
+      error.value = describeError(err)
+      return false
+    }
+  }
+
   /** The latest export per run: where it went, or why it failed. */
   const exports = ref<Record<string, RunExport>>({})
 
@@ -198,6 +217,8 @@ export const useRunsStore = defineStore('runs', () => {
     rename,
     remove,
     undoDelete,
+    freedCheckpoints,
+    dropCheckpoint,
     forgetDeleted,
     exports,
     exportPytorch

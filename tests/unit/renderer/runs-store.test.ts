@@ -135,3 +135,36 @@ describe('runs store', () => {
     expect(store.opened?.status).toBe('completed')
   })
 })
+
+describe('runs store: dropping a checkpoint', () => {
+  it('drops it, keeps the freed bytes for the details, and reads the run again in place', async () => {
+    let dropped = false
+    answers.set('runs/get', (input) => {
+      const run = detail((input as { runId: string }).runId)
+      return dropped ? run : { ...run, checkpoint: { epoch: 2, optimizer: true, bytes: 9_600_000 } }
+    })
+    answers.set('runs/drop-checkpoint', () => {
+      dropped = true
+      return { freedBytes: 9_600_000 }
+    })
+    const store = useRunsStore()
+    await store.load()
+    await store.open('a')
+    expect(store.opened?.checkpoint).toEqual({ epoch: 2, optimizer: true, bytes: 9_600_000 })
+    expect(await store.dropCheckpoint('a')).toBe(true)
+    expect(store.freedCheckpoints).toEqual({ a: 9_600_000 })
+    expect(store.opened?.id).toBe('a')
+    expect(store.opened?.checkpoint).toBeUndefined()
+    expect(calls.filter((c) => c.name === 'runs/drop-checkpoint')).toEqual([{ name: 'runs/drop-checkpoint', input: { runId: 'a' } }])
+  })
+
+  it('says why it was kept', async () => {
+    answers.set('runs/drop-checkpoint', () => {
+      throw new Error('Run a is training: its checkpoint is kept.')
+    })
+    const store = useRunsStore()
+    expect(await store.dropCheckpoint('a')).toBe(false)
+    expect(store.error).toMatch(/is training/)
+    expect(store.freedCheckpoints).toEqual({})
+  })
+})

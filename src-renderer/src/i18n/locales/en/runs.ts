@@ -43,6 +43,21 @@ export const runs = {
   keepIt: 'Keep it',
   undo: 'Undo',
   dismiss: 'Dismiss',
+  checkpoint: {
+    label: 'Checkpoint',
+    saved: 'after epoch {epoch}, {size}',
+    none: 'none',
+    continueExact: 'Continue gives the same weights as one longer run.',
+    resumeExact: 'Resume goes on exactly where the run stopped; the checkpoint is kept while the run can be resumed.',
+    noOptimizer: 'Saved without optimizer state: going on needs a fresh optimizer.',
+    continueFresh: 'No checkpoint: Continue needs a fresh optimizer, so it no longer gives the same weights as one longer run.',
+    drop: 'Drop checkpoint',
+    dropHint: 'Frees {size}; the trained model stays',
+    dialogTitle: 'Drop the checkpoint?',
+    dialogBody: "its checkpoint ({size}: the weights and optimizer state after epoch {epoch}) is deleted; the trained model stays. Continuing the run then needs a fresh optimizer, and no longer gives the same weights as one longer run. This cannot be undone.",
+    dialogConfirm: 'Drop checkpoint',
+    dropped: 'Checkpoint dropped: {size} freed.'
+  },
   group: {
     compare: 'Compare group {name}',
     count: '{n} runs over seeds',

@@ -43,6 +43,21 @@ export const runs: typeof en = {
   keepIt: '保留',
   undo: '撤销',
   dismiss: '关闭',
+  checkpoint: {
+    label: '检查点',
+    saved: '第 {epoch} 个迭代周期之后，{size}',
+    none: '无',
+    continueExact: '继续训练得到的权重与一次更长的训练相同。',
+    resumeExact: '恢复训练会从运行停下的地方精确地接着训练；运行还能恢复训练时，检查点会保留。',
+    noOptimizer: '保存时没有优化器状态：接着训练需要重新开始优化器。',
+    continueFresh: '没有检查点：继续训练需要重新开始优化器，得到的权重不再与一次更长的训练相同。',
+    drop: '删除检查点',
+    dropHint: '释放 {size}；训练好的模型会保留',
+    dialogTitle: '删除检查点？',
+    dialogBody: '它的检查点（{size}：第 {epoch} 个迭代周期之后的权重和优化器状态）将被删除；训练好的模型会保留。之后继续训练这个运行需要重新开始优化器，得到的权重不再与一次更长的训练相同。此操作无法撤销。',
+    dialogConfirm: '删除检查点',
+    dropped: '已删除检查点：释放了 {size}。'
+  },
   group: {
     compare: '比较这一组：{name}',
     count: '{n} 次不同随机种子的运行',

@@ -1,0 +1,94 @@
+/**
+ * Continuing a run through the Lab service, as the Train and Runs views do, against a scripted
+ * engine whose train/run completes at once: what the run folder says afterwards is under test
+ * (its name), not the training.
+ */
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { EngineHost } from '../../src-main/engine/process/host'
+import { createRun, writeHistory } from '../../src-main/runs/run-store'
+import { dispatch } from '../../src-main/services/dispatch'
+import { createLabService, type LabService } from '../../src-main/services/lab-service'
+import type { LabMethod, LabOutput } from '../../src-main/shared/contract'
+import { getPreset } from '../../src-main/shared/presets'
+import { tempDir, type TempDir } from '../fixtures/data/builders'
+import { completedRunMeta } from '../fixtures/runs'
+
+function completingEngine(): EngineHost {
+  const listeners: ((m: unknown) => void)[] = []
+  const send = (m: unknown): void => void setImmediate(() => listeners.forEach((l) => l(m)))
+  return {
+    send(message) {
+      const { id, method, params } = message as { id: number; method: string; params: { runId: string } }
+      if (method === 'train/run') {
+        send({
+          id,
+          ok: true,
+          result: { runId: params.runId, status: 'completed', seed: 1, backend: 'cpu', threads: { count: 1 }, classNames: ['a', 'b'], trainCount: 2, valCount: 0, epochs: [], batches: [], seconds: 1, imagesPerSec: 2 }
+        })
+      } else send({ id, ok: true, result: {} })
+    },
+    onMessage(listener) {
+      listeners.push(listener)
+      send({ event: 'engine/ready', payload: { pid: 1 } })
+    },
+    onExit() {},
+    kill() {}
+  }
+}
+
+let tmp: TempDir
+let service: LabService
+const dirOf = (id: string): string => join(tmp.path, 'runs', id)
+
+async function call<M extends LabMethod>(name: M, payload: unknown): Promise<LabOutput<M>> {
+  const response = await dispatch(service.handlers, name, payload)
+  if (!response.ok) throw new Error(response.error.message)
+  return response.result as LabOutput<M>
+}
+
+/** A completed one-epoch toy run with no checkpoint, so it continues only with a fresh optimizer. */
+async function toyRun(id: string, name: string): Promise<void> {
+  await createRun(dirOf(id), completedRunMeta(id, { name, model: getPreset('seed-toy')!, data: { kind: 'toy' }, classNames: ['a', 'b'] }))
+  await writeHistory(dirOf(id), { epochs: [{ epoch: 1, loss: 0.5, accuracy: 0.5, seconds: 1 }], batches: [] })
+}
+
+async function continued(id: string, epochs: number): Promise<string> {
+  await call('train/continue', { runId: id, epochs, freshOptimizer: true })
+  let run = await call('runs/get', { runId: id })
+  while (run.status === 'running') {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    run = await call('runs/get', { runId: id })
+  }
+  expect(run.config.epochs).toBe(1 + epochs)
+  return run.name
+}
+
+beforeEach(async () => {
+  tmp = await tempDir('convlab-continue-')
+  service = await createLabService({ dataDir: tmp.path, engineHost: completingEngine })
+})
+afterEach(async () => {
+  await service.dispose()
+  await tmp.remove()
+})
+
+describe('train/continue', () => {
+  it("says a default name's new epoch count, in the language it was made in", async () => {
+    await toyRun('en', 'seed-toy · toy set · 1 ep')
+    expect(await continued('en', 2)).toBe('seed-toy · toy set · 3 ep')
+    await toyRun('zh', 'seed-toy · 玩具数据集 · 1 个迭代周期 · 种子 4')
+    expect(await continued('zh', 4)).toBe('seed-toy · 玩具数据集 · 5 个迭代周期 · 种子 4')
+  })
+
+  it('leaves a name the user gave by renaming as it is, even one that looks like a default', async () => {
+    await toyRun('mine', 'seed-toy · toy set · 1 ep')
+    await call('runs/rename', { runId: 'mine', name: 'seed-toy · toy set · 1 ep' })
+    expect(await continued('mine', 2)).toBe('seed-toy · toy set · 1 ep')
+  })
+
+  it('leaves a name without an epoch count as it is', async () => {
+    await toyRun('plain', 'my first net')
+    expect(await continued('plain', 1)).toBe('my first net')
+  })
+})
