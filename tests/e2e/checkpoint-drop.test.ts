@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs'
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { trainRun } from './support/cli'
 import { RunsPage, TrainPage } from './support/train-page'
 import { FASHION_MNIST, hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
@@ -55,18 +55,7 @@ async function askToDrop(page: Page): Promise<void> {
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))("a run's checkpoint in the Runs view", () => {
   let web: WebMode
   let page: Page
-  let errors: string[]
-  pagePerTest(
-    (opened, started) => {
-      ;({ page, errors } = opened)
-      web = started
-    },
-    { width: 1400, height: 900, prepare }
-  )
-  afterEach(async () => {
-    expect(errors).toEqual([])
-    await page.close()
-  })
+  pagePerTest((opened) => ({ page, web } = opened), { width: 1400, height: 900, prepare })
 
   it('says what the checkpoint holds, drops it after asking, and then Continue trains on with a fresh optimizer', async () => {
     const runs = new RunsPage(page)
@@ -123,18 +112,7 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))("a run's checkpoint 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))("a run's checkpoint in the Runs view, in Chinese", () => {
   let web: WebMode
   let page: Page
-  let errors: string[]
-  pagePerTest(
-    (opened, started) => {
-      ;({ page, errors } = opened)
-      web = started
-    },
-    { width: 1400, height: 900, locale: 'zh-CN', prepare }
-  )
-  afterEach(async () => {
-    expect(errors).toEqual([])
-    await page.close()
-  })
+  pagePerTest((opened) => ({ page, web } = opened), { width: 1400, height: 900, locale: 'zh-CN', prepare })
 
   it('says the checkpoint, the dialog and the dropped state in zh-CN', async () => {
     const runs = new RunsPage(page)
