@@ -10,13 +10,13 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { EngineHost } from '../../src-main/engine/process/host'
 import { dispatch } from '../../src-main/services/dispatch'
 import { createLabService, type LabService } from '../../src-main/services/lab-service'
 import type { LabErrorInfo, LabMethod, LabOutput } from '../../src-main/shared/contract'
 import { CORPUS_DIR, writeBadInputs, type BadInputs } from '../fixtures/bad-inputs/generate'
 import { runLab, type CliResult } from './support/cli'
 import { getPreset } from '../../src-main/shared/presets'
+import { silentEngine } from '../fixtures/engine/scripted-host'
 
 let home: string
 let corpus: BadInputs
@@ -190,7 +190,6 @@ describe('bad input through the CLI', () => {
 
 describe('bad input through the API', () => {
   // Validation and the runs on disk need no engine: a process that never answers.
-  const silentEngine = (): EngineHost => ({ send() {}, onMessage() {}, onExit() {}, kill() {} })
   let service: LabService
   let apiHome: string
 

@@ -6,15 +6,13 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { EngineHost } from '../../src-main/engine/process/host'
 import { INTERRUPTED_ERROR } from '../../src-main/runs/recover'
 import { readRunMeta } from '../../src-main/runs/run-store'
 import { createLabService } from '../../src-main/services/lab-service'
 import { runLab } from './support/cli'
 import { ROOT } from './support/web-app'
 import { tempFolder } from '../fixtures/temp-folder'
-
-const silentEngine = (): EngineHost => ({ send() {}, onMessage() {}, onExit() {}, kill() {} })
+import { silentEngine } from '../fixtures/engine/scripted-host'
 
 const home = tempFolder('convlab-interrupted-', { subfolders: ['runs'] })
 

@@ -1,7 +1,6 @@
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { EngineHost } from '../../src-main/engine/process/host'
 import { holdRunLock } from '../../src-main/runs/run-lock'
 import { createRun, updateRunMeta } from '../../src-main/runs/run-store'
 import { dispatch } from '../../src-main/services/dispatch'
@@ -9,9 +8,7 @@ import { createLabService, type LabService } from '../../src-main/services/lab-s
 import type { LabMethod, LabOutput } from '../../src-main/shared/contract'
 import { tempDir, type TempDir } from '../fixtures/data/builders'
 import { completedRunMeta } from '../fixtures/runs'
-
-// Deleting and restoring touch only the disk, so the engine is a process that never answers.
-const silentEngine = (): EngineHost => ({ send() {}, onMessage() {}, onExit() {}, kill() {} })
+import { silentEngine } from '../fixtures/engine/scripted-host'
 
 let tmp: TempDir
 let service: LabService

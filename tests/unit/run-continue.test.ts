@@ -13,29 +13,13 @@ import type { LabMethod, LabOutput } from '../../src-main/shared/contract'
 import { getPreset } from '../../src-main/shared/presets'
 import { tempDir, type TempDir } from '../fixtures/data/builders'
 import { completedRunMeta } from '../fixtures/runs'
+import { scriptedEngine, trainRunAnswer } from '../fixtures/engine/scripted-host'
 
-function completingEngine(): EngineHost {
-  const listeners: ((m: unknown) => void)[] = []
-  const send = (m: unknown): void => void setImmediate(() => listeners.forEach((l) => l(m)))
-  return {
-    send(message) {
-      const { id, method, params } = message as { id: number; method: string; params: { runId: string } }
-      if (method === 'train/run') {
-        send({
-          id,
-          ok: true,
-          result: { runId: params.runId, status: 'completed', seed: 1, backend: 'cpu', threads: { count: 1 }, classNames: ['a', 'b'], trainCount: 2, valCount: 0, epochs: [], batches: [], seconds: 1, imagesPerSec: 2 }
-        })
-      } else send({ id, ok: true, result: {} })
-    },
-    onMessage(listener) {
-      listeners.push(listener)
-      send({ event: 'engine/ready', payload: { pid: 1 } })
-    },
-    onExit() {},
-    kill() {}
-  }
-}
+/** train/run completes at once; every other request gets an empty answer. */
+const completingEngine = (): EngineHost =>
+  scriptedEngine(({ id, method, params }, reply) =>
+    reply(method === 'train/run' ? trainRunAnswer(id, (params as { runId: string }).runId, 'completed') : { id, ok: true, result: {} })
+  )
 
 let tmp: TempDir
 let service: LabService

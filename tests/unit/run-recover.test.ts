@@ -2,7 +2,6 @@ import { readFile, readdir, utimes, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { EngineHost } from '../../src-main/engine/process/host'
 import { INTERRUPTED_ERROR, recoverRuns } from '../../src-main/runs/recover'
 import { LOCK_FILE, STALE_MS, holdRunLock, runLockState } from '../../src-main/runs/run-lock'
 import { createRun, readRunMeta, type RunMeta } from '../../src-main/runs/run-store'
@@ -12,8 +11,7 @@ import { TrainConfig } from '../../src-main/shared/contract'
 import { getPreset } from '../../src-main/shared/presets'
 import { tempDir, type TempDir } from '../fixtures/data/builders'
 import { makeReadOnly } from '../fixtures/read-only'
-
-const silentEngine = (): EngineHost => ({ send() {}, onMessage() {}, onExit() {}, kill() {} })
+import { silentEngine } from '../fixtures/engine/scripted-host'
 
 function meta(id: string): RunMeta {
   return {

@@ -9,6 +9,7 @@ import { dispatch } from '../../src-main/services/dispatch'
 import { createLabService, type LabService } from '../../src-main/services/lab-service'
 import type { LabEvent, LabMethod, LabOutput, TrainConfig } from '../../src-main/shared/contract'
 import { tempDir, type TempDir } from '../fixtures/data/builders'
+import { scriptedEngine, trainRunAnswer } from '../fixtures/engine/scripted-host'
 
 interface TrainCall {
   runId: string
@@ -16,7 +17,6 @@ interface TrainCall {
   config: TrainConfig
 }
 
-/** An engine whose train/run answers completed at once, or waits for a train/cancel when `hold` says so. */
 interface BenchCall {
   models: { name: string }[]
   backends: string[]
@@ -29,59 +29,43 @@ let benchRelease: (() => void) | null = null
 const probeCalls: { models: { name: string }[] }[] = []
 let setup = { backend: 'wasm', kernels: 'simd', threads: 2 }
 
-function scriptedEngine(script: { hold?: (call: number) => boolean; fail?: (call: number) => string | undefined; holdBench?: boolean }, calls: TrainCall[]): () => EngineHost {
+/** An engine whose train/run answers completed at once, or waits for a train/cancel when `hold` says so. */
+function recipeEngine(script: { hold?: (call: number) => boolean; fail?: (call: number) => string | undefined; holdBench?: boolean }, calls: TrainCall[]): () => EngineHost {
   return () => {
-    const listeners: ((m: unknown) => void)[] = []
-    const send = (m: unknown): void => void setImmediate(() => listeners.forEach((l) => l(m)))
     const held = new Map<string, number>()
-    const finish = (id: number, runId: string, status: 'completed' | 'cancelled'): void =>
-      send({
-        id,
-        ok: true,
-        result: { runId, status, seed: 1, backend: 'cpu', threads: { count: 1 }, classNames: ['a', 'b'], trainCount: 2, valCount: 0, epochs: [], batches: [], seconds: 1, imagesPerSec: 2 }
-      })
-    return {
-      pid: 1,
-      send(message) {
-        const { id, method, params } = message as { id: number; method: string; params: TrainCall }
-        if (method === 'train/run') {
-          calls.push(params)
-          const n = calls.length - 1
-          const error = script.fail?.(n)
-          if (error) send({ id, ok: false, error: { name: 'EngineError', message: error } })
-          else if (script.hold?.(n)) held.set(params.runId, id)
-          else finish(id, params.runId, 'completed')
-        } else if (method === 'train/cancel') {
-          const runId = (params as unknown as { runId: string }).runId
-          const waiting = held.get(runId)
-          if (waiting !== undefined) finish(waiting, runId, 'cancelled')
-          send({ id, ok: true, result: { cancelled: waiting !== undefined } })
-        } else if (method === 'backends/report') {
-          send({ id, ok: true, result: { chosen: 'wasm', candidates: [] } })
-        } else if (method === 'study/setup') {
-          send({ id, ok: true, result: setup })
-        } else if (method === 'study/probe') {
-          const p = params as unknown as { models: { name: string }[] }
-          probeCalls.push(p)
-          send({ id, ok: true, result: { rows: p.models.map((_, i) => ({ imagesPerSec: 3000 * (i + 1), threads: setup.threads })) } })
-        } else if (method === 'bench/run') {
-          const p = params as unknown as BenchCall
-          benchCalls.push(p)
-          const answer = (): void =>
-            send({ id, ok: true, result: { cores: 2, rows: p.models.map((m, i) => ({ model: m.name, backend: 'wasm', trainImagesPerSec: 100 * (i + 1), inferImagesPerSec: 1000 * (i + 1) })) } })
-          if (script.holdBench) benchRelease = answer
-          else answer()
-        } else {
-          send({ id, ok: true, result: {} })
-        }
-      },
-      onMessage(listener) {
-        listeners.push(listener)
-        send({ event: 'engine/ready', payload: { pid: 1 } })
-      },
-      onExit() {},
-      kill() {}
-    }
+    return scriptedEngine(({ id, method, params }, reply) => {
+      if (method === 'train/run') {
+        const call = params as TrainCall
+        calls.push(call)
+        const n = calls.length - 1
+        const error = script.fail?.(n)
+        if (error) reply({ id, ok: false, error: { name: 'EngineError', message: error } })
+        else if (script.hold?.(n)) held.set(call.runId, id)
+        else reply(trainRunAnswer(id, call.runId, 'completed'))
+      } else if (method === 'train/cancel') {
+        const { runId } = params as { runId: string }
+        const waiting = held.get(runId)
+        if (waiting !== undefined) reply(trainRunAnswer(waiting, runId, 'cancelled'))
+        reply({ id, ok: true, result: { cancelled: waiting !== undefined } })
+      } else if (method === 'backends/report') {
+        reply({ id, ok: true, result: { chosen: 'wasm', candidates: [] } })
+      } else if (method === 'study/setup') {
+        reply({ id, ok: true, result: setup })
+      } else if (method === 'study/probe') {
+        const p = params as { models: { name: string }[] }
+        probeCalls.push(p)
+        reply({ id, ok: true, result: { rows: p.models.map((_, i) => ({ imagesPerSec: 3000 * (i + 1), threads: setup.threads })) } })
+      } else if (method === 'bench/run') {
+        const p = params as BenchCall
+        benchCalls.push(p)
+        const answer = (): void =>
+          reply({ id, ok: true, result: { cores: 2, rows: p.models.map((m, i) => ({ model: m.name, backend: 'wasm', trainImagesPerSec: 100 * (i + 1), inferImagesPerSec: 1000 * (i + 1) })) } })
+        if (script.holdBench) benchRelease = answer
+        else answer()
+      } else {
+        reply({ id, ok: true, result: {} })
+      }
+    })
   }
 }
 
@@ -90,8 +74,8 @@ let service: LabService | undefined
 let calls: TrainCall[]
 let events: { event: LabEvent; payload: Record<string, unknown> }[]
 
-async function start(script: Parameters<typeof scriptedEngine>[0]): Promise<LabService> {
-  service = await createLabService({ dataDir: tmp.path, engineHost: scriptedEngine(script, calls) })
+async function start(script: Parameters<typeof recipeEngine>[0]): Promise<LabService> {
+  service = await createLabService({ dataDir: tmp.path, engineHost: recipeEngine(script, calls) })
   service.onEvent((event, payload) => events.push({ event, payload: payload as Record<string, unknown> }))
   return service
 }
