@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, useBackend } from '../../src-main/engine/backends'
 import { convMethod, forceConvMethod, inputGradientMethod, type ConvMethod } from '../../src-main/engine/kernels/wasm/gemm-kernels'
 import { kernelBuild, nativeKernels, nativeKernelsWanted, useKernelBuild, type KernelBuild, type NativeKernels } from '../../src-main/engine/kernels/wasm/native-kernels'
+import { valuesOn } from '../fixtures/engine/backend-values'
 
 /** False in the unit-native-off project (CONVLAB_NATIVE_KERNELS=0): there every convolution is tfjs's. */
 const native = nativeKernelsWanted()
@@ -54,15 +55,6 @@ function conv([n, h, w, c, kh, kw, cout, stride, pad]: Case, { bias, activation 
     pad: pad as 'same',
     activation
   })
-}
-
-async function valuesOn(backend: 'cpu' | 'wasm', make: () => tf.Tensor): Promise<{ values: Float32Array; shape: number[] }> {
-  await useBackend(backend)
-  const t = tf.tidy(make)
-  const values = Float32Array.from(await t.data())
-  const shape = t.shape
-  t.dispose()
-  return { values, shape }
 }
 
 /** The largest difference relative to the largest value (at least 1). */

@@ -22,6 +22,7 @@ import {
 import { conv2dInputGradient } from '../../src-main/engine/kernels/wasm-kernels'
 import { ModelSpec, type BlurSize } from '../../src-main/shared/layers'
 import { blur } from '../../src-main/engine/kernels/blur'
+import { valuesOn } from '../fixtures/engine/backend-values'
 
 const root = resolve(__dirname, '../..')
 /** False in the unit-native-off project (CONVLAB_NATIVE_KERNELS=0): the same checks then run tfjs's fallbacks. */
@@ -29,16 +30,8 @@ const native = nativeKernelsWanted()
 
 /** Runs `make` on cpu and on wasm and returns both results as plain arrays. */
 async function onBoth(make: () => tf.Tensor): Promise<{ cpu: Float32Array; wasm: Float32Array; shape: number[] }> {
-  const run = async (backend: 'cpu' | 'wasm'): Promise<{ values: Float32Array; shape: number[] }> => {
-    await useBackend(backend)
-    const t = tf.tidy(make)
-    const values = Float32Array.from(await t.data())
-    const shape = t.shape
-    t.dispose()
-    return { values, shape }
-  }
-  const cpu = await run('cpu')
-  const wasm = await run('wasm')
+  const cpu = await valuesOn('cpu', make)
+  const wasm = await valuesOn('wasm', make)
   expect(wasm.shape).toEqual(cpu.shape)
   return { cpu: cpu.values, wasm: wasm.values, shape: cpu.shape }
 }
