@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { i18n } from '../../../src-renderer/src/i18n'
 import { pickLocale } from '../../../src-renderer/src/i18n/locale'
 import { createFormatters } from '../../../src-renderer/src/i18n/format'
 import { classNameTitle, localClassName } from '../../../src-renderer/src/i18n/class-names'
@@ -42,5 +43,14 @@ describe('Fashion-MNIST class names', () => {
   it("leave a user's own folder names as they are", () => {
     expect(localClassName('cats', 'zh-CN')).toBe('cats')
     expect(classNameTitle('cats', 'zh-CN')).toBeUndefined()
+  })
+})
+
+describe('counted words', () => {
+  it('say "epoch" for one and "epochs" for more on the Continue button', () => {
+    const { t } = i18n.global
+    i18n.global.locale.value = 'en'
+    expect(t('train.trainOn.continue', { n: 1 }, 1)).toBe('Continue 1 epoch')
+    expect(t('train.trainOn.continue', { n: 3 }, 3)).toBe('Continue 3 epochs')
   })
 })

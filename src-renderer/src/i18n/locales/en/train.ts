@@ -35,7 +35,7 @@ export const train = {
   trainOn: {
     resume: 'Resume after epoch {epoch}',
     moreEpochs: 'More epochs',
-    continue: 'Continue {n} epochs',
+    continue: 'Continue {n} epoch | Continue {n} epochs',
     noEpoch: 'No completed epoch was saved, so this run cannot be resumed: train it again.',
     freshOptimizer: 'Start the optimizer afresh: this run has no saved optimizer state (it is older than ConvLab keeping it, or its checkpoint was dropped), so the result will differ from one longer run.',
     busy: 'Another run is training: wait for it to finish.'

@@ -36,7 +36,7 @@ export const train: typeof en = {
   trainOn: {
     resume: '从第 {epoch} 个迭代周期后恢复训练',
     moreEpochs: '再训练的迭代周期数',
-    continue: '继续训练 {n} 个迭代周期',
+    continue: '继续训练 {n} 个迭代周期 | 继续训练 {n} 个迭代周期',
     noEpoch: '没有保存任何完成的迭代周期，这次运行无法恢复：请重新训练。',
     freshOptimizer: '重新开始优化器：这次运行没有保存的优化器状态（它早于 ConvLab 保存优化器状态，或者它的检查点已被删除），结果会与一次更长的训练不同。',
     busy: '另一个运行正在训练：请等它结束。'
