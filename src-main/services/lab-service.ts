@@ -93,9 +93,6 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   /** The run training now, if any: the lab trains one at a time. */
   let active: { runId: string; training: TrainingHandle } | null = null
   const emit = <E extends LabEvent>(event: E, payload: LabEventPayload<E>): void => {
-    // A run's end is announced once it is settled on disk, and the lab is idle from then on: an
-    // interface that starts a group's next seed on hearing it must not be told the lab is busy.
-    if (event === 'train/finished' && active?.runId === (payload as LabEventPayload<'train/finished'>).runId) active = null
     for (const l of listeners) l(event, payload)
   }
   // How the engine process ended, for the interface to word: killed by a signal, or its exit code.
@@ -120,7 +117,9 @@ export async function createLabService(options: LabServiceOptions): Promise<LabS
   const track = (runId: string, training: TrainingHandle): void => {
     const current = { runId, training }
     active = current
-    void training.finished.finally(() => {
+    // Idle before 'train/finished' goes out: an interface that starts a group's next seed on
+    // hearing it must not be told the lab is busy.
+    training.onSettled(() => {
       if (active === current) active = null
     })
   }

@@ -52,6 +52,8 @@ export interface TrainingRequest {
 export interface TrainingHandle {
   /** Settles when training ends; never rejects (failures are recorded in the run). */
   finished: Promise<RunDetail>
+  /** Calls `listener` once the run is on disk and unlocked, before 'train/finished' goes out. */
+  onSettled(listener: () => void): void
   /**
    * Returns at once. The engine stops at its next batch; when it does not even take the request
    * within the grace period (one step of a huge model can run for minutes in a single
@@ -210,20 +212,28 @@ export async function resumeTraining(req: ResumeRequest): Promise<TrainingHandle
 function launch(req: TrainingRequest, history: History, from: TrainFrom | undefined, unlock: () => Promise<void>): TrainingHandle {
   const cancel: CancelState = { requested: false, killed: null, settled: false }
   // The lock goes once the outcome is on disk; one that cannot be removed goes stale by itself.
-  // 'train/finished' goes out only once the run is settled and its folder unlocked: an
-  // interface that starts the next run (a group's next seed) on hearing it must find the lab idle.
+  // 'train/finished' goes out only once the run is settled, its folder unlocked and its holders
+  // told: an interface that starts the next run (a group's next seed) on hearing it must find the lab idle.
+  const settledListeners: Array<() => void> = []
+  let announced = false
   const finished = train(req, cancel, history, from)
     .finally(() => {
       cancel.settled = true
       return unlock()
     })
     .then(({ detail, outcome }) => {
+      announced = true
+      for (const listener of settledListeners) listener()
       req.emit('train/finished', outcome)
       return detail
     })
   const graceMs = req.cancelGraceMs ?? CANCEL_GRACE_MS
   return {
     finished,
+    onSettled(listener) {
+      if (announced) listener()
+      else settledListeners.push(listener)
+    },
     cancel(options = {}) {
       if (cancel.settled) return
       if (options.now) {
