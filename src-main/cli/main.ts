@@ -24,7 +24,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   backends: { run: backendsCommand, usage: 'backends [--backend NAME]' },
   bench: {
     run: benchCommand,
-    usage: 'bench [--seconds 5 --rounds 1 --batch 32 --infer-batch 256 --models seed-mlp,seed-cnn --backends wasm,cpu --threads 1,2 --kernels simd,relaxed-simd --slow-cpu --no-torch --no-numpy]'
+    usage: 'bench [--seconds 5 --rounds 1 --batch 32 --infer-batch 256 --models seed-mlp,seed-cnn --backends wasm,cpu --threads 1,2 --kernels simd,relaxed-simd --slow-cpu --no-torch --no-numpy --blas /usr/lib/x86_64-linux-gnu/openblas-pthread]'
   },
   summary: { run: summaryCommand, usage: 'summary --model <preset|file.json>' },
   train: {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { mergeBest, readCpuInfo, scaling, simdFlags } from '../../src-main/cli/commands/bench'
+import { blasEnvironment, isReferenceBlas, mergeBest, readCpuInfo, scaling, simdFlags } from '../../src-main/cli/commands/bench'
 import { gflops, INFER_FLOPS_PER_FORWARD_MAC, TRAIN_FLOPS_PER_FORWARD_MAC, type BenchmarkRow } from '../../src-main/engine/bench'
 import { trainThreadLimit } from '../../src-main/shared/threads'
 
@@ -57,6 +57,22 @@ describe('readCpuInfo', () => {
     expect(cpu?.model).toBe('Some CPU @ 2.0GHz')
     expect(cpu && simdFlags(cpu)).toEqual(['sse2', 'ssse3', 'avx', 'avx2', 'fma', 'avx512f'])
     expect(readCpuInfo('nothing here')).toBeUndefined()
+  })
+})
+
+describe('the BLAS numpy and PyTorch are measured on', () => {
+  it('tells the netlib reference BLAS (Debian\'s default) from an optimised one', () => {
+    expect(isReferenceBlas(['/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0'])).toBe(true)
+    expect(isReferenceBlas(['/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3', '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so'])).toBe(false)
+    expect(isReferenceBlas(['/usr/lib/x86_64-linux-gnu/blis-openmp/libblas.so.3', '/usr/lib/x86_64-linux-gnu/libblis.so.4'])).toBe(false)
+    expect(isReferenceBlas([])).toBe(false)
+  })
+
+  it('puts --blas DIR first on the library path, and names a folder without libblas.so.3', () => {
+    const has = (path: string): boolean => path === '/opt/openblas/libblas.so.3'
+    expect(blasEnvironment('/opt/openblas', { PATH: '/bin' }, has)).toEqual({ PATH: '/bin', LD_LIBRARY_PATH: '/opt/openblas' })
+    expect(blasEnvironment('/opt/openblas', { LD_LIBRARY_PATH: '/usr/local/lib' }, has).LD_LIBRARY_PATH).toBe('/opt/openblas:/usr/local/lib')
+    expect(() => blasEnvironment('/tmp/nothing', {}, has)).toThrow(/--blas \/tmp\/nothing: no libblas\.so\.3 there/)
   })
 })
 

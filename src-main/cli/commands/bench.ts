@@ -38,9 +38,9 @@ interface TorchReport {
   results: TorchRow[]
 }
 
-function run(file: string, args: string[]): Promise<string> {
+function run(file: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+    execFile(file, args, { maxBuffer: 1 << 20, ...(env ? { env } : {}) }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${stderr.trim().split('\n').pop() || err.message}`))
       else resolve(stdout)
     })
@@ -58,7 +58,7 @@ async function pythonUnavailable(script: string, module: 'torch' | 'numpy'): Pro
   }
 }
 
-async function runTorch(seconds: number, batch: number, inferBatch: number, threads: number): Promise<TorchReport> {
+async function runTorch(seconds: number, batch: number, inferBatch: number, threads: number, env?: NodeJS.ProcessEnv): Promise<TorchReport> {
   const out = await run(PYTHON, [
     TORCH_SCRIPT,
     'bench',
@@ -70,7 +70,8 @@ async function runTorch(seconds: number, batch: number, inferBatch: number, thre
     String(inferBatch),
     '--threads',
     String(threads)
-  ])
+    // torch.set_num_threads does not reach a BLAS that Debian's generic build loads as libblas.so.3.
+  ], { ...(env ?? process.env), OPENBLAS_NUM_THREADS: String(threads), BLIS_NUM_THREADS: String(threads) })
   return JSON.parse(out) as TorchReport
 }
 
@@ -102,8 +103,30 @@ export interface NumpyPeak {
   blas: string[]
 }
 
-async function runNumpy(threads: number, seconds: number): Promise<NumpyPeak> {
-  return JSON.parse(await run(PYTHON, [NUMPY_SCRIPT, '--threads', String(threads), '--seconds', String(Math.min(seconds, 2))])) as NumpyPeak
+async function runNumpy(threads: number, seconds: number, env?: NodeJS.ProcessEnv): Promise<NumpyPeak> {
+  return JSON.parse(await run(PYTHON, [NUMPY_SCRIPT, '--threads', String(threads), '--seconds', String(Math.min(seconds, 2))], env)) as NumpyPeak
+}
+
+const BLAS_LIBRARY = 'libblas.so.3'
+
+/**
+ * The environment that makes numpy and PyTorch load the BLAS in `dir` (one holding a libblas.so.3,
+ * as Debian's /usr/lib/x86_64-linux-gnu/openblas-pthread does) instead of the system's.
+ */
+export function blasEnvironment(dir: string, env: NodeJS.ProcessEnv, exists: (path: string) => boolean = existsSync): NodeJS.ProcessEnv {
+  if (!exists(join(dir, BLAS_LIBRARY))) {
+    throw new CliError(`--blas ${dir}: no ${BLAS_LIBRARY} there; give the folder of a BLAS such as /usr/lib/x86_64-linux-gnu/openblas-pthread (apt install libopenblas0-pthread).`)
+  }
+  return { ...env, LD_LIBRARY_PATH: env.LD_LIBRARY_PATH ? `${dir}:${env.LD_LIBRARY_PATH}` : dir }
+}
+
+/**
+ * Whether numpy ran on the netlib reference BLAS (Debian's default libblas3): a correct but
+ * unoptimised product, a twentieth or less of what an optimised BLAS gets from the same CPU, so a
+ * share of it says nothing about how close a row comes to the machine's peak.
+ */
+export function isReferenceBlas(libraries: string[]): boolean {
+  return libraries.some((l) => /\/blas\/libblas\.so/.test(l)) && !libraries.some((l) => /openblas|blis|mkl|atlas/i.test(l))
 }
 
 /** The CPU as /proc/cpuinfo names it, and its SIMD flags (all flags stay in --json). */
@@ -205,7 +228,8 @@ export async function benchCommand(argv: string[], ctx: CommandContext): Promise
       ...valueOptions('seconds', 'batch', 'infer-batch', 'rounds', 'models', 'backends', 'threads', 'kernels'),
       'slow-cpu': { type: 'boolean' },
       'no-torch': { type: 'boolean' },
-      'no-numpy': { type: 'boolean' }
+      'no-numpy': { type: 'boolean' },
+      blas: { type: 'string' }
     },
     strict: true
   })
@@ -223,6 +247,7 @@ export async function benchCommand(argv: string[], ctx: CommandContext): Promise
   const configs: Config[] = (threadList ?? [undefined]).flatMap((threads) => (kernelList ?? [undefined]).map((kernels) => ({ threads, kernels })))
   // PyTorch and numpy run at each thread count of the sweep, or at as many threads as cores.
   const referenceThreads = [...new Set(threadList ?? [cores])]
+  const pythonEnv = values.blas === undefined ? undefined : blasEnvironment(values.blas, process.env)
 
   const report = await withEngine(undefined, async (engine) => {
     const backendsReport = await engine.request('backends/report', {})
@@ -248,11 +273,11 @@ export async function benchCommand(argv: string[], ctx: CommandContext): Promise
       for (const threads of referenceThreads) {
         if (!torchWhyNot) {
           ctx.status(`round ${r}/${rounds}: PyTorch, ${threads} thread(s)...`)
-          torch.set(threads, bestTorch(torch.get(threads), await runTorch(seconds, batch, inferBatch, threads)))
+          torch.set(threads, bestTorch(torch.get(threads), await runTorch(seconds, batch, inferBatch, threads, pythonEnv)))
         }
         if (!numpyWhyNot) {
           ctx.status(`round ${r}/${rounds}: numpy float32 matmul, ${threads} thread(s)...`)
-          const peak = await runNumpy(threads, seconds)
+          const peak = await runNumpy(threads, seconds, pythonEnv)
           const before = numpy.get(threads)
           if (!before || peak.gflops > before.gflops) numpy.set(threads, peak)
         }
@@ -286,6 +311,7 @@ export async function benchCommand(argv: string[], ctx: CommandContext): Promise
         cpu: cpu ?? { unavailable: '/proc/cpuinfo has no model name' },
         pytorch: report.torch.size ? [...report.torch.values()] : { unavailable: report.torchWhyNot },
         numpy: report.numpy.size ? [...report.numpy.values()] : { unavailable: report.numpyWhyNot },
+        ...(values.blas === undefined ? {} : { blasDir: values.blas }),
         scaling: scalingRows,
         ratios: bench.rows
           .filter((r) => r.backend === report.chosen)
@@ -314,6 +340,12 @@ export async function benchCommand(argv: string[], ctx: CommandContext): Promise
   ctx.print(`${cores} cores; training batch ${batch}, inference batch ${inferBatch}; best of ${rounds} round(s) of ${seconds} s each; images/s`)
   for (const peak of report.numpy.values()) {
     ctx.print(`numpy ${peak.numpy} float32 matmul ${peak.size}x${peak.size}, ${peak.threads} thread(s): ${peak.gflops.toFixed(1)} GFLOP/s (BLAS: ${peak.blas.join(', ') || 'not found'})`)
+  }
+  if ([...report.numpy.values()].some((p) => isReferenceBlas(p.blas))) {
+    ctx.print(
+      'numpy (and PyTorch\'s matrix products) ran on the netlib reference BLAS, far below this CPU\'s peak: the "of numpy" column is not a share of the peak. ' +
+        'Install libopenblas0-pthread, or pass --blas with the folder of an optimised libblas.so.3, to measure against one.'
+    )
   }
   const header = ['model', 'backend', 'kernels', 'train threads', 'train', 'GFLOP/s', 'of numpy', 'vs torch', 'infer threads', 'infer', 'GFLOP/s', 'of numpy', 'vs torch']
   const lines: string[][] = []
