@@ -3,30 +3,40 @@ import { ref, type Ref } from 'vue'
 export interface DropZone {
   /** True while something is dragged over the zone: the zone shows it takes drops. */
   over: Ref<boolean>
-  /** For `v-on` on the zone's element, beside its own `@drop`, which says what a drop does. */
-  listeners: { dragover: (event: DragEvent) => void; dragleave: (event: DragEvent) => void; drop: () => void }
+  /** For `v-bind` on the zone's element: the `data-drop-zone` mark and the drag listeners. */
+  zone: {
+    'data-drop-zone': ''
+    onDragover: (event: DragEvent) => void
+    onDragleave: (event: DragEvent) => void
+    onDrop: (event: DragEvent) => void
+  }
 }
 
 /**
- * A drop zone's highlight. Its element carries `data-drop-zone`, so the window-wide overlay (which
- * opens Predict) leaves its drops alone.
+ * A drop zone that keeps its drops: its element is marked `data-drop-zone` and each drop is
+ * cancelled before `take` sees it, so the window-wide overlay (which opens Predict) leaves it
+ * alone. A drop that a zone inside this one already took is left to that one.
  */
-export function useDropZone(): DropZone {
+export function useDropZone(take: (event: DragEvent) => void): DropZone {
   const over = ref(false)
   return {
     over,
-    listeners: {
+    zone: {
+      'data-drop-zone': '',
       // Cancelled, or the browser refuses the drop.
-      dragover: (event) => {
+      onDragover: (event) => {
         event.preventDefault()
         over.value = true
       },
       // Moving onto a child of the zone is still over it.
-      dragleave: (event) => {
+      onDragleave: (event) => {
         if (!(event.currentTarget as Node).contains(event.relatedTarget as Node | null)) over.value = false
       },
-      drop: () => {
+      onDrop: (event) => {
         over.value = false
+        if (event.defaultPrevented) return
+        event.preventDefault()
+        take(event)
       }
     }
   }

@@ -140,10 +140,10 @@ export function damageText(damage: RunDamage): string {
   return t('runs.damage.sentence', { causes, keeps })
 }
 
-/** How the engine process ended: "was killed by SIGKILL", "exited with code 1". */
-function exitText(prefix: 'shell.engineNotices' | 'train.failures', p: z.infer<typeof NoticeParams>): string {
-  if (p.signal !== undefined) return t(`${prefix}.killed`, { signal: p.signal })
-  if (p.exitCode !== undefined) return t(`${prefix}.exited`, { exitCode: p.exitCode })
+/** How the engine process ended, in a notice or a run's failure: "was killed by SIGKILL", "exited with code 1". */
+function exitText(p: z.infer<typeof NoticeParams>): string {
+  if (p.signal !== undefined) return t('train.failures.killed', { signal: p.signal })
+  if (p.exitCode !== undefined) return t('train.failures.exited', { exitCode: p.exitCode })
   return t('train.failures.ended')
 }
 
@@ -161,7 +161,7 @@ export function noticeText(notice: Pick<LabEventPayload<'engine/notice'>, 'messa
     case 'engineRestarted':
     case 'engineRestartedAfterPause':
     case 'engineBackoff':
-      return t(`${k}.${notice.code}`, { ...p, how: exitText(k, p) })
+      return t(`${k}.${notice.code}`, { ...p, how: exitText(p) })
     case 'lowMemory':
       return t(`${k}.lowMemory`, { model: p.model, needed: formatBytes(Number(p.needed)), free: formatBytes(Number(p.free)) })
     case 'untestedClasses':
@@ -177,7 +177,7 @@ export function noticeText(notice: Pick<LabEventPayload<'engine/notice'>, 'messa
 export function runFailureText(error: string, failure: RunFailure | undefined): string {
   if (currentLocale() === 'en' || !failure) return error
   const p = failure.params
-  if (failure.code === 'engineExited') return t('train.failures.engineExited', { how: exitText('train.failures', p) })
+  if (failure.code === 'engineExited') return t('train.failures.engineExited', { how: exitText(p) })
   return t(`train.failures.${failure.code}`, p)
 }
 

@@ -21,8 +21,6 @@ export const shell = {
   notices: 'Notices',
   dismiss: 'Dismiss',
   engineNotices: {
-    killed: 'was killed by {signal}',
-    exited: 'exited with code {exitCode}',
     engineRestartedByUser: 'The engine was restarted at your request.',
     engineRestarted: 'The engine process {how}; restarted.',
     engineRestartedAfterPause: 'The engine process {how}; restarted after a pause.',

@@ -22,8 +22,6 @@ export const shell: typeof en = {
   notices: '通知',
   dismiss: '关闭',
   engineNotices: {
-    killed: '被信号 {signal} 终止',
-    exited: '退出（退出码 {exitCode}）',
     engineRestartedByUser: '已按你的要求重启引擎。',
     engineRestarted: '引擎进程{how}，已重新启动。',
     engineRestartedAfterPause: '引擎进程{how}，暂停之后已重新启动。',
