@@ -321,9 +321,10 @@ export async function stopPeer(peer: PeerThread): Promise<void> {
 }
 
 /**
- * A helper thread's life around `serve` (its model set up, then its steps served): on the wasm
- * backend, as the engine's thread trains; when anything fails, the run's shared block is ended and
- * the helper marked as failed, so an engine thread waiting on it stops waiting, and the error rethrown.
+ * A helper thread's life around `serve` (its model set up, then its steps served), on the wasm
+ * backend, the only one training is split on (parallel.ts). When anything fails, the run's shared
+ * block is ended and the helper marked as failed, so an engine thread waiting on it stops waiting;
+ * the error is rethrown.
  */
 export async function runPeer<I extends PeerInitBase & { sync: SharedArrayBuffer }>(init: I, serve: (ctrl: Int32Array) => Promise<void>): Promise<void> {
   const ctrl = new Int32Array(init.ctrl)
