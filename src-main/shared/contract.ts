@@ -410,6 +410,18 @@ function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, d
   return { input, output, doc }
 }
 
+/**
+ * A cancel of long work in the engine: it answers at once, the work stops after its current
+ * `step`, or with the engine process (restarted) when that step has not ended within seconds.
+ */
+function cancelMethod<S extends z.ZodRawShape>(input: S, what: string, step: string) {
+  return method(
+    z.object(input),
+    z.object({ cancelled: z.boolean() }),
+    `Answers at once; ${what} stops after its current ${step}, or, when that ${step} has not ended within seconds, with the engine process, which is restarted.`
+  )
+}
+
 export const LAB_METHODS = {
   'app/info': method(
     noInput,
@@ -529,11 +541,7 @@ export const LAB_METHODS = {
     z.object({ runId }),
     'Starts training in the engine; progress arrives as train/* events.'
   ),
-  'train/cancel': method(
-    z.object({ runId }),
-    z.object({ cancelled: z.boolean() }),
-    'Answers at once; the run stops after its current batch, or, when that batch has not ended within seconds, with the engine process, which is restarted.'
-  ),
+  'train/cancel': cancelMethod({ runId }, 'the run', 'batch'),
   'train/pause': method(
     z.object({ runId, paused: z.boolean() }),
     z.object({ paused: z.boolean() }),
@@ -620,11 +628,7 @@ export const LAB_METHODS = {
     RobustnessReport,
     "Accuracy and consistency (same class as unshifted) of a run's model for its test images shifted by -max..max px along x, y and, with grid, both; progress as robustness/progress, stopped by runs/robustness-cancel."
   ),
-  'runs/robustness-cancel': method(
-    z.object({ jobId }),
-    z.object({ cancelled: z.boolean() }),
-    'Answers at once; the study stops after its current chunk of images, or, when that chunk has not ended within seconds, with the engine process, which is restarted.'
-  ),
+  'runs/robustness-cancel': cancelMethod({ jobId }, 'the study', 'chunk of images'),
   'study/train-recipe': method(
     z.object({
       epochs: z.number().int().min(1).max(100_000).default(2),

@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import type { Download, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { trainRun } from './support/cli'
+import { trainedRuns } from './support/cli'
 import { TrainPage } from './support/train-page'
 import { FASHION_MNIST, ROOT, SCREENSHOTS, hasChromium, pagePerTest, type WebMode } from './support/web-app'
 
@@ -73,18 +73,12 @@ const save = (page: Page, testId: string): Promise<Download> =>
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('figures and tables for a report, in Chromium', () => {
   let web: WebMode
   let page: Page
-  pagePerTest(
-    (opened) => ({ page, web } = opened),
-    {
-      width: 1400,
-      height: 900,
-      prepare: async (dataDir) => {
-        const common = ['--data', 'fashion-mnist', '--seed', '1']
-        await trainRun(['--model', 'seed-mlp', ...common, '--limit', '3000', '--epochs', '2', '--val-split', '0.2', '--out', join(dataDir, 'runs', 'mlp-fig')])
-        await trainRun(['--model', 'seed-cnn', ...common, '--limit', '600', '--epochs', '1', '--out', join(dataDir, 'runs', 'cnn-fig')])
-      }
-    }
-  )
+  const common = ['--data', 'fashion-mnist', '--seed', '1']
+  const prepare = trainedRuns({
+    'mlp-fig': ['--model', 'seed-mlp', ...common, '--limit', '3000', '--epochs', '2', '--val-split', '0.2'],
+    'cnn-fig': ['--model', 'seed-cnn', ...common, '--limit', '600', '--epochs', '1']
+  })
+  pagePerTest((opened) => ({ page, web } = opened), { width: 1400, height: 900, prepare })
 
   async function openMlpRun(): Promise<void> {
     await page.goto(`${web.url}/#/runs`)

@@ -8,7 +8,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { trainRun } from './support/cli'
+import { trainedRuns } from './support/cli'
 import { FASHION_MNIST, hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('exporting a run from the Runs view', () => {
@@ -19,7 +19,7 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('exporting a run fro
     (opened) => ({ page, web } = opened),
     {
       prepare: async (dataDir) => {
-        await trainRun(['--model', 'seed-mlp', '--data', 'fashion-mnist', '--seed', '1', '--limit', '600', '--epochs', '1', '--out', join(dataDir, 'runs', 'mlp-export')])
+        await trainedRuns({ 'mlp-export': ['--model', 'seed-mlp', '--data', 'fashion-mnist', '--seed', '1', '--limit', '600', '--epochs', '1'] })(dataDir)
         await mkdir(join(dataDir, 'runs', 'failed-run'), { recursive: true })
         const run = JSON.parse(await readFile(join(dataDir, 'runs', 'mlp-export', 'run.json'), 'utf8')) as Record<string, unknown>
         await writeFile(join(dataDir, 'runs', 'failed-run', 'run.json'), JSON.stringify({ ...run, id: 'failed-run', name: 'Failed run', status: 'failed', error: 'NaN loss' }))

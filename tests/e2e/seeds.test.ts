@@ -5,10 +5,9 @@
  * Tiny data throughout: a few hundred training and test images, one epoch.
  */
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { trainRun } from './support/cli'
+import { trainedRuns } from './support/cli'
 import { TrainPage } from './support/train-page'
 import { FASHION_MNIST, hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
 
@@ -23,17 +22,8 @@ const SIZES = [
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('groups of runs over seeds in Chromium', () => {
   let web: WebMode
   let page: Page
-  pagePerTest(
-    (opened) => ({ page, web } = opened),
-    {
-      width: 1400,
-      height: 900,
-      prepare: async (dataDir) => {
-        await trainRun([...TINY, '--seeds', '1,2', '--out', join(dataDir, 'runs', 'grp')])
-        await trainRun([...TINY, '--seed', '9', '--out', join(dataDir, 'runs', 'solo')])
-      }
-    }
-  )
+  const prepare = trainedRuns({ grp: [...TINY, '--seeds', '1,2'], solo: [...TINY, '--seed', '9'] })
+  pagePerTest((opened) => ({ page, web } = opened), { width: 1400, height: 900, prepare })
 
   it('Train: the Seeds field trains a group one seed after another, "seed 2 of 2", then its test accuracy as mean ± sd', async () => {
     const train = new TrainPage(page)
@@ -124,10 +114,8 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('groups of runs over
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('groups of runs over seeds in Chinese', () => {
   let web: WebMode
   let page: Page
-  pagePerTest(
-    (opened) => ({ page, web } = opened),
-    { width: 1400, height: 900, locale: 'zh-CN', prepare: (dataDir) => trainRun([...TINY, '--seeds', '1,2', '--out', join(dataDir, 'runs', 'grp')]) }
-  )
+  const prepare = trainedRuns({ grp: [...TINY, '--seeds', '1,2'] })
+  pagePerTest((opened) => ({ page, web } = opened), { width: 1400, height: 900, locale: 'zh-CN', prepare })
 
   it('shows the group row, the Seeds field and the Study estimate in zh-CN', async () => {
     const url = web.url

@@ -11,7 +11,8 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { trainRun } from './support/cli'
+import { trainedRuns } from './support/cli'
+import { dropFiles, type DroppedFile } from './support/drop'
 import { FASHION_MNIST, SCREENSHOTS, hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
 
 
@@ -59,23 +60,7 @@ class PredictPage {
   cards = () => this.page.getByTestId('predict-card')
   card = (name: string) => this.cards().filter({ hasText: name })
 
-  /** Drops files the way a file manager does: a DataTransfer built in the page, then `drop`. */
-  async drop(selector: string, files: { name: string; type: string; bytes: Buffer }[]): Promise<void> {
-    const payload = files.map((f) => ({ name: f.name, type: f.type, base64: f.bytes.toString('base64') }))
-    await this.page.evaluate(
-      ({ selector, payload }) => {
-        const transfer = new DataTransfer()
-        for (const f of payload) {
-          const bytes = Uint8Array.from(atob(f.base64), (ch) => ch.charCodeAt(0))
-          transfer.items.add(new File([bytes], f.name, { type: f.type }))
-        }
-        const target = document.querySelector(selector)!
-        target.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: transfer }))
-        target.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: transfer }))
-      },
-      { selector, payload }
-    )
-  }
+  drop = (selector: string, files: DroppedFile[]) => dropFiles(this.page, selector, files)
 }
 
 describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('shift heatmap and predict in Chromium', () => {
@@ -83,17 +68,13 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('shift heatmap and p
   let page: Page
 
   // Each test sets up the view it needs, so one failing cannot leave the next mid-way.
-  pagePerTest(
-    (opened) => ({ page, web } = opened),
-    {
-      prepare: async (dataDir) => {
-        const common = ['--data', 'fashion-mnist', '--seed', '1']
-        // Subsets small enough for ~30 s on two cores, large enough for a heatmap worth looking at.
-        await trainRun(['--model', 'seed-mlp', ...common, '--limit', '10000', '--epochs', '2', '--out', join(dataDir, 'runs', 'mlp-e2e')])
-        await trainRun(['--model', 'seed-cnn', ...common, '--limit', '3000', '--epochs', '1', '--out', join(dataDir, 'runs', 'cnn-e2e')])
-      }
-    }
-  )
+  const common = ['--data', 'fashion-mnist', '--seed', '1']
+  // Subsets small enough for ~30 s on two cores, large enough for a heatmap worth looking at.
+  const prepare = trainedRuns({
+    'mlp-e2e': ['--model', 'seed-mlp', ...common, '--limit', '10000', '--epochs', '2'],
+    'cnn-e2e': ['--model', 'seed-cnn', ...common, '--limit', '3000', '--epochs', '1']
+  })
+  pagePerTest((opened) => ({ page, web } = opened), { prepare })
 
   it('draws the 11 x 10 heatmap for image 24150, each row summing to 1', async () => {
     const shift = new ShiftPage(page)

@@ -7,7 +7,7 @@ import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { trainRun } from './support/cli'
+import { trainedRuns } from './support/cli'
 import { FASHION_MNIST, hasChromium, pagePerTest, screenshot, type WebMode } from './support/web-app'
 
 
@@ -16,18 +16,9 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('the shift study in 
   let page: Page
 
   // One page left mid-study cannot take the next test down.
-  pagePerTest(
-    (opened) => ({ page, web } = opened),
-    {
-      width: 1280,
-      height: 1000,
-      prepare: async (dataDir) => {
-        const common = ['--data', 'fashion-mnist', '--seed', '1', '--limit', '2000', '--epochs', '1']
-        await trainRun(['--model', 'seed-mlp', ...common, '--out', join(dataDir, 'runs', 'mlp-study')])
-        await trainRun(['--model', 'seed-mlp', ...common, '--augment-shift', '2', '--out', join(dataDir, 'runs', 'mlp-aug-study')])
-      }
-    }
-  )
+  const common = ['--model', 'seed-mlp', '--data', 'fashion-mnist', '--seed', '1', '--limit', '2000', '--epochs', '1']
+  const prepare = trainedRuns({ 'mlp-study': common, 'mlp-aug-study': [...common, '--augment-shift', '2'] })
+  pagePerTest((opened) => ({ page, web } = opened), { width: 1280, height: 1000, prepare })
 
   it('measures two runs: a table row, two curves and a grid each, and a CSV of every point', async () => {
     await page.goto(`${web.url}/#/study`)

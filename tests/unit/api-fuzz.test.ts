@@ -12,10 +12,10 @@ import { writeFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SYSTEM_DATASET_DIRS } from '../../src-main/data/fashion-mnist'
 import type { EngineHost } from '../../src-main/engine/process/host'
-import { createLabService, type LabService } from '../../src-main/services/lab-service'
 import { LAB_METHOD_NAMES, LAB_METHODS, type LabMethod } from '../../src-main/shared/contract'
 import { startWebServer, type WebServer } from '../../src-main/web/server'
 import { tempDir, type TempDir } from '../fixtures/data/builders'
+import { serviceOver } from '../fixtures/service-over'
 
 const TOKEN = 'f'.repeat(48)
 const RUNS_PER_METHOD = 60
@@ -40,22 +40,18 @@ function refusingEngine(): EngineHost {
   }
 }
 
-let data: TempDir
-let service: LabService
+const lab = serviceOver(refusingEngine, { prefix: 'convlab-fuzz-', once: true })
 let server: WebServer
 let staticDir: TempDir
 
+// Vitest runs after-hooks in reverse: the server stops before the service it serves is disposed.
 beforeAll(async () => {
-  data = await tempDir('convlab-fuzz-')
   staticDir = await tempDir('convlab-fuzz-static-')
   await writeFile(`${staticDir.path}/index.html`, '<!doctype html>')
-  service = await createLabService({ dataDir: data.path, engineHost: refusingEngine })
-  server = await startWebServer({ service, port: 0, staticDir: staticDir.path, token: TOKEN })
+  server = await startWebServer({ service: lab.service, port: 0, staticDir: staticDir.path, token: TOKEN })
 })
 afterAll(async () => {
   await server?.close()
-  await service?.dispose()
-  await data?.remove()
   await staticDir?.remove()
 })
 
@@ -126,7 +122,7 @@ describe('the Lab API under arbitrary JSON', () => {
           const answer = JSON.parse(text) as { ok: boolean; error?: { message: string } }
           if (!answer.ok) expect(JSON.stringify(answer.error).length, text.slice(0, 200)).toBeLessThanOrEqual(MAX_ERROR_CHARS)
           for (const path of text.match(PATH) ?? []) {
-            const given = body.includes(path) || [data.path, ...SYSTEM_DATASET_DIRS].some((known) => path.startsWith(known))
+            const given = body.includes(path) || [lab.data.path, ...SYSTEM_DATASET_DIRS].some((known) => path.startsWith(known))
             expect(given, `${method} answered with a path it was not given: ${path}\n${text.slice(0, 300)}`).toBe(true)
           }
         }),

@@ -15,26 +15,26 @@ import { saveModel, type LoadedModel } from '../../src-main/engine/model/model-i
 import type { EngineEvent, EngineResult } from '../../src-main/engine/process/protocol'
 import { chunkRows, InferPool } from '../../src-main/engine/parallel/infer-pool'
 import { shiftRobustness } from '../../src-main/engine/robustness'
-import type { Dataset } from '../../src-main/shared/dataset'
 import { ModelSpec } from '../../src-main/shared/layers'
 import { getPreset } from '../../src-main/shared/presets'
 import { mulberry32 } from '../../src-main/shared/rng'
+import { noiseDataset } from '../fixtures/engine/noise'
 
 const ENTRY = resolve(__dirname, '../../src-main/engine/process/worker.ts')
 
-function noise(n: number, seed: number): Dataset {
-  const random = mulberry32(seed)
-  return {
-    name: 'noise',
-    shape: [1, 28, 28],
-    images: Float32Array.from({ length: n * 784 }, () => random()),
-    labels: Int32Array.from({ length: n }, (_, i) => i % 10),
-    classNames: Array.from({ length: 10 }, (_, i) => String(i))
-  }
-}
-
 function loadedOf(spec: ModelSpec, seed: number): LoadedModel {
   return { model: buildModel(spec, { seed }), meta: { spec, classNames: Array.from({ length: 10 }, (_, i) => String(i)) } }
+}
+
+/** A pool of `threads` for `use`; it and `models` are disposed after, whatever happens. */
+async function withPool(threads: number, models: LoadedModel[], use: (pool: InferPool) => Promise<void>): Promise<void> {
+  const pool = new InferPool(ENTRY, threads)
+  try {
+    await use(pool)
+  } finally {
+    await pool.dispose()
+    for (const m of models) m.model.dispose()
+  }
 }
 
 function expectClose(a: number[][], b: number[][], tolerance: number): void {
@@ -52,7 +52,7 @@ describe('the inference pool', () => {
   // A batch-normed CNN too: inference must use the running statistics on every thread.
   const cnn = getPreset('seed-cnn') as ModelSpec
   const withBatchNorm = ModelSpec.parse({ ...cnn, name: 'bn', layers: [cnn.layers[0], { type: 'batchnorm' }, ...cnn.layers.slice(1)] })
-  const data = noise(300, 3)
+  const data = noiseDataset([1, 28, 28], 300, { classes: 10, seed: 3 })
 
   it('uses as many threads as the rows pay for, up to its limit', () => {
     const pool = new InferPool(ENTRY, 3)
@@ -75,8 +75,7 @@ describe('the inference pool', () => {
     [2, 'a batch-normed CNN', withBatchNorm]
   ])('gives one thread\'s results on %i threads: %s', async (threads, _, spec) => {
     const loaded = loadedOf(spec, 5)
-    const pool = new InferPool(ENTRY, threads)
-    try {
+    await withPool(threads, [loaded], async (pool) => {
       expect(pool.threadsFor(spec, 256)).toBe(threads)
       const [one, many] = [await evaluateModel(loaded, data), await evaluateModel(loaded, data, undefined, pool)]
       expect(many.count).toBe(300)
@@ -98,18 +97,14 @@ describe('the inference pool', () => {
       const study = { max: 1, mode: 'roll', grid: false, limit: 260 } as const
       const [r1, rN] = [await shiftRobustness(loaded, data, study), await shiftRobustness(loaded, data, study, {}, pool)]
       expect(rN).toEqual(r1)
-    } finally {
-      await pool.dispose()
-      loaded.model.dispose()
-    }
+    })
   }, 240_000)
 
   it('holds no rows in any thread between calls, however many rows and threads', async () => {
     const loaded = loadedOf(cnn, 4)
     const weightBytes = loaded.model.getWeights().reduce((n, w) => n + w.size * 4, 0)
-    const pool = new InferPool(ENTRY, 3)
-    const before = tf.memory().numBytes
-    try {
+    await withPool(3, [loaded], async (pool) => {
+      const before = tf.memory().numBytes
       await evaluateModel(loaded, data, undefined, pool)
       // Each helper's backend keeps its copy of the model and nothing of the 300 images it ran.
       expect(pool.helperBytes()).toEqual([weightBytes, weightBytes])
@@ -118,18 +113,14 @@ describe('the inference pool', () => {
       expect(pool.helperBytes()).toEqual([weightBytes, weightBytes])
       expect(tf.memory().numBytes).toBe(before)
       expect(pool.pendingCalls()).toBe(0)
-    } finally {
-      await pool.dispose()
-      loaded.model.dispose()
-    }
+    })
   }, 120_000)
 
   it('sends a model to its helpers once, and another model when asked about one', async () => {
     const a = loadedOf(cnn, 1)
     const b = loadedOf(cnn, 2)
-    const pool = new InferPool(ENTRY, 2)
-    const before = tf.memory().numTensors
-    try {
+    await withPool(2, [a, b], async (pool) => {
+      const before = tf.memory().numTensors
       const values = data.images.subarray(0, 20 * 784)
       const first = await predictProbabilities(a, values, 20, pool)
       const other = await predictProbabilities(b, values, 20, pool)
@@ -138,11 +129,7 @@ describe('the inference pool', () => {
       expect(other.probabilities).not.toEqual(first.probabilities)
       // No rows stay uploaded on the engine thread between calls.
       expect(tf.memory().numTensors).toBe(before)
-    } finally {
-      await pool.dispose()
-      a.model.dispose()
-      b.model.dispose()
-    }
+    })
   }, 120_000)
 
   it('stops a shift study at the first look at cancel after it was asked, with no helper left working', async () => {

@@ -15,9 +15,9 @@ import { captureOptimizerState, restoreOptimizerState } from '../../src-main/eng
 import { batchShiftIndex, drawShifts, type ShiftMode } from '../../src-main/engine/shift'
 import { ModelSpec, type ModelSpecInput } from '../../src-main/shared/layers'
 import { TrainConfig, type TrainThreads } from '../../src-main/shared/contract'
-import type { Dataset } from '../../src-main/shared/dataset'
 import { Trainer } from '../../src-main/engine/train/train'
 import { getPreset } from '../../src-main/shared/presets'
+import { noiseDataset } from '../fixtures/engine/noise'
 
 type Shape4 = [number, number, number, number]
 type PoolPad = 'valid' | 'same' | number
@@ -151,6 +151,62 @@ async function expectInStepOverShortSteps(two: ParallelTraining, s: TrainingSetu
   }
 }
 
+/** The same model set up twice alike: one to train on one thread, one to split. */
+function twinSetUps(spec: ModelSpec, n: number, recipe: Recipe, batchSize: number, seed: number): Twins {
+  return { single: setUp(spec, n, recipe, batchSize, seed), split: setUp(spec, n, recipe, batchSize, seed) }
+}
+type Twins = { single: TrainingSetup; split: TrainingSetup }
+
+/** Takes one step on both twins and expects the same correct count, and the same loss to `digits`. */
+type StepBoth = (ids: Int32Array, shifts?: StepDraw) => Promise<void>
+
+/**
+ * Trains `twins.single` on one thread and `twins.split` on the threads `start` gives it, step for
+ * step as `drive` takes them, then expects the same weights; disposes all of it once started.
+ */
+async function expectAsOneThread(twins: Twins, start: (s: TrainingSetup) => Promise<ParallelTraining>, drive: (step: StepBoth, parallel: ParallelTraining) => Promise<void>, digits = 5): Promise<void> {
+  const { single, split } = twins
+  const parallel = await start(split)
+  try {
+    await drive(async (ids, shifts) => {
+      const a = await singleStep(single, ids, shifts)
+      const b = await parallel.trainStep(ids, shifts)
+      expect(b.correct).toBe(a.correct)
+      expect(b.loss).toBeCloseTo(a.loss, digits)
+    }, parallel)
+    expectSameWeights(single.vars, split.vars, 1e-5)
+  } finally {
+    await parallel.dispose()
+    tearDown(single)
+    tearDown(split)
+  }
+}
+
+/** The batch's augmentation shifts for `mode` (none for null), drawn up to `maxShift` along x and y. */
+function shiftsFor(mode: ShiftMode | null, batch: number, maxShift: number, random: () => number, shape: [number, number, number]): StepDraw | undefined {
+  return mode ? { ...drawShifts(batch, maxShift, 'xy', random), mode, shape } : undefined
+}
+
+/** A step's row 99 is not in the dataset: the engine's gather throws after the helpers have started, and the step ends. */
+async function expectEngineFailureEndsStep(spec: ModelSpec, start: (s: TrainingSetup) => Promise<ParallelTraining>, bad: number[]): Promise<void> {
+  const s = setUp(spec, 16, { optimizer: 'sgd', learningRate: 0.01 }, 8, 4)
+  const parallel = await start(s)
+  try {
+    await parallel.trainStep(batchOf(16, 8, 0))
+    await expect(parallel.trainStep(Int32Array.from(bad))).rejects.toThrow(/99/)
+  } finally {
+    await parallel.dispose()
+    tearDown(s)
+  }
+}
+
+/** Little math per step, but enough per parameter to be split by batch rows. */
+const tinyConv = ModelSpec.parse({
+  name: 'tiny-conv',
+  inputShape: [1, 8, 8],
+  layers: [{ type: 'conv2d', filters: 4, kernel: 3 }, { type: 'maxpool2d', pool: 2 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2 }]
+})
+
 describe('batchShares', () => {
   it('splits a batch as evenly as it can, the engine thread first, every row once', () => {
     expect(batchShares(31, 2)).toEqual([16, 15])
@@ -210,14 +266,7 @@ describe('two-thread training', () => {
 
   it('says in every progress event and in its result how a training run used the threads', async () => {
     await useBackend('wasm')
-    const random = mulberry32(2)
-    const train: Dataset = {
-      name: 'noise',
-      shape: [1, 28, 28],
-      images: Float32Array.from({ length: 96 * 784 }, () => random()),
-      labels: Int32Array.from({ length: 96 }, (_, i) => i % 10),
-      classNames: Array.from({ length: 10 }, (_, i) => String(i))
-    }
+    const train = noiseDataset([1, 28, 28], 96, { classes: 10, seed: 2 })
     const run = async (trainer: Trainer, spec: ModelSpec, threads?: number): Promise<TrainThreads[]> => {
       const seen: TrainThreads[] = []
       const { result, model } = await trainer.train(
@@ -241,91 +290,49 @@ describe('two-thread training', () => {
   describe('by batch rows', () => {
     it.each([2, 3])('keeps in step over many short steps on %i threads, where the engine thread often finishes a whole step before a helper wakes', async (threads) => {
       await useBackend('wasm')
-      // Little math per step, but enough per parameter to be split: the helper's wake-ups are as long as its work.
-      const spec = ModelSpec.parse({
-        name: 'tiny-conv',
-        inputShape: [1, 8, 8],
-        layers: [{ type: 'conv2d', filters: 4, kernel: 3 }, { type: 'maxpool2d', pool: 2 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2 }]
-      })
-      expect(batchSplitThreads(spec, 32, 2)).toBe(2)
-      const s = setUp(spec, 64, { optimizer: 'sgd', learningRate: 0.01 }, 32, 5)
+      // The helper's wake-ups are as long as its work.
+      expect(batchSplitThreads(tinyConv, 32, 2)).toBe(2)
+      const s = setUp(tinyConv, 64, { optimizer: 'sgd', learningRate: 0.01 }, 32, 5)
       // More threads than this machine's two cores wake slowly: fewer steps keep the test short.
       await expectInStepOverShortSteps(await DataParallel.start(ENTRY, s, threads), s, threads === 2 ? 3000 : 1000)
     }, 300_000)
 
     it.each([2, 3, 4])('trains seed-cnn for 20 steps to the weights of one thread on %i threads, an odd batch split unevenly', async (threads) => {
       await useBackend('wasm')
-      const spec = getPreset('seed-cnn') as ModelSpec
-      const recipe: Recipe = { optimizer: 'sgd', learningRate: 0.05 }
-      const single = setUp(spec, 64, recipe, 31, 7)
-      const split = setUp(spec, 64, recipe, 31, 7)
+      const twins = twinSetUps(getPreset('seed-cnn') as ModelSpec, 64, { optimizer: 'sgd', learningRate: 0.05 }, 31, 7)
       const random = mulberry32(3)
-      const dp = await DataParallel.start(ENTRY, split, threads)
-      expect(dp.threads).toBe(threads)
-      const before = tf.memory().numTensors
-      try {
-        // Augmented steps too: every share must see the shifts drawn for the whole batch.
-        for (let step = 0; step < 20; step++) {
-          const [start, mode] = STEPS[step % STEPS.length]
-          const ids = batchOf(64, 31, start + step)
-          const shifts = mode ? { ...drawShifts(31, 3, 'xy', random), mode, shape: [1, 28, 28] as [number, number, number] } : undefined
-          const a = await singleStep(single, ids, shifts)
-          const b = await dp.trainStep(ids, shifts)
-          expect(b.correct).toBe(a.correct)
-          expect(b.loss).toBeCloseTo(a.loss, 4)
-        }
-        expect(tf.memory().numTensors).toBe(before)
-        expectSameWeights(single.vars, split.vars, 1e-5)
-      } finally {
-        await dp.dispose()
-        tearDown(single)
-        tearDown(split)
-      }
+      await expectAsOneThread(
+        twins,
+        (s) => DataParallel.start(ENTRY, s, threads),
+        async (step, dp) => {
+          expect(dp.threads).toBe(threads)
+          const before = tf.memory().numTensors
+          // Augmented steps too: every share must see the shifts drawn for the whole batch.
+          for (let n = 0; n < 20; n++) {
+            const [start, mode] = STEPS[n % STEPS.length]
+            await step(batchOf(64, 31, start + n), shiftsFor(mode, 31, 3, random, [1, 28, 28]))
+          }
+          expect(tf.memory().numTensors).toBe(before)
+        },
+        4
+      )
     }, 300_000)
 
     it('gives a helper no rows when the batch is smaller than the threads, and still the one-thread step', async () => {
       await useBackend('wasm')
-      const spec = ModelSpec.parse({
-        name: 'tiny-conv',
-        inputShape: [1, 8, 8],
-        layers: [{ type: 'conv2d', filters: 4, kernel: 3 }, { type: 'maxpool2d', pool: 2 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2 }]
-      })
-      const recipe: Recipe = { optimizer: 'adam', learningRate: 0.01 }
-      const single = setUp(spec, 16, recipe, 8, 4)
-      const split = setUp(spec, 16, recipe, 8, 4)
-      const dp = await DataParallel.start(ENTRY, split, 4)
-      try {
-        for (const ids of [batchOf(16, 8, 0), Int32Array.from([3, 9]), batchOf(16, 8, 5)]) {
-          const a = await singleStep(single, ids)
-          const b = await dp.trainStep(ids)
-          expect(b.correct).toBe(a.correct)
-          expect(b.loss).toBeCloseTo(a.loss, 5)
+      const twins = twinSetUps(tinyConv, 16, { optimizer: 'adam', learningRate: 0.01 }, 8, 4)
+      await expectAsOneThread(
+        twins,
+        (s) => DataParallel.start(ENTRY, s, 4),
+        async (step) => {
+          for (const ids of [batchOf(16, 8, 0), Int32Array.from([3, 9]), batchOf(16, 8, 5)]) await step(ids)
         }
-        expectSameWeights(single.vars, split.vars, 1e-5)
-      } finally {
-        await dp.dispose()
-        tearDown(single)
-        tearDown(split)
-      }
+      )
     }, 120_000)
 
     it('ends at once when the engine thread fails mid-step while the helpers wait for it', async () => {
       await useBackend('wasm')
-      const spec = ModelSpec.parse({
-        name: 'tiny-conv',
-        inputShape: [1, 8, 8],
-        layers: [{ type: 'conv2d', filters: 4, kernel: 3 }, { type: 'maxpool2d', pool: 2 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2 }]
-      })
-      const s = setUp(spec, 16, { optimizer: 'sgd', learningRate: 0.01 }, 8, 4)
-      const dp = await DataParallel.start(ENTRY, s, 3)
-      try {
-        await dp.trainStep(batchOf(16, 8, 0))
-        // Row 99 is not in the dataset: the engine's gather throws after the helpers have started.
-        await expect(dp.trainStep(Int32Array.from([99, 1, 2, 3, 4, 5]))).rejects.toThrow(/99/)
-      } finally {
-        await dp.dispose()
-        tearDown(s)
-      }
+      await expectEngineFailureEndsStep(tinyConv, (s) => DataParallel.start(ENTRY, s, 3), [99, 1, 2, 3, 4, 5])
     }, 60_000)
   })
 
@@ -382,32 +389,19 @@ describe('two-thread training', () => {
       await useBackend('wasm')
       const plan = planUnitSplit(spec)
       expect(plan).not.toBeNull()
-      const single = setUp(spec, 40, recipe, 13, 9)
-      const split = setUp(spec, 40, recipe, 13, 9)
       const random = mulberry32(4)
-      const up = await UnitParallel.start(ENTRY, split, plan as NonNullable<typeof plan>)
-      let before = 0
-      try {
+      await expectAsOneThread(twinSetUps(spec, 40, recipe, 13, 9), (s) => UnitParallel.start(ENTRY, s, plan as NonNullable<typeof plan>), async (step, up) => {
+        let before = 0
         for (const [start, mode] of STEPS) {
           // Counted after the first step, which creates Adam's moments.
           if (start !== STEPS[0][0]) before ||= tf.memory().numTensors
-          const ids = batchOf(40, 13, start)
-          const shifts = mode ? { ...drawShifts(13, 2, 'xy', random), mode, shape: [1, 6, 6] as [number, number, number] } : undefined
-          const a = await singleStep(single, ids, shifts)
-          const b = await up.trainStep(ids, shifts)
-          expect(b.correct).toBe(a.correct)
-          expect(b.loss).toBeCloseTo(a.loss, 5)
+          await step(batchOf(40, 13, start), shiftsFor(mode, 13, 2, random, [1, 6, 6]))
           // Syncing in the middle of a run must not disturb it.
           if (start === 31) await up.syncModel()
         }
         await up.syncModel()
         expect(tf.memory().numTensors).toBe(before)
-        expectSameWeights(single.vars, split.vars, 1e-5)
-      } finally {
-        await up.dispose()
-        tearDown(single)
-        tearDown(split)
-      }
+      })
     }, 60_000)
 
     it('trains with dropout between the layers, each thread drawing its own masks', async () => {
@@ -438,45 +432,23 @@ describe('two-thread training', () => {
     it.each([1, 2, 3, 4])('trains for 20 steps to the weights of one thread on %i threads, augmented, synced now and then', async (threads) => {
       await useBackend('wasm')
       const spec = mlp([{ type: 'flatten' }, { type: 'dense', units: 7, activation: 'relu' }, { type: 'dense', units: 3 }, { type: 'softmax' }])
-      const recipe: Recipe = { optimizer: 'adam', learningRate: 0.01 }
-      const single = setUp(spec, 40, recipe, 13, 9)
-      const split = setUp(spec, 40, recipe, 13, 9)
       const random = mulberry32(6)
-      const up = await UnitParallel.start(ENTRY, split, planUnitSplit(spec, threads) as NonNullable<ReturnType<typeof planUnitSplit>>)
-      expect(up.threads).toBe(threads)
-      try {
-        for (let step = 0; step < 20; step++) {
-          const [start, mode] = STEPS[step % STEPS.length]
-          const ids = batchOf(40, 13, start + step)
-          const shifts = mode ? { ...drawShifts(13, 2, 'xy', random), mode, shape: [1, 6, 6] as [number, number, number] } : undefined
-          const a = await singleStep(single, ids, shifts)
-          const b = await up.trainStep(ids, shifts)
-          expect(b.correct).toBe(a.correct)
-          expect(b.loss).toBeCloseTo(a.loss, 5)
-          if (step % 7 === 3) await up.syncModel()
+      const start = (s: TrainingSetup): Promise<UnitParallel> => UnitParallel.start(ENTRY, s, planUnitSplit(spec, threads) as NonNullable<ReturnType<typeof planUnitSplit>>)
+      await expectAsOneThread(twinSetUps(spec, 40, { optimizer: 'adam', learningRate: 0.01 }, 13, 9), start, async (step, up) => {
+        expect(up.threads).toBe(threads)
+        for (let n = 0; n < 20; n++) {
+          const [first, mode] = STEPS[n % STEPS.length]
+          await step(batchOf(40, 13, first + n), shiftsFor(mode, 13, 2, random, [1, 6, 6]))
+          if (n % 7 === 3) await up.syncModel()
         }
         await up.syncModel()
-        expectSameWeights(single.vars, split.vars, 1e-5)
-      } finally {
-        await up.dispose()
-        tearDown(single)
-        tearDown(split)
-      }
+      })
     }, 120_000)
 
     it('ends at once when the engine thread fails mid-step while the helpers wait for it', async () => {
       await useBackend('wasm')
       const spec = mlp([{ type: 'flatten' }, { type: 'dense', units: 6, activation: 'relu' }, { type: 'dense', units: 2 }])
-      const s = setUp(spec, 16, { optimizer: 'sgd', learningRate: 0.01 }, 8, 4)
-      const up = await UnitParallel.start(ENTRY, s, planUnitSplit(spec, 3) as NonNullable<ReturnType<typeof planUnitSplit>>)
-      try {
-        await up.trainStep(batchOf(16, 8, 0))
-        // Row 99 is not in the dataset: the engine's gather throws after the helpers have started.
-        await expect(up.trainStep(Int32Array.from([99, 1, 2, 3]))).rejects.toThrow(/99/)
-      } finally {
-        await up.dispose()
-        tearDown(s)
-      }
+      await expectEngineFailureEndsStep(spec, (s) => UnitParallel.start(ENTRY, s, planUnitSplit(spec, 3) as NonNullable<ReturnType<typeof planUnitSplit>>), [99, 1, 2, 3])
     }, 60_000)
   })
 
@@ -488,25 +460,17 @@ describe('two-thread training', () => {
      */
     async function expectStateCarriedOver(spec: ModelSpec, batch: number, start: (s: TrainingSetup) => Promise<ParallelTraining>): Promise<void> {
       await useBackend('wasm')
-      const recipe: Recipe = { optimizer: 'adam', learningRate: 0.01 }
-      const single = setUp(spec, 40, recipe, batch, 9)
-      const split = setUp(spec, 40, recipe, batch, 9)
+      const twins = twinSetUps(spec, 40, { optimizer: 'adam', learningRate: 0.01 }, batch, 9)
+      const { single, split } = twins
       const ids = (step: number): Int32Array => batchOf(40, batch, step * 3)
       for (let step = 0; step < 5; step++) await singleStep(single, ids(step))
       split.model.setWeights(single.model.getWeights())
       const handed = await captureOptimizerState(single.optimizer, 'adam', single.vars)
       if (!handed) throw new Error('no optimizer state after five steps')
       await restoreOptimizerState(split.optimizer, split.vars, handed)
-      const parallel = await start(split)
-      try {
-        for (let step = 5; step < 15; step++) {
-          const a = await singleStep(single, ids(step))
-          const b = await parallel.trainStep(ids(step))
-          expect(b.correct).toBe(a.correct)
-          expect(b.loss).toBeCloseTo(a.loss, 5)
-        }
+      await expectAsOneThread(twins, start, async (step, parallel) => {
+        for (let n = 5; n < 15; n++) await step(ids(n))
         await parallel.syncModel()
-        expectSameWeights(single.vars, split.vars, 1e-5)
         const expected = await captureOptimizerState(single.optimizer, 'adam', single.vars)
         const gathered = await parallel.optimizerState()
         expect(gathered?.iterations).toBe(15)
@@ -514,20 +478,11 @@ describe('two-thread training', () => {
         let worst = 0
         expected?.slots.forEach((arrays, s) => arrays.forEach((a, i) => a.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - (gathered?.slots[s][i][j] ?? NaN)))))))
         expect(worst).toBeLessThan(1e-5)
-      } finally {
-        await parallel.dispose()
-        tearDown(single)
-        tearDown(split)
-      }
+      })
     }
 
     it.each([2, 3])('by batch rows on %i threads: every helper starts from the whole state', async (threads) => {
-      const spec = ModelSpec.parse({
-        name: 'tiny-conv',
-        inputShape: [1, 8, 8],
-        layers: [{ type: 'conv2d', filters: 4, kernel: 3 }, { type: 'maxpool2d', pool: 2 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2 }]
-      })
-      await expectStateCarriedOver(spec, 8, (s) => DataParallel.start(ENTRY, s, threads))
+      await expectStateCarriedOver(tinyConv, 8, (s) => DataParallel.start(ENTRY, s, threads))
     }, 120_000)
 
     it.each([2, 3])('by hidden units on %i threads: each thread starts from its units\' share, and the shares join back', async (threads) => {

@@ -12,8 +12,6 @@
  * few steps, while a fresh optimizer or a repeated dropout mask moves weights by 1e-3 and more.
  */
 import * as tf from '@tensorflow/tfjs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../src-main/engine/backends'
@@ -21,9 +19,9 @@ import { readCheckpoint } from '../../src-main/engine/train/checkpoint'
 import { Trainer, type TrainCallbacks } from '../../src-main/engine/train/train'
 import { CHECKPOINT_DIR, findCheckpoint } from '../../src-main/runs/checkpoint-info'
 import { TrainConfig, type NoticeText, type TrainConfigInput } from '../../src-main/shared/contract'
-import type { Dataset } from '../../src-main/shared/dataset'
 import { ModelSpec } from '../../src-main/shared/layers'
-import { mulberry32 } from '../../src-main/shared/rng'
+import { maxDifference, noiseDataset, weightsOf } from '../fixtures/engine/noise'
+import { tempFolder } from '../fixtures/temp-folder'
 
 const ENTRY = resolve(__dirname, '../../src-main/engine/process/worker.ts')
 const TOLERANCE = 1e-6
@@ -49,45 +47,20 @@ const mlp = ModelSpec.parse({
   layers: [{ type: 'flatten' }, { type: 'dense', units: 400, activation: 'relu' }, { type: 'dropout', rate: 0.3 }, { type: 'dense', units: 3 }]
 })
 
-function noise(shape: [number, number, number], n: number): Dataset {
-  const random = mulberry32(17)
-  const size = shape[0] * shape[1] * shape[2]
-  return {
-    name: 'noise',
-    shape,
-    images: Float32Array.from({ length: n * size }, () => random()),
-    labels: Int32Array.from({ length: n }, (_, i) => i % 3),
-    classNames: ['a', 'b', 'c']
-  }
-}
-
 const threadsBefore = process.env.CONVLAB_TRAIN_THREADS
-let dir: string
+const dir = tempFolder('convlab-resume-threads-')
 beforeAll(async () => {
   process.env.CONVLAB_TRAIN_THREADS = '2'
   await initBackend({ force: 'wasm' })
-  dir = await mkdtemp(join(tmpdir(), 'convlab-resume-threads-'))
 })
-afterAll(async () => {
+afterAll(() => {
   if (threadsBefore === undefined) delete process.env.CONVLAB_TRAIN_THREADS
   else process.env.CONVLAB_TRAIN_THREADS = threadsBefore
-  await rm(dir, { recursive: true, force: true })
 })
 
-async function weightsOf(model: tf.LayersModel): Promise<Float32Array[]> {
-  return Promise.all(model.getWeights().map(async (w) => (await w.data()) as Float32Array))
-}
-
-function maxDifference(a: Float32Array[], b: Float32Array[]): number {
-  expect(a.map((x) => x.length)).toEqual(b.map((x) => x.length))
-  let worst = 0
-  a.forEach((x, i) => x.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - b[i][j])))))
-  return worst
-}
-
 const cases = [
-  ['batch rows', 'batch', cnn, noise([1, 12, 12], 96), { batchSize: 16, validationSplit: 0.2, augment: { maxShift: 1 } }],
-  ['hidden units', 'units', mlp, noise([1, 28, 28], 96), { batchSize: 32 }]
+  ['batch rows', 'batch', cnn, noiseDataset([1, 12, 12], 96, { classes: 3, seed: 17 }), { batchSize: 16, validationSplit: 0.2, augment: { maxShift: 1 } }],
+  ['hidden units', 'units', mlp, noiseDataset([1, 28, 28], 96, { classes: 3, seed: 17 }), { batchSize: 32 }]
 ] as const
 
 describe.each(cases)('two threads split by %s', (_, split, spec, data, shape) => {

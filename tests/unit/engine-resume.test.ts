@@ -7,12 +7,12 @@ import { makeOptimizer } from '../../src-main/engine/kernels'
 import { buildModel } from '../../src-main/engine/model/build-model'
 import { CHECKPOINT_DIR, findCheckpoint } from '../../src-main/runs/checkpoint-info'
 import { readCheckpoint, readOptimizerState, writeOptimizerState } from '../../src-main/engine/train/checkpoint'
-import { captureOptimizerState, restoreOptimizerState } from '../../src-main/engine/train/optimizer-state'
+import { captureOptimizerState, restoreOptimizerState, type OptimizerState } from '../../src-main/engine/train/optimizer-state'
 import { Trainer } from '../../src-main/engine/train/train'
 import { TrainConfig, type TrainConfigInput } from '../../src-main/shared/contract'
 import type { Dataset } from '../../src-main/shared/dataset'
 import { ModelSpec } from '../../src-main/shared/layers'
-import { mulberry32 } from '../../src-main/shared/rng'
+import { maxDifference, noiseDataset, weightsOf } from '../fixtures/engine/noise'
 import { tempFolder } from '../fixtures/temp-folder'
 
 /** A small CNN with dropout, so the shuffle, the augmentation shifts and the dropout masks all matter. */
@@ -28,27 +28,12 @@ const spec = ModelSpec.parse({
   ]
 })
 
-function dataset(): Dataset {
-  const n = 40
-  const random = mulberry32(7)
-  const images = Float32Array.from({ length: n * 36 }, () => random())
-  const labels = Int32Array.from({ length: n }, (_, i) => i % 3)
-  return { name: 'synthetic', shape: [1, 6, 6], images, labels, classNames: ['a', 'b', 'c'] }
-}
+const dataset = (): Dataset => noiseDataset([1, 6, 6], 40, { classes: 3, seed: 7 })
 
 const config = (c: TrainConfigInput): TrainConfig => TrainConfig.parse(c)
 const dir = tempFolder('convlab-resume-')
 
 beforeAll(() => initBackend())
-
-async function weightsOf(model: tf.LayersModel): Promise<Float32Array[]> {
-  return Promise.all(model.getWeights().map(async (w) => (await w.data()) as Float32Array))
-}
-
-function maxDifference(a: Float32Array[], b: Float32Array[]): number {
-  expect(a.map((x) => x.length)).toEqual(b.map((x) => x.length))
-  return Math.max(...a.map((x, i) => Math.max(...x.map((v, j) => Math.abs(v - b[i][j])))))
-}
 
 describe('optimizer state', () => {
   it('round-trips Adam moments and step count through optimizer.json + optimizer.bin, so the next step matches', async () => {
@@ -97,28 +82,49 @@ describe('optimizer state', () => {
   })
 })
 
-describe.each(['adam', 'sgd'] as const)('continuing a run with %s', (optimizer) => {
-  it('2 epochs, then 1 more from the checkpoint, gives the weights of one 3-epoch run', async () => {
-    const data = dataset()
-    const recipe = { optimizer, learningRate: 0.01, batchSize: 8, seed: 11, validationSplit: 0.2, augment: { maxShift: 1 } } as const
-    const trainer = new Trainer()
-    const longDir = join(dir, `long-${optimizer}`)
-    const long = await trainer.train({ runId: 'long', spec, config: config({ ...recipe, epochs: 3 }), train: data, checkpointDir: longDir })
-    const shortDir = join(dir, `short-${optimizer}`)
-    const short = await trainer.train({ runId: 'short', spec, config: config({ ...recipe, epochs: 2 }), train: data, checkpointDir: shortDir })
-    short.model.model.dispose()
-    const found = await findCheckpoint(shortDir)
-    expect(found?.info).toEqual({ epoch: 2, seed: 11 })
-    expect(found?.hasOptimizer).toBe(true)
-    expect(await readdir(join(shortDir, CHECKPOINT_DIR))).toEqual(['checkpoint.json', 'model.json', 'optimizer.bin', 'optimizer.json', 'weights.bin'])
-    const checkpoint = await readCheckpoint(join(shortDir, CHECKPOINT_DIR), false)
-    const more = await trainer.train({ runId: 'more', spec, config: config({ ...recipe, epochs: 3 }), train: data, from: { epoch: 2, checkpoint } })
-    checkpoint.loaded.model.dispose()
-    expect(more.result.epochs.map((e) => e.epoch)).toEqual([3])
-    expect(more.result.batches.map((b) => b.loss)).toEqual(long.result.batches.filter((b) => b.epoch === 3).map((b) => b.loss).map((l) => expect.closeTo(l, 5)))
-    expect(maxDifference(await weightsOf(more.model.model), await weightsOf(long.model.model))).toBeLessThan(1e-6)
+type Trained = Awaited<ReturnType<Trainer['train']>>
+
+/**
+ * An unbroken run of `epochs`, and a run of `at` epochs whose checkpoint a third run continues to
+ * `epochs` (without the optimizer state it holds, with `freshOptimizer`), handed to `check`. Each
+ * keeps its checkpoints under the test folder, named after `name`; their models are disposed after.
+ */
+async function checkContinued(
+  name: string,
+  recipe: Omit<TrainConfigInput, 'epochs'>,
+  runs: { epochs: number; at: number; freshOptimizer?: boolean },
+  check: (r: { long: Trained; more: Trained; shortDir: string; restoredOptimizer: OptimizerState | null }) => Promise<void>
+): Promise<void> {
+  const { epochs, at } = runs
+  const data = dataset()
+  const trainer = new Trainer()
+  const long = await trainer.train({ runId: 'long', spec, config: config({ ...recipe, epochs }), train: data, checkpointDir: join(dir, `long-${name}`) })
+  const shortDir = join(dir, `short-${name}`)
+  const short = await trainer.train({ runId: 'short', spec, config: config({ ...recipe, epochs: at }), train: data, checkpointDir: shortDir })
+  short.model.model.dispose()
+  const checkpoint = await readCheckpoint(join(shortDir, CHECKPOINT_DIR), runs.freshOptimizer ?? false)
+  const more = await trainer.train({ runId: 'more', spec, config: config({ ...recipe, epochs }), train: data, from: { epoch: at, checkpoint } })
+  checkpoint.loaded.model.dispose()
+  try {
+    await check({ long, more, shortDir, restoredOptimizer: checkpoint.optimizer })
+  } finally {
     more.model.model.dispose()
     long.model.model.dispose()
+  }
+}
+
+describe.each(['adam', 'sgd'] as const)('continuing a run with %s', (optimizer) => {
+  it('2 epochs, then 1 more from the checkpoint, gives the weights of one 3-epoch run', async () => {
+    const recipe = { optimizer, learningRate: 0.01, batchSize: 8, seed: 11, validationSplit: 0.2, augment: { maxShift: 1 } } as const
+    await checkContinued(optimizer, recipe, { epochs: 3, at: 2 }, async ({ long, more, shortDir }) => {
+      const found = await findCheckpoint(shortDir)
+      expect(found?.info).toEqual({ epoch: 2, seed: 11 })
+      expect(found?.hasOptimizer).toBe(true)
+      expect(await readdir(join(shortDir, CHECKPOINT_DIR))).toEqual(['checkpoint.json', 'model.json', 'optimizer.bin', 'optimizer.json', 'weights.bin'])
+      expect(more.result.epochs.map((e) => e.epoch)).toEqual([3])
+      expect(more.result.batches.map((b) => b.loss)).toEqual(long.result.batches.filter((b) => b.epoch === 3).map((b) => b.loss).map((l) => expect.closeTo(l, 5)))
+      expect(maxDifference(await weightsOf(more.model.model), await weightsOf(long.model.model))).toBeLessThan(1e-6)
+    })
   })
 })
 
@@ -151,20 +157,11 @@ describe('cancelling mid-epoch', () => {
 
 describe('continuing without the optimizer state', () => {
   it('starts Adam afresh with freshOptimizer, so the weights differ from the unbroken run', async () => {
-    const data = dataset()
     const recipe = { optimizer: 'adam', learningRate: 0.01, batchSize: 8, seed: 5 } as const
-    const trainer = new Trainer()
-    const long = await trainer.train({ runId: 'long', spec, config: config({ ...recipe, epochs: 2 }), train: data })
-    const shortDir = join(dir, 'fresh')
-    const short = await trainer.train({ runId: 'short', spec, config: config({ ...recipe, epochs: 1 }), train: data, checkpointDir: shortDir })
-    short.model.model.dispose()
-    const checkpoint = await readCheckpoint(join(shortDir, CHECKPOINT_DIR), true)
-    expect(checkpoint.optimizer).toBeNull()
-    const more = await trainer.train({ runId: 'more', spec, config: config({ ...recipe, epochs: 2 }), train: data, from: { epoch: 1, checkpoint } })
-    checkpoint.loaded.model.dispose()
-    expect(maxDifference(await weightsOf(more.model.model), await weightsOf(long.model.model))).toBeGreaterThan(1e-4)
-    more.model.model.dispose()
-    long.model.model.dispose()
+    await checkContinued('fresh', recipe, { epochs: 2, at: 1, freshOptimizer: true }, async ({ long, more, restoredOptimizer }) => {
+      expect(restoredOptimizer).toBeNull()
+      expect(maxDifference(await weightsOf(more.model.model), await weightsOf(long.model.model))).toBeGreaterThan(1e-4)
+    })
   })
 })
 

@@ -19,21 +19,15 @@ beforeAll(async () => {
 
 describe('probeStudyRate', () => {
   it("times seed-cnn's study chunks on the pool's threads: two with a helper, one without", async () => {
-    const pool = new InferPool(ENTRY, 2)
-    try {
-      const two = await probeStudyRate(cnn, pool, { seconds: 0.05, warmUpSeconds: 0 })
-      expect(two.threads).toBe(2)
-      expect(two.imagesPerSec).toBeGreaterThan(0)
-    } finally {
-      await pool.dispose()
-    }
-    const alone = new InferPool(undefined)
-    try {
-      const one = await probeStudyRate(cnn, alone, { seconds: 0.05, warmUpSeconds: 0 })
-      expect(one.threads).toBe(1)
-      expect(one.imagesPerSec).toBeGreaterThan(0)
-    } finally {
-      await alone.dispose()
+    for (const [entry, threads] of [[ENTRY, 2], [undefined, 1]] as const) {
+      const pool = new InferPool(entry, threads)
+      try {
+        const rate = await probeStudyRate(cnn, pool, { seconds: 0.05, warmUpSeconds: 0 })
+        expect(rate.threads).toBe(threads)
+        expect(rate.imagesPerSec).toBeGreaterThan(0)
+      } finally {
+        await pool.dispose()
+      }
     }
   })
 

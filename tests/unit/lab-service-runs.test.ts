@@ -1,39 +1,26 @@
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { holdRunLock } from '../../src-main/runs/run-lock'
 import { createRun, updateRunMeta } from '../../src-main/runs/run-store'
-import { dispatch } from '../../src-main/services/dispatch'
-import { createLabService, type LabService } from '../../src-main/services/lab-service'
-import type { LabMethod, LabOutput } from '../../src-main/shared/contract'
-import { tempDir, type TempDir } from '../fixtures/data/builders'
 import { completedRunMeta } from '../fixtures/runs'
 import { silentEngine } from '../fixtures/engine/scripted-host'
+import { serviceOver } from '../fixtures/service-over'
 
-let tmp: TempDir
-let service: LabService
-const runsDir = (): string => join(tmp.path, 'runs')
-
-async function makeRun(id: string, name: string): Promise<void> {
-  await createRun(join(runsDir(), id), completedRunMeta(id, { name, data: { kind: 'toy' }, classNames: ['a', 'b'], config: { validationSplit: 0.1 } }))
+async function makeRunIn(dataDir: string, id: string, name: string): Promise<void> {
+  await createRun(join(dataDir, 'runs', id), completedRunMeta(id, { name, data: { kind: 'toy' }, classNames: ['a', 'b'], config: { validationSplit: 0.1 } }))
 }
 
-async function call<M extends LabMethod>(name: M, payload: unknown): Promise<LabOutput<M>> {
-  const response = await dispatch(service.handlers, name, payload)
-  if (!response.ok) throw new Error(response.error.message)
-  return response.result as LabOutput<M>
-}
-
-beforeEach(async () => {
-  tmp = await tempDir('convlab-service-')
-  await makeRun('run-a', 'First')
-  await makeRun('run-b', 'Second')
-  service = await createLabService({ dataDir: tmp.path, engineHost: silentEngine })
+const lab = serviceOver(silentEngine, {
+  prefix: 'convlab-service-',
+  fill: async (dataDir) => {
+    await makeRunIn(dataDir, 'run-a', 'First')
+    await makeRunIn(dataDir, 'run-b', 'Second')
+  }
 })
-afterEach(async () => {
-  await service.dispose()
-  await tmp.remove()
-})
+const { call } = lab
+const runsDir = (): string => join(lab.data.path, 'runs')
+const makeRun = (id: string, name: string): Promise<void> => makeRunIn(lab.data.path, id, name)
 
 describe('runs/list', () => {
   it('marks a run another live process is training as trained elsewhere', async () => {
@@ -41,8 +28,7 @@ describe('runs/list', () => {
     await updateRunMeta(join(runsDir(), 'run-c'), { status: 'running' })
     const release = await holdRunLock(join(runsDir(), 'run-c'))
     try {
-      await service.dispose()
-      service = await createLabService({ dataDir: tmp.path, engineHost: silentEngine })
+      await lab.restart()
       const listed = await call('runs/list', {})
       expect(listed.find((r) => r.id === 'run-c')).toMatchObject({ status: 'running', trainedElsewhere: true })
       expect(listed.find((r) => r.id === 'run-a')!.trainedElsewhere).toBeUndefined()
@@ -87,8 +73,7 @@ describe('runs/delete and runs/restore', () => {
     await call('runs/delete', { runId: 'run-b' })
     const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000)
     await utimes(join(runsDir(), '.trash', 'run-a'), twoDaysAgo, twoDaysAgo)
-    await service.dispose()
-    service = await createLabService({ dataDir: tmp.path, engineHost: silentEngine })
+    await lab.restart()
     expect(await readdir(join(runsDir(), '.trash'))).toEqual(['run-b'])
     await expect(call('runs/restore', { runId: 'run-a' })).rejects.toThrow(/not in the trash/)
     expect(await call('runs/restore', { runId: 'run-b' })).toMatchObject({ id: 'run-b' })

@@ -4,16 +4,13 @@
  * (its name), not the training.
  */
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { EngineHost } from '../../src-main/engine/process/host'
 import { createRun, writeHistory } from '../../src-main/runs/run-store'
-import { dispatch } from '../../src-main/services/dispatch'
-import { createLabService, type LabService } from '../../src-main/services/lab-service'
-import type { LabMethod, LabOutput } from '../../src-main/shared/contract'
 import { getPreset } from '../../src-main/shared/presets'
-import { tempDir, type TempDir } from '../fixtures/data/builders'
 import { completedRunMeta } from '../fixtures/runs'
 import { scriptedEngine, trainRunAnswer } from '../fixtures/engine/scripted-host'
+import { serviceOver } from '../fixtures/service-over'
 
 /** train/run completes at once; every other request gets an empty answer. */
 const completingEngine = (): EngineHost =>
@@ -21,15 +18,9 @@ const completingEngine = (): EngineHost =>
     reply(method === 'train/run' ? trainRunAnswer(id, (params as { runId: string }).runId, 'completed') : { id, ok: true, result: {} })
   )
 
-let tmp: TempDir
-let service: LabService
-const dirOf = (id: string): string => join(tmp.path, 'runs', id)
-
-async function call<M extends LabMethod>(name: M, payload: unknown): Promise<LabOutput<M>> {
-  const response = await dispatch(service.handlers, name, payload)
-  if (!response.ok) throw new Error(response.error.message)
-  return response.result as LabOutput<M>
-}
+const lab = serviceOver(completingEngine, { prefix: 'convlab-continue-' })
+const { call } = lab
+const dirOf = (id: string): string => join(lab.data.path, 'runs', id)
 
 /** A completed one-epoch toy run with no checkpoint, so it continues only with a fresh optimizer. */
 async function toyRun(id: string, name: string): Promise<void> {
@@ -47,15 +38,6 @@ async function continued(id: string, epochs: number): Promise<string> {
   expect(run.config.epochs).toBe(1 + epochs)
   return run.name
 }
-
-beforeEach(async () => {
-  tmp = await tempDir('convlab-continue-')
-  service = await createLabService({ dataDir: tmp.path, engineHost: completingEngine })
-})
-afterEach(async () => {
-  await service.dispose()
-  await tmp.remove()
-})
 
 describe('train/continue', () => {
   it("says a default name's new epoch count, in the language it was made in", async () => {

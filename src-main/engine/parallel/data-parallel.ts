@@ -14,7 +14,6 @@ import * as tf from '@tensorflow/tfjs'
 import { ModelSpec } from '../../shared/layers'
 import { inferShapes } from '../../shared/shapes'
 import { gatherShifted } from '../train/augment'
-import { initBackend } from '../backends'
 import { buildModel } from '../model/build-model'
 import { headOf, lossOf, predictedOf, type ClassifierHead } from '../model/head'
 import { captureOptimizerState, type OptimizerState } from '../train/optimizer-state'
@@ -34,12 +33,12 @@ import {
   peerSeed,
   type PeerThread,
   quitSync,
-  reportPeerFailure,
   ROWS,
+  runPeer,
   servePeerSteps,
   sharedBatch,
   signal,
-  startPeer,
+  startPeers,
   STEP,
   type StepResult,
   type StepShifts,
@@ -223,15 +222,7 @@ export class DataParallel {
       labels: new SharedArrayBuffer(Math.max(1, rows) * 4),
       ...shared
     }))
-    const started = await Promise.allSettled(inits.map((init) => startPeer(entry, init)))
-    const peers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
-    const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-    if (failure) {
-      quitSync(new Int32Array(shared.sync))
-      await Promise.all(peers.map(stopPeer))
-      throw failure.reason
-    }
-    return new DataParallel(peers, inits, setup)
+    return new DataParallel(await startPeers(entry, inits, shared.sync), inits, setup)
   }
 
   /**
@@ -306,10 +297,8 @@ export class DataParallel {
 
 /** A helper thread's loop: its share of each batch, then the sum of all shares applied. */
 export async function runBatchPeer(init: BatchPeerInit): Promise<void> {
-  const ctrl = new Int32Array(init.ctrl)
   const sync = new Int32Array(init.sync)
-  try {
-    await initBackend({ force: 'wasm' })
+  await runPeer(init, async (ctrl) => {
     const spec = ModelSpec.parse(init.spec)
     const head = headOf(spec)
     const model = buildModel(spec, { seed: init.seed })
@@ -342,8 +331,5 @@ export async function runBatchPeer(init: BatchPeerInit): Promise<void> {
       applySum(optimizer, vars, sumAll(views, sum))
       return true
     })
-  } catch (err) {
-    quitSync(sync)
-    reportPeerFailure(ctrl, err)
-  }
+  })
 }

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import type { TrainConfig } from '../../shared/contract'
 import type { ModelSpec } from '../../shared/layers'
+import { initBackend } from '../backends'
 import { makeOptimizer, tensorValues } from '../kernels'
 import { startDropoutEpoch } from '../model/build-model'
 import type { ClassifierHead } from '../model/head'
@@ -120,11 +121,12 @@ export function arriveAndWait(sync: Int32Array, ctrl: Int32Array, index: number,
 }
 
 /**
- * The engine thread's arriveAndWait inside a step, where a tape cannot await: blocks until all
- * have arrived, which the others do within their share of the same step. Throws when the run
- * ends (QUIT, set by a failing helper) or nobody arrives for `timeoutMs`.
+ * Counts this thread in at `index`, then yields the count seen and how long to wait for a change
+ * each time, until all have arrived (the count reaches `target`). Throws when the run ends (QUIT,
+ * set by a failing helper) or nobody arrives for `timeoutMs`. The engine's two waits below share it:
+ * one blocks, the other awaits.
  */
-export function arriveAndBlock(sync: Int32Array, index: number, target: number, timeoutMs: number): void {
+function* arrivals(sync: Int32Array, index: number, target: number, timeoutMs: number): Generator<{ seen: number; waitMs: number }> {
   Atomics.add(sync, index, 1)
   Atomics.notify(sync, index)
   const deadline = performance.now() + timeoutMs
@@ -132,20 +134,22 @@ export function arriveAndBlock(sync: Int32Array, index: number, target: number, 
     if (Atomics.load(sync, QUIT) !== 0) throw new Error('The other training thread stopped')
     const left = deadline - performance.now()
     if (left <= 0) throw new Error(HELPER_SILENT)
-    Atomics.wait(sync, index, seen, Math.min(left, 1000))
+    yield { seen, waitMs: Math.min(left, 1000) }
   }
+}
+
+/**
+ * The engine thread's arriveAndWait inside a step, where a tape cannot await: blocks until all
+ * have arrived, which the others do within their share of the same step.
+ */
+export function arriveAndBlock(sync: Int32Array, index: number, target: number, timeoutMs: number): void {
+  for (const { seen, waitMs } of arrivals(sync, index, target, timeoutMs)) Atomics.wait(sync, index, seen, waitMs)
 }
 
 /** The engine thread's arriveAndWait: it must not block its event loop (cancel, pings). */
 export async function arriveAndWaitAsync(sync: Int32Array, index: number, target: number, timeoutMs: number): Promise<void> {
-  Atomics.add(sync, index, 1)
-  Atomics.notify(sync, index)
-  const deadline = performance.now() + timeoutMs
-  for (let seen = Atomics.load(sync, index); seen < target; seen = Atomics.load(sync, index)) {
-    if (Atomics.load(sync, QUIT) !== 0) throw new Error('The other training thread stopped')
-    const left = deadline - performance.now()
-    if (left <= 0) throw new Error(HELPER_SILENT)
-    const r = waitAsync(sync, index, seen, Math.min(left, 1000))
+  for (const { seen, waitMs } of arrivals(sync, index, target, timeoutMs)) {
+    const r = waitAsync(sync, index, seen, waitMs)
     if (r.async) await r.value
   }
 }
@@ -290,6 +294,20 @@ export async function startPeer(entry: string, init: PeerInitBase): Promise<Peer
 }
 
 /**
+ * Starts a helper from each of `inits`, all at once. When any fails to start, the others are
+ * stopped, the run's shared block `sync` is ended, and the first failure is thrown.
+ */
+export async function startPeers(entry: string, inits: readonly PeerInitBase[], sync: SharedArrayBuffer): Promise<PeerThread[]> {
+  const started = await Promise.allSettled(inits.map((init) => startPeer(entry, init)))
+  const peers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (!failure) return peers
+  quitSync(new Int32Array(sync))
+  await Promise.all(peers.map(stopPeer))
+  throw failure.reason
+}
+
+/**
  * Helper `index`'s seed (1 for the first): another stream than the engine's and the other
  * helpers', so their dropout masks are independent, and still the same from run to run.
  */
@@ -302,9 +320,21 @@ export async function stopPeer(peer: PeerThread): Promise<void> {
   await peer.worker.terminate()
 }
 
-/** Marks the helper as failed, so an engine thread waiting on it stops waiting, and rethrows. */
-export function reportPeerFailure(ctrl: Int32Array, err: unknown): never {
-  signal(ctrl, READY, -1)
-  Atomics.notify(ctrl, PEER_DONE)
-  throw err
+/**
+ * A helper thread's life around `serve` (its model set up, then its steps served), on the wasm
+ * backend, the only one training is split on (parallel.ts). When anything fails, the run's shared
+ * block is ended and the helper marked as failed, so an engine thread waiting on it stops waiting;
+ * the error is rethrown.
+ */
+export async function runPeer<I extends PeerInitBase & { sync: SharedArrayBuffer }>(init: I, serve: (ctrl: Int32Array) => Promise<void>): Promise<void> {
+  const ctrl = new Int32Array(init.ctrl)
+  try {
+    await initBackend({ force: 'wasm' })
+    await serve(ctrl)
+  } catch (err) {
+    quitSync(new Int32Array(init.sync))
+    signal(ctrl, READY, -1)
+    Atomics.notify(ctrl, PEER_DONE)
+    throw err
+  }
 }

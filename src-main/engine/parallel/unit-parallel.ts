@@ -13,7 +13,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { ModelSpec, type LayerSpec, type LayerType } from '../../shared/layers'
 import { inferShapes } from '../../shared/shapes'
-import { initBackend } from '../backends'
 import { buildModel, layerName, startDropoutEpoch } from '../model/build-model'
 import { lossOf, type ClassifierHead } from '../model/head'
 import { makeOptimizer } from '../kernels'
@@ -37,11 +36,11 @@ import {
   type PeerThread,
   quitSync,
   READY,
-  reportPeerFailure,
+  runPeer,
   servePeerSteps,
   sharedBatch,
   signal,
-  startPeer,
+  startPeers,
   STEP,
   type StepResult,
   type StepShifts,
@@ -342,7 +341,7 @@ export class UnitParallel {
     const part = buildModel(plan.parts[0], { seed: setup.seed })
     const tail = plan.tail && buildModel(plan.tail)
     const optimizer = makeOptimizer(setup.recipe)
-    const peers: PeerThread[] = []
+    let peers: PeerThread[] = []
     const sync = newSyncBlock()
     try {
       const full = wholeModelWeights(setup, plan)
@@ -385,10 +384,7 @@ export class UnitParallel {
           exported: new SharedArrayBuffer(weights.reduce((a, w) => a + w.length, 0) * (1 + slotCount) * 4)
         }
       })
-      const started = await Promise.allSettled(inits.map((init) => startPeer(entry, init)))
-      for (const r of started) if (r.status === 'fulfilled') peers.push(r.value)
-      const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-      if (failure) throw failure.reason
+      peers = await startPeers(entry, inits, sync)
       return new UnitParallel(peers, inits, shared, setup, part, mine, peerShapes, optimizer, tail)
     } catch (err) {
       quitSync(new Int32Array(sync))
@@ -502,10 +498,7 @@ const STOPPED = 'The other training threads stopped'
 
 /** The helper thread's loop: its share of the units trained on each batch, or exported. */
 export async function runUnitPeer(init: UnitPeerInit): Promise<void> {
-  const ctrl = new Int32Array(init.ctrl)
-  const sync = new Int32Array(init.sync)
-  try {
-    await initBackend({ force: 'wasm' })
+  await runPeer(init, async (ctrl) => {
     const { plan, head } = init
     const part = buildModel(ModelSpec.parse(init.spec), { seed: init.seed })
     const vars = listOf(denseWeights(part, plan))
@@ -546,8 +539,5 @@ export async function runUnitPeer(init: UnitPeerInit): Promise<void> {
         tf.dispose([x, y])
       }
     })
-  } catch (err) {
-    quitSync(sync)
-    reportPeerFailure(ctrl, err)
-  }
+  })
 }

@@ -57,3 +57,13 @@ export async function trainRun(args: string[]): Promise<void> {
   const r = await runLab(undefined, ['train', ...args])
   if (r.code !== 0) throw new Error(`lab train ${args.join(' ')} exited ${r.code}:\n${r.stdout}${r.stderr}`)
 }
+
+/**
+ * A data folder's `prepare` for pagePerTest: each of `runs` trained in turn as `lab train <args>`,
+ * into the folder's runs/<its name>.
+ */
+export function trainedRuns(runs: Record<string, string[]>): (dataDir: string) => Promise<void> {
+  return async (dataDir) => {
+    for (const [name, args] of Object.entries(runs)) await trainRun([...args, '--out', join(dataDir, 'runs', name)])
+  }
+}

@@ -2,6 +2,7 @@
  * The Data, Train and Runs views as browser tests see them, so a layout change is fixed in one place.
  */
 import type { Locator, Page } from 'playwright-core'
+import { dropFiles } from './drop'
 
 export class DataPage {
   constructor(readonly page: Page) {}
@@ -20,22 +21,9 @@ export class DataPage {
   fashionDrop = (): Locator => this.page.getByTestId('fashion-drop')
   importResults = (): Locator => this.page.getByTestId('idx-result')
 
-  /** Drops files the way a file manager does: a DataTransfer built in the page, then `drop`. */
-  async drop(selector: string, files: { name: string; bytes: Uint8Array }[]): Promise<void> {
-    const payload = files.map((f) => ({ name: f.name, base64: Buffer.from(f.bytes).toString('base64') }))
-    await this.page.evaluate(
-      ({ selector, payload }) => {
-        const transfer = new DataTransfer()
-        for (const f of payload) {
-          const bytes = Uint8Array.from(atob(f.base64), (ch) => ch.charCodeAt(0))
-          transfer.items.add(new File([bytes], f.name, { type: 'application/gzip' }))
-        }
-        const target = document.querySelector(selector)!
-        target.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: transfer }))
-        target.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: transfer }))
-      },
-      { selector, payload }
-    )
+  /** Drops gzipped IDX files as a file manager does. */
+  drop(selector: string, files: { name: string; bytes: Uint8Array }[]): Promise<void> {
+    return dropFiles(this.page, selector, files.map((f) => ({ ...f, type: 'application/gzip' })))
   }
 }
 
