@@ -1,5 +1,5 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
-import { computed, ref, shallowRef } from 'vue'
+import { computed, ref, shallowRef, type Ref } from 'vue'
 import type { RunDetail, RunSummary } from '@shared/contract'
 import { describeError, request } from '@renderer/api/client'
 import { groupsOf } from '@renderer/lib/run-groups'
@@ -65,17 +65,39 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  async function fetchDetail(id: string): Promise<RunDetail | null> {
-    if (details.value[id]) return details.value[id]
+  /**
+   * Runs one request to the runs folder: its failure, in words, stands in `problem` until the next
+   * request that reports there succeeds; null when it failed.
+   */
+  async function attempt<T>(problem: Ref<string | null>, action: () => Promise<T>): Promise<T | null> {
     try {
-      const run = await request('runs/get', { runId: id })
-      details.value = { ...details.value, [id]: run }
-      detailError.value = null
-      return run
+      const result = await action()
+      problem.value = null
+      return result
     } catch (err) {
-      detailError.value = describeError(err)
+      problem.value = describeError(err)
       return null
     }
+  }
+
+  /** A change to the runs (rename, delete, ...), its failure said in the list's error. */
+  async function change(action: () => Promise<void>): Promise<boolean> {
+    const done = await attempt(error, async () => {
+      await action()
+      return true
+    })
+    return done ?? false
+  }
+
+  /** Reads a run's details anew and keeps them. */
+  async function readDetail(id: string): Promise<RunDetail> {
+    const run = await request('runs/get', { runId: id })
+    details.value = { ...details.value, [id]: run }
+    return run
+  }
+
+  async function fetchDetail(id: string): Promise<RunDetail | null> {
+    return details.value[id] ?? attempt(detailError, () => readDetail(id))
   }
 
   async function open(id: string | null): Promise<void> {
@@ -110,22 +132,17 @@ export const useRunsStore = defineStore('runs', () => {
   async function rename(id: string, name: string): Promise<boolean> {
     const trimmed = name.trim()
     if (!trimmed) return false
-    try {
+    return change(async () => {
       const summary = await request('runs/rename', { runId: id, name: trimmed })
       runs.value = runs.value.map((r) => (r.id === id ? summary : r))
       const detail = details.value[id]
       if (detail) details.value = { ...details.value, [id]: { ...detail, name: summary.name } }
-      error.value = null
-      return true
-    } catch (err) {
-      error.value = describeError(err)
-      return false
-    }
+    })
   }
 
   /** Deleting moves the run to the trash, so `undoDelete` can bring it back. */
   async function remove(id: string): Promise<boolean> {
-    try {
+    return change(async () => {
       await request('runs/delete', { runId: id })
       deleted.value = runs.value.find((r) => r.id === id) ?? null
       runs.value = runs.value.filter((r) => r.id !== id)
@@ -134,27 +151,17 @@ export const useRunsStore = defineStore('runs', () => {
       const next = { ...details.value }
       delete next[id]
       details.value = next
-      error.value = null
-      return true
-    } catch (err) {
-      error.value = describeError(err)
-      return false
-    }
+    })
   }
 
   async function undoDelete(): Promise<boolean> {
     const run = deleted.value
     if (!run) return false
     deleted.value = null
-    try {
+    return change(async () => {
       const restored = await request('runs/restore', { runId: run.id })
       runs.value = [...runs.value.filter((r) => r.id !== run.id), restored].sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-      error.value = null
-      return true
-    } catch (err) {
-      error.value = describeError(err)
-      return false
-    }
+    })
   }
 
   function forgetDeleted(): void {
@@ -166,18 +173,14 @@ export const useRunsStore = defineStore('runs', () => {
 
   /** Drops a completed run's checkpoint; its details are read again, so they say that Continue now needs a fresh optimizer. */
   async function dropCheckpoint(id: string): Promise<boolean> {
-    try {
+    return change(async () => {
       const { freedBytes } = await request('runs/drop-checkpoint', { runId: id })
       const run = await request('runs/get', { runId: id })
-      // Together, so the details never say "dropped" beside the checkpoint still listed.
+      // Together (not through readDetail, whose caller resumes a tick later), so the details never
+      // say "dropped" beside the checkpoint still listed.
       details.value = { ...details.value, [id]: run }
       freedCheckpoints.value = { ...freedCheckpoints.value, [id]: freedBytes }
-      error.value = null
-      return true
-    } catch (err) {
-      error.value = describeError(err)
-      return false
-    }
+    })
   }
 
   /** The latest export per run: where it went, or why it failed. */

@@ -52,7 +52,7 @@ export class TrainPage {
   confusionRows = (): Locator => this.page.getByTestId('confusion-row')
   confusionCells = (): Locator => this.page.getByTestId('confusion-cell')
 
-  /** Number fields commit on change, which fires when the field loses focus. */
+  /** Number fields commit each valid value as it is typed, the seeds field on change; Tab leaves the field as a person would. */
   private async setNumber(testid: string, value: number): Promise<void> {
     const field = this.page.getByTestId(testid)
     await field.fill(String(value))

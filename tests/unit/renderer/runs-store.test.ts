@@ -122,6 +122,29 @@ describe('runs store', () => {
     expect(store.error).toMatch(/cancel it before deleting/)
   })
 
+  it('says why a change or a detail failed until the next one of its kind works', async () => {
+    answers.set('runs/rename', () => {
+      throw new Error('The runs folder is read-only.')
+    })
+    answers.set('runs/get', () => {
+      throw new Error('run.json cannot be read.')
+    })
+    const store = useRunsStore()
+    await store.load()
+    expect(await store.rename('a', 'New')).toBe(false)
+    await store.open('a')
+    expect(store.opened).toBeNull()
+    expect([store.error, store.detailError]).toEqual([expect.stringMatching(/read-only/), expect.stringMatching(/cannot be read/)])
+
+    answers.set('runs/rename', (input) => ({ ...summary('a'), name: (input as { name: string }).name }))
+    expect(await store.rename('a', 'New')).toBe(true)
+    expect([store.error, store.detailError]).toEqual([null, expect.stringMatching(/cannot be read/)])
+    answers.set('runs/get', (input) => detail((input as { runId: string }).runId))
+    await store.open('a')
+    expect(store.opened?.id).toBe('a')
+    expect(store.detailError).toBeNull()
+  })
+
   it('forgets a cached detail of a run that was still training', async () => {
     answers.set('runs/list', () => [summary('a', 'running')])
     answers.set('runs/get', () => ({ ...detail('a'), status: 'running' }))
