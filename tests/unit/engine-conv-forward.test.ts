@@ -152,12 +152,13 @@ describe.each(BUILDS)('the forward convolution on wasm (%s build)', (build) => {
   })
 })
 
-/** dx of sum(conv(x, f) * w): the input gradient alone. */
-function inputGradient([n, h, w, c, kh, kw, cout, stride, pad]: Case): tf.Tensor {
+/** The input (dx) or filter (dW) gradient of sum(conv(x, f) * w) alone. */
+function gradient(of: 'input' | 'filter', [n, h, w, c, kh, kw, cout, stride, pad]: Case): tf.Tensor {
   const x = normal([n, h, w, c], 1) as tf.Tensor4D
   const f = normal([kh, kw, c, cout], 2) as tf.Tensor4D
   const weights = normal(tf.conv2d(x, f, stride, pad as 'same').shape, 3)
-  return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, f, stride, pad as 'same'), weights)))(x)
+  const loss = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad as 'same'), weights))
+  return of === 'input' ? tf.grad((a: tf.Tensor) => loss(a, f))(x) : tf.grad((b: tf.Tensor) => loss(x, b))(f)
 }
 
 const GRADIENT_CASES: Case[] = [
@@ -168,34 +169,10 @@ const GRADIENT_CASES: Case[] = [
   [2, 6, 7, 70, 3, 3, 3, 1, 'valid']
 ]
 
-describe.each(BUILDS)('the 3 x 3 stride-1 input gradient (%s build)', (build) => {
-  const before = kernelBuild()
-  beforeAll(() => useKernelBuild(build))
-  afterAll(() => useKernelBuild(before))
-
-  it.each(GRADIENT_CASES)('%i x %i x %i x %i by %i x %i x %i, stride %j, padding %j: Winograd and the GEMM match the cpu backend', async (...c) => {
-    const reference = await valuesOn('cpu', () => inputGradient(c))
-    for (const method of METHODS) {
-      forceConvMethod(method)
-      const ours = await valuesOn('wasm', () => inputGradient(c))
-      expect(ours.shape).toEqual(reference.shape)
-      expect(relativeError(ours.values, reference.values)).toBeLessThan(1e-5)
-    }
-  })
-})
-
-/** dW of sum(conv(x, f) * w): the filter gradient alone. */
-function filterGradient([n, h, w, c, kh, kw, cout, stride, pad]: Case): tf.Tensor {
-  const x = normal([n, h, w, c], 1) as tf.Tensor4D
-  const f = normal([kh, kw, c, cout], 2) as tf.Tensor4D
-  const weights = normal(tf.conv2d(x, f, stride, pad as 'same').shape, 3)
-  return tf.grad((b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, b as tf.Tensor4D, stride, pad as 'same'), weights)))(f)
-}
-
-// Odd output sizes (a tile's right column or bottom row past the edge), channel counts that are
-// not multiples of 4 on either side (the transforms' scalar tails), fewer than 4 (Winograd only
-// when forced), a map smaller than the filter's reach, and more tiles than one block of 96
-// (seed-cnn's second layer is a minute on the cpu backend: its shape is counted below instead).
+// The filter gradient's transforms add: output sizes that leave a tile's right column or bottom row
+// past the edge, channel counts that are not multiples of 4 on either side (their scalar tails), and
+// more tiles than one block of 96 (seed-cnn's second layer takes a minute on the cpu backend: its
+// shape is counted below instead).
 const FILTER_GRADIENT_CASES: Case[] = [
   ...GRADIENT_CASES,
   [5, 4, 4, 12, 3, 3, 5, 1, 'valid'],
@@ -203,16 +180,18 @@ const FILTER_GRADIENT_CASES: Case[] = [
   [7, 11, 10, 6, 3, 3, 9, 1, 'same']
 ]
 
-describe.each(BUILDS)('the 3 x 3 stride-1 filter gradient (%s build)', (build) => {
+const GRADIENTS = BUILDS.flatMap((build) => [['input', build, GRADIENT_CASES] as const, ['filter', build, FILTER_GRADIENT_CASES] as const])
+
+describe.each(GRADIENTS)('the 3 x 3 stride-1 %s gradient (%s build)', (of, build, cases) => {
   const before = kernelBuild()
   beforeAll(() => useKernelBuild(build))
   afterAll(() => useKernelBuild(before))
 
-  it.each(FILTER_GRADIENT_CASES)('%i x %i x %i x %i by %i x %i x %i, stride %j, padding %j: Winograd and the GEMM match the cpu backend', async (...c) => {
-    const reference = await valuesOn('cpu', () => filterGradient(c))
+  it.each(cases)('%i x %i x %i x %i by %i x %i x %i, stride %j, padding %j: Winograd and the GEMM match the cpu backend', async (...c) => {
+    const reference = await valuesOn('cpu', () => gradient(of, c))
     for (const method of METHODS) {
       forceConvMethod(method)
-      const ours = await valuesOn('wasm', () => filterGradient(c))
+      const ours = await valuesOn('wasm', () => gradient(of, c))
       expect(ours.shape).toEqual(reference.shape)
       expect(relativeError(ours.values, reference.values)).toBeLessThan(1e-5)
     }
@@ -233,21 +212,16 @@ describe.runIf(native)('which convolutions run natively', () => {
     expect(convMethod(infoOf([32, 14, 14, 256], [1, 1, 256, 256], 1, 'valid'))).toBe('gemm')
   })
 
-  it('takes the input gradient of a 3 x 3 stride-1 filter by Winograd from 4 channels in and out, by the GEMM otherwise', () => {
-    expect(inputGradientMethod(infoOf([32, 13, 13, 64], [3, 3, 64, 128], 1, 'valid'))).toBe('winograd')
-    expect(inputGradientMethod(infoOf([32, 13, 13, 64], [3, 3, 64, 3], 1, 'same'))).toBe('gemm')
-    expect(inputGradientMethod(infoOf([32, 28, 28, 1], [3, 3, 1, 64], 1, 'valid'))).toBe('gemm')
-    expect(inputGradientMethod(infoOf([32, 14, 14, 64], [3, 3, 64, 64], 2, 'same'))).toBe('gemm')
-    expect(inputGradientMethod(infoOf([32, 14, 14, 64], [5, 5, 64, 64], 1, 'same'))).toBe('gemm')
-  })
-
-  it('takes the filter gradient of a 3 x 3 stride-1 filter by Winograd from 4 channels in and out, by the GEMM otherwise', () => {
-    expect(filterGradientMethod(infoOf([32, 13, 13, 64], [3, 3, 64, 128], 1, 'valid'))).toBe('winograd')
-    expect(filterGradientMethod(infoOf([32, 28, 28, 4], [3, 3, 4, 4], 1, 'same'))).toBe('winograd')
-    expect(filterGradientMethod(infoOf([32, 13, 13, 64], [3, 3, 64, 3], 1, 'same'))).toBe('gemm')
-    expect(filterGradientMethod(infoOf([32, 28, 28, 1], [3, 3, 1, 64], 1, 'valid'))).toBe('gemm')
-    expect(filterGradientMethod(infoOf([32, 14, 14, 64], [3, 3, 64, 64], 2, 'same'))).toBe('gemm')
-    expect(filterGradientMethod(infoOf([32, 14, 14, 64], [5, 5, 64, 64], 1, 'same'))).toBe('gemm')
+  it.each([
+    ['input', inputGradientMethod],
+    ['filter', filterGradientMethod]
+  ] as const)('takes the %s gradient of a 3 x 3 stride-1 filter by Winograd from 4 channels in and out, by the GEMM otherwise', (_, method) => {
+    expect(method(infoOf([32, 13, 13, 64], [3, 3, 64, 128], 1, 'valid'))).toBe('winograd')
+    expect(method(infoOf([32, 28, 28, 4], [3, 3, 4, 4], 1, 'same'))).toBe('winograd')
+    expect(method(infoOf([32, 13, 13, 64], [3, 3, 64, 3], 1, 'same'))).toBe('gemm')
+    expect(method(infoOf([32, 28, 28, 1], [3, 3, 1, 64], 1, 'valid'))).toBe('gemm')
+    expect(method(infoOf([32, 14, 14, 64], [3, 3, 64, 64], 2, 'same'))).toBe('gemm')
+    expect(method(infoOf([32, 14, 14, 64], [5, 5, 64, 64], 1, 'same'))).toBe('gemm')
   })
 
   it("runs seed-cnn's second layer's filter gradient as one Winograd call, and its first layer's by the GEMM", async () => {
@@ -265,7 +239,7 @@ describe.runIf(native)('which convolutions run natively', () => {
 
   it('falls back to the GEMM-free ops form when Winograd has no memory for its scratch, with the same answer and nothing left behind', async () => {
     const c: Case = [3, 13, 13, 8, 3, 3, 16, 1, 'valid']
-    const reference = await valuesOn('cpu', () => filterGradient(c))
+    const reference = await valuesOn('cpu', () => gradient('filter', c))
     await useBackend('wasm')
     const kernels = nativeKernels(tf.backend() as BackendWasm) as NativeKernels
     const mutable = kernels as { -readonly [K in keyof NativeKernels]: NativeKernels[K] }
@@ -276,7 +250,7 @@ describe.runIf(native)('which convolutions run natively', () => {
     try {
       let ours: Awaited<ReturnType<typeof valuesOn>> | undefined
       const left = await heapBlocksLeftBy(async () => {
-        ours = await valuesOn('wasm', () => filterGradient(c))
+        ours = await valuesOn('wasm', () => gradient('filter', c))
       })
       expect(refused).toBe(1)
       expect(left).toBe(0)
