@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const source = join(root, 'src-main/engine/kernels/wasm/kernels.c')
 const target = join(root, 'src-main/engine/kernels/wasm/kernels-binary.ts')
-const EXPORTS = ['sgemm', 'sgemm_scratch_floats', 'bias_relu', 'conv2d_scratch_floats', 'conv2d_forward', 'winograd_scratch_floats', 'conv2d_winograd', 'im2col', 'col2im', 'maxpool_grad', 'gather_rows', 'sum_rows', 'adam_step', 'sgd_step', 'blur_forward', 'blur_backward']
+const EXPORTS = ['sgemm', 'sgemm_scratch_floats', 'bias_relu', 'conv2d_scratch_floats', 'conv2d_forward', 'winograd_scratch_floats', 'conv2d_winograd', 'winograd_filter_grad_scratch_floats', 'conv2d_winograd_filter_grad', 'im2col', 'col2im', 'maxpool_grad', 'gather_rows', 'sum_rows', 'adam_step', 'sgd_step', 'blur_forward', 'blur_backward']
 
 export function clangVersion() {
   return execFileSync('clang', ['--version'], { encoding: 'utf8' }).split('\n')[0].trim()
@@ -58,6 +58,30 @@ export function renumberRelaxedMadd(bytes, listing) {
   return places.length
 }
 
+/**
+ * Splats of A (v128.load32_splat) that feed fewer than two multiplies before the next splat: each
+ * GEMM row's splat should feed both of its products at once. LLVM's default instruction scheduler
+ * ordered the 6 x 8 micro-kernel column by column instead, so 5 splats lived across the loop next to
+ * its 12 accumulators and 2 B vectors; V8 (which keeps a wasm function's load order, and has 15 SIMD
+ * registers on x64) then kept 5 or 6 accumulators on the stack, a store and a reload on their chains
+ * every iteration, and the GEMM ran at half speed (13 against 26 GFLOP/s on one Zen 3 core).
+ */
+export function splatsFeedingOneProduct(listing) {
+  let products = null
+  let count = 0
+  for (const line of listing.split('\n')) {
+    if (/\bv128\.load32_splat\b/.test(line)) {
+      if (products !== null && products < 2) count++
+      products = 0
+    } else if (/\bf32x4\.(mul|fma|relaxed_madd)\b/.test(line)) {
+      if (products !== null) products++
+    } else if (/^[0-9a-f]+ <.*>:$/.test(line.trim())) {
+      products = null
+    }
+  }
+  return count
+}
+
 /** `relaxed`: with -mrelaxed-simd, so the GEMM micro-kernels multiply-add in f32x4.relaxed_madd. */
 export function compileKernels(relaxed = false) {
   const dir = mkdtempSync(join(tmpdir(), 'convlab-kernels-'))
@@ -65,6 +89,8 @@ export function compileKernels(relaxed = false) {
     const out = join(dir, 'kernels.wasm')
     execFileSync('clang', [
       '--target=wasm32', '-O3', '-msimd128', ...(relaxed ? ['-mrelaxed-simd'] : []), '-mbulk-memory', '-nostdlib', '-ffp-contract=off', '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--strip-all',
+      // Source order: the micro-kernels' rows stay in the order kernels.c writes them (see splatsFeedingOneProduct).
+      '-mllvm', '-pre-RA-sched=source',
       ...EXPORTS.map((e) => `-Wl,--export=${e}`), '-o', out, source
     ], { stdio: ['ignore', 'inherit', 'inherit'] })
     const bytes = readFileSync(out)
@@ -72,6 +98,8 @@ export function compileKernels(relaxed = false) {
     const listing = execFileSync('llvm-objdump', ['-h', '-d', out], { encoding: 'utf8' })
     if (/\bDATA\b/.test(listing)) throw new Error('kernels.c produced a data segment; it must not use static data')
     if (/global\.(get|set)/.test(listing)) throw new Error('kernels.c uses the shadow stack; avoid address-taken locals and local arrays')
+    const scattered = splatsFeedingOneProduct(listing)
+    if (scattered > 0) throw new Error(`${scattered} splats of A in kernels.c's GEMM loops feed one multiply before the next splat; each row's splat must feed both of its products`)
     if (relaxed) {
       const madds = renumberRelaxedMadd(bytes, listing) + (listing.match(/f32x4\.relaxed_madd\b/g) ?? []).length
       if (madds === 0) throw new Error('the relaxed-SIMD build of kernels.c has no f32x4.relaxed_madd')

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, useBackend } from '../../src-main/engine/backends'
-import { convMethod, forceConvMethod, inputGradientMethod, type ConvMethod } from '../../src-main/engine/kernels/wasm/gemm-kernels'
+import { convMethod, filterGradientMethod, forceConvMethod, inputGradientMethod, type ConvMethod } from '../../src-main/engine/kernels/wasm/gemm-kernels'
 import { kernelBuild, nativeKernels, nativeKernelsWanted, useKernelBuild, type KernelBuild, type NativeKernels } from '../../src-main/engine/kernels/wasm/native-kernels'
 import { valuesOn } from '../fixtures/engine/backend-values'
 
@@ -69,20 +69,46 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
   return worst / scale
 }
 
-/** Counts the calls of the two native convolutions while `body` runs. */
-async function countingNativeConvs<T>(body: () => Promise<T>): Promise<{ result: T; winograd: number; gemm: number }> {
+/** Counts the calls of the native convolutions (and of the Winograd filter gradient) while `body` runs. */
+async function countingNativeConvs<T>(body: () => Promise<T>): Promise<{ result: T; winograd: number; gemm: number; winogradFilter: number }> {
   await useBackend('wasm')
   const kernels = nativeKernels(tf.backend() as BackendWasm) as NativeKernels
-  const { conv2dWinograd, conv2dForward } = kernels
-  const counts = { winograd: 0, gemm: 0 }
+  const { conv2dWinograd, conv2dForward, conv2dWinogradFilterGrad } = kernels
+  const counts = { winograd: 0, gemm: 0, winogradFilter: 0 }
   const mutable = kernels as { -readonly [K in keyof NativeKernels]: NativeKernels[K] }
   mutable.conv2dWinograd = (...args) => (counts.winograd++, conv2dWinograd(...args))
   mutable.conv2dForward = (...args) => (counts.gemm++, conv2dForward(...args))
+  mutable.conv2dWinogradFilterGrad = (...args) => (counts.winogradFilter++, conv2dWinogradFilterGrad(...args))
   try {
     return { result: await body(), ...counts }
   } finally {
     mutable.conv2dWinograd = conv2dWinograd
     mutable.conv2dForward = conv2dForward
+    mutable.conv2dWinogradFilterGrad = conv2dWinogradFilterGrad
+  }
+}
+
+/** Runs `body` counting the wasm heap's blocks it allocates and does not free. */
+async function heapBlocksLeftBy(body: () => Promise<void> | void): Promise<number> {
+  await useBackend('wasm')
+  const heap = (tf.backend() as BackendWasm).wasm as unknown as { _malloc(bytes: number): number; _free(ptr: number): void }
+  const { _malloc: malloc, _free: free } = heap
+  const live = new Set<number>()
+  heap._malloc = (bytes) => {
+    const ptr = malloc(bytes)
+    live.add(ptr)
+    return ptr
+  }
+  heap._free = (ptr) => {
+    live.delete(ptr)
+    free(ptr)
+  }
+  try {
+    await body()
+    return live.size
+  } finally {
+    heap._malloc = malloc
+    heap._free = free
   }
 }
 
@@ -126,12 +152,13 @@ describe.each(BUILDS)('the forward convolution on wasm (%s build)', (build) => {
   })
 })
 
-/** dx of sum(conv(x, f) * w): the input gradient alone. */
-function inputGradient([n, h, w, c, kh, kw, cout, stride, pad]: Case): tf.Tensor {
+/** The input (dx) or filter (dW) gradient of sum(conv(x, f) * w) alone. */
+function gradient(of: 'input' | 'filter', [n, h, w, c, kh, kw, cout, stride, pad]: Case): tf.Tensor {
   const x = normal([n, h, w, c], 1) as tf.Tensor4D
   const f = normal([kh, kw, c, cout], 2) as tf.Tensor4D
   const weights = normal(tf.conv2d(x, f, stride, pad as 'same').shape, 3)
-  return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, f, stride, pad as 'same'), weights)))(x)
+  const loss = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad as 'same'), weights))
+  return of === 'input' ? tf.grad((a: tf.Tensor) => loss(a, f))(x) : tf.grad((b: tf.Tensor) => loss(x, b))(f)
 }
 
 const GRADIENT_CASES: Case[] = [
@@ -142,16 +169,29 @@ const GRADIENT_CASES: Case[] = [
   [2, 6, 7, 70, 3, 3, 3, 1, 'valid']
 ]
 
-describe.each(BUILDS)('the 3 x 3 stride-1 input gradient (%s build)', (build) => {
+// The filter gradient's transforms add: output sizes that leave a tile's right column or bottom row
+// past the edge, channel counts that are not multiples of 4 on either side (their scalar tails), and
+// more tiles than one block of 96 (seed-cnn's second layer takes a minute on the cpu backend: its
+// shape is counted below instead).
+const FILTER_GRADIENT_CASES: Case[] = [
+  ...GRADIENT_CASES,
+  [5, 4, 4, 12, 3, 3, 5, 1, 'valid'],
+  [4, 13, 13, 16, 3, 3, 24, 1, 'valid'],
+  [7, 11, 10, 6, 3, 3, 9, 1, 'same']
+]
+
+const GRADIENTS = BUILDS.flatMap((build) => [['input', build, GRADIENT_CASES] as const, ['filter', build, FILTER_GRADIENT_CASES] as const])
+
+describe.each(GRADIENTS)('the 3 x 3 stride-1 %s gradient (%s build)', (of, build, cases) => {
   const before = kernelBuild()
   beforeAll(() => useKernelBuild(build))
   afterAll(() => useKernelBuild(before))
 
-  it.each(GRADIENT_CASES)('%i x %i x %i x %i by %i x %i x %i, stride %j, padding %j: Winograd and the GEMM match the cpu backend', async (...c) => {
-    const reference = await valuesOn('cpu', () => inputGradient(c))
+  it.each(cases)('%i x %i x %i x %i by %i x %i x %i, stride %j, padding %j: Winograd and the GEMM match the cpu backend', async (...c) => {
+    const reference = await valuesOn('cpu', () => gradient(of, c))
     for (const method of METHODS) {
       forceConvMethod(method)
-      const ours = await valuesOn('wasm', () => inputGradient(c))
+      const ours = await valuesOn('wasm', () => gradient(of, c))
       expect(ours.shape).toEqual(reference.shape)
       expect(relativeError(ours.values, reference.values)).toBeLessThan(1e-5)
     }
@@ -172,12 +212,53 @@ describe.runIf(native)('which convolutions run natively', () => {
     expect(convMethod(infoOf([32, 14, 14, 256], [1, 1, 256, 256], 1, 'valid'))).toBe('gemm')
   })
 
-  it('takes the input gradient of a 3 x 3 stride-1 filter by Winograd from 4 channels in and out, by the GEMM otherwise', () => {
-    expect(inputGradientMethod(infoOf([32, 13, 13, 64], [3, 3, 64, 128], 1, 'valid'))).toBe('winograd')
-    expect(inputGradientMethod(infoOf([32, 13, 13, 64], [3, 3, 64, 3], 1, 'same'))).toBe('gemm')
-    expect(inputGradientMethod(infoOf([32, 28, 28, 1], [3, 3, 1, 64], 1, 'valid'))).toBe('gemm')
-    expect(inputGradientMethod(infoOf([32, 14, 14, 64], [3, 3, 64, 64], 2, 'same'))).toBe('gemm')
-    expect(inputGradientMethod(infoOf([32, 14, 14, 64], [5, 5, 64, 64], 1, 'same'))).toBe('gemm')
+  it.each([
+    ['input', inputGradientMethod],
+    ['filter', filterGradientMethod]
+  ] as const)('takes the %s gradient of a 3 x 3 stride-1 filter by Winograd from 4 channels in and out, by the GEMM otherwise', (_, method) => {
+    expect(method(infoOf([32, 13, 13, 64], [3, 3, 64, 128], 1, 'valid'))).toBe('winograd')
+    expect(method(infoOf([32, 28, 28, 4], [3, 3, 4, 4], 1, 'same'))).toBe('winograd')
+    expect(method(infoOf([32, 13, 13, 64], [3, 3, 64, 3], 1, 'same'))).toBe('gemm')
+    expect(method(infoOf([32, 28, 28, 1], [3, 3, 1, 64], 1, 'valid'))).toBe('gemm')
+    expect(method(infoOf([32, 14, 14, 64], [3, 3, 64, 64], 2, 'same'))).toBe('gemm')
+    expect(method(infoOf([32, 14, 14, 64], [5, 5, 64, 64], 1, 'same'))).toBe('gemm')
+  })
+
+  it("runs seed-cnn's second layer's filter gradient as one Winograd call, and its first layer's by the GEMM", async () => {
+    const { winogradFilter } = await countingNativeConvs(async () => {
+      const x1 = normal([2, 28, 28, 1], 1) as tf.Tensor4D
+      const x2 = normal([2, 13, 13, 64], 2) as tf.Tensor4D
+      const f1 = normal([3, 3, 1, 64], 3) as tf.Tensor4D
+      const f2 = normal([3, 3, 64, 128], 4) as tf.Tensor4D
+      const df1 = tf.grad((b: tf.Tensor) => tf.sum(tf.conv2d(x1, b as tf.Tensor4D, 1, 'valid')))(f1)
+      const df2 = tf.grad((b: tf.Tensor) => tf.sum(tf.conv2d(x2, b as tf.Tensor4D, 1, 'valid')))(f2)
+      tf.dispose([x1, x2, f1, f2, df1, df2])
+    })
+    expect(winogradFilter).toBe(1)
+  })
+
+  it('falls back to the GEMM-free ops form when Winograd has no memory for its scratch, with the same answer and nothing left behind', async () => {
+    const c: Case = [3, 13, 13, 8, 3, 3, 16, 1, 'valid']
+    const reference = await valuesOn('cpu', () => gradient('filter', c))
+    await useBackend('wasm')
+    const kernels = nativeKernels(tf.backend() as BackendWasm) as NativeKernels
+    const mutable = kernels as { -readonly [K in keyof NativeKernels]: NativeKernels[K] }
+    const { conv2dWinogradFilterGrad } = kernels
+    let refused = 0
+    mutable.conv2dWinogradFilterGrad = () => (refused++, false)
+    const tensors = tf.memory().numTensors
+    try {
+      let ours: Awaited<ReturnType<typeof valuesOn>> | undefined
+      const left = await heapBlocksLeftBy(async () => {
+        ours = await valuesOn('wasm', () => gradient('filter', c))
+      })
+      expect(refused).toBe(1)
+      expect(left).toBe(0)
+      expect(tf.memory().numTensors).toBe(tensors)
+      expect(relativeError(ours!.values, reference.values)).toBeLessThan(1e-5)
+    } finally {
+      mutable.conv2dWinogradFilterGrad = conv2dWinogradFilterGrad
+    }
   })
 
   it("runs seed-cnn's second layer's input gradient as one Winograd call", async () => {
@@ -220,37 +301,26 @@ describe.runIf(native)('which convolutions run natively', () => {
   })
 })
 
-describe('the forward convolution leaves nothing behind', () => {
-  it('no tensors, and no heap memory once its outputs are disposed', async () => {
+describe('the forward convolution and the filter gradient leave nothing behind', () => {
+  it('no tensors, and no heap memory once their outputs are disposed', async () => {
     await useBackend('wasm')
-    const heap = (tf.backend() as BackendWasm).wasm as unknown as { _malloc(bytes: number): number; _free(ptr: number): void }
-    const { _malloc: malloc, _free: free } = heap
     const x = normal([3, 12, 11, 16], 1) as tf.Tensor4D
     const filters = [normal([3, 3, 16, 8], 2), normal([2, 2, 16, 8], 3)] as tf.Tensor4D[]
     const bias = normal([8], 4)
-    const live = new Set<number>()
-    heap._malloc = (bytes) => {
-      const ptr = malloc(bytes)
-      live.add(ptr)
-      return ptr
-    }
-    heap._free = (ptr) => {
-      live.delete(ptr)
-      free(ptr)
-    }
     const tensors = tf.memory().numTensors
     try {
-      for (const method of METHODS) {
-        forceConvMethod(method)
-        for (const filter of filters) {
-          tf.dispose([tf.conv2d(x, filter, 1, 'same'), tf.fused.conv2d({ x, filter, bias, activation: 'relu', strides: 2, pad: 'same' })])
+      const left = await heapBlocksLeftBy(() => {
+        for (const method of METHODS) {
+          forceConvMethod(method)
+          for (const filter of filters) {
+            tf.dispose([tf.conv2d(x, filter, 1, 'same'), tf.fused.conv2d({ x, filter, bias, activation: 'relu', strides: 2, pad: 'same' })])
+            tf.dispose(tf.grad((b: tf.Tensor) => tf.sum(tf.conv2d(x, b as tf.Tensor4D, 1, 'same')))(filter))
+          }
         }
-      }
+      })
       expect(tf.memory().numTensors).toBe(tensors)
-      expect(live.size).toBe(0)
+      expect(left).toBe(0)
     } finally {
-      heap._malloc = malloc
-      heap._free = free
       tf.dispose([x, ...filters, bias])
     }
   })
