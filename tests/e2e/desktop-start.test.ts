@@ -15,7 +15,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHROMIUM, hasChromium, ROOT, SCREENSHOTS } from './support/web-app'
 
@@ -73,11 +73,44 @@ interface Started {
 
 function start(command: string[], env: NodeJS.ProcessEnv): Started {
   let output = ''
-  const child = spawn(command[0], command.slice(1), { env: { ...process.env, FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  // A process group of its own, so a failed test can end everything it started (xvfb-run's Xvfb,
+  // start.mts, its web server and the browser), not only the first process, which would leave the
+  // web server holding its port for the tests after it.
+  const child = spawn(command[0], command.slice(1), { env: { ...process.env, FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()))
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()))
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   return { child, output: () => output, exit }
+}
+
+function stopGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return
+  try {
+    process.kill(-child.pid, 'SIGTERM')
+  } catch {
+    // The group has ended already.
+  }
+}
+
+/**
+ * Chromium writes DevToolsActivePort as it starts its DevTools server, and a connect made in that
+ * moment was seen to hang until it timed out (Chromium 156 under xvfb): connect once the server
+ * answers /json/version, and try again if a connect still times out.
+ */
+async function connectWhenReady(endpoint: string): Promise<Browser> {
+  for (let attempt = 1; ; attempt++) {
+    const answered = await fetch(`${endpoint}/json/version`).then((r) => r.ok, () => false)
+    if (answered) {
+      try {
+        return await chromium.connectOverCDP(endpoint, { timeout: 15_000 })
+      } catch (err) {
+        if (attempt >= 4) throw err
+      }
+    } else if (attempt >= 100) {
+      throw new Error(`Chromium's DevTools server at ${endpoint} never answered`)
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
 }
 
 async function waitFor<T>(probe: () => T | undefined, what: string, output: () => string, ms = 120_000): Promise<T> {
@@ -169,7 +202,7 @@ describe('npm start on a fresh install', () => {
 
       const portFile = join(home, 'browser-profile', 'DevToolsActivePort')
       const port = await waitFor(() => (existsSync(portFile) ? readFileSync(portFile, 'utf8').split('\n')[0] || undefined : undefined), 'DevToolsActivePort', started.output)
-      const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`)
+      const browser = await connectWhenReady(`http://127.0.0.1:${port}`)
       const page = await waitFor(() => browser.contexts().flatMap((c) => c.pages()).find((p) => p.url().startsWith(url.split('?')[0])), 'the app window', started.output)
       await page.getByRole('navigation').waitFor()
       await page.getByText('ConvLab').first().waitFor()
@@ -182,7 +215,7 @@ describe('npm start on a fresh install', () => {
       await expect(fetch(url)).rejects.toThrow()
       await browser.close().catch(() => undefined)
     } finally {
-      started.child.kill('SIGTERM')
+      stopGroup(started.child)
     }
   })
 })
