@@ -2,8 +2,10 @@ import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, useBackend } from '../../src-main/engine/backends'
-import { convMethod, filterGradientMethod, forceConvMethod, inputGradientMethod, type ConvMethod } from '../../src-main/engine/kernels/wasm/gemm-kernels'
+import { convMethod, filterGradientMethod, forceConvMethod, inputGradientMethod, recordedForGradient, type ConvMethod } from '../../src-main/engine/kernels/wasm/gemm-kernels'
 import { kernelBuild, nativeKernels, nativeKernelsWanted, useKernelBuild, type KernelBuild, type NativeKernels } from '../../src-main/engine/kernels/wasm/native-kernels'
+import { buildModel } from '../../src-main/engine/model/build-model'
+import { getPreset } from '../../src-main/shared/presets'
 import { valuesOn } from '../fixtures/engine/backend-values'
 
 /** False in the unit-native-off project (CONVLAB_NATIVE_KERNELS=0): there every convolution is tfjs's. */
@@ -36,7 +38,15 @@ const CASES: Case[] = [
   [5, 4, 4, 12, 3, 3, 5, 1, 'valid'],
   [2, 8, 8, 2, 2, 2, 16, 2, 'same'],
   [3, 11, 10, 3, 5, 5, 8, [2, 1], 'same'],
-  [1, 7, 9, 1, 3, 3, 16, 3, 1]
+  [1, 7, 9, 1, 3, 3, 16, 3, 1],
+  // The direct kernel's edges: fewer output pixels than a pass (4) takes, pixel counts that leave a
+  // last pass overlapping the one before, output channels past the last block of 8 (5, 4 and 3 of
+  // them), 'same' padding with nothing on top and left (stride 2), batch 1.
+  [3, 3, 3, 1, 3, 3, 6, 1, 'valid'],
+  [1, 5, 4, 3, 2, 3, 13, 2, 'same'],
+  [2, 9, 7, 2, 3, 3, 20, 1, 'valid'],
+  [1, 8, 8, 1, 3, 3, 7, 2, 'same'],
+  [2, 7, 7, 3, 3, 3, 11, 1, 'same']
 ]
 
 const normal = (shape: number[], seed: number): tf.Tensor => tf.randomNormal(shape, 0, 1, 'float32', seed)
@@ -70,20 +80,22 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
 }
 
 /** Counts the calls of the native convolutions (and of the Winograd filter gradient) while `body` runs. */
-async function countingNativeConvs<T>(body: () => Promise<T>): Promise<{ result: T; winograd: number; gemm: number; winogradFilter: number }> {
+async function countingNativeConvs<T>(body: () => Promise<T>): Promise<{ result: T; winograd: number; gemm: number; direct: number; winogradFilter: number }> {
   await useBackend('wasm')
   const kernels = nativeKernels(tf.backend() as BackendWasm) as NativeKernels
-  const { conv2dWinograd, conv2dForward, conv2dWinogradFilterGrad } = kernels
-  const counts = { winograd: 0, gemm: 0, winogradFilter: 0 }
+  const { conv2dWinograd, conv2dForward, conv2dDirect, conv2dWinogradFilterGrad } = kernels
+  const counts = { winograd: 0, gemm: 0, direct: 0, winogradFilter: 0 }
   const mutable = kernels as { -readonly [K in keyof NativeKernels]: NativeKernels[K] }
   mutable.conv2dWinograd = (...args) => (counts.winograd++, conv2dWinograd(...args))
   mutable.conv2dForward = (...args) => (counts.gemm++, conv2dForward(...args))
+  mutable.conv2dDirect = (...args) => (counts.direct++, conv2dDirect(...args))
   mutable.conv2dWinogradFilterGrad = (...args) => (counts.winogradFilter++, conv2dWinogradFilterGrad(...args))
   try {
     return { result: await body(), ...counts }
   } finally {
     mutable.conv2dWinograd = conv2dWinograd
     mutable.conv2dForward = conv2dForward
+    mutable.conv2dDirect = conv2dDirect
     mutable.conv2dWinogradFilterGrad = conv2dWinogradFilterGrad
   }
 }
@@ -126,7 +138,7 @@ beforeAll(async () => {
 afterEach(() => forceConvMethod(null))
 
 const BUILDS: KernelBuild[] = ['simd', 'relaxed-simd']
-const METHODS: ConvMethod[] = native ? ['winograd', 'gemm', 'tfjs'] : ['tfjs']
+const METHODS: ConvMethod[] = native ? ['winograd', 'gemm', 'direct', 'tfjs'] : ['tfjs']
 
 describe.each(BUILDS)('the forward convolution on wasm (%s build)', (build) => {
   const before = kernelBuild()
@@ -212,6 +224,25 @@ describe.runIf(native)('which convolutions run natively', () => {
     expect(convMethod(infoOf([32, 14, 14, 256], [1, 1, 256, 256], 1, 'valid'))).toBe('gemm')
   })
 
+  it("takes seed-cnn's first layer directly only where no gradient tape records it (inference), and few input channels only", () => {
+    const first = infoOf([87, 28, 28, 1], [3, 3, 1, 64], 1, 'valid')
+    expect(convMethod(first, true)).toBe('direct')
+    expect(convMethod(first)).toBe('tfjs')
+    expect(convMethod(first, false)).toBe('tfjs')
+    expect(convMethod(infoOf([16, 32, 32, 3], [3, 3, 3, 32], 1, 'same'), true)).toBe('direct')
+    expect(convMethod(infoOf([32, 13, 13, 64], [3, 3, 64, 128], 1, 'valid'), true)).toBe('winograd')
+    expect(convMethod(infoOf([32, 14, 14, 16], [3, 3, 16, 16], 2, 'same'), true)).toBe('tfjs')
+    expect(recordedForGradient()).toBe(false)
+    const seen: boolean[] = []
+    tf.dispose(
+      tf.grad((x: tf.Tensor) => {
+        seen.push(recordedForGradient())
+        return tf.sum(x)
+      })(tf.ones([2]))
+    )
+    expect(seen).toEqual([true])
+  })
+
   it.each([
     ['input', inputGradientMethod],
     ['filter', filterGradientMethod]
@@ -272,8 +303,8 @@ describe.runIf(native)('which convolutions run natively', () => {
     expect({ winograd, gemm }).toEqual({ winograd: 2, gemm: 0 })
   })
 
-  it("runs seed-cnn's second layer as one Winograd call and its first on XNNPACK, in Conv2D and FusedConv2D alike", async () => {
-    const { winograd, gemm } = await countingNativeConvs(async () => {
+  it("runs seed-cnn's second layer as one Winograd call and its first directly outside a gradient tape, in Conv2D and FusedConv2D alike", async () => {
+    const { winograd, gemm, direct } = await countingNativeConvs(async () => {
       const x = normal([2, 28, 28, 1], 1) as tf.Tensor4D
       const y1 = tf.conv2d(x, normal([3, 3, 1, 64], 2) as tf.Tensor4D, 1, 'valid')
       const pooled = tf.maxPool(y1, 2, 2, 'valid')
@@ -281,7 +312,30 @@ describe.runIf(native)('which convolutions run natively', () => {
       const y3 = tf.conv2d(pooled, normal([3, 3, 64, 8], 5) as tf.Tensor4D, 1, 'same')
       tf.dispose([x, y1, pooled, y2, y3])
     })
-    expect({ winograd, gemm }).toEqual({ winograd: 2, gemm: 0 })
+    expect({ winograd, gemm, direct }).toEqual({ winograd: 2, gemm: 0, direct: 1 })
+  })
+
+  it("runs seed-cnn's first layer directly in predict and on XNNPACK in a training step, whose forward pass keeps the kernels it was measured with", async () => {
+    await useBackend('wasm')
+    const spec = getPreset('seed-cnn')
+    if (!spec) throw new Error('no seed-cnn preset')
+    const model = buildModel(spec, { seed: 1 })
+    const x = normal([2, ...spec.inputShape], 1)
+    const labels = tf.oneHot(tf.tensor1d([3, 7], 'int32'), 10)
+    try {
+      const predict = await countingNativeConvs(async () => tf.dispose(model.predict(x) as tf.Tensor))
+      expect(predict).toMatchObject({ direct: 1, winograd: 1 })
+      const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
+      const step = await countingNativeConvs(async () => {
+        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor), vars)
+        tf.dispose([value, ...Object.values(grads)])
+      })
+      // Winograd: the second layer's forward pass and its input gradient; the first layer's forward pass on XNNPACK.
+      expect(step).toMatchObject({ direct: 0, winograd: 2 })
+    } finally {
+      tf.dispose([x, labels])
+      model.dispose()
+    }
   })
 
   it('leaves dilations, other activations and PReLU weights to XNNPACK, with the same answers as the cpu backend', async () => {
@@ -304,8 +358,9 @@ describe.runIf(native)('which convolutions run natively', () => {
 describe('the forward convolution and the filter gradient leave nothing behind', () => {
   it('no tensors, and no heap memory once their outputs are disposed', async () => {
     await useBackend('wasm')
-    const x = normal([3, 12, 11, 16], 1) as tf.Tensor4D
-    const filters = [normal([3, 3, 16, 8], 2), normal([2, 2, 16, 8], 3)] as tf.Tensor4D[]
+    // 16 input channels, and 2 (which the direct kernel takes)
+    const inputs = [normal([3, 12, 11, 16], 1), normal([3, 12, 11, 2], 5)] as tf.Tensor4D[]
+    const filters = [normal([3, 3, 16, 8], 2), normal([2, 2, 16, 8], 3), normal([3, 3, 2, 8], 6)] as tf.Tensor4D[]
     const bias = normal([8], 4)
     const tensors = tf.memory().numTensors
     try {
@@ -313,6 +368,7 @@ describe('the forward convolution and the filter gradient leave nothing behind',
         for (const method of METHODS) {
           forceConvMethod(method)
           for (const filter of filters) {
+            const x = inputs.find((t) => t.shape[3] === filter.shape[2])!
             tf.dispose([tf.conv2d(x, filter, 1, 'same'), tf.fused.conv2d({ x, filter, bias, activation: 'relu', strides: 2, pad: 'same' })])
             tf.dispose(tf.grad((b: tf.Tensor) => tf.sum(tf.conv2d(x, b as tf.Tensor4D, 1, 'same')))(filter))
           }
@@ -321,7 +377,7 @@ describe('the forward convolution and the filter gradient leave nothing behind',
       expect(tf.memory().numTensors).toBe(tensors)
       expect(left).toBe(0)
     } finally {
-      tf.dispose([x, ...filters, bias])
+      tf.dispose([...inputs, ...filters, bias])
     }
   })
 })

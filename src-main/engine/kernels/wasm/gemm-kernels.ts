@@ -297,8 +297,8 @@ interface ConvAttrs {
   activation?: string
 }
 
-/** How a convolution runs: Winograd or patch GEMM in kernels.c, or tfjs's XNNPACK kernel. */
-export type ConvMethod = 'winograd' | 'gemm' | 'tfjs'
+/** How a convolution runs: Winograd, patch GEMM or direct in kernels.c, or tfjs's XNNPACK kernel. */
+export type ConvMethod = 'winograd' | 'gemm' | 'direct' | 'tfjs'
 
 let forcedConvMethod: ConvMethod | null = null
 
@@ -320,14 +320,30 @@ const winogradFits = (info: tf.backend_util.Conv2DInfo): boolean =>
 const winogradPays = (info: tf.backend_util.Conv2DInfo): boolean => winogradFits(info) && info.inChannels >= 4 && info.outChannels >= 4
 
 /**
+ * Whether a gradient tape records the kernel call running now: a training step's forward pass.
+ * Those keep the kernels every training figure in the README was measured with (a change of
+ * rounding changes a seeded run's path); a forward pass nothing differentiates (evaluate,
+ * predict, the shift study) may take kernels that only inference uses.
+ */
+export const recordedForGradient = (): boolean => tf.engine().state.gradientDepth > 0
+
+const DIRECT_MAX_IN_CHANNELS = 4
+
+/** Few input channels, which conv2d_direct takes (any filter size, stride and padding). */
+const directFits = (info: tf.backend_util.Conv2DInfo): boolean => info.inChannels <= DIRECT_MAX_IN_CHANNELS
+
+const directPays = (info: tf.backend_util.Conv2DInfo): boolean => directFits(info)
+
+/**
  * The faster of the three on this shape, as measured side by side in CPU time (batch 32, relaxed
  * SIMD, 2-core Xeon): Winograd for 3 x 3 stride-1 filters with at least 4 input and output
  * channels (0.67x of XNNPACK's time for seed-cnn's second layer, 0.54-0.92x from 4 to 128
  * channels); the patch GEMM from 96 input channels up (0.79-0.95x), where XNNPACK was as fast or
  * faster below that (1.06x at 5 x 5 x 64, 1.2-2.5x at 1-16 channels).
  */
-export function convMethod(info: tf.backend_util.Conv2DInfo): ConvMethod {
-  if (forcedConvMethod) return forcedConvMethod === 'winograd' && !winogradFits(info) ? 'gemm' : forcedConvMethod
+export function convMethod(info: tf.backend_util.Conv2DInfo, inference = false): ConvMethod {
+  if (forcedConvMethod) return (forcedConvMethod === 'winograd' && !winogradFits(info)) || (forcedConvMethod === 'direct' && !directFits(info)) ? 'gemm' : forcedConvMethod
+  if (inference && directPays(info)) return 'direct'
   if (winogradPays(info)) return 'winograd'
   return info.inChannels >= 96 ? 'gemm' : 'tfjs'
 }
@@ -388,7 +404,7 @@ export function nativeConv2D(original: tf.KernelFunc): tf.KernelFunc {
       false,
       'channelsLast'
     )
-    const method = convMethod(info)
+    const method = convMethod(info, !recordedForGradient())
     if (method === 'tfjs') return original(args)
     const out = backend.makeOutput(info.outShape, 'float32')
     if (product(info.outShape) === 0) return out
@@ -399,7 +415,9 @@ export function nativeConv2D(original: tf.KernelFunc): tf.KernelFunc {
     const ran =
       method === 'winograd'
         ? native.conv2dWinograd(xAt, shape, filterAt, false, outChannels, pads, outSize, biasAt, relu, outAt)
-        : native.conv2dForward(xAt, shape, filterAt, [info.filterHeight, info.filterWidth], outChannels, [info.strideHeight, info.strideWidth], pads, outSize, biasAt, relu, outAt)
+        : method === 'direct'
+          ? native.conv2dDirect(xAt, shape, filterAt, [info.filterHeight, info.filterWidth], outChannels, [info.strideHeight, info.strideWidth], pads, outSize, biasAt, relu, outAt)
+          : native.conv2dForward(xAt, shape, filterAt, [info.filterHeight, info.filterWidth], outChannels, [info.strideHeight, info.strideWidth], pads, outSize, biasAt, relu, outAt)
     if (ran) return out
     backend.disposeData(out.dataId)
     return original(args)

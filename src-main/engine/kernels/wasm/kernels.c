@@ -797,3 +797,119 @@ void blur_backward(const float *dy, int n, int h, int w, int c, const float *ker
         }
       }
 }
+
+/* Output channels per block of conv2d_direct: two vectors, so each splat of an input feeds two multiply-adds. */
+#define DC 8
+/* Output pixels per pass of conv2d_direct: 8 accumulators, 2 filter vectors, a splat and (without relaxed SIMD) a
+ * product fit V8's 15 SIMD registers on x64. 6 pixels (12 accumulators) measured no faster on seed-cnn's first layer. */
+#define DP 4
+
+/* Rows and columns of input the convolution reads: the image plus its padding, cut to what the filter reaches. */
+static inline int direct_reach(int out, int stride, int k) { return (out - 1) * stride + k; }
+
+/** Floats of scratch conv2d_direct needs for a kh x kw x c -> cout filter over an oh x ow output at strides sh, sw. */
+int direct_scratch_floats(int kh, int kw, int c, int cout, int sh, int sw, int oh, int ow) {
+  /* the filter in blocks of DC channels, the bias padded to them, the edge tile, and one padded image */
+  int npad = round_up(cout, DC);
+  return npad * kh * kw * c + npad + DP * DC + direct_reach(oh, sh, kh) * direct_reach(ow, sw, kw) * c;
+}
+
+/* One pixel's multiply-adds for a (kernel row, column, channel) cell: its input splatted once, times the block's two filter vectors. */
+#define DIRECT_TAP(p)                                                                   \
+  {                                                                                     \
+    v128_t s = wasm_v128_load32_splat(in##p + i * ws + q);                              \
+    a##p##0 = MADD(a##p##0, s, w0);                                                     \
+    a##p##1 = MADD(a##p##1, s, w1);                                                     \
+  }
+
+#define DIRECT_STORE(p)                                                                 \
+  {                                                                                     \
+    float *o = full ? out##p + cb : edge + p * DC;                                      \
+    wasm_v128_store(o, relu ? wasm_f32x4_pmax(a##p##0, zero) : a##p##0);                \
+    wasm_v128_store(o + 4, relu ? wasm_f32x4_pmax(a##p##1, zero) : a##p##1);            \
+    if (!full)                                                                          \
+      for (int l = 0; l < nr; l++) out##p[cb + l] = edge[p * DC + l];                   \
+  }
+
+#define DIRECT_INIT(p) v128_t a##p##0 = b0, a##p##1 = b1;
+
+/*
+ * Output pixels p (their patches' first inputs at in_p, their outputs at out_p) of every output
+ * channel, DC at a time: the accumulators start at the bias, and each filter cell's DC weights
+ * (`wt`, packed by conv2d_direct) are loaded once for all the pixels. Input rows are `ws` floats
+ * apart; a filter row is kw * c consecutive inputs in NHWC. A last block narrower than DC goes
+ * through `edge`.
+ */
+#define DIRECT_PASS(NAME, INIT, TAPS, STORES, ...)                                                                 \
+  static void NAME(__VA_ARGS__, int ws, int kh, int kwc, int cout, const float *wt, const float *bias, int relu, float *edge) { \
+    v128_t zero = wasm_f32x4_splat(0);                                                                             \
+    for (int cb = 0; cb < cout; cb += DC) {                                                                        \
+      int nr = min_int(DC, cout - cb), full = nr == DC;                                                            \
+      v128_t b0 = wasm_v128_load(bias + cb), b1 = wasm_v128_load(bias + cb + 4);                                   \
+      INIT                                                                                                         \
+      for (int i = 0; i < kh; i++) {                                                                               \
+        /* Unrolled, the relaxed build interleaved two cells' splats and multiply-adds (see splatsFeedingOneProduct). */ \
+        _Pragma("clang loop unroll(disable)") for (int q = 0; q < kwc; q++) {                                      \
+          v128_t w0 = wasm_v128_load(wt), w1 = wasm_v128_load(wt + 4);                                             \
+          TAPS                                                                                                     \
+          wt += DC;                                                                                                \
+        }                                                                                                          \
+      }                                                                                                            \
+      STORES                                                                                                       \
+    }                                                                                                              \
+  }
+
+#define P_IN(p) const float *in##p, float *out##p
+#define DIRECT_EACH(M) M(0) M(1) M(2) M(3)
+
+DIRECT_PASS(direct_pixels, DIRECT_EACH(DIRECT_INIT), DIRECT_EACH(DIRECT_TAP), DIRECT_EACH(DIRECT_STORE), P_IN(0), P_IN(1), P_IN(2), P_IN(3))
+DIRECT_PASS(direct_pixel, DIRECT_INIT(0), DIRECT_TAP(0), DIRECT_STORE(0), P_IN(0))
+
+/* Pixel m + p of an image: where its patch starts in the (padded) image and where its output goes. */
+#define DIRECT_AT(p) src + ((m + p) / ow * sh * ws + (m + p) % ow * sw * c), y_img + (m + p) * cout
+
+/**
+ * A forward convolution of NHWC x (n, h, w, c) by an HWIO filter (kh, kw, c, cout) into y
+ * (n, oh, ow, cout), plus bias (0: none) and then ReLU when `relu` is set, computed directly:
+ * vectors of output channels, each input value splatted and multiplied into them. For few input
+ * channels, where the patch GEMM's depth (kh kw c) is too shallow to pay for packing. An image
+ * that needs padding is first copied into a zero-padded one, so the passes check no bounds.
+ * `scratch` holds direct_scratch_floats() floats.
+ */
+void conv2d_direct(const float *x, int n, int h, int w, int c, const float *filter, int kh, int kw, int cout, int sh, int sw, int pad_top,
+                   int pad_left, int oh, int ow, const float *bias, int relu, float *y, float *scratch) {
+  int k = kh * kw * c, npad = round_up(cout, DC);
+  int hp = direct_reach(oh, sh, kh), wp = direct_reach(ow, sw, kw);
+  float *wt = scratch;
+  float *bp = wt + npad * k;
+  float *edge = bp + npad;
+  float *padded = edge + DP * DC;
+  if (n == 0 || oh <= 0 || ow <= 0 || cout == 0) return;
+  for (int cb = 0; cb < npad; cb += DC)
+    for (int t = 0; t < k; t++)
+      for (int l = 0; l < DC; l++) wt[cb * k + t * DC + l] = cb + l < cout ? filter[t * cout + cb + l] : 0.0f;
+  for (int co = 0; co < npad; co++) bp[co] = bias && co < cout ? bias[co] : 0.0f;
+  int copy = pad_top > 0 || pad_left > 0 || hp > h || wp > w;
+  if (copy) __builtin_memset(padded, 0, (unsigned long)hp * wp * c * sizeof(float));
+  int ws = (copy ? wp : w) * c, pixels = oh * ow;
+  for (int b = 0; b < n; b++) {
+    const float *src = x + b * h * w * c;
+    float *y_img = y + b * pixels * cout;
+    if (copy) {
+      int y1 = min_int(hp, pad_top + h), x1 = min_int(wp, pad_left + w);
+      for (int yy = pad_top; yy < y1; yy++)
+        if (x1 > pad_left)
+          __builtin_memcpy(padded + (yy * wp + pad_left) * c, src + (yy - pad_top) * w * c, (unsigned long)(x1 - pad_left) * c * sizeof(float));
+      src = padded;
+    }
+    /* The last pass ends at the image's last pixel, overlapping the one before: the same values written twice. */
+    if (pixels >= DP)
+      for (int m = 0;; m += DP) {
+        if (m > pixels - DP) m = pixels - DP;
+        direct_pixels(DIRECT_AT(0), DIRECT_AT(1), DIRECT_AT(2), DIRECT_AT(3), ws, kh, kw * c, cout, wt, bp, relu, edge);
+        if (m == pixels - DP) break;
+      }
+    else
+      for (int m = 0; m < pixels; m++) direct_pixel(DIRECT_AT(0), ws, kh, kw * c, cout, wt, bp, relu, edge);
+  }
+}

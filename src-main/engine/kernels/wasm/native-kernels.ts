@@ -54,6 +54,11 @@ export interface NativeKernels {
    */
   conv2dForward(x: number, shape: [number, number, number, number], filter: number, kernel: [number, number], outChannels: number, strides: [number, number], pads: [number, number], out: [number, number], bias: number, relu: boolean, y: number): boolean
   /**
+   * The same computed directly, vectors of output channels at a time: for few input channels (see kernels.c's
+   * conv2d_direct). False when there was no memory for its scratch.
+   */
+  conv2dDirect(x: number, shape: [number, number, number, number], filter: number, kernel: [number, number], outChannels: number, strides: [number, number], pads: [number, number], out: [number, number], bias: number, relu: boolean, y: number): boolean
+  /**
    * The same for a 3 x 3 filter at stride 1, by Winograd's F(2x2, 3x3); with `flip`, the filter
    * (3, 3, outChannels, c) is rotated and transposed, as an input gradient needs. See kernels.c.
    */
@@ -105,6 +110,8 @@ interface Exports {
   bias_relu(...args: number[]): void
   conv2d_scratch_floats(kh: number, kw: number, c: number, cout: number): number
   conv2d_forward(...args: number[]): void
+  direct_scratch_floats(kh: number, kw: number, c: number, cout: number, sh: number, sw: number, oh: number, ow: number): number
+  conv2d_direct(...args: number[]): void
   winograd_scratch_floats(c: number, cout: number): number
   conv2d_winograd(...args: number[]): void
   winograd_filter_grad_scratch_floats(c: number, cout: number): number
@@ -210,6 +217,8 @@ function instantiate(module: EmscriptenModule, which: KernelBuild): NativeKernel
     biasRelu: (c, m, n, bias, relu) => x.bias_relu(c, m, n, bias, +relu),
     conv2dForward: (ptr, [n, h, w, c], filter, [kh, kw], cout, [sh, sw], [top, left], [oh, ow], bias, relu, y) =>
       withScratch(x.conv2d_scratch_floats(kh, kw, c, cout), (at) => x.conv2d_forward(ptr, n, h, w, c, filter, kh, kw, cout, sh, sw, top, left, oh, ow, bias, +relu, y, at)),
+    conv2dDirect: (ptr, [n, h, w, c], filter, [kh, kw], cout, [sh, sw], [top, left], [oh, ow], bias, relu, y) =>
+      withScratch(x.direct_scratch_floats(kh, kw, c, cout, sh, sw, oh, ow), (at) => x.conv2d_direct(ptr, n, h, w, c, filter, kh, kw, cout, sh, sw, top, left, oh, ow, bias, +relu, y, at)),
     conv2dWinograd: (ptr, [n, h, w, c], filter, flip, cout, [top, left], [oh, ow], bias, relu, y) =>
       withScratch(x.winograd_scratch_floats(c, cout), (at) => x.conv2d_winograd(ptr, n, h, w, c, filter, +flip, cout, top, left, oh, ow, bias, +relu, y, at)),
     conv2dWinogradFilterGrad: (ptr, [n, h, w, c], dy, cout, [top, left], [oh, ow], dw) =>
