@@ -822,48 +822,69 @@ int direct_scratch_floats(int kh, int kw, int c, int cout, int sh, int sw, int o
     a##p##1 = MADD(a##p##1, s, w1);                                                     \
   }
 
+/* ReLU is max(v, 0) and none max(v, -inf): pmax is one instruction, and a branch per store cost more. */
 #define DIRECT_STORE(p)                                                                 \
   {                                                                                     \
-    float *o = full ? out##p + cb : edge + p * DC;                                      \
-    wasm_v128_store(o, relu ? wasm_f32x4_pmax(a##p##0, zero) : a##p##0);                \
-    wasm_v128_store(o + 4, relu ? wasm_f32x4_pmax(a##p##1, zero) : a##p##1);            \
-    if (!full)                                                                          \
-      for (int l = 0; l < nr; l++) out##p[cb + l] = edge[p * DC + l];                   \
+    float *o = FULL ? out##p + cb : edge + p * DC;                                      \
+    wasm_v128_store(o, wasm_f32x4_pmax(a##p##0, lo));                                   \
+    wasm_v128_store(o + 4, wasm_f32x4_pmax(a##p##1, lo));                               \
+    if (!FULL)                                                                          \
+      for (int l = 0; l < cout - cb; l++) out##p[cb + l] = edge[p * DC + l];            \
   }
 
-#define DIRECT_INIT(p) v128_t a##p##0 = b0, a##p##1 = b1;
-
-/*
- * Output pixels p (their patches' first inputs at in_p, their outputs at out_p) of every output
- * channel, DC at a time: the accumulators start at the bias, and each filter cell's DC weights
- * (`wt`, packed by conv2d_direct) are loaded once for all the pixels. Input rows are `ws` floats
- * apart; a filter row is kw * c consecutive inputs in NHWC. A last block narrower than DC goes
- * through `edge`.
- */
-#define DIRECT_PASS(NAME, INIT, TAPS, STORES, ...)                                                                 \
-  static void NAME(__VA_ARGS__, int ws, int kh, int kwc, int cout, const float *wt, const float *bias, int relu, float *edge) { \
-    v128_t zero = wasm_f32x4_splat(0);                                                                             \
-    for (int cb = 0; cb < cout; cb += DC) {                                                                        \
-      int nr = min_int(DC, cout - cb), full = nr == DC;                                                            \
-      v128_t b0 = wasm_v128_load(bias + cb), b1 = wasm_v128_load(bias + cb + 4);                                   \
-      INIT                                                                                                         \
-      for (int i = 0; i < kh; i++) {                                                                               \
-        /* Unrolled, the relaxed build interleaved two cells' splats and multiply-adds (see splatsFeedingOneProduct). */ \
-        _Pragma("clang loop unroll(disable)") for (int q = 0; q < kwc; q++) {                                      \
-          v128_t w0 = wasm_v128_load(wt), w1 = wasm_v128_load(wt + 4);                                             \
-          TAPS                                                                                                     \
-          wt += DC;                                                                                                \
-        }                                                                                                          \
-      }                                                                                                            \
-      STORES                                                                                                       \
-    }                                                                                                              \
-  }
+#define DIRECT_INIT(p)                                                                  \
+  v128_t a##p##0 = b0;                                                                  \
+  v128_t a##p##1 = b1;
 
 #define P_IN(p) const float *in##p, float *out##p
 #define DIRECT_EACH(M) M(0) M(1) M(2) M(3)
 
-DIRECT_PASS(direct_pixels, DIRECT_EACH(DIRECT_INIT), DIRECT_EACH(DIRECT_TAP), DIRECT_EACH(DIRECT_STORE), P_IN(0), P_IN(1), P_IN(2), P_IN(3))
-DIRECT_PASS(direct_pixel, DIRECT_INIT(0), DIRECT_TAP(0), DIRECT_STORE(0), P_IN(0))
+/*
+ * Runs BODY for each block of DC output channels of a pass, and STORES where FULL is a constant: 1
+ * for whole blocks (no tests in their stores), 0 for a narrower last one, through `edge`. BODY reads
+ * the block's filter at `wb` (packed by conv2d_direct, `taps` cells of DC weights) into
+ * accumulators that start at the bias.
+ */
+#define DIRECT_BLOCKS(INIT, BODY, STORES)                                               \
+  for (int cb = 0; cb < cout; cb += DC) {                                               \
+    const float *wb = wt + cb * taps;                                                   \
+    v128_t b0 = wasm_v128_load(bias + cb), b1 = wasm_v128_load(bias + cb + 4);          \
+    INIT                                                                                \
+    BODY                                                                                \
+    if (cb + DC <= cout) {                                                              \
+      enum { FULL = 1 };                                                                \
+      STORES                                                                            \
+    } else {                                                                            \
+      enum { FULL = 0 };                                                                \
+      STORES                                                                            \
+    }                                                                                   \
+  }
+
+/* Every filter cell in order: a filter row is kw * c consecutive inputs in NHWC. */
+#define DIRECT_CELLS(TAPS)                                                                                   \
+  for (int i = 0; i < kh; i++) {                                                                             \
+    /* Unrolled, the relaxed build interleaved two cells' splats and multiply-adds (see splatsFeedingOneProduct). */ \
+    _Pragma("clang loop unroll(disable)") for (int q = 0; q < kwc; q++) {                                    \
+      v128_t w0 = wasm_v128_load(wb), w1 = wasm_v128_load(wb + 4);                                           \
+      TAPS                                                                                                   \
+      wb += DC;                                                                                              \
+    }                                                                                                        \
+  }
+
+/*
+ * Output pixels p (their patches' first inputs at in_p, their outputs at out_p) of every output
+ * channel, DC at a time; each filter cell's DC weights are loaded once for all the pixels. Input
+ * rows are `ws` floats apart.
+ */
+static void direct_pixels(P_IN(0), P_IN(1), P_IN(2), P_IN(3), int ws, int kh, int kwc, int cout, const float *wt, const float *bias, v128_t lo, float *edge) {
+  int taps = kh * kwc;
+  DIRECT_BLOCKS(DIRECT_EACH(DIRECT_INIT), DIRECT_CELLS(DIRECT_EACH(DIRECT_TAP)), DIRECT_EACH(DIRECT_STORE))
+}
+
+static void direct_pixel(P_IN(0), int ws, int kh, int kwc, int cout, const float *wt, const float *bias, v128_t lo, float *edge) {
+  int taps = kh * kwc;
+  DIRECT_BLOCKS(DIRECT_INIT(0), DIRECT_CELLS(DIRECT_TAP(0)), DIRECT_STORE(0))
+}
 
 /* Pixel m + p of an image: where its patch starts in the (padded) image and where its output goes. */
 #define DIRECT_AT(p) src + ((m + p) / ow * sh * ws + (m + p) % ow * sw * c), y_img + (m + p) * cout
@@ -892,6 +913,7 @@ void conv2d_direct(const float *x, int n, int h, int w, int c, const float *filt
   int copy = pad_top > 0 || pad_left > 0 || hp > h || wp > w;
   if (copy) __builtin_memset(padded, 0, (unsigned long)hp * wp * c * sizeof(float));
   int ws = (copy ? wp : w) * c, pixels = oh * ow;
+  v128_t lo = wasm_f32x4_splat(relu ? 0.0f : -__builtin_inff());
   for (int b = 0; b < n; b++) {
     const float *src = x + b * h * w * c;
     float *y_img = y + b * pixels * cout;
@@ -906,10 +928,10 @@ void conv2d_direct(const float *x, int n, int h, int w, int c, const float *filt
     if (pixels >= DP)
       for (int m = 0;; m += DP) {
         if (m > pixels - DP) m = pixels - DP;
-        direct_pixels(DIRECT_AT(0), DIRECT_AT(1), DIRECT_AT(2), DIRECT_AT(3), ws, kh, kw * c, cout, wt, bp, relu, edge);
+        direct_pixels(DIRECT_AT(0), DIRECT_AT(1), DIRECT_AT(2), DIRECT_AT(3), ws, kh, kw * c, cout, wt, bp, lo, edge);
         if (m == pixels - DP) break;
       }
     else
-      for (int m = 0; m < pixels; m++) direct_pixel(DIRECT_AT(0), ws, kh, kw * c, cout, wt, bp, relu, edge);
+      for (int m = 0; m < pixels; m++) direct_pixel(DIRECT_AT(0), ws, kh, kw * c, cout, wt, bp, lo, edge);
   }
 }
