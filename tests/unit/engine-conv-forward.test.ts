@@ -247,12 +247,16 @@ describe.runIf(native)('which convolutions run natively', () => {
     expect(convMethod(infoOf([32, 14, 14, 256], [1, 1, 256, 256], 1, 'valid'))).toBe('gemm')
   })
 
-  it("takes seed-cnn's first layer directly only where no gradient tape records it (inference), and few input channels only", () => {
+  it("takes seed-cnn's first layer directly only where no gradient tape records it (inference): up to 4 input channels, at least 4 multiply-adds an output", () => {
     const first = infoOf([87, 28, 28, 1], [3, 3, 1, 64], 1, 'valid')
     expect(convMethod(first, true)).toBe('direct')
     expect(convMethod(first)).toBe('tfjs')
     expect(convMethod(first, false)).toBe('tfjs')
     expect(convMethod(infoOf([16, 32, 32, 3], [3, 3, 3, 32], 1, 'same'), true)).toBe('direct')
+    expect(convMethod(infoOf([16, 28, 28, 4], [3, 3, 4, 64], 1, 'valid'), true)).toBe('direct')
+    expect(convMethod(infoOf([16, 28, 28, 1], [2, 2, 1, 64], 2, 'same'), true)).toBe('direct')
+    expect(convMethod(infoOf([16, 28, 28, 3], [1, 1, 3, 32], 1, 'valid'), true)).toBe('tfjs')
+    expect(convMethod(infoOf([16, 28, 28, 8], [3, 3, 8, 64], 1, 'valid'), true)).toBe('winograd')
     expect(convMethod(infoOf([32, 13, 13, 64], [3, 3, 64, 128], 1, 'valid'), true)).toBe('winograd')
     expect(convMethod(infoOf([32, 14, 14, 16], [3, 3, 16, 16], 2, 'same'), true)).toBe('tfjs')
     expect(recordedForGradient()).toBe(false)

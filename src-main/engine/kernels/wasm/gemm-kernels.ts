@@ -327,19 +327,33 @@ const winogradPays = (info: tf.backend_util.Conv2DInfo): boolean => winogradFits
  */
 export const recordedForGradient = (): boolean => tf.engine().state.gradientDepth > 0
 
+/** Input channels conv2d_direct takes: its passes splat each input once per cell of the filter. */
 const DIRECT_MAX_IN_CHANNELS = 4
 
-/** Few input channels, which conv2d_direct takes (any filter size, stride and padding). */
 const directFits = (info: tf.backend_util.Conv2DInfo): boolean => info.inChannels <= DIRECT_MAX_IN_CHANNELS
 
-const directPays = (info: tf.backend_util.Conv2DInfo): boolean => directFits(info)
+/**
+ * Up to 4 input channels, and at least 4 multiply-adds per output (filter cells times input
+ * channels): below that each block of 8 output channels does too little between loading its bias
+ * and storing (1 x 1 filters on 1 and 3 channels ran 1.25x and 1.5x slower than XNNPACK).
+ */
+const directPays = (info: tf.backend_util.Conv2DInfo): boolean => directFits(info) && info.filterHeight * info.filterWidth * info.inChannels >= 4
 
 /**
- * The faster of the three on this shape, as measured side by side in CPU time (batch 32, relaxed
- * SIMD, 2-core Xeon): Winograd for 3 x 3 stride-1 filters with at least 4 input and output
- * channels (0.67x of XNNPACK's time for seed-cnn's second layer, 0.54-0.92x from 4 to 128
- * channels); the patch GEMM from 96 input channels up (0.79-0.95x), where XNNPACK was as fast or
- * faster below that (1.06x at 5 x 5 x 64, 1.2-2.5x at 1-16 channels).
+ * The fastest on this shape, as measured side by side in CPU time (batch 32, relaxed SIMD, 2-core
+ * Xeon): Winograd for 3 x 3 stride-1 filters with at least 4 input and output channels (0.67x of
+ * XNNPACK's time for seed-cnn's second layer, 0.54-0.92x from 4 to 128 channels); the patch GEMM
+ * from 96 input channels up (0.79-0.95x), where XNNPACK was as fast or faster below that (1.06x at
+ * 5 x 5 x 64, 1.2-2.5x at 1-16 channels).
+ *
+ * With `inference` (no gradient tape records the call; see recordedForGradient), the direct kernel
+ * for up to 4 input channels (directPays). Measured side by side in CPU time on a 2-core AMD EPYC
+ * (Zen 3, AVX2, no AVX-512; relaxed SIMD, best of 7 rounds taken in turn, the machine loaded by
+ * other jobs): seed-cnn's first layer (28 x 28 x 1 -> 64, 3 x 3) in 0.66x of XNNPACK's time at
+ * batch 87 and 0.65x at 16 (46 and 39 us an image against 69 and 60; the patch GEMM 1.8-2x);
+ * 0.42-0.99x for 1 channel to 8, 32 and 64 on 28 x 28, 0.69-0.82x for 3 channels on 32 x 32,
+ * 0.59-0.85x for 2 and 4, 0.56-0.81x for 5 x 5 filters and stride 2. At 4 channels Winograd took
+ * 1.1-1.24x; at 8 the two were even (0.87-0.98x against 0.78-0.89x), so Winograd keeps those.
  */
 export function convMethod(info: tf.backend_util.Conv2DInfo, inference = false): ConvMethod {
   if (forcedConvMethod) return (forcedConvMethod === 'winograd' && !winogradFits(info)) || (forcedConvMethod === 'direct' && !directFits(info)) ? 'gemm' : forcedConvMethod
