@@ -335,7 +335,8 @@ const directFits = (info: tf.backend_util.Conv2DInfo): boolean => info.inChannel
 /**
  * Up to 4 input channels, and at least 4 multiply-adds per output (filter cells times input
  * channels): below that each block of 8 output channels does too little between loading its bias
- * and storing (1 x 1 filters on 1 and 3 channels ran 1.25x and 1.5x slower than XNNPACK).
+ * and storing (1 x 1 filters on 3 channels ran 1.26x slower than XNNPACK, on 1 channel even;
+ * 2 x 2 on 1 channel 0.82x, 1 x 1 on 4 channels 0.97x).
  */
 const directPays = (info: tf.backend_util.Conv2DInfo): boolean => directFits(info) && info.filterHeight * info.filterWidth * info.inChannels >= 4
 
@@ -348,12 +349,12 @@ const directPays = (info: tf.backend_util.Conv2DInfo): boolean => directFits(inf
  *
  * With `inference` (no gradient tape records the call; see recordedForGradient), the direct kernel
  * for up to 4 input channels (directPays). Measured side by side in CPU time on a 2-core AMD EPYC
- * (Zen 3, AVX2, no AVX-512; relaxed SIMD, best of 7 rounds taken in turn, the machine loaded by
- * other jobs): seed-cnn's first layer (28 x 28 x 1 -> 64, 3 x 3) in 0.66x of XNNPACK's time at
- * batch 87 and 0.65x at 16 (46 and 39 us an image against 69 and 60; the patch GEMM 1.8-2x);
- * 0.42-0.99x for 1 channel to 8, 32 and 64 on 28 x 28, 0.69-0.82x for 3 channels on 32 x 32,
- * 0.59-0.85x for 2 and 4, 0.56-0.81x for 5 x 5 filters and stride 2. At 4 channels Winograd took
- * 1.1-1.24x; at 8 the two were even (0.87-0.98x against 0.78-0.89x), so Winograd keeps those.
+ * (Zen 3, AVX2, no AVX-512; relaxed SIMD, best of 7-15 rounds taken in turn, other jobs on the
+ * machine): seed-cnn's first layer (28 x 28 x 1 -> 64, 3 x 3) in 0.52-0.56x of XNNPACK's time at
+ * batch 87 and 16 (the patch GEMM 1.4-1.9x); 0.52-0.63x for 1 channel to 8, 32 and 64 on 28 x 28,
+ * 0.63-0.72x for 3 channels on 32 x 32, 0.59-0.80x for 2 and 4, 0.45-0.78x for 5 x 5 filters and
+ * stride 2. At 4 channels Winograd took 1.23x; at 8 the two were even (0.73-0.94x against
+ * 0.73-0.88x), so Winograd keeps those.
  */
 export function convMethod(info: tf.backend_util.Conv2DInfo, inference = false): ConvMethod {
   if (forcedConvMethod) return (forcedConvMethod === 'winograd' && !winogradFits(info)) || (forcedConvMethod === 'direct' && !directFits(info)) ? 'gemm' : forcedConvMethod
