@@ -885,8 +885,14 @@ static void direct_pixel(P_IN(0), const int *offs, int taps, int cout, const flo
   DIRECT_BLOCKS(DIRECT_INIT(0), DIRECT_CELLS(DIRECT_TAP(0)), DIRECT_STORE(0))
 }
 
-/* Pixel m + p of an image: where its patch starts in the (padded) image and where its output goes. */
-#define DIRECT_AT(p) src + ((m + p) / ow * sh * ws + (m + p) % ow * sw * c), y_img + (m + p) * cout
+/* Where the patch of the pixel in row oy, column ox (past the row's end: the rows below) starts, `row` and `col` floats a row and a column. */
+static inline int direct_offset(int oy, int ox, int ow, int row, int col) {
+  for (; ox >= ow; ox -= ow) oy++;
+  return oy * row + ox * col;
+}
+
+/* Pixel m + p of an image (m in row oy, column ox): where its patch starts in the (padded) image, and where its output goes. */
+#define DIRECT_AT(p) src + direct_offset(oy, ox + p, ow, sh * ws, sw * c), y_img + (m + p) * cout
 
 /**
  * A forward convolution of NHWC x (n, h, w, c) by an HWIO filter (kh, kw, c, cout) into y
@@ -930,10 +936,14 @@ void conv2d_direct(const float *x, int n, int h, int w, int c, const float *filt
     if (pixels >= DP)
       for (int m = 0;; m += DP) {
         if (m > pixels - DP) m = pixels - DP;
+        int oy = m / ow, ox = m - oy * ow;
         direct_pixels(DIRECT_AT(0), DIRECT_AT(1), DIRECT_AT(2), DIRECT_AT(3), offs, k, cout, wt, bp, lo, edge);
         if (m == pixels - DP) break;
       }
     else
-      for (int m = 0; m < pixels; m++) direct_pixel(DIRECT_AT(0), offs, k, cout, wt, bp, lo, edge);
+      for (int m = 0; m < pixels; m++) {
+        int oy = 0, ox = m;
+        direct_pixel(DIRECT_AT(0), offs, k, cout, wt, bp, lo, edge);
+      }
   }
 }
