@@ -70,19 +70,21 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
 }
 
 /** Counts the calls of the native convolutions (and of the Winograd filter gradient) while `body` runs. */
-async function countingNativeConvs<T>(body: () => Promise<T>): Promise<{ result: T; winograd: number; gemm: number; winogradFilter: number }> {
+async function countingNativeConvs<T>(body: () => Promise<T>): Promise<{ result: T; winograd: number; winograd4x4: number; gemm: number; winogradFilter: number }> {
   await useBackend('wasm')
   const kernels = nativeKernels(tf.backend() as BackendWasm) as NativeKernels
-  const { conv2dWinograd, conv2dForward, conv2dWinogradFilterGrad } = kernels
-  const counts = { winograd: 0, gemm: 0, winogradFilter: 0 }
+  const { conv2dWinograd, conv2dWinograd4x4, conv2dForward, conv2dWinogradFilterGrad } = kernels
+  const counts = { winograd: 0, winograd4x4: 0, gemm: 0, winogradFilter: 0 }
   const mutable = kernels as { -readonly [K in keyof NativeKernels]: NativeKernels[K] }
   mutable.conv2dWinograd = (...args) => (counts.winograd++, conv2dWinograd(...args))
+  mutable.conv2dWinograd4x4 = (...args) => (counts.winograd4x4++, conv2dWinograd4x4(...args))
   mutable.conv2dForward = (...args) => (counts.gemm++, conv2dForward(...args))
   mutable.conv2dWinogradFilterGrad = (...args) => (counts.winogradFilter++, conv2dWinogradFilterGrad(...args))
   try {
     return { result: await body(), ...counts }
   } finally {
     mutable.conv2dWinograd = conv2dWinograd
+    mutable.conv2dWinograd4x4 = conv2dWinograd4x4
     mutable.conv2dForward = conv2dForward
     mutable.conv2dWinogradFilterGrad = conv2dWinogradFilterGrad
   }
@@ -126,7 +128,9 @@ beforeAll(async () => {
 afterEach(() => forceConvMethod(null))
 
 const BUILDS: KernelBuild[] = ['simd', 'relaxed-simd']
-const METHODS: ConvMethod[] = native ? ['winograd', 'gemm', 'tfjs'] : ['tfjs']
+const METHODS: ConvMethod[] = native ? ['winograd', 'winograd-4x4', 'gemm', 'tfjs'] : ['tfjs']
+/** F(4x4, 3x3) runs only forward passes no gradient records, so the gradients have the others. */
+const GRADIENT_METHODS = METHODS.filter((m) => m !== 'winograd-4x4')
 
 describe.each(BUILDS)('the forward convolution on wasm (%s build)', (build) => {
   const before = kernelBuild()
@@ -189,7 +193,7 @@ describe.each(GRADIENTS)('the 3 x 3 stride-1 %s gradient (%s build)', (of, build
 
   it.each(cases)('%i x %i x %i x %i by %i x %i x %i, stride %j, padding %j: Winograd and the GEMM match the cpu backend', async (...c) => {
     const reference = await valuesOn('cpu', () => gradient(of, c))
-    for (const method of METHODS) {
+    for (const method of GRADIENT_METHODS) {
       forceConvMethod(method)
       const ours = await valuesOn('wasm', () => gradient(of, c))
       expect(ours.shape).toEqual(reference.shape)
@@ -210,6 +214,30 @@ describe.runIf(native)('which convolutions run natively', () => {
     expect(convMethod(infoOf([32, 14, 14, 128], [3, 3, 128, 128], 2, 'same'))).toBe('gemm')
     expect(convMethod(infoOf([32, 14, 14, 64], [5, 5, 64, 64], 1, 'same'))).toBe('tfjs')
     expect(convMethod(infoOf([32, 14, 14, 256], [1, 1, 256, 256], 1, 'valid'))).toBe('gemm')
+  })
+
+  it("takes F(4x4, 3x3) for inference where its tiles cut the products by a quarter, over 8 images or more (seed-cnn's second layer), never for training", () => {
+    const second = (n: number): tf.backend_util.Conv2DInfo => infoOf([n, 13, 13, 64], [3, 3, 64, 128], 1, 'valid')
+    expect(convMethod(second(87), true)).toBe('winograd-4x4')
+    expect(convMethod(second(8), true)).toBe('winograd-4x4')
+    expect(convMethod(second(7), true)).toBe('winograd')
+    expect(convMethod(second(87))).toBe('winograd')
+    // A 5 x 5 output: four 4 x 4 tiles of 36 against nine 2 x 2 tiles of 16, no fewer products.
+    expect(convMethod(infoOf([32, 7, 7, 64], [3, 3, 64, 64], 1, 'valid'), true)).toBe('winograd')
+    expect(convMethod(infoOf([32, 28, 28, 16], [3, 3, 16, 32], 1, 'same'), true)).toBe('winograd-4x4')
+    expect(convMethod(infoOf([32, 28, 28, 1], [3, 3, 1, 64], 1, 'valid'), true)).toBe('tfjs')
+    expect(convMethod(infoOf([32, 14, 14, 128], [3, 3, 128, 128], 2, 'same'), true)).toBe('gemm')
+  })
+
+  it("runs seed-cnn's second layer by F(4x4, 3x3) in a forward pass no gradient records, and by F(2x2, 3x3) inside a training step's", async () => {
+    const counts = await countingNativeConvs(async () => {
+      const x = normal([8, 13, 13, 64], 1) as tf.Tensor4D
+      const f = normal([3, 3, 64, 128], 2) as tf.Tensor4D
+      const y = tf.conv2d(x, f, 1, 'valid')
+      const df = tf.grad((b: tf.Tensor) => tf.sum(tf.conv2d(x, b as tf.Tensor4D, 1, 'valid')))(f)
+      tf.dispose([x, f, y, df])
+    })
+    expect({ winograd4x4: counts.winograd4x4, winograd: counts.winograd, winogradFilter: counts.winogradFilter }).toEqual({ winograd4x4: 1, winograd: 1, winogradFilter: 1 })
   })
 
   it.each([

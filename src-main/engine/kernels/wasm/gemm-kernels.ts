@@ -298,7 +298,7 @@ interface ConvAttrs {
 }
 
 /** How a convolution runs: Winograd or patch GEMM in kernels.c, or tfjs's XNNPACK kernel. */
-export type ConvMethod = 'winograd' | 'gemm' | 'tfjs'
+export type ConvMethod = 'winograd' | 'winograd-4x4' | 'gemm' | 'tfjs'
 
 let forcedConvMethod: ConvMethod | null = null
 
@@ -320,15 +320,36 @@ const winogradFits = (info: tf.backend_util.Conv2DInfo): boolean =>
 const winogradPays = (info: tf.backend_util.Conv2DInfo): boolean => winogradFits(info) && info.inChannels >= 4 && info.outChannels >= 4
 
 /**
+ * F(4x4, 3x3) covers the output in 4 x 4 tiles of 36 products per channel pair, F(2x2, 3x3) in 2 x 2
+ * tiles of 16: the larger tiles pay when they cut the products by a quarter or more after the
+ * padding of the last row and column of tiles (seed-cnn's 11 x 11: 324 against 576 an image; a 5 x 5
+ * output: 144 both ways), and over enough images to outweigh its filter transform, 2.25 times
+ * F(2x2)'s. Seed-cnn's second layer, CPU time per image on one core (AMD EPYC Zen 3, relaxed SIMD):
+ * 298 against 435 us at 87 images, 390 against 423 at 16, 1,690 against 1,230 at one.
+ */
+function fourByFourPays(info: tf.backend_util.Conv2DInfo): boolean {
+  const products = (tile: number, per: number): number => Math.ceil(info.outHeight / tile) * Math.ceil(info.outWidth / tile) * per
+  return info.batchSize >= 8 && products(4, 36) <= 0.75 * products(2, 16)
+}
+
+/**
+ * Whether a gradient tape records the kernel call running now: a training step's forward pass.
+ * Those keep the kernels every training figure in the README was measured with (a change of
+ * rounding changes a seeded run's path); a forward pass nothing differentiates (evaluate,
+ * predict, the shift study) may take kernels that only inference uses.
+ */
+export const recordedForGradient = (): boolean => tf.engine().state.gradientDepth > 0
+
+/**
  * The faster of the three on this shape, as measured side by side in CPU time (batch 32, relaxed
  * SIMD, 2-core Xeon): Winograd for 3 x 3 stride-1 filters with at least 4 input and output
  * channels (0.67x of XNNPACK's time for seed-cnn's second layer, 0.54-0.92x from 4 to 128
  * channels); the patch GEMM from 96 input channels up (0.79-0.95x), where XNNPACK was as fast or
  * faster below that (1.06x at 5 x 5 x 64, 1.2-2.5x at 1-16 channels).
  */
-export function convMethod(info: tf.backend_util.Conv2DInfo): ConvMethod {
-  if (forcedConvMethod) return forcedConvMethod === 'winograd' && !winogradFits(info) ? 'gemm' : forcedConvMethod
-  if (winogradPays(info)) return 'winograd'
+export function convMethod(info: tf.backend_util.Conv2DInfo, inference = false): ConvMethod {
+  if (forcedConvMethod) return forcedConvMethod.startsWith('winograd') && !winogradFits(info) ? 'gemm' : forcedConvMethod
+  if (winogradPays(info)) return inference && fourByFourPays(info) ? 'winograd-4x4' : 'winograd'
   return info.inChannels >= 96 ? 'gemm' : 'tfjs'
 }
 
@@ -388,7 +409,7 @@ export function nativeConv2D(original: tf.KernelFunc): tf.KernelFunc {
       false,
       'channelsLast'
     )
-    const method = convMethod(info)
+    const method = convMethod(info, !recordedForGradient())
     if (method === 'tfjs') return original(args)
     const out = backend.makeOutput(info.outShape, 'float32')
     if (product(info.outShape) === 0) return out
@@ -399,7 +420,9 @@ export function nativeConv2D(original: tf.KernelFunc): tf.KernelFunc {
     const ran =
       method === 'winograd'
         ? native.conv2dWinograd(xAt, shape, filterAt, false, outChannels, pads, outSize, biasAt, relu, outAt)
-        : native.conv2dForward(xAt, shape, filterAt, [info.filterHeight, info.filterWidth], outChannels, [info.strideHeight, info.strideWidth], pads, outSize, biasAt, relu, outAt)
+        : method === 'winograd-4x4'
+          ? native.conv2dWinograd4x4(xAt, shape, filterAt, outChannels, pads, outSize, biasAt, relu, outAt)
+          : native.conv2dForward(xAt, shape, filterAt, [info.filterHeight, info.filterWidth], outChannels, [info.strideHeight, info.strideWidth], pads, outSize, biasAt, relu, outAt)
     if (ran) return out
     backend.disposeData(out.dataId)
     return original(args)
