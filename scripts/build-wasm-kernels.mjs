@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const source = join(root, 'src-main/engine/kernels/wasm/kernels.c')
 const target = join(root, 'src-main/engine/kernels/wasm/kernels-binary.ts')
-const EXPORTS = ['sgemm', 'sgemm_scratch_floats', 'bias_relu', 'conv2d_scratch_floats', 'conv2d_forward', 'winograd_scratch_floats', 'conv2d_winograd', 'winograd_filter_grad_scratch_floats', 'conv2d_winograd_filter_grad', 'im2col', 'col2im', 'maxpool_grad', 'gather_rows', 'sum_rows', 'adam_step', 'sgd_step', 'blur_forward', 'blur_backward', 'direct_scratch_floats', 'conv2d_direct']
+const EXPORTS = ['sgemm', 'sgemm_scratch_floats', 'bias_relu', 'conv2d_scratch_floats', 'conv2d_forward', 'winograd_scratch_floats', 'conv2d_winograd', 'winograd4_scratch_floats', 'conv2d_winograd4', 'winograd_filter_grad_scratch_floats', 'conv2d_winograd_filter_grad', 'im2col', 'col2im', 'maxpool_grad', 'gather_rows', 'sum_rows', 'adam_step', 'sgd_step', 'blur_forward', 'blur_backward', 'direct_scratch_floats', 'conv2d_direct']
 
 export function clangVersion() {
   return execFileSync('clang', ['--version'], { encoding: 'utf8' }).split('\n')[0].trim()
@@ -95,7 +95,7 @@ export function compileKernels(relaxed = false) {
     ], { stdio: ['ignore', 'inherit', 'inherit'] })
     const bytes = readFileSync(out)
     // The memory is tfjs's: static data or a shadow stack would overwrite its heap.
-    const listing = execFileSync('llvm-objdump', ['-h', '-d', out], { encoding: 'utf8' })
+    const listing = execFileSync('llvm-objdump', ['-h', '-d', out], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
     if (/\bDATA\b/.test(listing)) throw new Error('kernels.c produced a data segment; it must not use static data')
     if (/global\.(get|set)/.test(listing)) throw new Error('kernels.c uses the shadow stack; avoid address-taken locals and local arrays')
     const scattered = splatsFeedingOneProduct(listing)

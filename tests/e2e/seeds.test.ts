@@ -74,6 +74,24 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('groups of runs over
     }
   })
 
+  it('Runs: a group row is shaded to its end, the actions cell too, at rest and under the pointer, in light and dark', async () => {
+    await page.goto(`${web.url}/#/runs`)
+    const grp = page.locator('[data-testid="group-row"][data-group="grp"]')
+    await grp.waitFor()
+    const shades = (): Promise<string[]> => grp.locator('td').evaluateAll((cells) => [...new Set(cells.map((c) => getComputedStyle(c).backgroundColor))])
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme })
+      await page.mouse.move(0, 0)
+      const atRest = await shades()
+      expect(atRest).toHaveLength(1)
+      await grp.getByTestId('group-count').hover()
+      const hovered = await shades()
+      expect(hovered).toHaveLength(1)
+      expect(hovered).not.toEqual(atRest)
+      await screenshot(page, `seeds-runs-group-hover-${scheme}`)
+    }
+  })
+
   it('Study: estimates the time before starting, measures a group beside a run as mean ± sd, with the full grid optional', async () => {
     await page.goto(`${web.url}/#/study`)
     const group = page.locator('[data-testid="study-group"][data-group="grp"]')

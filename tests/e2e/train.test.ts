@@ -81,7 +81,14 @@ describe.skipIf(!hasChromium || !existsSync(FASHION_MNIST))('Data, Train and Run
       }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-points'] })
       await new Promise<void>((resolve) => events.addEventListener('open', () => resolve(), { once: true }))
     })
+    // A setting looks usable while it is, filled like the panel around it, and greyed out while the run locks it.
+    const atRest = await train.fieldLook('batch-size')
+    expect(atRest).toMatchObject({ disabled: false, background: atRest.panel })
     await train.start().click()
+    let locked = atRest
+    await expect.poll(async () => (locked = await train.fieldLook('batch-size')).disabled).toBe(true)
+    expect(locked.background).not.toBe(atRest.background)
+    expect(locked.color).not.toBe(atRest.color)
     type Live = { progress: [number, number][]; points: number[]; animated: string[] }
     const live = (): Promise<Live> => page.evaluate(() => (window as unknown as { live: Live }).live)
     // The curve grows while the run trains: two point counts, the second larger.

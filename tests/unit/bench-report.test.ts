@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { copyFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { blasEnvironment, isReferenceBlas, mergeBest, readCpuInfo, scaling, simdFlags } from '../../src-main/cli/commands/bench'
+import { blasEnvironment, isReferenceBlas, mergeBest, readCpuInfo, scaling, simdFlags, type NumpyPeak } from '../../src-main/cli/commands/bench'
 import { gflops, INFER_FLOPS_PER_FORWARD_MAC, TRAIN_FLOPS_PER_FORWARD_MAC, type BenchmarkRow } from '../../src-main/engine/bench'
 import { trainThreadLimit } from '../../src-main/shared/threads'
+import { tempFolder } from '../fixtures/temp-folder'
 
 const row = (over: Partial<BenchmarkRow>): BenchmarkRow => ({ model: 'm', backend: 'wasm', batch: 32, inferBatch: 256, optimizer: 'adam', forwardMacs: 1e6, ...over })
 
@@ -60,12 +62,34 @@ describe('readCpuInfo', () => {
   })
 })
 
+// scripts/numpy_peak.py's output with Debian's python3-numpy 1.24.2 (gflops and size cut): on the
+// system's libblas3, on a copy of that library in another folder, and with --blas on OpenBLAS 0.3.21.
+const CAPTURED = {
+  debianReference:
+    '{"blas": ["/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0"], "blasCalled": {"path": "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0", "markers": ["RowMajorStrg"]}}',
+  referenceElsewhere: '{"blas": ["/tmp/mends-netlib/libblas.so.3"], "blasCalled": {"path": "/tmp/mends-netlib/libblas.so.3", "markers": ["RowMajorStrg"]}}',
+  openblas:
+    '{"blas": ["/work/openblas/root/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3", "/work/openblas/root/usr/lib/x86_64-linux-gnu/openblas-pthread/liblapack.so.3", "/work/openblas/root/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so"], "blasCalled": {"path": "/work/openblas/root/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3", "markers": ["openblas_get_config"]}}'
+}
+const captured = (name: keyof typeof CAPTURED): NumpyPeak => JSON.parse(CAPTURED[name]) as NumpyPeak
+
 describe('the BLAS numpy and PyTorch are measured on', () => {
-  it('tells the netlib reference BLAS (Debian\'s default) from an optimised one', () => {
-    expect(isReferenceBlas(['/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0'])).toBe(true)
-    expect(isReferenceBlas(['/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3', '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so'])).toBe(false)
-    expect(isReferenceBlas(['/usr/lib/x86_64-linux-gnu/blis-openmp/libblas.so.3', '/usr/lib/x86_64-linux-gnu/libblis.so.4'])).toBe(false)
-    expect(isReferenceBlas([])).toBe(false)
+  it('tells the netlib reference BLAS from an optimised one by the symbols of the library numpy calls, wherever it lies', () => {
+    expect(isReferenceBlas(captured('debianReference'))).toBe(true)
+    expect(isReferenceBlas(captured('referenceElsewhere'))).toBe(true)
+    expect(isReferenceBlas(captured('openblas'))).toBe(false)
+    // An optimised BLAS whose CBLAS layer is netlib's own code.
+    expect(isReferenceBlas({ blas: ['/opt/blis/lib/libblas.so.3'], blasCalled: { path: '/opt/blis/lib/libblas.so.3', markers: ['bli_info_get_version_str', 'RowMajorStrg'] } })).toBe(false)
+    // A BLAS the script knows no marker of is not called the reference.
+    expect(isReferenceBlas({ blas: ['/usr/lib/x86_64-linux-gnu/blas/libblas.so.3'], blasCalled: { path: '/opt/other/libblas.so.3', markers: [] } })).toBe(false)
+  })
+
+  it('falls back on Debian\'s path for the reference when the script could not say which library numpy calls', () => {
+    expect(isReferenceBlas({ blas: ['/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0'], blasCalled: null })).toBe(true)
+    expect(isReferenceBlas({ blas: ['/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0'] })).toBe(true)
+    expect(isReferenceBlas({ blas: ['/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3', '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so'] })).toBe(false)
+    expect(isReferenceBlas({ blas: ['/usr/lib/x86_64-linux-gnu/blis-openmp/libblas.so.3', '/usr/lib/x86_64-linux-gnu/libblis.so.4'], blasCalled: null })).toBe(false)
+    expect(isReferenceBlas({ blas: [] })).toBe(false)
   })
 
   it('puts --blas DIR first on the library path, and names a folder without libblas.so.3', () => {
@@ -93,18 +117,37 @@ describe('trainThreadLimit', () => {
   })
 })
 
+const NUMPY_PEAK = resolve(__dirname, '../../scripts/numpy_peak.py')
+const DEBIAN_REFERENCE_BLAS = '/usr/lib/x86_64-linux-gnu/blas/libblas.so.3'
+const peakOf = (env?: NodeJS.ProcessEnv): NumpyPeak =>
+  JSON.parse(execFileSync('/usr/bin/python3', [NUMPY_PEAK, '--threads', '1', '--size', '64', '--seconds', '0.1'], { encoding: 'utf8', ...(env ? { env } : {}) })) as NumpyPeak
+
 describe.skipIf(!existsSync('/usr/bin/python3'))('scripts/numpy_peak.py', () => {
+  const elsewhere = tempFolder('convlab-netlib-')
+
   it('prints the rate, the threads asked and the BLAS numpy loaded', (ctx) => {
     try {
       execFileSync('/usr/bin/python3', ['-c', 'import numpy'])
     } catch {
       ctx.skip()
     }
-    const out = execFileSync('/usr/bin/python3', [resolve(__dirname, '../../scripts/numpy_peak.py'), '--threads', '1', '--size', '64', '--seconds', '0.1'], { encoding: 'utf8' })
-    const peak = JSON.parse(out) as { gflops: number; threads: number; size: number; blas: string[] }
+    const peak = peakOf()
     expect(peak.threads).toBe(1)
     expect(peak.size).toBe(64)
     expect(peak.gflops).toBeGreaterThan(0)
     expect(Array.isArray(peak.blas)).toBe(true)
+  })
+
+  it('says the reference BLAS is the one numpy calls from a folder --blas names', async (ctx) => {
+    try {
+      execFileSync('/usr/bin/python3', ['-c', 'import numpy'])
+    } catch {
+      ctx.skip()
+    }
+    if (!existsSync(DEBIAN_REFERENCE_BLAS)) ctx.skip()
+    await copyFile(DEBIAN_REFERENCE_BLAS, join(elsewhere, 'libblas.so.3'))
+    const peak = peakOf(blasEnvironment(elsewhere, process.env))
+    expect(peak.blasCalled?.path).toBe(join(elsewhere, 'libblas.so.3'))
+    expect(isReferenceBlas(peak)).toBe(true)
   })
 })

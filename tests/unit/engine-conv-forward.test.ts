@@ -80,13 +80,16 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
 }
 
 /** Counts the calls of the native convolutions (and of the Winograd filter gradient) while `body` runs. */
-async function countingNativeConvs<T>(body: () => Promise<T>): Promise<{ result: T; winograd: number; gemm: number; direct: number; winogradFilter: number }> {
+async function countingNativeConvs<T>(
+  body: () => Promise<T>
+): Promise<{ result: T; winograd: number; winograd4x4: number; gemm: number; direct: number; winogradFilter: number }> {
   await useBackend('wasm')
   const kernels = nativeKernels(tf.backend() as BackendWasm) as NativeKernels
-  const { conv2dWinograd, conv2dForward, conv2dDirect, conv2dWinogradFilterGrad } = kernels
-  const counts = { winograd: 0, gemm: 0, direct: 0, winogradFilter: 0 }
+  const { conv2dWinograd, conv2dWinograd4x4, conv2dForward, conv2dDirect, conv2dWinogradFilterGrad } = kernels
+  const counts = { winograd: 0, winograd4x4: 0, gemm: 0, direct: 0, winogradFilter: 0 }
   const mutable = kernels as { -readonly [K in keyof NativeKernels]: NativeKernels[K] }
   mutable.conv2dWinograd = (...args) => (counts.winograd++, conv2dWinograd(...args))
+  mutable.conv2dWinograd4x4 = (...args) => (counts.winograd4x4++, conv2dWinograd4x4(...args))
   mutable.conv2dForward = (...args) => (counts.gemm++, conv2dForward(...args))
   mutable.conv2dDirect = (...args) => (counts.direct++, conv2dDirect(...args))
   mutable.conv2dWinogradFilterGrad = (...args) => (counts.winogradFilter++, conv2dWinogradFilterGrad(...args))
@@ -94,6 +97,7 @@ async function countingNativeConvs<T>(body: () => Promise<T>): Promise<{ result:
     return { result: await body(), ...counts }
   } finally {
     mutable.conv2dWinograd = conv2dWinograd
+    mutable.conv2dWinograd4x4 = conv2dWinograd4x4
     mutable.conv2dForward = conv2dForward
     mutable.conv2dDirect = conv2dDirect
     mutable.conv2dWinogradFilterGrad = conv2dWinogradFilterGrad
@@ -108,16 +112,18 @@ async function countingNativeConvs<T>(body: () => Promise<T>): Promise<{ result:
 async function poisoningOutputs<T>(body: () => Promise<T>): Promise<T> {
   await useBackend('wasm')
   const kernels = nativeKernels(tf.backend() as BackendWasm) as NativeKernels
-  const { conv2dWinograd, conv2dForward, conv2dDirect } = kernels
+  const { conv2dWinograd, conv2dWinograd4x4, conv2dForward, conv2dDirect } = kernels
   const mutable = kernels as { -readonly [K in keyof NativeKernels]: NativeKernels[K] }
   const poison = (y: number, floats: number): void => kernels.writeFloats(y, new Float32Array(floats).fill(NaN))
   mutable.conv2dWinograd = (...args) => (poison(args[9], args[1][0] * args[6][0] * args[6][1] * args[4]), conv2dWinograd(...args))
+  mutable.conv2dWinograd4x4 = (...args) => (poison(args[8], args[1][0] * args[5][0] * args[5][1] * args[3]), conv2dWinograd4x4(...args))
   mutable.conv2dForward = (...args) => (poison(args[10], args[1][0] * args[7][0] * args[7][1] * args[4]), conv2dForward(...args))
   mutable.conv2dDirect = (...args) => (poison(args[10], args[1][0] * args[7][0] * args[7][1] * args[4]), conv2dDirect(...args))
   try {
     return await body()
   } finally {
     mutable.conv2dWinograd = conv2dWinograd
+    mutable.conv2dWinograd4x4 = conv2dWinograd4x4
     mutable.conv2dForward = conv2dForward
     mutable.conv2dDirect = conv2dDirect
   }
@@ -161,7 +167,9 @@ beforeAll(async () => {
 afterEach(() => forceConvMethod(null))
 
 const BUILDS: KernelBuild[] = ['simd', 'relaxed-simd']
-const METHODS: ConvMethod[] = native ? ['winograd', 'gemm', 'direct', 'tfjs'] : ['tfjs']
+const METHODS: ConvMethod[] = native ? ['winograd', 'winograd-4x4', 'gemm', 'direct', 'tfjs'] : ['tfjs']
+/** F(4x4, 3x3) and the direct kernel run only forward passes no gradient records, so the gradients have the others. */
+const GRADIENT_METHODS = METHODS.filter((m) => m !== 'winograd-4x4' && m !== 'direct')
 
 describe.each(BUILDS)('the forward convolution on wasm (%s build)', (build) => {
   const before = kernelBuild()
@@ -224,7 +232,7 @@ describe.each(GRADIENTS)('the 3 x 3 stride-1 %s gradient (%s build)', (of, build
 
   it.each(cases)('%i x %i x %i x %i by %i x %i x %i, stride %j, padding %j: Winograd and the GEMM match the cpu backend', async (...c) => {
     const reference = await valuesOn('cpu', () => gradient(of, c))
-    for (const method of METHODS) {
+    for (const method of GRADIENT_METHODS) {
       forceConvMethod(method)
       const ours = await valuesOn('wasm', () => gradient(of, c))
       expect(ours.shape).toEqual(reference.shape)
@@ -256,8 +264,8 @@ describe.runIf(native)('which convolutions run natively', () => {
     expect(convMethod(infoOf([16, 28, 28, 4], [3, 3, 4, 64], 1, 'valid'), true)).toBe('direct')
     expect(convMethod(infoOf([16, 28, 28, 1], [2, 2, 1, 64], 2, 'same'), true)).toBe('direct')
     expect(convMethod(infoOf([16, 28, 28, 3], [1, 1, 3, 32], 1, 'valid'), true)).toBe('tfjs')
-    expect(convMethod(infoOf([16, 28, 28, 8], [3, 3, 8, 64], 1, 'valid'), true)).toBe('winograd')
-    expect(convMethod(infoOf([32, 13, 13, 64], [3, 3, 64, 128], 1, 'valid'), true)).toBe('winograd')
+    expect(convMethod(infoOf([16, 28, 28, 8], [3, 3, 8, 64], 1, 'valid'), true)).toBe('winograd-4x4')
+    expect(convMethod(infoOf([4, 28, 28, 8], [3, 3, 8, 64], 1, 'valid'), true)).toBe('winograd')
     expect(convMethod(infoOf([32, 14, 14, 16], [3, 3, 16, 16], 2, 'same'), true)).toBe('tfjs')
     expect(recordedForGradient()).toBe(false)
     const seen: boolean[] = []
@@ -268,6 +276,30 @@ describe.runIf(native)('which convolutions run natively', () => {
       })(tf.ones([2]))
     )
     expect(seen).toEqual([true])
+  })
+
+  it("takes F(4x4, 3x3) for inference where its tiles cut the products by a quarter, over 8 images or more (seed-cnn's second layer), never for training", () => {
+    const second = (n: number): tf.backend_util.Conv2DInfo => infoOf([n, 13, 13, 64], [3, 3, 64, 128], 1, 'valid')
+    expect(convMethod(second(87), true)).toBe('winograd-4x4')
+    expect(convMethod(second(8), true)).toBe('winograd-4x4')
+    expect(convMethod(second(7), true)).toBe('winograd')
+    expect(convMethod(second(87))).toBe('winograd')
+    // A 5 x 5 output: four 4 x 4 tiles of 36 against nine 2 x 2 tiles of 16, no fewer products.
+    expect(convMethod(infoOf([32, 7, 7, 64], [3, 3, 64, 64], 1, 'valid'), true)).toBe('winograd')
+    expect(convMethod(infoOf([32, 28, 28, 16], [3, 3, 16, 32], 1, 'same'), true)).toBe('winograd-4x4')
+    expect(convMethod(infoOf([32, 28, 28, 1], [3, 3, 1, 64], 1, 'valid'), true)).toBe('direct')
+    expect(convMethod(infoOf([32, 14, 14, 128], [3, 3, 128, 128], 2, 'same'), true)).toBe('gemm')
+  })
+
+  it("runs seed-cnn's second layer by F(4x4, 3x3) in a forward pass no gradient records, and by F(2x2, 3x3) inside a training step's", async () => {
+    const counts = await countingNativeConvs(async () => {
+      const x = normal([8, 13, 13, 64], 1) as tf.Tensor4D
+      const f = normal([3, 3, 64, 128], 2) as tf.Tensor4D
+      const y = tf.conv2d(x, f, 1, 'valid')
+      const df = tf.grad((b: tf.Tensor) => tf.sum(tf.conv2d(x, b as tf.Tensor4D, 1, 'valid')))(f)
+      tf.dispose([x, f, y, df])
+    })
+    expect({ winograd4x4: counts.winograd4x4, winograd: counts.winograd, winogradFilter: counts.winogradFilter }).toEqual({ winograd4x4: 1, winograd: 1, winogradFilter: 1 })
   })
 
   it.each([

@@ -101,6 +101,12 @@ export interface NumpyPeak {
   gflops: number
   /** The BLAS libraries numpy loaded. */
   blas: string[]
+  /**
+   * The library numpy's float32 product calls (its cblas_sgemm) and which of the script's marker
+   * symbols it or a library it loads exports; null when numpy resolves no cblas_sgemm (a wheel's
+   * BLAS renames its symbols), absent from an older script.
+   */
+  blasCalled?: { path: string; markers: string[] } | null
 }
 
 async function runNumpy(threads: number, seconds: number, env?: NodeJS.ProcessEnv): Promise<NumpyPeak> {
@@ -120,13 +126,24 @@ export function blasEnvironment(dir: string, env: NodeJS.ProcessEnv, exists: (pa
   return { ...env, LD_LIBRARY_PATH: env.LD_LIBRARY_PATH ? `${dir}:${env.LD_LIBRARY_PATH}` : dir }
 }
 
+/** Symbols only an optimised BLAS exports: OpenBLAS's, BLIS's, MKL's and ATLAS's own functions. */
+const OPTIMISED_BLAS_MARKERS = ['openblas_get_config', 'bli_info_get_version_str', 'MKL_Get_Version_String', 'ATL_buildinfo']
+/** A global of netlib's CBLAS; an optimised BLAS that took its CBLAS layer from netlib is told by its own marker. */
+const NETLIB_CBLAS_MARKER = 'RowMajorStrg'
+
 /**
  * Whether numpy ran on the netlib reference BLAS (Debian's default libblas3): a correct but
  * unoptimised product, a twentieth or less of what an optimised BLAS gets from the same CPU, so a
- * share of it says nothing about how close a row comes to the machine's peak.
+ * share of it says nothing about how close a row comes to the machine's peak. Told by the symbols
+ * of the library numpy calls, wherever it lies; by Debian's path for the reference only when
+ * numpy's script could not say which library that is.
  */
-export function isReferenceBlas(libraries: string[]): boolean {
-  return libraries.some((l) => /\/blas\/libblas\.so/.test(l)) && !libraries.some((l) => /openblas|blis|mkl|atlas/i.test(l))
+export function isReferenceBlas(peak: Pick<NumpyPeak, 'blas' | 'blasCalled'>): boolean {
+  if (peak.blasCalled) {
+    const { markers } = peak.blasCalled
+    return markers.includes(NETLIB_CBLAS_MARKER) && !markers.some((m) => OPTIMISED_BLAS_MARKERS.includes(m))
+  }
+  return peak.blas.some((l) => /\/blas\/libblas\.so/.test(l)) && !peak.blas.some((l) => /openblas|blis|mkl|atlas/i.test(l))
 }
 
 /** The CPU as /proc/cpuinfo names it, and its SIMD flags (all flags stay in --json). */
@@ -341,7 +358,7 @@ export async function benchCommand(argv: string[], ctx: CommandContext): Promise
   for (const peak of report.numpy.values()) {
     ctx.print(`numpy ${peak.numpy} float32 matmul ${peak.size}x${peak.size}, ${peak.threads} thread(s): ${peak.gflops.toFixed(1)} GFLOP/s (BLAS: ${peak.blas.join(', ') || 'not found'})`)
   }
-  if ([...report.numpy.values()].some((p) => isReferenceBlas(p.blas))) {
+  if ([...report.numpy.values()].some((p) => isReferenceBlas(p))) {
     ctx.print(
       'numpy (and PyTorch\'s matrix products) ran on the netlib reference BLAS, far below this CPU\'s peak: the "of numpy" column is not a share of the peak. ' +
         'Install libopenblas0-pthread, or pass --blas with the folder of an optimised libblas.so.3, to measure against one.'

@@ -89,10 +89,14 @@ export const useRunsStore = defineStore('runs', () => {
     return done ?? false
   }
 
-  /** Reads a run's details anew and keeps them. */
-  async function readDetail(id: string): Promise<RunDetail> {
+  /**
+   * Reads a run's details anew and keeps them; `alongside` changes what must change with them in the
+   * same tick, since a caller awaiting this resumes only after the view has drawn the new details.
+   */
+  async function readDetail(id: string, alongside?: () => void): Promise<RunDetail> {
     const run = await request('runs/get', { runId: id })
     details.value = { ...details.value, [id]: run }
+    alongside?.()
     return run
   }
 
@@ -175,11 +179,10 @@ export const useRunsStore = defineStore('runs', () => {
   async function dropCheckpoint(id: string): Promise<boolean> {
     return change(async () => {
       const { freedBytes } = await request('runs/drop-checkpoint', { runId: id })
-      const run = await request('runs/get', { runId: id })
-      // Together (not through readDetail, whose caller resumes a tick later), so the details never
-      // say "dropped" beside the checkpoint still listed.
-      details.value = { ...details.value, [id]: run }
-      freedCheckpoints.value = { ...freedCheckpoints.value, [id]: freedBytes }
+      // Alongside, so the details never say "dropped" beside the checkpoint still listed.
+      await readDetail(id, () => {
+        freedCheckpoints.value = { ...freedCheckpoints.value, [id]: freedBytes }
+      })
     })
   }
 

@@ -52,6 +52,20 @@ export class TrainPage {
   confusionRows = (): Locator => this.page.getByTestId('confusion-row')
   confusionCells = (): Locator => this.page.getByTestId('confusion-cell')
 
+  /** How a setting's field looks: whether it is disabled, its fill and text colour, and the fill of the panel around it. */
+  fieldLook(testid: string): Promise<{ disabled: boolean; background: string; color: string; panel: string }> {
+    return this.page.getByTestId(testid).evaluate((field) => {
+      const style = getComputedStyle(field)
+      const panel = field.closest('.panel')
+      return {
+        disabled: field.matches(':disabled'),
+        background: style.backgroundColor,
+        color: style.color,
+        panel: panel ? getComputedStyle(panel).backgroundColor : ''
+      }
+    })
+  }
+
   /** Number fields commit each valid value as it is typed, the seeds field on change; Tab leaves the field as a person would. */
   private async setNumber(testid: string, value: number): Promise<void> {
     const field = this.page.getByTestId(testid)

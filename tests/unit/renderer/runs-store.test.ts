@@ -1,5 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { nextTick, watch } from 'vue'
 import type { RunDetail, RunSummary } from '../../../src-main/shared/contract'
 import { fakeApi } from './fake-api'
 import { getPreset } from '../../../src-main/shared/presets'
@@ -179,6 +180,33 @@ describe('runs store: dropping a checkpoint', () => {
     expect(store.opened?.id).toBe('a')
     expect(store.opened?.checkpoint).toBeUndefined()
     expect(calls.filter((c) => c.name === 'runs/drop-checkpoint')).toEqual([{ name: 'runs/drop-checkpoint', input: { runId: 'a' } }])
+  })
+
+  it('shows the read details and the freed bytes in the same tick', async () => {
+    const store = useRunsStore()
+    await store.load()
+    await store.open('a')
+    const seen: [boolean, number | undefined][] = []
+    watch(
+      () => [store.opened?.name === 'read again', store.freedCheckpoints.a] as const,
+      ([read, freed]) => seen.push([read, freed])
+    )
+    answers.set('runs/get', (input) => ({ ...detail((input as { runId: string }).runId), name: 'read again' }))
+    answers.set('runs/drop-checkpoint', () => ({ freedBytes: 9_600_000 }))
+    expect(await store.dropCheckpoint('a')).toBe(true)
+    await nextTick()
+    expect(seen).toEqual([[true, 9_600_000]])
+  })
+
+  it('says why the run could not be read again once its checkpoint was dropped', async () => {
+    answers.set('runs/drop-checkpoint', () => ({ freedBytes: 9_600_000 }))
+    answers.set('runs/get', () => {
+      throw new Error('run.json cannot be read.')
+    })
+    const store = useRunsStore()
+    expect(await store.dropCheckpoint('a')).toBe(false)
+    expect(store.error).toMatch(/cannot be read/)
+    expect(store.freedCheckpoints).toEqual({})
   })
 
   it('says why it was kept', async () => {

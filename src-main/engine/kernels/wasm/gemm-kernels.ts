@@ -298,7 +298,7 @@ interface ConvAttrs {
 }
 
 /** How a convolution runs: Winograd, patch GEMM or direct in kernels.c, or tfjs's XNNPACK kernel. */
-export type ConvMethod = 'winograd' | 'gemm' | 'direct' | 'tfjs'
+export type ConvMethod = 'winograd' | 'winograd-4x4' | 'gemm' | 'direct' | 'tfjs'
 
 let forcedConvMethod: ConvMethod | null = null
 
@@ -318,6 +318,19 @@ const winogradFits = (info: tf.backend_util.Conv2DInfo): boolean =>
 
 /** A 3 x 3 stride-1 filter with at least 4 input and output channels, where Winograd measured faster in every direction. */
 const winogradPays = (info: tf.backend_util.Conv2DInfo): boolean => winogradFits(info) && info.inChannels >= 4 && info.outChannels >= 4
+
+/**
+ * F(4x4, 3x3) covers the output in 4 x 4 tiles of 36 products per channel pair, F(2x2, 3x3) in 2 x 2
+ * tiles of 16: the larger tiles pay when they cut the products by a quarter or more after the
+ * padding of the last row and column of tiles (seed-cnn's 11 x 11: 324 against 576 an image; a 5 x 5
+ * output: 144 both ways), and over enough images to outweigh its filter transform, 2.25 times
+ * F(2x2)'s. Seed-cnn's second layer, CPU time per image on one core (AMD EPYC Zen 3, relaxed SIMD):
+ * 298 against 435 us at 87 images, 390 against 423 at 16, 1,690 against 1,230 at one.
+ */
+function fourByFourPays(info: tf.backend_util.Conv2DInfo): boolean {
+  const products = (tile: number, per: number): number => Math.ceil(info.outHeight / tile) * Math.ceil(info.outWidth / tile) * per
+  return info.batchSize >= 8 && products(4, 36) <= 0.75 * products(2, 16)
+}
 
 /**
  * Whether a gradient tape records the kernel call running now: a training step's forward pass.
@@ -347,8 +360,9 @@ const directPays = (info: tf.backend_util.Conv2DInfo): boolean => directFits(inf
  * from 96 input channels up (0.79-0.95x), where XNNPACK was as fast or faster below that (1.06x at
  * 5 x 5 x 64, 1.2-2.5x at 1-16 channels).
  *
- * With `inference` (no gradient tape records the call; see recordedForGradient), the direct kernel
- * for up to 4 input channels (directPays). Measured side by side in CPU time on a 2-core AMD EPYC
+ * With `inference` (no gradient tape records the call; see recordedForGradient), Winograd's
+ * F(4x4, 3x3) where fourByFourPays, and the direct kernel for up to 4 input channels (directPays),
+ * which comes first. Measured side by side in CPU time on a 2-core AMD EPYC
  * (Zen 3, AVX2, no AVX-512; relaxed SIMD, best of 7-15 rounds taken in turn, other jobs on the
  * machine): seed-cnn's first layer (28 x 28 x 1 -> 64, 3 x 3) in 0.52-0.56x of XNNPACK's time at
  * batch 87 and 16 (the patch GEMM 1.4-1.9x); 0.52-0.63x for 1 channel to 8, 32 and 64 on 28 x 28,
@@ -357,9 +371,9 @@ const directPays = (info: tf.backend_util.Conv2DInfo): boolean => directFits(inf
  * 0.73-0.88x), so Winograd keeps those.
  */
 export function convMethod(info: tf.backend_util.Conv2DInfo, inference = false): ConvMethod {
-  if (forcedConvMethod) return (forcedConvMethod === 'winograd' && !winogradFits(info)) || (forcedConvMethod === 'direct' && !directFits(info)) ? 'gemm' : forcedConvMethod
+  if (forcedConvMethod) return (forcedConvMethod.startsWith('winograd') && !winogradFits(info)) || (forcedConvMethod === 'direct' && !directFits(info)) ? 'gemm' : forcedConvMethod
   if (inference && directPays(info)) return 'direct'
-  if (winogradPays(info)) return 'winograd'
+  if (winogradPays(info)) return inference && fourByFourPays(info) ? 'winograd-4x4' : 'winograd'
   return info.inChannels >= 96 ? 'gemm' : 'tfjs'
 }
 
@@ -430,9 +444,11 @@ export function nativeConv2D(original: tf.KernelFunc): tf.KernelFunc {
     const ran =
       method === 'winograd'
         ? native.conv2dWinograd(xAt, shape, filterAt, false, outChannels, pads, outSize, biasAt, relu, outAt)
-        : method === 'direct'
-          ? native.conv2dDirect(xAt, shape, filterAt, [info.filterHeight, info.filterWidth], outChannels, [info.strideHeight, info.strideWidth], pads, outSize, biasAt, relu, outAt)
-          : native.conv2dForward(xAt, shape, filterAt, [info.filterHeight, info.filterWidth], outChannels, [info.strideHeight, info.strideWidth], pads, outSize, biasAt, relu, outAt)
+        : method === 'winograd-4x4'
+          ? native.conv2dWinograd4x4(xAt, shape, filterAt, outChannels, pads, outSize, biasAt, relu, outAt)
+          : method === 'direct'
+            ? native.conv2dDirect(xAt, shape, filterAt, [info.filterHeight, info.filterWidth], outChannels, [info.strideHeight, info.strideWidth], pads, outSize, biasAt, relu, outAt)
+            : native.conv2dForward(xAt, shape, filterAt, [info.filterHeight, info.filterWidth], outChannels, [info.strideHeight, info.strideWidth], pads, outSize, biasAt, relu, outAt)
     if (ran) return out
     backend.disposeData(out.dataId)
     return original(args)

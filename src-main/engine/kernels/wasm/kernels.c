@@ -480,6 +480,187 @@ void conv2d_winograd(const float *x, int n, int h, int w, int c, const float *fi
   }
 }
 
+/* Winograd F(4x4, 3x3) tiles per block: 36 transformed inputs and products of 48 tiles of seed-cnn's
+ * 64 -> 128 channels (a third of a MB) stay in a Zen 3 core's 512 KB L2. A multiple of MR. */
+#define WT4 48
+
+/** Floats of scratch conv2d_winograd4 needs for c -> cout channels. */
+int winograd4_scratch_floats(int c, int cout) {
+  return 36 * c * round_up(cout, NR) + 36 * WT4 * c + 36 * WT4 * cout + MR * NR + round_up(c, 4);
+}
+
+#define V_SPLAT(v) wasm_f32x4_splat(v)
+#define S_CONST(v) (v)
+
+/* G applied to three values (G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]). */
+#define WINOGRAD4_G(T, v, g0, g1, g2, ADD, SUB, MUL, K)                  \
+  {                                                                     \
+    T s02 = ADD(g0, g2), q = MUL(K(1.0f / 24.0f), ADD(g0, MUL(K(4.0f), g2))); \
+    v[0] = MUL(K(0.25f), g0);                                           \
+    v[1] = MUL(K(-1.0f / 6.0f), ADD(s02, g1));                          \
+    v[2] = MUL(K(-1.0f / 6.0f), SUB(s02, g1));                          \
+    v[3] = ADD(q, MUL(K(1.0f / 12.0f), g1));                            \
+    v[4] = SUB(q, MUL(K(1.0f / 12.0f), g1));                            \
+    v[5] = g2;                                                          \
+  }
+
+/* U = G g G^T of four output channels of input channel ci at once, stored where pack_b puts them. */
+#define WINOGRAD4_FILTER(T, LOAD, STORE, ADD, SUB, MUL, K)               \
+  {                                                                     \
+    T t[6][3];                                                          \
+    _Pragma("clang loop unroll(full)") for (int j = 0; j < 3; j++) {    \
+      T v[6];                                                           \
+      WINOGRAD4_G(T, v, LOAD(filter + ((0 * 3 + j) * c + ci) * cout + co), LOAD(filter + ((1 * 3 + j) * c + ci) * cout + co), \
+                  LOAD(filter + ((2 * 3 + j) * c + ci) * cout + co), ADD, SUB, MUL, K) \
+      _Pragma("clang loop unroll(full)") for (int a = 0; a < 6; a++) t[a][j] = v[a]; \
+    }                                                                   \
+    float *at = pb + (co / NR * NR) * c + ci * NR + co % NR;            \
+    _Pragma("clang loop unroll(full)") for (int a = 0; a < 6; a++) {    \
+      T v[6];                                                           \
+      WINOGRAD4_G(T, v, t[a][0], t[a][1], t[a][2], ADD, SUB, MUL, K)    \
+      _Pragma("clang loop unroll(full)") for (int b = 0; b < 6; b++) STORE(at + (a * 6 + b) * c * npad, v[b]); \
+    }                                                                   \
+  }
+
+/* U = G g G^T for every (ci, co), placed as winograd_filter places F(2x2)'s, for the 36 GEMMs; four
+ * output channels at once (a panel of NR holds two such groups side by side). */
+static void winograd4_filter(const float *filter, int c, int cout, float *pb) {
+  int npad = round_up(cout, NR);
+  __builtin_memset(pb, 0, (unsigned long)36 * c * npad * sizeof(float));
+  for (int ci = 0; ci < c; ci++) {
+    int co = 0;
+    for (; co + 4 <= cout; co += 4) WINOGRAD4_FILTER(v128_t, V_LOAD, V_STORE, wasm_f32x4_add, wasm_f32x4_sub, wasm_f32x4_mul, V_SPLAT)
+    for (; co < cout; co++) WINOGRAD4_FILTER(float, S_LOAD, S_STORE, S_ADD, S_SUB, S_MUL, S_CONST)
+  }
+}
+
+/* B^T applied to six values (B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]). */
+#define WINOGRAD4_BT(T, v, d, ADD, SUB, MUL, K)                          \
+  {                                                                     \
+    T four = K(4.0f), five = K(5.0f), two = K(2.0f);                    \
+    v[0] = ADD(SUB(MUL(four, d[0]), MUL(five, d[2])), d[4]);            \
+    v[1] = SUB(ADD(d[3], d[4]), MUL(four, ADD(d[1], d[2])));            \
+    v[2] = ADD(MUL(four, SUB(d[1], d[2])), SUB(d[4], d[3]));            \
+    v[3] = ADD(MUL(two, SUB(d[3], d[1])), SUB(d[4], d[2]));             \
+    v[4] = ADD(MUL(two, SUB(d[1], d[3])), SUB(d[4], d[2]));             \
+    v[5] = ADD(SUB(MUL(four, d[1]), MUL(five, d[3])), d[5]);            \
+  }
+
+/* V = B^T d B of one 6 x 6 input tile, four channels at once; v[e] goes to out[e * estride]. */
+#define WINOGRAD4_INPUT(T, LOAD, STORE, ADD, SUB, MUL, K)                \
+  {                                                                     \
+    T t[6][6];                                                          \
+    _Pragma("clang loop unroll(full)") for (int q = 0; q < 6; q++) {                                       \
+      T d[6], v[6];                                                     \
+      _Pragma("clang loop unroll(full)") for (int r = 0; r < 6; r++) d[r] = LOAD(p[r][q] + ch);            \
+      WINOGRAD4_BT(T, v, d, ADD, SUB, MUL, K)                           \
+      _Pragma("clang loop unroll(full)") for (int a = 0; a < 6; a++) t[a][q] = v[a];                       \
+    }                                                                   \
+    _Pragma("clang loop unroll(full)") for (int a = 0; a < 6; a++) {                                       \
+      T v[6];                                                           \
+      WINOGRAD4_BT(T, v, t[a], ADD, SUB, MUL, K)                        \
+      _Pragma("clang loop unroll(full)") for (int b = 0; b < 6; b++) STORE(out + (a * 6 + b) * estride + ch, v[b]); \
+    }                                                                   \
+  }
+
+/* A^T applied to six values (A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]). */
+#define WINOGRAD4_AT(T, y, m, ADD, SUB, MUL, K)                          \
+  {                                                                     \
+    T s12 = ADD(m[1], m[2]), d12 = SUB(m[1], m[2]), s34 = ADD(m[3], m[4]), d34 = SUB(m[3], m[4]); \
+    y[0] = ADD(ADD(m[0], s12), s34);                                    \
+    y[1] = ADD(d12, MUL(K(2.0f), d34));                                 \
+    y[2] = ADD(s12, MUL(K(4.0f), s34));                                 \
+    y[3] = ADD(ADD(d12, MUL(K(8.0f), d34)), m[5]);                      \
+  }
+
+/* Y = A^T m A plus bias, then ReLU, four output channels at once; only cells inside the output are stored. */
+#define WINOGRAD4_OUTPUT(T, LOAD, STORE, ADD, SUB, MUL, K, BIAS, RELU)   \
+  {                                                                     \
+    T s[4][6];                                                          \
+    _Pragma("clang loop unroll(full)") for (int q = 0; q < 6; q++) {                                       \
+      T m[6], y[4];                                                     \
+      _Pragma("clang loop unroll(full)") for (int a = 0; a < 6; a++) m[a] = LOAD(pt + (a * 6 + q) * WT4 * cout + co); \
+      WINOGRAD4_AT(T, y, m, ADD, SUB, MUL, K)                           \
+      _Pragma("clang loop unroll(full)") for (int a = 0; a < 4; a++) s[a][q] = y[a];                       \
+    }                                                                   \
+    T bv = BIAS;                                                        \
+    _Pragma("clang loop unroll(full)") for (int a = 0; a < 4; a++) {                                       \
+      T y[4];                                                           \
+      WINOGRAD4_AT(T, y, s[a], ADD, SUB, MUL, K)                        \
+      _Pragma("clang loop unroll(full)") for (int b = 0; b < 4; b++)     \
+        if (a < rows && b < cols) STORE(yt + (a * ow + b) * cout + co, RELU(ADD(y[b], bv))); \
+    }                                                                   \
+  }
+
+/* The 6 x 6 input tiles [m0, m0 + mt) of NHWC x (th x tw tiles per image) into in[e][t][c], WT4 tiles per e; tiles from mt up to `rows` are zeros. */
+static void winograd4_inputs(const float *x, int h, int w, int c, int pad_top, int pad_left, int th, int tw, int m0, int mt, int rows, const float *zeros,
+                             float *in) {
+  int estride = WT4 * c;
+  for (int t = 0; t < rows; t++) {
+    float *out = in + t * c;
+    if (t >= mt) {
+      for (int e = 0; e < 36; e++) __builtin_memset(out + e * estride, 0, (unsigned long)c * sizeof(float));
+      continue;
+    }
+    int m = m0 + t, b = m / (th * tw), rem = m - b * th * tw, ty = rem / tw, tx = rem - ty * tw;
+    const float *p[6][6];
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < 6; r++)
+      _Pragma("clang loop unroll(full)") for (int q = 0; q < 6; q++) {
+        int iy = 4 * ty - pad_top + r, ix = 4 * tx - pad_left + q;
+        p[r][q] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x + ((b * h + iy) * w + ix) * c : zeros;
+      }
+    int ch = 0;
+    for (; ch + 4 <= c; ch += 4) WINOGRAD4_INPUT(v128_t, V_LOAD, V_STORE, wasm_f32x4_add, wasm_f32x4_sub, wasm_f32x4_mul, V_SPLAT)
+    for (; ch < c; ch++) WINOGRAD4_INPUT(float, S_LOAD, S_STORE, S_ADD, S_SUB, S_MUL, S_CONST)
+  }
+}
+
+/**
+ * The same convolution as conv2d_winograd (3 x 3, stride 1, NHWC x, HWIO filter, padding, bias,
+ * ReLU) by Winograd's F(4x4, 3x3): a 4 x 4 block of outputs costs 36 multiplies per channel pair
+ * where F(2x2, 3x3) spends 64 on the same block and the direct sum 144, as 36 GEMMs of
+ * (tiles x c) by (c x cout). Its transforms' larger constants round further (relative error near
+ * 1e-6 instead of 1e-7), which is why only inference runs it: a training step keeps F(2x2, 3x3).
+ * `scratch` holds winograd4_scratch_floats() floats.
+ */
+void conv2d_winograd4(const float *x, int n, int h, int w, int c, const float *filter, int cout, int pad_top, int pad_left, int oh, int ow,
+                      const float *bias, int relu, float *y, float *scratch) {
+  int npad = round_up(cout, NR);
+  int th = (oh + 3) / 4, tw = (ow + 3) / 4, tiles = n * th * tw;
+  float *pb = scratch;
+  float *in = pb + 36 * c * npad;
+  float *prod = in + 36 * WT4 * c;
+  float *edge = prod + 36 * WT4 * cout;
+  float *zeros = edge + MR * NR;
+  if (tiles == 0 || cout == 0) return;
+  __builtin_memset(zeros, 0, (unsigned long)round_up(c, 4) * sizeof(float));
+  winograd4_filter(filter, c, cout, pb);
+  v128_t vzero = wasm_f32x4_splat(0);
+  for (int m0 = 0; m0 < tiles; m0 += WT4) {
+    int mt = min_int(WT4, tiles - m0);
+    winograd4_inputs(x, h, w, c, pad_top, pad_left, th, tw, m0, mt, round_up(mt, MR), zeros, in);
+    for (int e = 0; e < 36; e++)
+      for (int jr = 0; jr < cout; jr += NR)
+        for (int ir = 0; ir < mt; ir += MR)
+          micro_kernel_rows(c, in + e * WT4 * c + ir * c, c, pb + e * c * npad + jr * c, prod + e * WT4 * cout + ir * cout + jr, cout, min_int(MR, mt - ir),
+                            min_int(NR, cout - jr), edge);
+    for (int t = 0; t < mt; t++) {
+      int m = m0 + t, b = m / (th * tw), rem = m - b * th * tw, ty = rem / tw, tx = rem - ty * tw;
+      float *yt = y + ((b * oh + 4 * ty) * ow + 4 * tx) * cout;
+      const float *pt = prod + t * cout;
+      int rows = min_int(4, oh - 4 * ty), cols = min_int(4, ow - 4 * tx);
+      int co = 0;
+#define V_RELU(v) (relu ? wasm_f32x4_max((v), vzero) : (v))
+#define S_RELU(v) (relu && (v) < 0.0f ? 0.0f : (v))
+      for (; co + 4 <= cout; co += 4)
+        WINOGRAD4_OUTPUT(v128_t, V_LOAD, V_STORE, wasm_f32x4_add, wasm_f32x4_sub, wasm_f32x4_mul, V_SPLAT, bias ? wasm_v128_load(bias + co) : vzero, V_RELU)
+      for (; co < cout; co++) WINOGRAD4_OUTPUT(float, S_LOAD, S_STORE, S_ADD, S_SUB, S_MUL, S_CONST, bias ? bias[co] : 0.0f, S_RELU)
+#undef V_RELU
+#undef S_RELU
+    }
+  }
+}
+
 /* dM = A dY A^T (A = [1 0; 1 1; 1 -1; 0 -1]) of one 2 x 2 block of dy, four channels at once; dm[e] goes to out[e * estride]. */
 #define WINOGRAD_DY(T, LOAD, STORE, ADD, SUB)                                                           \
   {                                                                                                     \
