@@ -441,15 +441,15 @@ export function nativeConv2D(original: tf.KernelFunc): tf.KernelFunc {
     const pads: [number, number] = [info.padInfo.top, info.padInfo.left]
     const outSize: [number, number] = [info.outHeight, info.outWidth]
     const [xAt, filterAt, biasAt, outAt, relu] = [heapOffset(backend, x), heapOffset(backend, filter), bias ? heapOffset(backend, bias) : 0, heapOffset(backend, out), activation === 'relu']
-    const ran =
-      method === 'winograd'
-        ? native.conv2dWinograd(xAt, shape, filterAt, false, outChannels, pads, outSize, biasAt, relu, outAt)
-        : method === 'winograd-4x4'
-          ? native.conv2dWinograd4x4(xAt, shape, filterAt, outChannels, pads, outSize, biasAt, relu, outAt)
-          : method === 'direct'
-            ? native.conv2dDirect(xAt, shape, filterAt, [info.filterHeight, info.filterWidth], outChannels, [info.strideHeight, info.strideWidth], pads, outSize, biasAt, relu, outAt)
-            : native.conv2dForward(xAt, shape, filterAt, [info.filterHeight, info.filterWidth], outChannels, [info.strideHeight, info.strideWidth], pads, outSize, biasAt, relu, outAt)
-    if (ran) return out
+    const kernel: [number, number] = [info.filterHeight, info.filterWidth]
+    const strides: [number, number] = [info.strideHeight, info.strideWidth]
+    const run: Record<Exclude<ConvMethod, 'tfjs'>, () => boolean> = {
+      winograd: () => native.conv2dWinograd(xAt, shape, filterAt, false, outChannels, pads, outSize, biasAt, relu, outAt),
+      'winograd-4x4': () => native.conv2dWinograd4x4(xAt, shape, filterAt, outChannels, pads, outSize, biasAt, relu, outAt),
+      direct: () => native.conv2dDirect(xAt, shape, filterAt, kernel, outChannels, strides, pads, outSize, biasAt, relu, outAt),
+      gemm: () => native.conv2dForward(xAt, shape, filterAt, kernel, outChannels, strides, pads, outSize, biasAt, relu, outAt)
+    }
+    if (run[method]()) return out
     backend.disposeData(out.dataId)
     return original(args)
   }
