@@ -319,6 +319,17 @@ static void micro_kernel_rows(int kc, const float *pa, int lda, const float *pb,
   MICRO_KERNEL(ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5), STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5))
 }
 
+/* The GEMMs of a block of mt tiles (wt apart) for each of the transform's `elements`:
+ * prod[e] (mt x cout) = in[e] (mt x c) times the transformed filter's pb[e] (c x cout, packed). */
+static void winograd_products(int elements, int wt, int mt, int c, int cout, const float *in, const float *pb, float *prod, float *edge) {
+  int npad = (cout + NR - 1) / NR * NR;
+  for (int e = 0; e < elements; e++)
+    for (int jr = 0; jr < cout; jr += NR)
+      for (int ir = 0; ir < mt; ir += MR)
+        micro_kernel_rows(c, in + e * wt * c + ir * c, c, pb + e * c * npad + jr * c, prod + e * wt * cout + ir * cout + jr, cout, min_int(MR, mt - ir),
+                          min_int(NR, cout - jr), edge);
+}
+
 /* Winograd F(2x2, 3x3) tiles per block: their transformed inputs and products stay in cache. A multiple of MR. */
 #define WT 96
 
@@ -458,11 +469,7 @@ void conv2d_winograd(const float *x, int n, int h, int w, int c, const float *fi
   for (int m0 = 0; m0 < tiles; m0 += WT) {
     int mt = min_int(WT, tiles - m0);
     winograd_inputs(x, h, w, c, pad_top, pad_left, th, tw, m0, mt, round_up(mt, MR), zeros, in);
-    for (int e = 0; e < 16; e++)
-      for (int jr = 0; jr < cout; jr += NR)
-        for (int ir = 0; ir < mt; ir += MR)
-          micro_kernel_rows(c, in + e * WT * c + ir * c, c, pb + e * c * npad + jr * c, prod + e * WT * cout + ir * cout + jr, cout, min_int(MR, mt - ir),
-                            min_int(NR, cout - jr), edge);
+    winograd_products(16, WT, mt, c, cout, in, pb, prod, edge);
     for (int t = 0; t < mt; t++) {
       int m = m0 + t, b = m / (th * tw), rem = m - b * th * tw, ty = rem / tw, tx = rem - ty * tw;
       float *yt = y + ((b * oh + 2 * ty) * ow + 2 * tx) * cout;
@@ -639,11 +646,7 @@ void conv2d_winograd4(const float *x, int n, int h, int w, int c, const float *f
   for (int m0 = 0; m0 < tiles; m0 += WT4) {
     int mt = min_int(WT4, tiles - m0);
     winograd4_inputs(x, h, w, c, pad_top, pad_left, th, tw, m0, mt, round_up(mt, MR), zeros, in);
-    for (int e = 0; e < 36; e++)
-      for (int jr = 0; jr < cout; jr += NR)
-        for (int ir = 0; ir < mt; ir += MR)
-          micro_kernel_rows(c, in + e * WT4 * c + ir * c, c, pb + e * c * npad + jr * c, prod + e * WT4 * cout + ir * cout + jr, cout, min_int(MR, mt - ir),
-                            min_int(NR, cout - jr), edge);
+    winograd_products(36, WT4, mt, c, cout, in, pb, prod, edge);
     for (int t = 0; t < mt; t++) {
       int m = m0 + t, b = m / (th * tw), rem = m - b * th * tw, ty = rem / tw, tx = rem - ty * tw;
       float *yt = y + ((b * oh + 4 * ty) * ow + 4 * tx) * cout;
